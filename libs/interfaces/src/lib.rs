@@ -1,0 +1,8 @@
+//! Wire types of the calendar suite, importable without any canister's implementation.
+//!
+//! Every canister's `.did` file is the contract; the types here are its Rust mirror, used by the
+//! canisters themselves, by typed inter-canister clients and by the integration tests.
+
+pub mod health;
+
+pub use health::{CanisterKind, HealthReport};

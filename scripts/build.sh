@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds release wasm for the named canisters (default: the suite's six) and writes
+# target/canisters/<name>.wasm.gz, each shrunk, carrying its committed .did as `candid:service`
+# metadata, with its exported methods checked against that .did and its imports checked to be
+# ic0 only. Prints a table of sizes. Any failure stops the build with a message.
+#
+# A canister is a workspace crate in canisters/<name>/ or a test fixture in
+# libs/*/fixtures/<name>/, with its interface committed beside Cargo.toml as <name>.did.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+[ -x "$IC_WASM" ] || die "ic-wasm is missing: run scripts/setup.sh"
+
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=("${SUITE_CANISTERS[@]}")
+
+crate_dir() {
+    local name="$1" dir
+    for dir in "$ROOT/canisters/$name" "$ROOT"/libs/*/fixtures/"$name"; do
+        [ -f "$dir/Cargo.toml" ] && { echo "$dir"; return; }
+    done
+    die "no canister crate named '$name' (looked in canisters/ and libs/*/fixtures/)"
+}
+
+packages=()
+for name in "${names[@]}"; do
+    dir=$(crate_dir "$name")
+    [ -f "$dir/$name.did" ] || die "$name: interface $dir/$name.did is not committed"
+    packages+=(-p "$name")
+done
+
+log "compiling ${names[*]} for $WASM_TARGET (release)"
+(cd "$ROOT" && wasm_cargo build --release --locked "${packages[@]}")
+
+out_dir="$ROOT/target/canisters"
+mkdir -p "$out_dir"
+rows=()
+for name in "${names[@]}"; do
+    dir=$(crate_dir "$name")
+    did="$dir/$name.did"
+    raw="$ROOT/target/$WASM_TARGET/release/$name.wasm"
+    [ -f "$raw" ] || die "$name: cargo produced no $raw"
+    work="$out_dir/$name.wasm"
+
+    "$IC_WASM" "$raw" -o "$work" shrink
+    "$IC_WASM" "$work" -o "$work" metadata candid:service -f "$did" -v public
+    # System hooks (lifecycle, global timer, ic-cdk internals) are exported but never in a .did.
+    python3 "$ROOT/scripts/wasm_module.py" system-exports "$work" > "$work.hidden"
+    "$IC_WASM" "$work" check-endpoints --candid "$did" --hidden "$work.hidden" >/dev/null 2>"$work.check" \
+        || { grep -E '^ERROR' "$work.check" >&2; die "$name: exported methods do not match $name.did"; }
+    python3 "$ROOT/scripts/wasm_module.py" check-imports "$work" || die "$name: imports something other than ic0"
+
+    rm -f "$work.hidden" "$work.check"
+    gzip -n -9 -c "$work" > "$work.gz.tmp" && mv "$work.gz.tmp" "$work.gz"
+    rows+=("$(printf '%-20s %12d %12d %12d' "$name" "$(stat -c %s "$raw")" "$(stat -c %s "$work")" "$(stat -c %s "$work.gz")")")
+done
+
+printf '\n%-20s %12s %12s %12s\n' canister "cargo (B)" "shrunk (B)" "gzip (B)"
+printf '%s\n' "${rows[@]}"
+printf '\nwrote %s/<name>.wasm.gz\n' "${out_dir#"$ROOT"/}"

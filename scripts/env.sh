@@ -1,0 +1,39 @@
+# shellcheck shell=bash
+# Shared settings for the project's scripts: where things are and how to run cargo for wasm.
+# Sourced, never run. Everything here is read-only: scripts/setup.sh installs what is missing.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS_DIR="$ROOT/.tools"
+# Pinned: the ic-wasm release whose `check-endpoints` understands ic-cdk 0.19's hidden methods.
+IC_WASM_VERSION="0.11.1"
+IC_WASM="$TOOLS_DIR/node_modules/@icp-sdk/ic-wasm-linux-x64/bin/ic-wasm"
+WASM_TARGET="wasm32-unknown-unknown"
+# The six canisters of the suite, in deployment order.
+SUITE_CANISTERS=(canister_registry user_registry calendar notification load_balancer backup_canister)
+# Debian's toolchain for wasm when rustup cannot provide the target (DESIGN.md section 6).
+DEBIAN_WASM_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy lld)
+
+log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# True when rustup's toolchain already has the wasm32 standard library.
+rustup_has_wasm_target() {
+    command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"
+}
+
+# Runs `cargo <subcommand> --target wasm32-unknown-unknown ...` with whichever toolchain can build
+# wasm here: rustup's when it has the target, otherwise Debian's rustc-web with std built from
+# source (`-Zbuild-std` needs RUSTC_BOOTSTRAP on a stable compiler) and linked by wasm-ld.
+wasm_cargo() {
+    local subcommand="$1"
+    shift
+    if rustup_has_wasm_target; then
+        cargo "$subcommand" --target "$WASM_TARGET" "$@"
+    else
+        [ -x /usr/bin/cargo ] && [ -x /usr/bin/wasm-ld ] || die "no wasm toolchain: run scripts/setup.sh"
+        # /usr/bin first so that cargo finds Debian's cargo-clippy/rustc, not rustup's proxies.
+        env PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
+            CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld \
+            /usr/bin/cargo "$subcommand" --target "$WASM_TARGET" -Zbuild-std=std,panic_abort "$@"
+    fi
+}

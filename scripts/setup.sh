@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what building and testing the suite needs, and nothing twice: the wasm toolchain
+# (rustup's target if present, otherwise Debian's rustc-web + std sources + wasm-ld) and a pinned
+# ic-wasm. Safe to run again; with everything present it only checks.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+start=$(date +%s)
+did_something=0
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# 1. Wasm toolchain.
+if rustup_has_wasm_target; then
+    log "wasm: rustup has $WASM_TARGET; using it"
+else
+    missing=()
+    for pkg in "${DEBIAN_WASM_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "wasm: rustup lacks $WASM_TARGET; installing Debian packages: ${missing[*]}"
+        as_root apt-get update -q
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+        did_something=1
+    else
+        log "wasm: Debian toolchain present ($(/usr/bin/rustc --version), $(wasm-ld --version | head -n1))"
+    fi
+fi
+
+# 2. ic-wasm, pinned, from the npm registry (a prebuilt binary inside a registry package).
+if [ -x "$IC_WASM" ] && [ "$("$IC_WASM" --version 2>/dev/null)" = "ic-wasm $IC_WASM_VERSION" ]; then
+    log "ic-wasm $IC_WASM_VERSION present"
+else
+    command -v npm >/dev/null 2>&1 || die "npm is needed to install ic-wasm"
+    log "installing ic-wasm $IC_WASM_VERSION into .tools/"
+    mkdir -p "$TOOLS_DIR"
+    [ -f "$TOOLS_DIR/package.json" ] || echo '{ "private": true }' > "$TOOLS_DIR/package.json"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error \
+        "@icp-sdk/ic-wasm-linux-x64@$IC_WASM_VERSION"
+    "$IC_WASM" --version >/dev/null || die "ic-wasm did not install"
+    did_something=1
+fi
+
+if [ $did_something = 1 ]; then
+    log "setup done in $(( $(date +%s) - start ))s"
+else
+    log "setup: everything already present ($(( $(date +%s) - start ))s)"
+fi
