@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds release wasm for the named canisters (default: the suite's six) and writes
+# Builds release wasm for the named canisters (default: the suite's six; `--all`: the six and every
+# test fixture canister) and writes
 # target/canisters/<name>.wasm.gz, each shrunk, carrying its committed .did as `candid:service`
 # metadata, with its exported methods checked against that .did and its imports checked to be
 # ic0 only. Prints a table of sizes. Any failure stops the build with a message.
@@ -11,8 +12,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 [ -x "$IC_WASM" ] || die "ic-wasm is missing: run scripts/setup.sh"
 
+fixture_names() {
+    local dir
+    for dir in "$ROOT"/libs/*/fixtures/*/; do
+        [ -f "$dir/Cargo.toml" ] && basename "$dir"
+    done
+}
+
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=("${SUITE_CANISTERS[@]}")
+if [ ${#names[@]} -eq 0 ]; then
+    names=("${SUITE_CANISTERS[@]}")
+elif [ "${names[0]}" = "--all" ]; then
+    mapfile -t fixtures < <(fixture_names)
+    names=("${SUITE_CANISTERS[@]}" "${fixtures[@]}")
+fi
 
 crate_dir() {
     local name="$1" dir
