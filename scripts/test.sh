@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite: builds every canister and test fixture wasm the integration tests load,
+# The whole test suite: sets up what is missing (scripts/setup.sh, seconds when all is present),
+# builds every canister and test fixture wasm the integration tests load,
 # then runs every test of the workspace (unit tests natively, integration tests on the real wasm
 # in the in-process IC runtime). Extra arguments go to `cargo test`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
+"$ROOT/scripts/setup.sh"
 "$ROOT/scripts/build.sh" --all
 log "running the workspace's tests"
 cd "$ROOT"

@@ -38,8 +38,12 @@ mod tests {
         candid::export_service!();
         let exported = __export_service();
         let committed = include_str!("../calendar.did");
-        if let Err(err) = service_equal(CandidSource::Text(committed), CandidSource::Text(&exported)) {
-            panic!("calendar.did differs from the exported service: {err}\n\nexported:\n{exported}");
+        if let Err(err) =
+            service_equal(CandidSource::Text(committed), CandidSource::Text(&exported))
+        {
+            panic!(
+                "calendar.did differs from the exported service: {err}\n\nexported:\n{exported}"
+            );
         }
     }
 }

@@ -38,7 +38,9 @@ mod tests {
         candid::export_service!();
         let exported = __export_service();
         let committed = include_str!("../user_registry.did");
-        if let Err(err) = service_equal(CandidSource::Text(committed), CandidSource::Text(&exported)) {
+        if let Err(err) =
+            service_equal(CandidSource::Text(committed), CandidSource::Text(&exported))
+        {
             panic!("user_registry.did differs from the exported service: {err}\n\nexported:\n{exported}");
         }
     }

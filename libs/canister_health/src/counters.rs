@@ -10,7 +10,10 @@ pub struct Counters {
 
 impl Counters {
     pub fn new(started_at_ns: u64) -> Self {
-        Counters { started_at_ns, ..Default::default() }
+        Counters {
+            started_at_ns,
+            ..Default::default()
+        }
     }
 
     pub fn record(&mut self, ok: bool) {

@@ -30,7 +30,12 @@ struct HealthState {
 /// Starts measuring for freshly installed (or upgraded) code and schedules the module-hash lookup.
 pub fn on_code_installed() {
     let now = ic_cdk::api::time();
-    STATE.with_borrow_mut(|s| *s = HealthState { counters: Counters::new(now), ..Default::default() });
+    STATE.with_borrow_mut(|s| {
+        *s = HealthState {
+            counters: Counters::new(now),
+            ..Default::default()
+        }
+    });
     ic_cdk_timers::set_timer(Duration::ZERO, fetch_module_hash());
 }
 

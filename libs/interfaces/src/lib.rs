@@ -3,6 +3,10 @@
 //! Every canister's `.did` file is the contract; the types here are its Rust mirror, used by the
 //! canisters themselves, by typed inter-canister clients and by the integration tests.
 
+pub mod error;
 pub mod health;
+pub mod security;
 
+pub use error::{Error, InputProblem};
 pub use health::{CanisterKind, HealthReport};
+pub use security::{GroupSnapshot, Permission};
