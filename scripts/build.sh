@@ -43,7 +43,7 @@ for name in "${names[@]}"; do
 done
 
 log "compiling ${names[*]} for $WASM_TARGET (release)"
-(cd "$ROOT" && wasm_cargo build --release --locked "${packages[@]}")
+(cd "$ROOT" && wasm_cargo build --release "${CARGO_LOCKED[@]}" "${packages[@]}")
 
 out_dir="$ROOT/target/canisters"
 mkdir -p "$out_dir"

@@ -13,6 +13,10 @@ SUITE_CANISTERS=(canister_registry user_registry calendar notification load_bala
 # Debian's toolchain for wasm when rustup cannot provide the target (DESIGN.md section 6).
 DEBIAN_WASM_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy lld)
 
+# CI builds exactly what Cargo.lock pins; locally a new dependency may still update the lock.
+CARGO_LOCKED=()
+[ "${CI:-}" = true ] && CARGO_LOCKED=(--locked)
+
 log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 

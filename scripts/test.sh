@@ -10,4 +10,4 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$ROOT/scripts/build.sh" --all
 log "running the workspace's tests"
 cd "$ROOT"
-cargo test --workspace --locked "$@"
+cargo test --workspace "${CARGO_LOCKED[@]}" "$@"

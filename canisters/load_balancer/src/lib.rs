@@ -1,31 +1,45 @@
 //! Load balancer: sticky user-to-shard directory, shard health checks on a timer, failover and scale-out.
 //!
 //! Endpoints stay thin: they decode, check, call plain logic and encode. For now the canister has
-//! its lifecycle and its measured `health_check`.
+//! its lifecycle, its measured `health_check`, and the group-member endpoints every member of the
+//! suite exposes (`security_base::group_member_endpoints!`).
+
+mod memory;
 
 use ic_cdk::{init, post_upgrade, query};
+use interfaces::security::MemberInit;
 use interfaces::{CanisterKind, HealthReport};
 
+const KIND: CanisterKind = CanisterKind::LoadBalancer;
+
 #[init]
-fn init() {
-    on_code_installed();
+fn init(args: Option<MemberInit>) {
+    on_code_installed(args);
 }
 
 #[post_upgrade]
-fn post_upgrade() {
-    on_code_installed();
+fn post_upgrade(args: Option<MemberInit>) {
+    on_code_installed(args);
 }
 
 /// The one lifecycle path for install and upgrade: timers do not survive an upgrade, so
 /// everything that runs on a schedule is armed again here.
-fn on_code_installed() {
+fn on_code_installed(args: Option<MemberInit>) {
     canister_health::on_code_installed();
+    security_base::member::init(
+        KIND,
+        memory::membership(),
+        args,
+        security_base::member::DEFAULT_PULL_INTERVAL,
+    );
 }
 
 #[query]
 fn health_check() -> HealthReport {
-    canister_health::report(CanisterKind::LoadBalancer)
+    canister_health::report(KIND)
 }
+
+security_base::group_member_endpoints!();
 
 #[cfg(test)]
 mod tests {

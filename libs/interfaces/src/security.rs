@@ -77,3 +77,44 @@ pub struct GroupMemberInfo {
     pub has_key: bool,
     pub key_rotated_at_ns: Option<u64>,
 }
+
+/// How a member canister is configured at install (and optionally at upgrade).
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MemberInit {
+    /// The canister registry whose snapshots and keys this canister accepts.
+    pub registry: Principal,
+}
+
+/// What happened to a pushed or pulled snapshot.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotOutcome {
+    Accepted {
+        version: u64,
+    },
+    /// Not newer than what is held, so ignored (a late or replayed push).
+    IgnoredNotNewer {
+        held_version: u64,
+    },
+}
+
+/// A member's answer to an authorized `group_ping` from another member of its group.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct GroupPing {
+    pub canister: CanisterKind,
+    pub group_id: String,
+    pub group_version: u64,
+    /// Instructions the callee spent authorizing and answering (`ic0.performance_counter`).
+    pub instructions: u64,
+}
+
+/// A member's view of its own membership, without any key material.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MembershipStatus {
+    pub registry: Option<Principal>,
+    pub group_id: Option<String>,
+    pub group_version: Option<u64>,
+    pub members: u64,
+    pub has_own_key: bool,
+    pub last_pull_ns: Option<u64>,
+    pub last_pull_error: Option<String>,
+}

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use candid::{CandidType, Decode, Deserialize, Encode, Principal};
 use ic_stable_structures::storable::{Bound, Storable};
-use interfaces::security::{GroupMember, GroupSnapshot};
+use interfaces::security::{GroupMember, GroupSnapshot, SnapshotOutcome};
 use interfaces::{Error, Permission};
 
 use crate::access_key::{key_is_valid, AccessKey};
@@ -21,18 +21,6 @@ pub struct Membership {
     pub registry: Option<Principal>,
     pub snapshot: Option<GroupSnapshot>,
     own_key: Option<serde_bytes::ByteBuf>,
-}
-
-/// What happened to a pushed or pulled snapshot.
-#[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SnapshotOutcome {
-    Accepted {
-        version: u64,
-    },
-    /// Not newer than what is held, so ignored (a late or replayed push).
-    IgnoredNotNewer {
-        held_version: u64,
-    },
 }
 
 impl Membership {
