@@ -1,30 +1,208 @@
-//! Canister registry: groups of canisters, membership, principal-bound access keys, admins and the stored calendar wasm.
+//! Canister registry: groups of canisters, membership, principal-bound access keys and admins.
 //!
-//! Endpoints stay thin: they decode, check, call plain logic and encode. For now the canister has
-//! its lifecycle and its measured `health_check`.
+//! Endpoints are thin: they check the caller, call the plain rules in `registry.rs` through
+//! `state`, and (where members must hear of a change) run or kick the outbox in `sync.rs`.
+//! Controllers of this canister are super-admins; admins hold named permissions.
 
-use ic_cdk::{init, post_upgrade, query};
-use interfaces::{CanisterKind, HealthReport};
+mod memory;
+mod registry;
+mod state;
+mod sync;
+
+use candid::Principal;
+use canister_health::track;
+use ic_cdk::api::{is_controller, msg_caller, time};
+use ic_cdk::{init, inspect_message, post_upgrade, query, update};
+use interfaces::registry::{RegistryInit, RegistryStats};
+use interfaces::security::{AdminInfo, GroupInfo, GroupMemberInfo};
+use interfaces::{CanisterKind, Error, GroupSnapshot, HealthReport, Permission};
+use security_base::guards;
+use serde_bytes::ByteBuf;
+
+const NS_PER_SECOND: u64 = 1_000_000_000;
 
 #[init]
-fn init() {
-    on_code_installed();
+fn init(args: Option<RegistryInit>) {
+    on_code_installed(args);
 }
 
 #[post_upgrade]
-fn post_upgrade() {
-    on_code_installed();
+fn post_upgrade(args: Option<RegistryInit>) {
+    on_code_installed(args);
 }
 
-/// The one lifecycle path for install and upgrade: timers do not survive an upgrade, so
-/// everything that runs on a schedule is armed again here.
-fn on_code_installed() {
+/// The one lifecycle path for install and upgrade. All state is in stable structures, so there
+/// is nothing to restore; timers do not survive an upgrade, so they are armed again here.
+fn on_code_installed(args: Option<RegistryInit>) {
     canister_health::on_code_installed();
+    if let Some(args) = args {
+        state::mutate(|r| {
+            r.set_timing(
+                args.key_overlap_seconds
+                    .map(|s| s.saturating_mul(NS_PER_SECOND)),
+                args.retry_delay_seconds
+                    .map(|s| s.saturating_mul(NS_PER_SECOND)),
+            )
+        });
+    }
+    sync::start_timers();
+}
+
+/// Controllers, or admins holding `required`.
+fn require(required: Permission) -> Result<Principal, Error> {
+    let caller = msg_caller();
+    let granted = state::read(|r| r.admin_permissions(&caller));
+    guards::require_permission(
+        &caller,
+        is_controller(&caller),
+        granted.as_deref(),
+        required,
+    )?;
+    Ok(caller)
+}
+
+// ---- groups and members ------------------------------------------------------------------------
+
+#[update]
+fn register_canister_group(group_id: String) -> Result<GroupInfo, Error> {
+    track(
+        require(Permission::ManageGroups)
+            .and_then(|_| state::mutate(|r| r.register_group(&group_id, time()))),
+    )
+}
+
+/// Adds a canister to a group, then delivers its new key and pushes the new snapshot to every
+/// member before answering (what fails is retried from the outbox; `has_key` tells).
+#[update]
+async fn add_canister_to_group(
+    group_id: String,
+    principal: Principal,
+    canister_type: CanisterKind,
+    shard_key: Option<String>,
+) -> Result<GroupInfo, Error> {
+    let added = require(Permission::ManageGroups).and_then(|_| {
+        state::mutate(|r| r.add_member(&group_id, principal, canister_type, shard_key, time()))
+    });
+    if added.is_ok() {
+        // The member is recorded before this await, so a concurrent add of the same canister is
+        // refused; the outbox holds the deliveries if this message is interrupted.
+        sync::process_outbox().await;
+    }
+    track(added.and_then(|_| {
+        state::read(|r| r.group_info(&group_id)).ok_or_else(|| Error::not_found(&group_id))
+    }))
+}
+
+#[update]
+fn remove_canister_from_group(group_id: String, principal: Principal) -> Result<GroupInfo, Error> {
+    let removed = require(Permission::ManageGroups)
+        .and_then(|_| state::mutate(|r| r.remove_member(&group_id, principal, time())));
+    if removed.is_ok() {
+        sync::kick();
+    }
+    track(removed)
+}
+
+/// Gives a member a fresh key; its old key stays valid for the overlap window.
+#[update]
+async fn rotate_access_key(
+    group_id: String,
+    principal: Principal,
+) -> Result<GroupMemberInfo, Error> {
+    let queued = require(Permission::ManageKeys)
+        .and_then(|_| state::mutate(|r| r.request_key_rotation(&group_id, principal, time())));
+    if queued.is_ok() {
+        sync::process_outbox().await;
+    }
+    track(queued.and_then(|_| {
+        state::read(|r| r.group_info(&group_id))
+            .and_then(|g| g.members.into_iter().find(|m| m.principal == principal))
+            .ok_or_else(|| Error::not_found(format!("{principal} in group {group_id}")))
+    }))
+}
+
+/// Diagnostic: would `target` accept `access_key` from `caller`? Says only yes or no.
+#[query]
+fn verify_inter_canister_call(access_key: ByteBuf, caller: Principal, target: Principal) -> bool {
+    state::read(|r| r.verify_call(&access_key, &caller, &target, time()))
+}
+
+#[query]
+fn list_groups() -> Vec<GroupInfo> {
+    state::read(|r| r.list_groups())
+}
+
+#[query]
+fn get_group(group_id: String) -> Result<GroupInfo, Error> {
+    state::read(|r| r.group_info(&group_id))
+        .ok_or_else(|| Error::not_found(format!("group {group_id}")))
+}
+
+/// The caller's group snapshot, for members pulling what they may have missed.
+#[query]
+fn get_group_snapshot() -> Result<GroupSnapshot, Error> {
+    let caller = msg_caller();
+    state::read(|r| r.group_of(&caller).and_then(|g| r.snapshot(&g))).ok_or(Error::NotGroupMember)
+}
+
+#[query]
+fn get_registry_stats() -> RegistryStats {
+    state::read(|r| {
+        let items = r.outbox_items();
+        RegistryStats {
+            groups: r.group_count(),
+            members: r.member_count(),
+            admins: r.list_admins().len() as u64,
+            outbox_pending: items.len() as u64,
+            outbox_failing: items.iter().filter(|(_, i)| i.attempts > 0).count() as u64,
+            last_version: r.config().last_version,
+            key_overlap_seconds: r.config().key_overlap_ns / NS_PER_SECOND,
+        }
+    })
+}
+
+// ---- admins ------------------------------------------------------------------------------------
+
+/// Controllers only: grants `permissions` to `principal` (replacing an earlier grant).
+#[update]
+fn add_admin(principal: Principal, permissions: Vec<Permission>) -> Result<(), Error> {
+    let caller = msg_caller();
+    let added = guards::require_controller(&caller, is_controller(&caller))
+        .and_then(|_| state::mutate(|r| r.set_admin(principal, permissions, time())));
+    if added.is_ok() {
+        sync::kick();
+    }
+    track(added)
+}
+
+#[update]
+fn remove_admin(principal: Principal) -> Result<(), Error> {
+    let caller = msg_caller();
+    let removed = guards::require_controller(&caller, is_controller(&caller))
+        .and_then(|_| state::mutate(|r| r.remove_admin(&principal, time())));
+    if removed.is_ok() {
+        sync::kick();
+    }
+    track(removed)
+}
+
+#[query]
+fn list_admins() -> Vec<AdminInfo> {
+    state::read(|r| r.list_admins())
 }
 
 #[query]
 fn health_check() -> HealthReport {
     canister_health::report(CanisterKind::CanisterRegistry)
+}
+
+/// Refuses anonymous ingress to every update early, before it costs a full execution. Not the
+/// security boundary: every endpoint checks its caller again.
+#[inspect_message]
+fn inspect_message() {
+    if guards::require_authenticated(&msg_caller()).is_ok() {
+        ic_cdk::api::accept_message();
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 pub mod clients;
 pub mod error;
 pub mod health;
+pub mod registry;
 pub mod security;
 
 pub use error::{Error, InputProblem};

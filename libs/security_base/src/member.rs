@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use candid::Principal;
+use candid_storable::Candid;
 use ic_stable_structures::memory_manager::VirtualMemory;
 use ic_stable_structures::{DefaultMemoryImpl, StableCell};
 use interfaces::clients;
@@ -28,7 +29,7 @@ pub const DEFAULT_PULL_INTERVAL: Duration = Duration::from_secs(60);
 
 struct MemberState {
     kind: CanisterKind,
-    membership: StableCell<Membership, Memory>,
+    membership: StableCell<Candid<Membership>, Memory>,
     last_pull_ns: Option<u64>,
     last_pull_error: Option<String>,
 }
@@ -55,11 +56,11 @@ fn with_state_mut<R>(f: impl FnOnce(&mut MemberState) -> R) -> R {
 /// registry at install; at upgrade `None` keeps the stored one. Arms the pull timer, and pulls
 /// right away when the canister has no snapshot yet.
 pub fn init(kind: CanisterKind, memory: Memory, args: Option<MemberInit>, pull_interval: Duration) {
-    let mut cell = StableCell::init(memory, Membership::default());
+    let mut cell = StableCell::init(memory, Candid(Membership::default()));
     if let Some(args) = args {
-        let mut membership = cell.get().clone();
+        let mut membership = cell.get().0.clone();
         membership.registry = Some(args.registry);
-        cell.set(membership);
+        cell.set(Candid(membership));
     }
     let needs_pull = cell.get().registry.is_some() && cell.get().snapshot.is_none();
     STATE.with_borrow_mut(|s| {
@@ -78,9 +79,9 @@ pub fn init(kind: CanisterKind, memory: Memory, args: Option<MemberInit>, pull_i
 
 fn update_membership<R>(f: impl FnOnce(&mut Membership) -> Result<R, Error>) -> Result<R, Error> {
     with_state_mut(|s| {
-        let mut membership = s.membership.get().clone();
+        let mut membership = s.membership.get().0.clone();
         let result = f(&mut membership)?;
-        s.membership.set(membership);
+        s.membership.set(Candid(membership));
         Ok(result)
     })
 }

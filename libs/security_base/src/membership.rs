@@ -3,13 +3,10 @@
 //!
 //! Authorizing a call from another member reads only this cache, never the registry: the
 //! original suite spent three messages per check. The owning canister keeps the value on the heap
-//! for cheap reads and writes it through to a `StableCell` on every change ([`Storable`]), so it
-//! survives upgrades.
+//! for cheap reads and writes it through to a `StableCell` on every change, so it survives
+//! upgrades.
 
-use std::borrow::Cow;
-
-use candid::{CandidType, Decode, Deserialize, Encode, Principal};
-use ic_stable_structures::storable::{Bound, Storable};
+use candid::{CandidType, Deserialize, Principal};
 use interfaces::security::{GroupMember, GroupSnapshot, SnapshotOutcome};
 use interfaces::{Error, Permission};
 
@@ -121,27 +118,10 @@ impl Membership {
     }
 }
 
-impl Storable for Membership {
-    const BOUND: Bound = Bound::Unbounded;
-
-    fn to_bytes(&self) -> Cow<'_, [u8]> {
-        Cow::Owned(self.clone().into_bytes())
-    }
-
-    fn into_bytes(self) -> Vec<u8> {
-        Encode!(&self).expect("a Membership always encodes")
-    }
-
-    fn from_bytes(bytes: Cow<'_, [u8]>) -> Self {
-        // Written only by this code; a decode failure means corrupted stable memory, where
-        // trapping (and so refusing the upgrade) is the safe answer.
-        Decode!(&bytes, Membership).expect("stored Membership decodes")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ic_stable_structures::Storable;
     use interfaces::security::{AdminInfo, MemberKeys};
     use interfaces::CanisterKind;
 
@@ -273,7 +253,8 @@ mod tests {
         let mut m = Membership::with_registry(registry);
         m.receive_snapshot(&registry, snapshot(3, vec![a])).unwrap();
         m.receive_key(&registry, &[4; 32]).unwrap();
-        let back = Membership::from_bytes(m.to_bytes());
-        assert_eq!(back, m);
+        let stored = candid_storable::Candid(m.clone());
+        let back = candid_storable::Candid::<Membership>::from_bytes(stored.to_bytes());
+        assert_eq!(back.0, m);
     }
 }
