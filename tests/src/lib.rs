@@ -1,1 +1,177 @@
-//! Fixtures shared by the integration tests.
+//! The integration-test fixture: loads the suite's real wasm, installs canisters on an
+//! [`IcEnv`] (the in-process runtime, or real PocketIC with the `pocket-ic` feature and
+//! `POCKET_IC_BIN`), and makes typed calls that remember every response, so tests can check
+//! that no response ever carried key material.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use candid::utils::{ArgumentDecoder, ArgumentEncoder};
+use candid::{decode_args, encode_args, CandidType, Deserialize, Principal};
+use ic_runtime::{IcEnv, RejectResponse};
+use interfaces::registry::RegistryInit;
+use interfaces::security::MemberInit;
+use interfaces::CanisterKind;
+
+/// Reads `target/canisters/<name>.wasm.gz`, failing with the command that builds it.
+pub fn wasm(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/canisters")
+        .join(format!("{name}.wasm.gz"));
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} is missing ({e}): run `scripts/build.sh {name}` first",
+            path.display()
+        )
+    })
+}
+
+/// The module hash the management canister reports for `name`: like the IC, the SHA-256 of the
+/// module as installed (here gzipped), which is also `sha256sum target/canisters/<name>.wasm.gz`.
+pub fn module_hash(name: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(wasm(name)).to_vec()
+}
+
+/// A user principal derived from `n`; never anonymous, never a controller unless made one.
+pub fn user(n: u8) -> Principal {
+    Principal::self_authenticating([n; 32])
+}
+
+/// The principal that installs everything and so controls every canister.
+pub fn operator() -> Principal {
+    user(200)
+}
+
+pub struct Suite {
+    pub env: Box<dyn IcEnv>,
+    /// Every response body any call of this suite received, to search for secrets.
+    responses: RefCell<Vec<Vec<u8>>>,
+}
+
+impl Default for Suite {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Suite {
+    pub fn new() -> Self {
+        Suite {
+            env: ic_runtime::env_from_environment(),
+            responses: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Creates a canister controlled by [`operator`] and installs `name`'s wasm with `arg`.
+    pub fn install(&self, name: &str, arg: Vec<u8>) -> Principal {
+        let settings = ic_runtime::management_types::CanisterSettings {
+            controllers: Some(vec![operator()]),
+            ..Default::default()
+        };
+        let id = self
+            .env
+            .create_canister_with_settings(Some(operator()), Some(settings));
+        self.env
+            .install_canister(id, wasm(name), arg, Some(operator()));
+        id
+    }
+
+    pub fn install_registry(&self, init: RegistryInit) -> Principal {
+        self.install("canister_registry", encode_args((Some(init),)).unwrap())
+    }
+
+    pub fn install_member(&self, kind: CanisterKind, registry: Principal) -> Principal {
+        self.install(
+            kind.name(),
+            encode_args((Some(MemberInit { registry }),)).unwrap(),
+        )
+    }
+
+    pub fn upgrade(&self, id: Principal, name: &str, arg: Vec<u8>) {
+        self.env
+            .upgrade_canister(id, wasm(name), arg, Some(operator()))
+            .expect("upgrade succeeds");
+    }
+
+    /// An update call as `sender`, decoded as `R`; a reject is returned, not panicked on.
+    pub fn update<A: ArgumentEncoder, R: for<'a> ArgumentDecoder<'a>>(
+        &self,
+        canister: Principal,
+        sender: Principal,
+        method: &str,
+        args: A,
+    ) -> Result<R, RejectResponse> {
+        let bytes = self
+            .env
+            .update_call(canister, sender, method, encode_args(args).unwrap())?;
+        Ok(self.decode(bytes, method))
+    }
+
+    pub fn query<A: ArgumentEncoder, R: for<'a> ArgumentDecoder<'a>>(
+        &self,
+        canister: Principal,
+        sender: Principal,
+        method: &str,
+        args: A,
+    ) -> Result<R, RejectResponse> {
+        let bytes = self
+            .env
+            .query_call(canister, sender, method, encode_args(args).unwrap())?;
+        Ok(self.decode(bytes, method))
+    }
+
+    fn decode<R: for<'a> ArgumentDecoder<'a>>(&self, bytes: Vec<u8>, method: &str) -> R {
+        let decoded = decode_args(&bytes).unwrap_or_else(|e| {
+            panic!("{method} answered something other than its .did says: {e}")
+        });
+        self.responses.borrow_mut().push(bytes);
+        decoded
+    }
+
+    /// Every response received so far, for searching.
+    pub fn responses(&self) -> Vec<Vec<u8>> {
+        self.responses.borrow().clone()
+    }
+
+    /// Advances virtual time and runs enough rounds for timers and the calls they make.
+    pub fn advance(&self, by: Duration) {
+        self.env.advance_time(by);
+        self.settle();
+    }
+
+    /// Runs rounds until queued messages and the timers due now have had their turn.
+    pub fn settle(&self) {
+        for _ in 0..10 {
+            self.env.tick();
+        }
+    }
+
+    /// The access key a member canister holds, read out of its stable memory the way an
+    /// attacker with a memory dump would (the suite never returns it). `None` if it has none.
+    pub fn held_key(&self, member: Principal) -> Option<Vec<u8>> {
+        #[derive(CandidType, Deserialize)]
+        struct Held {
+            own_key: Option<serde_bytes::ByteBuf>,
+            registry: Option<Principal>,
+        }
+        let memory = self.env.get_stable_memory(member);
+        // The membership is one Candid value in a StableCell: try every Candid header.
+        memory
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| *w == b"DIDL")
+            .find_map(|(at, _)| {
+                let mut de = candid::de::IDLDeserialize::new(&memory[at..]).ok()?;
+                let held: Held = de.get_value().ok()?;
+                held.registry?;
+                held.own_key.map(|k| k.into_vec())
+            })
+    }
+}
+
+/// Whether `needle` appears anywhere in `haystack`.
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
