@@ -90,9 +90,10 @@ async fn push_snapshot(target: Principal, group_id: &str) -> Result<(), Error> {
         .map(|_| ())
 }
 
-/// 1. draw randomness, 2. store only the new key's hash (and queue pushes of the new snapshot),
-/// 3. deliver the key, 4. on success mark it delivered. A failed delivery is retried with a
-/// fresh key: the registry never keeps a key past the call that delivers it.
+/// Check, reserve, await, commit: (1) draw randomness; (2) store only the new key's hash and
+/// queue pushes of the new snapshot; (3) deliver the key; (4) on success mark it delivered. A
+/// failed delivery is retried with a fresh key: the registry never keeps a key past the call
+/// that delivers it.
 async fn deliver_key(target: Principal, group_id: &str) -> Result<(), Error> {
     let (seed,) = ic_cdk::management_canister::raw_rand()
         .await
