@@ -59,8 +59,10 @@ for name in "${names[@]}"; do
     "$IC_WASM" "$work" -o "$work" metadata candid:service -f "$did" -v public
     # System hooks (lifecycle, global timer, ic-cdk internals) are exported but never in a .did.
     python3 "$ROOT/scripts/wasm_module.py" system-exports "$work" > "$work.hidden"
-    "$IC_WASM" "$work" check-endpoints --candid "$did" --hidden "$work.hidden" >/dev/null 2>"$work.check" \
-        || { grep -E '^ERROR' "$work.check" >&2; die "$name: exported methods do not match $name.did"; }
+    if ! "$IC_WASM" "$work" check-endpoints --candid "$did" --hidden "$work.hidden" >/dev/null 2>"$work.check"; then
+        python3 "$ROOT/scripts/wasm_module.py" endpoint-errors "$did" < "$work.check" >&2 \
+            || die "$name: exported methods do not match $name.did"
+    fi
     python3 "$ROOT/scripts/wasm_module.py" check-imports "$work" || die "$name: imports something other than ic0"
 
     rm -f "$work.hidden" "$work.check"

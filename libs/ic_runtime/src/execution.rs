@@ -1,0 +1,242 @@
+//! Runs one entry point or callback of a canister atomically. Before each execution the wasm
+//! memory and mutable globals are copied aside and a stable-memory journal level is opened;
+//! a trap (or a query, whose changes are never kept) puts everything back. Instruction limits
+//! are wasmtime fuel, so `performance_counter` and "instructions used" are fuel too.
+
+use std::sync::Arc;
+
+use wasmtime::{Global, Instance, Memory, Ref, Store, Table, Val};
+
+use crate::context::{ExecCtx, Host};
+use crate::engine::{engine, CompiledModule};
+use crate::errors::Trap;
+use crate::instrument::TABLE_EXPORT;
+use crate::stable::StableMemory;
+
+/// Wasm memory + globals, as copied aside before an execution.
+#[derive(Default)]
+pub struct Snapshot {
+    memory: Vec<u8>,
+    globals: Vec<Val>,
+}
+
+/// A canister's instantiated module.
+pub struct Code {
+    pub module: Arc<CompiledModule>,
+    pub store: Store<Host>,
+    instance: Instance,
+    memory: Memory,
+    table: Option<Table>,
+    globals: Vec<Global>,
+    /// Reused buffer for the per-execution snapshot, so no allocation per message.
+    scratch: Snapshot,
+}
+
+/// What to run.
+#[derive(Clone, Copy, Debug)]
+pub enum Entry<'a> {
+    Export(&'a str),
+    /// A function-table index and its env argument, as registered by call_new/call_on_cleanup.
+    Callback {
+        fun: u64,
+        env: u64,
+    },
+}
+
+pub struct Outcome {
+    pub ctx: ExecCtx,
+    pub trap: Option<Trap>,
+    pub instructions: u64,
+}
+
+impl Code {
+    /// Instantiates `module` (no start function runs in Rust canisters; if one exists it runs
+    /// here under `fuel`).
+    pub fn instantiate(
+        module: Arc<CompiledModule>,
+        stable: StableMemory,
+        fuel: u64,
+    ) -> Result<Code, String> {
+        let mut store = Store::new(engine(), Host::new(stable));
+        store.set_fuel(fuel).map_err(|e| e.to_string())?;
+        let instance = module
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| format!("Wasm module instantiation failed: {e}"))?;
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or("Wasm module does not export its memory as \"memory\"")?;
+        store.data_mut().memory = Some(memory);
+        let table = if module.has_table {
+            instance.get_table(&mut store, TABLE_EXPORT)
+        } else {
+            None
+        };
+        let globals = module
+            .global_exports
+            .iter()
+            .map(|name| {
+                instance
+                    .get_global(&mut store, name)
+                    .ok_or(format!("instrumented global {name} is missing"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Code {
+            module,
+            store,
+            instance,
+            memory,
+            table,
+            globals,
+            scratch: Snapshot::default(),
+        })
+    }
+
+    pub fn exports(&self, name: &str) -> bool {
+        self.module.exports(name)
+    }
+
+    pub fn stable(&self) -> &StableMemory {
+        &self.store.data().stable
+    }
+
+    pub fn stable_mut(&mut self) -> &mut StableMemory {
+        &mut self.store.data_mut().stable
+    }
+
+    pub fn take_stable(&mut self) -> StableMemory {
+        std::mem::take(&mut self.store.data_mut().stable)
+    }
+
+    pub fn memory_size(&self) -> usize {
+        self.memory.data_size(&self.store)
+    }
+
+    pub fn capture(&mut self, into: &mut Snapshot) {
+        into.memory.clear();
+        into.memory.extend_from_slice(self.memory.data(&self.store));
+        into.globals.clear();
+        for g in &self.globals {
+            into.globals.push(g.get(&mut self.store));
+        }
+    }
+
+    /// Puts memory and globals back. Wasm memories cannot shrink, so when a rolled-back
+    /// execution grew memory, the module is instantiated afresh and the snapshot copied in.
+    pub fn restore(&mut self, from: &Snapshot) {
+        if self.memory.data_size(&self.store) != from.memory.len() {
+            let stable = self.take_stable();
+            let ctx = std::mem::take(&mut self.store.data_mut().ctx);
+            let mut fresh = Code::instantiate(self.module.clone(), stable, u64::MAX / 2)
+                .expect("a module that instantiated once instantiates again");
+            fresh.store.data_mut().ctx = ctx;
+            let have = fresh.memory.data_size(&fresh.store) as u64 / crate::stable::WASM_PAGE;
+            let want = from.memory.len() as u64 / crate::stable::WASM_PAGE;
+            if want > have {
+                fresh
+                    .memory
+                    .grow(&mut fresh.store, want - have)
+                    .expect("memory grew to this size before");
+            }
+            fresh.scratch = std::mem::take(&mut self.scratch);
+            *self = fresh;
+        }
+        self.memory
+            .data_mut(&mut self.store)
+            .copy_from_slice(&from.memory);
+        for (g, v) in self.globals.iter().zip(&from.globals) {
+            g.set(&mut self.store, *v).expect("same global types");
+        }
+    }
+
+    /// A full snapshot including an open stable-memory journal level (for composite queries
+    /// and upgrades, which span several executions); end it with `restore_outer`/`commit_outer`.
+    pub fn begin_outer(&mut self) -> Snapshot {
+        let mut snap = Snapshot::default();
+        self.capture(&mut snap);
+        self.stable_mut().begin();
+        snap
+    }
+
+    pub fn restore_outer(&mut self, snap: &Snapshot) {
+        self.stable_mut().rollback();
+        self.restore(snap);
+    }
+
+    pub fn commit_outer(&mut self) {
+        self.stable_mut().commit();
+    }
+
+    /// Runs `entry` with `ctx` and `ctx.fuel_limit`. Rolls back on trap, or always when
+    /// `always_rollback` (queries, inspect_message).
+    pub fn execute(&mut self, entry: Entry<'_>, ctx: ExecCtx, always_rollback: bool) -> Outcome {
+        let fuel = ctx.fuel_limit;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        self.capture(&mut scratch);
+        self.stable_mut().begin();
+        self.store.data_mut().ctx = ctx;
+        self.store.set_fuel(fuel).expect("fuel is enabled");
+
+        let result = match entry {
+            Entry::Export(name) => match self
+                .instance
+                .get_typed_func::<(), ()>(&mut self.store, name)
+            {
+                Ok(f) => f.call(&mut self.store, ()),
+                Err(e) => Err(e),
+            },
+            Entry::Callback { fun, env } => self.call_table(fun, env),
+        };
+
+        let instructions = fuel.saturating_sub(self.store.get_fuel().unwrap_or(0));
+        let mut ctx = std::mem::take(&mut self.store.data_mut().ctx);
+        let trap = result.err().map(|e| classify(e, &mut ctx, fuel));
+        if trap.is_some() || always_rollback {
+            self.stable_mut().rollback();
+            self.restore(&scratch);
+        } else {
+            self.stable_mut().commit();
+        }
+        self.scratch = scratch;
+        Outcome {
+            ctx,
+            trap,
+            instructions,
+        }
+    }
+
+    fn call_table(&mut self, fun: u64, env: u64) -> wasmtime::Result<()> {
+        let func = self.table.and_then(|t| match t.get(&mut self.store, fun) {
+            Some(Ref::Func(Some(f))) => Some(f),
+            _ => None,
+        });
+        let Some(func) = func else {
+            self.store.data_mut().ctx.trap = Some(Trap::Wasm(format!(
+                "callback table index {fun} is out of bounds or null"
+            )));
+            return Err(wasmtime::format_err!("bad callback index"));
+        };
+        let typed = func.typed::<i32, ()>(&self.store)?;
+        typed.call(&mut self.store, env as u32 as i32)
+    }
+}
+
+/// Turns a wasmtime error into the IC's trap kinds. A system call that trapped recorded why.
+fn classify(error: wasmtime::Error, ctx: &mut ExecCtx, fuel: u64) -> Trap {
+    if let Some(trap) = ctx.trap.take() {
+        return trap;
+    }
+    match error.downcast_ref::<wasmtime::Trap>() {
+        Some(wasmtime::Trap::OutOfFuel) => Trap::InstructionLimit(fuel),
+        Some(wasmtime::Trap::UnreachableCodeReached) => Trap::Wasm("unreachable".into()),
+        Some(wasmtime::Trap::MemoryOutOfBounds) => Trap::Wasm("heap out of bounds".into()),
+        Some(wasmtime::Trap::StackOverflow) => Trap::Wasm("stack overflow".into()),
+        Some(other) => Trap::Wasm(
+            other
+                .to_string()
+                .trim_start_matches("wasm trap: ")
+                .to_string(),
+        ),
+        None => Trap::Wasm(format!("{error}")),
+    }
+}

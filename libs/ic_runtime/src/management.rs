@@ -1,0 +1,475 @@
+//! The management canister `aaaaa-aa`, reachable by ingress and by inter-canister calls.
+//! Arguments and results are the candid types of `ic-management-canister-types` (the version
+//! pocket-ic 16 uses). Controller checks apply to every method that changes or reveals a
+//! canister; `raw_rand`, `create_canister` and `canister_info` are for canister callers only.
+
+use candid::{CandidType, Nat, Principal};
+use ic_management_canister_types::{
+    CanisterIdRecord, CanisterInfoArgs, CanisterInfoResult, CanisterInstallMode, CanisterSettings,
+    CanisterStatusResult, CanisterStatusType, ChangeDetails, ChunkHash, ControllersChangeRecord,
+    CreateCanisterArgs, CreationRecord, DefiniteCanisterSettings, InstallChunkedCodeArgs,
+    InstallCodeArgs, LogVisibility, MemoryMetrics, ProvisionalCreateCanisterWithCyclesArgs,
+    ProvisionalTopUpCanisterArgs, QueryStats, SnapshotVisibility, UninstallCodeArgs,
+    UpdateSettingsArgs, UploadChunkArgs,
+};
+use serde::de::DeserializeOwned;
+
+use crate::canister::{Canister, Origin, Settings, Status};
+use crate::engine::sha256;
+use crate::errors::{ErrorCode, Reject, RejectCode};
+use crate::lifecycle::{self, Mode};
+use crate::subnet::Subnet;
+
+/// Cycles a canister gets from `provisional_create_canister_with_cycles` without an amount.
+pub const DEFAULT_CYCLES: u128 = 100_000_000_000_000;
+/// Most controllers a canister may have.
+const MAX_CONTROLLERS: usize = 10;
+/// Size cap of one uploaded chunk, as on the IC.
+const MAX_CHUNK: usize = 1024 * 1024;
+
+const CANISTER_ONLY: &[&str] = &[
+    "create_canister",
+    "raw_rand",
+    "canister_info",
+    "deposit_cycles",
+];
+const KNOWN: &[&str] = &[
+    "create_canister",
+    "provisional_create_canister_with_cycles",
+    "install_code",
+    "install_chunked_code",
+    "upload_chunk",
+    "clear_chunk_store",
+    "stored_chunks",
+    "uninstall_code",
+    "update_settings",
+    "canister_status",
+    "canister_info",
+    "start_canister",
+    "stop_canister",
+    "delete_canister",
+    "deposit_cycles",
+    "provisional_top_up_canister",
+    "raw_rand",
+];
+
+fn unknown(method: &str) -> Reject {
+    Reject {
+        code: RejectCode::DestinationInvalid,
+        error: ErrorCode::CanisterMethodNotFound,
+        message: format!(
+            "Management canister has no method '{method}' (or ic_runtime does not implement it)"
+        ),
+    }
+}
+
+/// Ingress filter for `aaaaa-aa`: the method must exist and be callable by users.
+pub fn check_ingress(
+    _sub: &Subnet,
+    _sender: Principal,
+    method: &str,
+    _payload: &[u8],
+) -> Result<(), Reject> {
+    if !KNOWN.contains(&method) {
+        return Err(unknown(method));
+    }
+    if CANISTER_ONLY.contains(&method) {
+        return Err(Reject::new(
+            ErrorCode::CanisterRejectedMessage,
+            format!("Only canisters can call ic00 method {method}"),
+        ));
+    }
+    Ok(())
+}
+
+fn decode<T: DeserializeOwned + CandidType>(payload: &[u8]) -> Result<T, Reject> {
+    candid::decode_one(payload).map_err(|e| {
+        Reject::new(
+            ErrorCode::InvalidManagementPayload,
+            format!("Error decoding candid: {e}"),
+        )
+    })
+}
+
+fn encode<T: CandidType>(value: &T) -> Vec<u8> {
+    candid::encode_one(value).expect("management results encode")
+}
+
+fn controlled<'a>(
+    sub: &'a mut Subnet,
+    id: Principal,
+    sender: Principal,
+    method: &str,
+) -> Result<&'a mut Canister, Reject> {
+    let c = sub.canister_mut(&id)?;
+    if !c.is_controller(&sender) {
+        return Err(Reject::not_controller(id, method, sender));
+    }
+    Ok(c)
+}
+
+/// Executes one management call. `None` means the answer comes later (stop_canister).
+pub fn handle(
+    sub: &mut Subnet,
+    sender: Principal,
+    method: &str,
+    payload: &[u8],
+    cycles: u128,
+    origin: &Origin,
+) -> Option<Result<Vec<u8>, Reject>> {
+    let from_canister = matches!(origin, Origin::Canister { .. });
+    if !from_canister && CANISTER_ONLY.contains(&method) {
+        return Some(check_ingress(sub, sender, method, payload).map(|_| Vec::new()));
+    }
+    let result =
+        match method {
+            "create_canister" => decode::<CreateCanisterArgs>(payload)
+                .and_then(|a| create(sub, sender, a.settings, cycles, None)),
+            "provisional_create_canister_with_cycles" => {
+                decode::<ProvisionalCreateCanisterWithCyclesArgs>(payload).and_then(|a| {
+                    let amount = a.amount.map_or(Ok(DEFAULT_CYCLES), |n| nat_u128(&n))?;
+                    create(sub, sender, a.settings, amount, a.specified_id)
+                })
+            }
+            "install_code" => decode::<InstallCodeArgs>(payload).and_then(|a| {
+                controlled(sub, a.canister_id, sender, method)?;
+                lifecycle::install_code(
+                    sub,
+                    sender,
+                    a.canister_id,
+                    mode(a.mode),
+                    &a.wasm_module,
+                    a.arg,
+                )
+                .map(|_| encode(&()))
+            }),
+            "install_chunked_code" => decode::<InstallChunkedCodeArgs>(payload)
+                .and_then(|a| install_chunked(sub, sender, a)),
+            "upload_chunk" => decode::<UploadChunkArgs>(payload).and_then(|a| {
+                if a.chunk.len() > MAX_CHUNK {
+                    return Err(Reject::new(
+                        ErrorCode::InvalidManagementPayload,
+                        "Wasm chunk size exceeds the maximum of 1 MiB",
+                    ));
+                }
+                let c = controlled(sub, a.canister_id, sender, method)?;
+                let hash = sha256(&a.chunk).to_vec();
+                c.chunks.insert(hash.clone(), a.chunk);
+                Ok(encode(&ChunkHash { hash }))
+            }),
+            "clear_chunk_store" => decode::<CanisterIdRecord>(payload).and_then(|a| {
+                controlled(sub, a.canister_id, sender, method)?
+                    .chunks
+                    .clear();
+                Ok(encode(&()))
+            }),
+            "stored_chunks" => decode::<CanisterIdRecord>(payload).and_then(|a| {
+                let c = controlled(sub, a.canister_id, sender, method)?;
+                let hashes: Vec<ChunkHash> = c
+                    .chunks
+                    .keys()
+                    .map(|h| ChunkHash { hash: h.clone() })
+                    .collect();
+                Ok(encode(&hashes))
+            }),
+            "uninstall_code" => decode::<UninstallCodeArgs>(payload).and_then(|a| {
+                controlled(sub, a.canister_id, sender, method)?;
+                lifecycle::uninstall_code(sub, sender, a.canister_id).map(|_| encode(&()))
+            }),
+            "update_settings" => decode::<UpdateSettingsArgs>(payload).and_then(|a| {
+                let time = sub.time;
+                let c = controlled(sub, a.canister_id, sender, method)?;
+                apply_settings(c, a.settings, time, sender).map(|_| encode(&()))
+            }),
+            "canister_status" => decode::<CanisterIdRecord>(payload).and_then(|a| {
+                controlled(sub, a.canister_id, sender, method).map(|c| encode(&status(c)))
+            }),
+            "canister_info" => decode::<CanisterInfoArgs>(payload).and_then(|a| {
+                let c = sub.canister(&a.canister_id)?;
+                let wanted = a.num_requested_changes.unwrap_or(0) as usize;
+                let skip = c.history.len().saturating_sub(wanted);
+                Ok(encode(&CanisterInfoResult {
+                    total_num_changes: c.total_changes,
+                    recent_changes: c.history[skip..].to_vec(),
+                    module_hash: c.module_hash(),
+                    controllers: c.controllers().to_vec(),
+                }))
+            }),
+            "start_canister" => decode::<CanisterIdRecord>(payload).and_then(|a| {
+                controlled(sub, a.canister_id, sender, method)?.status = Status::Running;
+                let (cancelled, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut sub.pending_stops)
+                    .into_iter()
+                    .partition(|(id, _)| *id == a.canister_id);
+                sub.pending_stops = waiting;
+                for (_, o) in cancelled {
+                    let reject = Reject::new(
+                        ErrorCode::CanisterStoppingCancelled,
+                        format!("Canister {}'s stop request was cancelled.", a.canister_id),
+                    );
+                    sub.respond(o, Err(reject), 0);
+                }
+                Ok(encode(&()))
+            }),
+            "stop_canister" => match decode::<CanisterIdRecord>(payload).and_then(|a| {
+                controlled(sub, a.canister_id, sender, method).map(|c| (a.canister_id, c))
+            }) {
+                Err(e) => Err(e),
+                Ok((id, c)) => {
+                    if c.status == Status::Stopped
+                        || (c.status == Status::Running && c.call_contexts.is_empty())
+                    {
+                        c.status = Status::Stopped;
+                        Ok(encode(&()))
+                    } else {
+                        // Stopping: new calls are refused; the reply comes once contexts close.
+                        c.status = Status::Stopping;
+                        sub.pending_stops.push((id, origin.clone()));
+                        return None;
+                    }
+                }
+            },
+            "delete_canister" => decode::<CanisterIdRecord>(payload).and_then(|a| {
+                let c = controlled(sub, a.canister_id, sender, method)?;
+                if c.status != Status::Stopped {
+                    return Err(Reject::new(
+                        ErrorCode::CanisterNotStopped,
+                        format!(
+                            "Canister {} must be stopped before it is deleted.",
+                            a.canister_id
+                        ),
+                    ));
+                }
+                sub.canisters.remove(&a.canister_id);
+                Ok(encode(&()))
+            }),
+            "deposit_cycles" => decode::<CanisterIdRecord>(payload).and_then(|a| {
+                sub.canister_mut(&a.canister_id)?.cycles += cycles;
+                Ok(encode(&()))
+            }),
+            "provisional_top_up_canister" => decode::<ProvisionalTopUpCanisterArgs>(payload)
+                .and_then(|a| {
+                    let amount = nat_u128(&a.amount)?;
+                    sub.canister_mut(&a.canister_id)?.cycles += amount;
+                    Ok(encode(&()))
+                }),
+            "raw_rand" => {
+                // Deterministic: sha256(seed || counter), so a test run can be replayed.
+                sub.rand_counter += 1;
+                let mut input = sub.seed.to_vec();
+                input.extend_from_slice(&sub.rand_counter.to_be_bytes());
+                Ok(encode(&serde_bytes::ByteBuf::from(sha256(&input).to_vec())))
+            }
+            other => Err(unknown(other)),
+        };
+    // Cycles attached to anything but create/deposit go back to the caller.
+    if let (Origin::Canister { .. }, false, true) = (
+        origin,
+        matches!(method, "create_canister" | "deposit_cycles"),
+        cycles > 0,
+    ) {
+        if let Some(c) = sub.canisters.get_mut(&sender) {
+            c.cycles += cycles;
+        }
+    }
+    Some(result)
+}
+
+fn nat_u128(n: &Nat) -> Result<u128, Reject> {
+    u128::try_from(n.0.clone()).map_err(|_| {
+        Reject::new(
+            ErrorCode::InvalidManagementPayload,
+            "cycles amount too large",
+        )
+    })
+}
+
+fn mode(m: CanisterInstallMode) -> Mode {
+    match m {
+        CanisterInstallMode::Install => Mode::Install,
+        CanisterInstallMode::Reinstall => Mode::Reinstall,
+        CanisterInstallMode::Upgrade(flags) => Mode::Upgrade {
+            skip_pre_upgrade: flags.and_then(|f| f.skip_pre_upgrade).unwrap_or(false),
+        },
+    }
+}
+
+pub fn create(
+    sub: &mut Subnet,
+    sender: Principal,
+    settings: Option<CanisterSettings>,
+    cycles: u128,
+    specified_id: Option<Principal>,
+) -> Result<Vec<u8>, Reject> {
+    let id = match specified_id {
+        Some(id) if sub.canisters.contains_key(&id) => {
+            return Err(Reject::new(
+                ErrorCode::CanisterIdAlreadyExists,
+                format!("Canister {id} is already installed."),
+            ))
+        }
+        Some(id) => id,
+        None => sub.next_canister_id(),
+    };
+    let time = sub.time;
+    let mut c = Canister::new(id, vec![sender], cycles);
+    if let Some(s) = settings {
+        apply_settings(&mut c, s, time, sender)?;
+    }
+    let controllers = c.controllers().to_vec();
+    c.total_changes = 0;
+    c.history.clear();
+    c.record_change(
+        time,
+        sender,
+        ChangeDetails::Creation(CreationRecord {
+            controllers,
+            environment_variables_hash: None,
+        }),
+    );
+    sub.canisters.insert(id, c);
+    Ok(encode(&CanisterIdRecord { canister_id: id }))
+}
+
+fn apply_settings(
+    c: &mut Canister,
+    s: CanisterSettings,
+    time: u64,
+    sender: Principal,
+) -> Result<(), Reject> {
+    if let Some(controllers) = s.controllers {
+        if controllers.len() > MAX_CONTROLLERS {
+            return Err(Reject::new(
+                ErrorCode::InvalidManagementPayload,
+                format!(
+                    "Invalid settings: expected at most {MAX_CONTROLLERS} controllers, got {}",
+                    controllers.len()
+                ),
+            ));
+        }
+        c.settings.controllers = controllers.clone();
+        c.record_change(
+            time,
+            sender,
+            ChangeDetails::ControllersChange(ControllersChangeRecord { controllers }),
+        );
+    }
+    let set = |slot: &mut Nat, v: Option<Nat>| {
+        if let Some(v) = v {
+            *slot = v;
+        }
+    };
+    let Settings {
+        compute_allocation,
+        memory_allocation,
+        freezing_threshold,
+        reserved_cycles_limit,
+        wasm_memory_limit,
+        wasm_memory_threshold,
+        log_memory_limit,
+        ..
+    } = &mut c.settings;
+    set(compute_allocation, s.compute_allocation);
+    set(memory_allocation, s.memory_allocation);
+    set(freezing_threshold, s.freezing_threshold);
+    set(reserved_cycles_limit, s.reserved_cycles_limit);
+    set(wasm_memory_limit, s.wasm_memory_limit);
+    set(wasm_memory_threshold, s.wasm_memory_threshold);
+    set(log_memory_limit, s.log_memory_limit);
+    Ok(())
+}
+
+fn install_chunked(
+    sub: &mut Subnet,
+    sender: Principal,
+    a: InstallChunkedCodeArgs,
+) -> Result<Vec<u8>, Reject> {
+    controlled(sub, a.target_canister, sender, "install_chunked_code")?;
+    let store = a.store_canister.unwrap_or(a.target_canister);
+    let store_c = controlled(sub, store, sender, "install_chunked_code")?;
+    let mut wasm = Vec::new();
+    for h in &a.chunk_hashes_list {
+        let chunk = store_c.chunks.get(&h.hash).ok_or_else(|| {
+            Reject::new(
+                ErrorCode::InvalidManagementPayload,
+                format!(
+                    "Error from Wasm chunk store: chunk {} not found",
+                    hex(&h.hash)
+                ),
+            )
+        })?;
+        wasm.extend_from_slice(chunk);
+    }
+    if sha256(&wasm).as_slice() != a.wasm_module_hash.as_slice() {
+        return Err(Reject::new(
+            ErrorCode::InvalidManagementPayload,
+            format!(
+                "Error from Wasm chunk store: wasm module hash mismatch: expected {}, got {}",
+                hex(&a.wasm_module_hash),
+                hex(&sha256(&wasm))
+            ),
+        ));
+    }
+    lifecycle::install_code(sub, sender, a.target_canister, mode(a.mode), &wasm, a.arg)
+        .map(|_| encode(&()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn status(c: &Canister) -> CanisterStatusResult {
+    let (wasm_memory, stable_memory, wasm_binary) = match &c.code {
+        Some(code) => (
+            code.memory_size(),
+            code.stable().bytes().len(),
+            code.module.wasm_size,
+        ),
+        None => (0, 0, 0),
+    };
+    let chunk_bytes: usize = c.chunks.values().map(|v| v.len()).sum();
+    let s = &c.settings;
+    CanisterStatusResult {
+        status: match c.status {
+            Status::Running => CanisterStatusType::Running,
+            Status::Stopping => CanisterStatusType::Stopping,
+            Status::Stopped => CanisterStatusType::Stopped,
+        },
+        ready_for_migration: false,
+        version: c.version,
+        settings: DefiniteCanisterSettings {
+            controllers: s.controllers.clone(),
+            compute_allocation: s.compute_allocation.clone(),
+            memory_allocation: s.memory_allocation.clone(),
+            freezing_threshold: s.freezing_threshold.clone(),
+            reserved_cycles_limit: s.reserved_cycles_limit.clone(),
+            log_visibility: LogVisibility::Controllers,
+            log_memory_limit: s.log_memory_limit.clone(),
+            snapshot_visibility: SnapshotVisibility::Controllers,
+            wasm_memory_limit: s.wasm_memory_limit.clone(),
+            wasm_memory_threshold: s.wasm_memory_threshold.clone(),
+            environment_variables: Vec::new(),
+        },
+        module_hash: c.module_hash(),
+        memory_size: Nat::from(wasm_memory + stable_memory + wasm_binary + chunk_bytes),
+        memory_metrics: MemoryMetrics {
+            wasm_memory_size: Nat::from(wasm_memory),
+            stable_memory_size: Nat::from(stable_memory),
+            global_memory_size: Nat::from(0u8),
+            wasm_binary_size: Nat::from(wasm_binary),
+            custom_sections_size: Nat::from(0u8),
+            canister_history_size: Nat::from(c.history.len() * 100),
+            wasm_chunk_store_size: Nat::from(chunk_bytes),
+            snapshots_size: Nat::from(0u8),
+            log_memory_store_size: Nat::from(c.logs.iter().map(|l| l.content.len()).sum::<usize>()),
+        },
+        cycles: Nat::from(c.cycles),
+        reserved_cycles: Nat::from(0u8),
+        idle_cycles_burned_per_day: Nat::from(0u8),
+        query_stats: QueryStats {
+            num_calls_total: Nat::from(0u8),
+            num_instructions_total: Nat::from(0u8),
+            request_payload_bytes_total: Nat::from(0u8),
+            response_payload_bytes_total: Nat::from(0u8),
+        },
+    }
+}
