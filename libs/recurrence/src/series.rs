@@ -1,0 +1,435 @@
+//! A recurring series (start, zone, duration, rule, EXDATEs, per-instance exceptions) and its
+//! expansion into concrete instances.
+//!
+//! The rule engine yields civil days; here each day gets DTSTART's wall-clock time and is
+//! resolved in the event's zone with jiff's `compatible` disambiguation, which is exactly
+//! RFC 5545 3.3.5: a time in a DST gap is read with the offset before the gap (02:30 -> 03:30),
+//! a time in a fold takes its first occurrence. Exceptions are keyed by the instance's
+//! ORIGINAL start so that a moved instance is never shown twice or lost.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::{Date, DateTime, Time};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::calendar::{date_of, day_of};
+use crate::error::RecurrenceError;
+use crate::expand::{DayIter, Engine};
+use crate::rule::{RecurrenceRule, Until};
+
+/// When the first instance happens and how long every instance lasts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventTime {
+    /// A wall-clock start in the series' zone and an exact duration.
+    Timed {
+        start: DateTime,
+        duration: SignedDuration,
+    },
+    /// A date-only event lasting `days` whole civil days; the end date is exclusive.
+    AllDay { start: Date, days: u32 },
+}
+
+/// What happened to one instance, keyed by its original start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exception {
+    /// The instance was moved (and/or resized) to `[start, end)`.
+    Moved { start: Timestamp, end: Timestamp },
+    /// The instance was cancelled (like an EXDATE, it still counts towards COUNT).
+    Cancelled,
+}
+
+/// One series. Build it with [`Series::new`], which validates and normalises it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Series {
+    pub time: EventTime,
+    /// IANA zone name. For all-day events it only maps dates to instants for window queries.
+    pub time_zone: String,
+    pub rule: Option<RecurrenceRule>,
+    /// Original starts removed from the series.
+    pub exdates: BTreeSet<Timestamp>,
+    /// Per-instance exceptions keyed by original start.
+    pub exceptions: BTreeMap<Timestamp, Exception>,
+}
+
+/// One concrete occurrence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instance {
+    /// Where the rule put it; the key for exceptions and EXDATEs.
+    pub original_start: Timestamp,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// True when an [`Exception::Moved`] replaced the generated times.
+    pub overridden: bool,
+}
+
+/// A resolved occurrence of the rule (before exceptions).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Occurrence {
+    pub(crate) day: i32,
+    pub(crate) start: Timestamp,
+}
+
+/// `UNTIL` after normalisation: an instant for timed events, a day for all-day ones.
+#[derive(Clone, Copy)]
+enum Bound {
+    Instant(Timestamp),
+    Day(i32),
+}
+
+impl Series {
+    /// Validates the zone, duration and rule, and normalises `UNTIL` to the strict form:
+    /// UTC for timed events, a date for all-day events. A date `UNTIL` on a timed event keeps
+    /// every instance on that date (end of that day in the event's zone); a floating one is
+    /// read in the event's zone.
+    pub fn new(
+        time: EventTime,
+        time_zone: &str,
+        rule: Option<RecurrenceRule>,
+    ) -> Result<Self, RecurrenceError> {
+        let tz = zone(time_zone)?;
+        match &time {
+            EventTime::Timed { duration, .. } if duration.is_negative() => {
+                return Err(RecurrenceError::InvalidSeries("negative duration"))
+            }
+            EventTime::AllDay { days: 0, .. } => {
+                return Err(RecurrenceError::InvalidSeries("all-day event of zero days"))
+            }
+            _ => {}
+        }
+        let mut rule = rule;
+        if let Some(r) = rule.as_mut() {
+            r.validate()?;
+            r.until = r.until.map(|u| strict_until(u, &time, &tz)).transpose()?;
+        }
+        Ok(Self {
+            time,
+            time_zone: time_zone.to_string(),
+            rule,
+            exdates: BTreeSet::new(),
+            exceptions: BTreeMap::new(),
+        })
+    }
+
+    /// The wall-clock start of the first instance (midnight for all-day events).
+    pub fn start_local(&self) -> DateTime {
+        match self.time {
+            EventTime::Timed { start, .. } => start,
+            EventTime::AllDay { start, .. } => start.to_datetime(Time::midnight()),
+        }
+    }
+
+    pub(crate) fn tz(&self) -> Result<TimeZone, RecurrenceError> {
+        zone(&self.time_zone)
+    }
+
+    /// The instant an instance generated for `day` starts at.
+    pub(crate) fn start_on(&self, tz: &TimeZone, day: i32) -> Result<Timestamp, RecurrenceError> {
+        let date = date_of(day).ok_or(RecurrenceError::OutOfRange)?;
+        resolve(tz, date.to_datetime(self.start_local().time()))
+    }
+
+    /// The end of an unmodified instance generated for `day` starting at `start`.
+    pub(crate) fn end_of(
+        &self,
+        tz: &TimeZone,
+        day: i32,
+        start: Timestamp,
+    ) -> Result<Timestamp, RecurrenceError> {
+        match self.time {
+            EventTime::Timed { duration, .. } => start
+                .checked_add(duration)
+                .map_err(|_| RecurrenceError::OutOfRange),
+            // Whole civil days: 23 or 25 hours on DST days, never a fixed 86400 s multiple.
+            EventTime::AllDay { days, .. } => self.start_on(tz, day + days as i32),
+        }
+    }
+
+    fn max_duration(&self) -> SignedDuration {
+        match self.time {
+            EventTime::Timed { duration, .. } => duration,
+            EventTime::AllDay { days, .. } => SignedDuration::from_hours(i64::from(days) * 24 + 2),
+        }
+    }
+
+    pub(crate) fn is_excluded(&self, original: Timestamp) -> bool {
+        self.exdates.contains(&original) || self.exceptions.contains_key(&original)
+    }
+}
+
+/// `UNTIL` in the strict form: an instant for timed events, a date for all-day ones.
+fn strict_until(u: Until, time: &EventTime, tz: &TimeZone) -> Result<Until, RecurrenceError> {
+    Ok(match (u, time) {
+        (Until::Utc(_), EventTime::Timed { .. }) | (Until::Date(_), EventTime::AllDay { .. }) => u,
+        (Until::Local(dt), EventTime::Timed { .. }) => Until::Utc(resolve(tz, dt)?),
+        (Until::Date(d), EventTime::Timed { .. }) => Until::Utc(resolve(tz, d.at(23, 59, 59, 0))?),
+        (Until::Local(dt), EventTime::AllDay { .. }) => Until::Date(dt.date()),
+        (Until::Utc(t), EventTime::AllDay { .. }) => Until::Date(t.to_zoned(tz.clone()).date()),
+    })
+}
+
+pub(crate) fn zone(name: &str) -> Result<TimeZone, RecurrenceError> {
+    TimeZone::get(name).map_err(|_| RecurrenceError::UnknownTimeZone(name.to_string()))
+}
+
+/// Wall clock to instant with RFC 5545 3.3.5 semantics (gap: offset before it; fold: first).
+pub(crate) fn resolve(tz: &TimeZone, dt: DateTime) -> Result<Timestamp, RecurrenceError> {
+    tz.to_ambiguous_timestamp(dt)
+        .compatible()
+        .map_err(|_| RecurrenceError::OutOfRange)
+}
+
+fn local_day(tz: &TimeZone, t: Timestamp) -> i32 {
+    day_of(t.to_zoned(tz.clone()).date())
+}
+
+/// Occurrences of the rule in order, with DTSTART first, COUNT and UNTIL applied.
+pub(crate) struct Occurrences<'a> {
+    series: &'a Series,
+    tz: TimeZone,
+    start_day: i32,
+    days: Option<DayIter<'a>>,
+    dtstart_pending: bool,
+    /// Occurrences produced so far; only meaningful when iterating from DTSTART.
+    produced: u32,
+    count: Option<u32>,
+    until: Option<Bound>,
+    min_day: i32,
+}
+
+impl<'a> Occurrences<'a> {
+    /// Occurrences on or after civil day `from_day` (the earlier ones may be skipped cheaply
+    /// unless COUNT forces counting from DTSTART) and not needed past `to_day`.
+    pub(crate) fn new(
+        series: &'a Series,
+        from_day: i32,
+        to_day: i32,
+    ) -> Result<Self, RecurrenceError> {
+        let tz = series.tz()?;
+        let start_day = day_of(series.start_local().date());
+        let rule = series.rule.as_ref();
+        // Series::new already stored the strict form; this also covers hand-built series.
+        let until = match rule.and_then(|r| r.until) {
+            None => None,
+            Some(u) => Some(match strict_until(u, &series.time, &tz)? {
+                Until::Utc(t) => Bound::Instant(t),
+                Until::Date(d) => Bound::Day(day_of(d)),
+                // Not produced by strict_until; kept total so no panic path exists.
+                Until::Local(dt) => Bound::Day(day_of(dt.date())),
+            }),
+        };
+        let until_day = match until {
+            Some(Bound::Instant(t)) => local_day(&tz, t) + 1,
+            Some(Bound::Day(d)) => d,
+            None => i32::MAX,
+        };
+        let count = rule.and_then(|r| r.count);
+        let days = rule.map(|r| {
+            let engine = Engine::new(r, start_day);
+            let first = if count.is_some() {
+                0
+            } else {
+                engine.period_at_or_before(from_day)
+            };
+            DayIter::new(engine, first, to_day.min(until_day))
+        });
+        Ok(Self {
+            series,
+            tz,
+            start_day,
+            days,
+            dtstart_pending: true,
+            produced: 0,
+            count,
+            until,
+            min_day: from_day,
+        })
+    }
+
+    pub(crate) fn tz(&self) -> &TimeZone {
+        &self.tz
+    }
+
+    /// Occurrences consumed so far, including skipped ones (all of them when COUNT is set).
+    pub(crate) fn produced(&self) -> u32 {
+        self.produced
+    }
+
+    fn past_until(&self, occ: &Occurrence) -> bool {
+        match self.until {
+            Some(Bound::Instant(t)) => occ.start > t,
+            Some(Bound::Day(d)) => occ.day > d,
+            None => false,
+        }
+    }
+
+    pub(crate) fn next_occurrence(&mut self) -> Result<Option<Occurrence>, RecurrenceError> {
+        loop {
+            if self.count.is_some_and(|c| self.produced >= c) {
+                return Ok(None);
+            }
+            let day = if self.dtstart_pending {
+                // DTSTART is always the first instance, even when the rule would not select it.
+                self.dtstart_pending = false;
+                self.start_day
+            } else {
+                let Some(iter) = self.days.as_mut() else {
+                    return Ok(None);
+                };
+                match iter.next_day()? {
+                    // Days before DTSTART belong to its period but not to the series, and
+                    // DTSTART's own day was already produced above.
+                    Some(d) if d <= self.start_day => continue,
+                    Some(d) => d,
+                    None => return Ok(None),
+                }
+            };
+            if day < self.min_day && self.until.is_none() {
+                // Counted but never returned: skip the zone lookup (the COUNT hot path).
+                self.produced += 1;
+                continue;
+            }
+            let occ = Occurrence {
+                day,
+                start: self.series.start_on(&self.tz, day)?,
+            };
+            if day != self.start_day && self.past_until(&occ) {
+                return Ok(None);
+            }
+            self.produced += 1;
+            if day < self.min_day {
+                continue;
+            }
+            return Ok(Some(occ));
+        }
+    }
+}
+
+fn overlaps(start: Timestamp, end: Timestamp, lo: Timestamp, hi: Timestamp) -> bool {
+    if start == end {
+        lo <= start && start < hi
+    } else {
+        start < hi && end > lo
+    }
+}
+
+/// True when `original` is the original start of an instance of the series (cancelled or not).
+pub fn is_instance(series: &Series, original: Timestamp) -> Result<bool, RecurrenceError> {
+    let tz = series.tz()?;
+    let day = local_day(&tz, original);
+    let mut occ = Occurrences::new(series, day - 1, day + 1)?;
+    while let Some(o) = occ.next_occurrence()? {
+        if o.start >= original {
+            return Ok(o.start == original);
+        }
+    }
+    Ok(false)
+}
+
+/// Instances overlapping `[window_start, window_end)`, in start order, at most `limit`.
+///
+/// Overlap follows RFC 4791 9.9: an instance that began before the window but ends inside it
+/// is included; a zero-length instance is included when it starts inside the window.
+pub fn instances(
+    series: &Series,
+    window_start: Timestamp,
+    window_end: Timestamp,
+    limit: usize,
+) -> Result<Vec<Instance>, RecurrenceError> {
+    let mut out = Vec::new();
+    if window_start >= window_end || limit == 0 {
+        return Ok(out);
+    }
+    let tz = series.tz()?;
+    let earliest = window_start
+        .checked_sub(series.max_duration())
+        .unwrap_or(Timestamp::MIN);
+    let mut occ = Occurrences::new(
+        series,
+        local_day(&tz, earliest) - 1,
+        local_day(&tz, window_end) + 1,
+    )?;
+    while let Some(o) = occ.next_occurrence()? {
+        if o.start >= window_end {
+            break;
+        }
+        if series.is_excluded(o.start) {
+            continue;
+        }
+        let end = series.end_of(occ.tz(), o.day, o.start)?;
+        if overlaps(o.start, end, window_start, window_end) {
+            out.push(Instance {
+                original_start: o.start,
+                start: o.start,
+                end,
+                overridden: false,
+            });
+            if out.len() >= limit {
+                break;
+            }
+        }
+    }
+    push_moved(series, &mut out, |s, e| {
+        overlaps(s, e, window_start, window_end)
+    })?;
+    out.sort_by_key(|i| (i.start, i.original_start));
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// Adds moved exceptions accepted by `keep` whose original start is a real instance.
+fn push_moved(
+    series: &Series,
+    out: &mut Vec<Instance>,
+    keep: impl Fn(Timestamp, Timestamp) -> bool,
+) -> Result<(), RecurrenceError> {
+    for (&original, exception) in &series.exceptions {
+        if let Exception::Moved { start, end } = *exception {
+            if keep(start, end)
+                && !series.exdates.contains(&original)
+                && is_instance(series, original)?
+            {
+                out.push(Instance {
+                    original_start: original,
+                    start,
+                    end,
+                    overridden: true,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first `n` instances starting strictly after `after` (for scheduling reminders).
+pub fn next_instances_after(
+    series: &Series,
+    after: Timestamp,
+    n: usize,
+) -> Result<Vec<Instance>, RecurrenceError> {
+    let mut out = Vec::new();
+    if n == 0 {
+        return Ok(out);
+    }
+    let tz = series.tz()?;
+    let mut occ = Occurrences::new(series, local_day(&tz, after) - 1, i32::MAX)?;
+    while let Some(o) = occ.next_occurrence()? {
+        if o.start <= after || series.is_excluded(o.start) {
+            continue;
+        }
+        let end = series.end_of(occ.tz(), o.day, o.start)?;
+        out.push(Instance {
+            original_start: o.start,
+            start: o.start,
+            end,
+            overridden: false,
+        });
+        if out.len() >= n {
+            break;
+        }
+    }
+    push_moved(series, &mut out, |s, _| s > after)?;
+    out.sort_by_key(|i| (i.start, i.original_start));
+    out.truncate(n);
+    Ok(out)
+}

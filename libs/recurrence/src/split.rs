@@ -1,0 +1,125 @@
+//! "This and following" edits: split one series into two at an instance.
+//!
+//! Other calendars lose data here (exceptions dropped, or EXDATEs left on the wrong half,
+//! see the research note's section 3). The split is exact: the two halves together produce
+//! the same instances as the original, and every EXDATE/exception goes to the half that
+//! contains its original start.
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::calendar::{civil_from_days, date_of, day_of, weekday0};
+use crate::error::RecurrenceError;
+use crate::rule::{Frequency, RecurrenceRule, Until, WeekdayNum};
+use crate::series::{EventTime, Occurrences, Series};
+
+/// Splits `series` so that the first half ends just before the instance originally starting at
+/// `at` and the second half starts with it.
+///
+/// The first half gets `COUNT` = number of earlier instances (when the rule has a COUNT) or
+/// `UNTIL` one second before `at` (a date the day before for all-day events). The second half
+/// starts on `at`'s date at the series' original wall-clock time (so an instance that was
+/// shifted by a DST gap keeps its 02:30 time of day), keeps the remaining COUNT or the original
+/// UNTIL, and has the day selectors DTSTART implied written out explicitly so that it selects
+/// exactly the same days.
+pub fn split_series(series: &Series, at: Timestamp) -> Result<(Series, Series), RecurrenceError> {
+    let Some(rule) = series.rule.as_ref() else {
+        return Err(if at == series_first_start(series)? {
+            RecurrenceError::SplitAtFirstInstance
+        } else {
+            RecurrenceError::NotAnInstance(at)
+        });
+    };
+    let tz = series.tz()?;
+    let at_day = day_of(at.to_zoned(tz.clone()).date());
+    let mut occurrences = Occurrences::new(series, at_day - 1, at_day + 1)?;
+    let (day, before) = loop {
+        match occurrences.next_occurrence()? {
+            Some(o) if o.start == at => break (o.day, occurrences.produced() - 1),
+            Some(o) if o.start < at => continue,
+            _ => return Err(RecurrenceError::NotAnInstance(at)),
+        }
+    };
+    let start_day = day_of(series.start_local().date());
+    if day == start_day {
+        return Err(RecurrenceError::SplitAtFirstInstance);
+    }
+
+    let mut first_rule = rule.clone();
+    let mut second_rule = explicit_defaults(rule, start_day);
+    match rule.count {
+        Some(total) => {
+            first_rule.count = Some(before);
+            second_rule.count = Some(total - before);
+        }
+        None => {
+            first_rule.until = Some(match series.time {
+                EventTime::Timed { .. } => Until::Utc(
+                    at.checked_sub(SignedDuration::from_secs(1))
+                        .map_err(|_| RecurrenceError::OutOfRange)?,
+                ),
+                EventTime::AllDay { .. } => {
+                    Until::Date(date_of(day - 1).ok_or(RecurrenceError::OutOfRange)?)
+                }
+            });
+        }
+    }
+
+    let second_date: Date = date_of(day).ok_or(RecurrenceError::OutOfRange)?;
+    let second_time = match series.time {
+        EventTime::Timed { start, duration } => EventTime::Timed {
+            start: second_date.to_datetime(start.time()),
+            duration,
+        },
+        EventTime::AllDay { days, .. } => EventTime::AllDay {
+            start: second_date,
+            days,
+        },
+    };
+    let mut first = Series::new(series.time.clone(), &series.time_zone, Some(first_rule))?;
+    let mut second = Series::new(second_time, &series.time_zone, Some(second_rule))?;
+    for &t in &series.exdates {
+        if t < at { &mut first } else { &mut second }
+            .exdates
+            .insert(t);
+    }
+    for (&t, &e) in &series.exceptions {
+        if t < at { &mut first } else { &mut second }
+            .exceptions
+            .insert(t, e);
+    }
+    Ok((first, second))
+}
+
+fn series_first_start(series: &Series) -> Result<Timestamp, RecurrenceError> {
+    let tz = series.tz()?;
+    series.start_on(&tz, day_of(series.start_local().date()))
+}
+
+/// The rule with DTSTART-derived defaults (weekday, day of month, month) made explicit.
+fn explicit_defaults(rule: &RecurrenceRule, start_day: i32) -> RecurrenceRule {
+    let mut r = rule.clone();
+    if !r.by_day.is_empty() || !r.by_month_day.is_empty() {
+        return r;
+    }
+    let (_, month, dom) = civil_from_days(start_day);
+    let weekday = jiff::civil::Weekday::from_monday_zero_offset(weekday0(start_day) as i8)
+        .expect("weekday0 is in 0..7");
+    match r.freq {
+        Frequency::Daily => {}
+        Frequency::Weekly => {
+            r.by_day = vec![WeekdayNum {
+                ordinal: None,
+                weekday,
+            }]
+        }
+        Frequency::Monthly => r.by_month_day = vec![dom as i8],
+        Frequency::Yearly => {
+            if r.by_month.is_empty() {
+                r.by_month = vec![month as i8];
+            }
+            r.by_month_day = vec![dom as i8];
+        }
+    }
+    r
+}
