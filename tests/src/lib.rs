@@ -103,12 +103,13 @@ impl Suite {
         method: &str,
         args: A,
     ) -> Result<R, RejectResponse> {
-        let bytes = self
+        let reply = self
             .env
-            .update_call(canister, sender, method, encode_args(args).unwrap())?;
-        Ok(self.decode(bytes, method))
+            .update_call(canister, sender, method, encode_args(args).unwrap());
+        reply.map(|bytes| self.decode(bytes, method))
     }
 
+    /// A query call as `sender`, decoded as `R`.
     pub fn query<A: ArgumentEncoder, R: for<'a> ArgumentDecoder<'a>>(
         &self,
         canister: Principal,
@@ -116,10 +117,10 @@ impl Suite {
         method: &str,
         args: A,
     ) -> Result<R, RejectResponse> {
-        let bytes = self
+        let reply = self
             .env
-            .query_call(canister, sender, method, encode_args(args).unwrap())?;
-        Ok(self.decode(bytes, method))
+            .query_call(canister, sender, method, encode_args(args).unwrap());
+        reply.map(|bytes| self.decode(bytes, method))
     }
 
     fn decode<R: for<'a> ArgumentDecoder<'a>>(&self, bytes: Vec<u8>, method: &str) -> R {

@@ -1,45 +1,17 @@
 //! Exceptions (moved and cancelled instances), EXDATEs, windows, `next_instances_after` and
 //! "this and following" splits.
 
+mod common;
+
 use std::str::FromStr;
 
-use jiff::civil::{date, DateTime};
-use jiff::{SignedDuration, Timestamp};
+use common::{all, starts, timed, ts};
+use jiff::civil::date;
+use jiff::SignedDuration;
 use recurrence::{
-    instances, is_instance, next_instances_after, split_series, EventTime, Exception, Instance,
+    instances, is_instance, next_instances_after, split_series, EventTime, Exception,
     RecurrenceError, RecurrenceRule, Series,
 };
-
-fn ts(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-fn timed(start: DateTime, zone: &str, rule: &str) -> Series {
-    let rule = RecurrenceRule::from_str(rule).unwrap();
-    Series::new(
-        EventTime::Timed {
-            start,
-            duration: SignedDuration::from_hours(1),
-        },
-        zone,
-        Some(rule),
-    )
-    .unwrap()
-}
-
-fn all(series: &Series) -> Vec<Instance> {
-    instances(
-        series,
-        ts("2000-01-01T00:00:00Z"),
-        ts("2060-01-01T00:00:00Z"),
-        5000,
-    )
-    .unwrap()
-}
-
-fn starts(list: &[Instance]) -> Vec<String> {
-    list.iter().map(|i| i.start.to_string()).collect()
-}
 
 /// Daily 09:00 UTC from 2025-01-01, five instances.
 fn five_days() -> Series {
