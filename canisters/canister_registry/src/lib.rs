@@ -49,7 +49,7 @@ fn on_code_installed(args: Option<RegistryInit>) {
 }
 
 /// Controllers, or admins holding `required`.
-fn require(required: Permission) -> Result<Principal, Error> {
+fn require(required: Permission) -> Result<(), Error> {
     let caller = msg_caller();
     let granted = state::read(|r| r.admin_permissions(&caller));
     guards::require_permission(
@@ -57,8 +57,7 @@ fn require(required: Permission) -> Result<Principal, Error> {
         is_controller(&caller),
         granted.as_deref(),
         required,
-    )?;
-    Ok(caller)
+    )
 }
 
 // ---- groups and members ------------------------------------------------------------------------

@@ -95,15 +95,17 @@ async fn push_snapshot(target: Principal, group_id: &str) -> Result<(), Error> {
 /// failed delivery is retried with a fresh key: the registry never keeps a key past the call
 /// that delivers it.
 async fn deliver_key(target: Principal, group_id: &str) -> Result<(), Error> {
-    let (seed,) = ic_cdk::management_canister::raw_rand()
+    let bytes = ic_cdk::management_canister::raw_rand()
         .await
-        .map(|bytes| (<[u8; 32]>::try_from(bytes.as_slice()).ok(),))
         .map_err(|e| Error::Unavailable {
             reason: format!("raw_rand failed: {e}"),
         })?;
-    let seed = seed.ok_or(Error::Unavailable {
-        reason: "raw_rand returned other than 32 bytes".into(),
-    })?;
+    let seed: [u8; 32] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::Unavailable {
+            reason: "raw_rand returned other than 32 bytes".into(),
+        })?;
     // The member may have been removed while raw_rand was in flight; install_new_key checks again.
     let key = state::mutate(|r| r.install_new_key(group_id, target, &seed, ic_cdk::api::time()))?;
     clients::member::receive_access_key(target, group_id, key.expose_bytes()).await?;
