@@ -44,6 +44,17 @@ pub enum Error {
     Unavailable {
         reason: String,
     },
+    /// Optimistic concurrency: the caller edited revision `expected`, but the record is now at
+    /// `current`. Reread and retry.
+    StaleRevision {
+        expected: u64,
+        current: u64,
+    },
+    /// The request is valid but clashes with what is stored (a slot already booked, a quota
+    /// reached, ...).
+    Conflict {
+        reason: String,
+    },
 }
 
 /// What was wrong with an argument.
@@ -86,6 +97,10 @@ impl std::fmt::Display for Error {
             Error::NotFound { what } => write!(f, "{what} not found"),
             Error::AlreadyExists { what } => write!(f, "{what} already exists"),
             Error::Unavailable { reason } => write!(f, "unavailable: {reason}"),
+            Error::StaleRevision { expected, current } => {
+                write!(f, "stale revision {expected}; the record is at {current}")
+            }
+            Error::Conflict { reason } => write!(f, "conflict: {reason}"),
         }
     }
 }

@@ -3,9 +3,11 @@
 //! Every canister's `.did` file is the contract; the types here are its Rust mirror, used by the
 //! canisters themselves, by typed inter-canister clients and by the integration tests.
 
+pub mod calendar;
 pub mod clients;
 pub mod error;
 pub mod health;
+pub mod notification;
 pub mod registry;
 pub mod security;
 

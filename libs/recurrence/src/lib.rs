@@ -17,6 +17,7 @@ mod expand;
 mod rule;
 mod series;
 mod split;
+pub mod wire;
 
 pub use error::RecurrenceError;
 pub use expand::MAX_PERIODS;

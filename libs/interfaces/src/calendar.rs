@@ -1,0 +1,402 @@
+//! Wire types of the calendar shard (`calendar.did`): events, recurrence, sharing, listing,
+//! free/busy, booking, iCalendar and metrics.
+//!
+//! Instants are nanoseconds since the Unix epoch (the unit of `ic0.time`); wall-clock meaning
+//! comes from the event's IANA `time_zone`. All-day events use dates, end exclusive.
+
+use candid::{CandidType, Deserialize, Principal};
+use serde::Serialize;
+
+pub type EventId = u64;
+
+/// A civil date (proleptic Gregorian).
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub year: i16,
+    pub month: u8,
+    pub day: u8,
+}
+
+/// When the (first) occurrence happens.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum EventTime {
+    /// Instants; the wall-clock start in `time_zone` anchors recurrence.
+    Timed { start_ns: u64, end_ns: u64 },
+    /// Whole days; `end` is exclusive (a one-day event on 3 May ends on 4 May).
+    AllDay { start: Date, end: Date },
+}
+
+/// An RRULE (subset, see the README) and the original starts it excludes (EXDATE).
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Recurrence {
+    /// E.g. `FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10` (a leading `RRULE:` is accepted).
+    pub rule: String,
+    pub exdates_ns: Vec<u64>,
+}
+
+/// What happened to one occurrence of a recurring event.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceChange {
+    Moved { start_ns: u64, end_ns: u64 },
+    Cancelled,
+}
+
+/// A per-instance exception, keyed by the start the rule gave the instance.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstanceOverride {
+    pub original_start_ns: u64,
+    pub change: InstanceChange,
+}
+
+/// Everything that decides when an event's occurrences happen: what the notification canister
+/// needs to expand reminders on its own.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    pub time: EventTime,
+    pub time_zone: String,
+    pub recurrence: Option<Recurrence>,
+    pub overrides: Vec<InstanceOverride>,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum EventStatus {
+    #[default]
+    Confirmed,
+    Tentative,
+    Cancelled,
+}
+
+/// Whether the event blocks time in free/busy (RFC 5545 TRANSP).
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Transparency {
+    #[default]
+    Opaque,
+    Transparent,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// May read the event.
+    Viewer,
+    /// May read and change the event (not delete it, not change who it is shared with).
+    Editor,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Share {
+    pub principal: Principal,
+    pub role: Role,
+}
+
+/// Who may read an event besides its owner and attendees.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub enum Visibility {
+    #[default]
+    Private,
+    /// Everyone, the anonymous principal included.
+    Public,
+    /// The listed principals, each with a role.
+    Shared(Vec<Share>),
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Rsvp {
+    #[default]
+    NeedsAction,
+    Accepted,
+    Declined,
+    Tentative,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attendee {
+    pub principal: Principal,
+    pub rsvp: Rsvp,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub id: EventId,
+    pub owner: Principal,
+    /// RFC 5545 UID: kept from an import, else `<id>@<shard>`.
+    pub ical_uid: String,
+    pub title: String,
+    pub description: String,
+    pub location: String,
+    pub time: EventTime,
+    pub time_zone: String,
+    pub recurrence: Option<Recurrence>,
+    pub overrides: Vec<InstanceOverride>,
+    pub status: EventStatus,
+    pub transparency: Transparency,
+    pub visibility: Visibility,
+    /// `#rrggbb`.
+    pub color: Option<String>,
+    pub attendees: Vec<Attendee>,
+    /// Minutes before each occurrence's start.
+    pub reminders_minutes: Vec<u32>,
+    pub created_at_ns: u64,
+    pub updated_at_ns: u64,
+    /// Starts at 1 and moves on every change; updates name the revision they were made from.
+    pub revision: u64,
+}
+
+impl Event {
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            time: self.time.clone(),
+            time_zone: self.time_zone.clone(),
+            recurrence: self.recurrence.clone(),
+            overrides: self.overrides.clone(),
+        }
+    }
+}
+
+/// A new event; absent options take the defaults shown on [`Event`].
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct EventInput {
+    pub title: String,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub time: EventTime,
+    pub time_zone: String,
+    pub recurrence: Option<Recurrence>,
+    pub status: Option<EventStatus>,
+    pub transparency: Option<Transparency>,
+    pub visibility: Option<Visibility>,
+    pub color: Option<String>,
+    pub attendees: Option<Vec<Principal>>,
+    pub reminders_minutes: Option<Vec<u32>>,
+}
+
+impl EventInput {
+    /// A timed, private, non-recurring event with every option left to its default.
+    pub fn timed(title: &str, start_ns: u64, end_ns: u64, time_zone: &str) -> Self {
+        Self {
+            title: title.to_string(),
+            description: None,
+            location: None,
+            time: EventTime::Timed { start_ns, end_ns },
+            time_zone: time_zone.to_string(),
+            recurrence: None,
+            status: None,
+            transparency: None,
+            visibility: None,
+            color: None,
+            attendees: None,
+            reminders_minutes: None,
+        }
+    }
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum RecurrenceChange {
+    Set(Recurrence),
+    Remove,
+}
+
+/// A partial update: absent fields stay as they are. `color = ""` clears the color. New
+/// attendees start at `NeedsAction`; attendees already invited keep their answer.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct EventPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub time: Option<EventTime>,
+    pub time_zone: Option<String>,
+    pub recurrence: Option<RecurrenceChange>,
+    pub status: Option<EventStatus>,
+    pub transparency: Option<Transparency>,
+    pub visibility: Option<Visibility>,
+    pub color: Option<String>,
+    pub attendees: Option<Vec<Principal>>,
+    pub reminders_minutes: Option<Vec<u32>>,
+}
+
+/// Change one occurrence of a recurring event; `Restored` removes an earlier change.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceEdit {
+    Moved { start_ns: u64, end_ns: u64 },
+    Cancelled,
+    Restored,
+}
+
+/// The two halves of a "this and following" edit.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SplitOutcome {
+    /// The original event, now ending before the split point.
+    pub before: Event,
+    /// A new event from the split point on, with the patch applied.
+    pub after: Event,
+}
+
+/// Continue a listing after this occurrence (exclusive).
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ListCursor {
+    pub start_ns: u64,
+    pub event_id: EventId,
+    pub original_start_ns: u64,
+}
+
+/// Occurrences of `owner`'s events (the caller's when absent) overlapping `[from_ns, to_ns)`
+/// that the caller may read.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ListRequest {
+    pub owner: Option<Principal>,
+    pub from_ns: u64,
+    pub to_ns: u64,
+    pub cursor: Option<ListCursor>,
+    pub limit: Option<u32>,
+}
+
+/// One occurrence; its event is in [`EventPage::events`].
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Occurrence {
+    pub event_id: EventId,
+    pub original_start_ns: u64,
+    pub start_ns: u64,
+    pub end_ns: u64,
+    pub overridden: bool,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct EventPage {
+    /// In (start, event id, original start) order.
+    pub occurrences: Vec<Occurrence>,
+    /// Each event referenced on this page, once.
+    pub events: Vec<Event>,
+    pub next_cursor: Option<ListCursor>,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct FreeBusyRequest {
+    pub user: Principal,
+    pub from_ns: u64,
+    pub to_ns: u64,
+}
+
+/// A merged busy interval; no details of the events behind it.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BusyBlock {
+    pub start_ns: u64,
+    pub end_ns: u64,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+/// One working range on one weekday, in minutes after local midnight (end exclusive).
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WorkingHours {
+    pub weekday: Weekday,
+    pub start_minute: u16,
+    pub end_minute: u16,
+}
+
+/// How others may book time with a host (the driving-school scheduling rules).
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct BookingPolicy {
+    pub time_zone: String,
+    pub working_hours: Vec<WorkingHours>,
+    pub slot_minutes: u32,
+    /// Slot starts are on this grid from the start of each working range.
+    pub step_minutes: u32,
+    pub buffer_before_minutes: u32,
+    pub buffer_after_minutes: u32,
+    pub min_notice_minutes: u32,
+    /// How far ahead slots may be booked.
+    pub horizon_days: u32,
+    /// Title of the events bookings create.
+    pub booking_title: String,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SlotRequest {
+    pub host: Principal,
+    pub from_ns: u64,
+    pub to_ns: u64,
+    pub limit: Option<u32>,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub start_ns: u64,
+    pub end_ns: u64,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct BookingRequest {
+    pub host: Principal,
+    pub start_ns: u64,
+    pub note: Option<String>,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcsExportRequest {
+    /// Continue after this event id.
+    pub cursor: Option<EventId>,
+    pub limit: Option<u32>,
+}
+
+/// One page of the caller's events as a complete `VCALENDAR`.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct IcsPage {
+    pub ics: String,
+    pub events: u32,
+    pub next_cursor: Option<EventId>,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcsImportReport {
+    pub created: u32,
+    /// Events whose UID the caller already had: replaced.
+    pub updated: u32,
+}
+
+/// Calls, errors and instructions (`ic0.performance_counter`) of one update method since the
+/// code started.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct MethodMetrics {
+    pub method: String,
+    pub calls: u64,
+    pub errors: u64,
+    pub instructions_total: u64,
+    pub instructions_max: u64,
+    pub instructions_last: u64,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct CalendarMetrics {
+    pub events: u64,
+    pub recurring_events: u64,
+    pub users: u64,
+    /// Moves on every change of stored data; backups skip a shard whose version did not move.
+    pub data_version: u64,
+    pub stable_memory_bytes: u64,
+    pub heap_memory_bytes: u64,
+    /// Reminder updates waiting for the notification canister.
+    pub reminder_outbox: u64,
+    pub methods: Vec<MethodMetrics>,
+}
+
+/// Quotas a controller may tune.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CalendarConfig {
+    pub max_events_per_user: u32,
+    /// Update calls per user per minute (a token bucket; bursts up to this many).
+    pub writes_per_minute: u32,
+}
+
+/// What a group member's `delete_user_data` removed.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeletedData {
+    pub items: u64,
+}

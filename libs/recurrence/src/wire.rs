@@ -1,0 +1,115 @@
+//! The suite's wire form of a schedule ([`interfaces::calendar::Schedule`]) to a [`Series`],
+//! shared by the calendar shard (listing, free/busy) and the notification canister (reminders),
+//! so both read an event's occurrences the same way.
+
+use interfaces::calendar::{Date as WireDate, EventTime as WireTime, InstanceChange, Schedule};
+use interfaces::{Error, InputProblem};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::{EventTime, Exception, RecurrenceError, RecurrenceRule, Series};
+
+/// Validates `schedule` and builds its series. Every problem is an `InvalidInput` naming the
+/// field: `time`, `time_zone`, `recurrence.rule`, `recurrence.exdates_ns` or `overrides`.
+pub fn series_from_schedule(schedule: &Schedule) -> Result<Series, Error> {
+    let tz = time_zone(&schedule.time_zone)?;
+    let time = match &schedule.time {
+        WireTime::Timed { start_ns, end_ns } => {
+            if end_ns < start_ns {
+                return Err(malformed("time", "end before start"));
+            }
+            let start = timestamp("time", *start_ns)?;
+            EventTime::Timed {
+                start: tz.to_datetime(start),
+                duration: SignedDuration::from_nanos((end_ns - start_ns) as i64),
+            }
+        }
+        WireTime::AllDay { start, end } => {
+            let (start, end) = (date("time", *start)?, date("time", *end)?);
+            let days = (end - start).get_days();
+            if days <= 0 {
+                return Err(malformed("time", "an all-day event must end after its start date"));
+            }
+            EventTime::AllDay {
+                start,
+                days: days as u32,
+            }
+        }
+    };
+    let rule = match &schedule.recurrence {
+        None => None,
+        Some(r) => Some(
+            r.rule
+                .parse::<RecurrenceRule>()
+                .map_err(|e| malformed("recurrence.rule", &e.to_string()))?,
+        ),
+    };
+    let mut series = Series::new(time, &schedule.time_zone, rule).map_err(|e| match e {
+        RecurrenceError::UnknownTimeZone(_) => malformed("time_zone", &e.to_string()),
+        RecurrenceError::InvalidSeries(_) | RecurrenceError::OutOfRange => {
+            malformed("time", &e.to_string())
+        }
+        _ => malformed("recurrence.rule", &e.to_string()),
+    })?;
+    if let Some(r) = &schedule.recurrence {
+        for &ns in &r.exdates_ns {
+            series.exdates.insert(timestamp("recurrence.exdates_ns", ns)?);
+        }
+    }
+    for o in &schedule.overrides {
+        let original = timestamp("overrides", o.original_start_ns)?;
+        let exception = match o.change {
+            InstanceChange::Moved { start_ns, end_ns } => {
+                if end_ns < start_ns {
+                    return Err(malformed("overrides", "moved instance ends before it starts"));
+                }
+                Exception::Moved {
+                    start: timestamp("overrides", start_ns)?,
+                    end: timestamp("overrides", end_ns)?,
+                }
+            }
+            InstanceChange::Cancelled => Exception::Cancelled,
+        };
+        series.exceptions.insert(original, exception);
+    }
+    Ok(series)
+}
+
+/// The bundled zone named `name`, or a typed error for `field`.
+pub fn time_zone(name: &str) -> Result<TimeZone, Error> {
+    jiff::tz::db()
+        .get(name)
+        .map_err(|_| malformed("time_zone", &format!("unknown IANA time zone `{name}`")))
+}
+
+/// Nanoseconds since the epoch as a timestamp.
+pub fn timestamp(field: &str, ns: u64) -> Result<Timestamp, Error> {
+    Timestamp::from_nanosecond(ns as i128).map_err(|_| malformed(field, "instant out of range"))
+}
+
+/// A timestamp as nanoseconds since the epoch (0 for instants before 1970).
+pub fn to_ns(t: Timestamp) -> u64 {
+    u64::try_from(t.as_nanosecond()).unwrap_or(0)
+}
+
+pub fn date(field: &str, d: WireDate) -> Result<Date, Error> {
+    Date::new(d.year, d.month as i8, d.day as i8).map_err(|_| malformed(field, "no such date"))
+}
+
+pub fn to_wire_date(d: Date) -> WireDate {
+    WireDate {
+        year: d.year(),
+        month: d.month() as u8,
+        day: d.day() as u8,
+    }
+}
+
+fn malformed(field: &str, reason: &str) -> Error {
+    Error::invalid(
+        field,
+        InputProblem::Malformed {
+            reason: reason.to_string(),
+        },
+    )
+}
