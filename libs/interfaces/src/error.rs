@@ -44,6 +44,11 @@ pub enum Error {
     Unavailable {
         reason: String,
     },
+    /// The caller is known and may see the record, but may not do this to it (a viewer
+    /// editing, an editor deleting, ...).
+    Forbidden {
+        reason: String,
+    },
     /// Optimistic concurrency: the caller edited revision `expected`, but the record is now at
     /// `current`. Reread and retry.
     StaleRevision {
@@ -97,6 +102,7 @@ impl std::fmt::Display for Error {
             Error::NotFound { what } => write!(f, "{what} not found"),
             Error::AlreadyExists { what } => write!(f, "{what} already exists"),
             Error::Unavailable { reason } => write!(f, "unavailable: {reason}"),
+            Error::Forbidden { reason } => write!(f, "forbidden: {reason}"),
             Error::StaleRevision { expected, current } => {
                 write!(f, "stale revision {expected}; the record is at {current}")
             }
