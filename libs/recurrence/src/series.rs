@@ -433,3 +433,52 @@ pub fn next_instances_after(
     out.truncate(n);
     Ok(out)
 }
+
+/// The end of the series' last instance, moved instances included, or `None` when the series
+/// never ends. Lets a store skip series that ended before a window without expanding them.
+pub fn last_end(series: &Series) -> Result<Option<Timestamp>, RecurrenceError> {
+    let tz = series.tz()?;
+    let moved_end = series
+        .exceptions
+        .values()
+        .filter_map(|e| match e {
+            Exception::Moved { end, .. } => Some(*end),
+            Exception::Cancelled => None,
+        })
+        .max();
+    let first = series.start_on(&tz, day_of(series.start_local().date()))?;
+    let generated_end = match &series.rule {
+        None => series.end_of(&tz, day_of(series.start_local().date()), first)?,
+        Some(rule) => match (rule.until, rule.count) {
+            // Strict UNTIL bounds every start; the last instance ends within one duration.
+            (Some(Until::Utc(t)), _) => t
+                .checked_add(series.max_duration())
+                .map_err(|_| RecurrenceError::OutOfRange)?,
+            (Some(Until::Date(d)), _) => {
+                let after = date_of(day_of(d) + 1).ok_or(RecurrenceError::OutOfRange)?;
+                resolve(&tz, after.to_datetime(Time::midnight()))?
+                    .checked_add(series.max_duration())
+                    .map_err(|_| RecurrenceError::OutOfRange)?
+            }
+            (Some(Until::Local(_)), _) => unreachable!("Series::new normalises a local UNTIL"),
+            (None, Some(count)) => {
+                // COUNT counts excluded instances too, so expand the rule itself.
+                let mut occ = Occurrences::new(series, day_of(series.start_local().date()) - 1, i32::MAX)?;
+                let mut last = first;
+                let mut seen = 0;
+                while seen < count {
+                    match occ.next_occurrence()? {
+                        Some(o) => {
+                            last = series.end_of(occ.tz(), o.day, o.start)?;
+                            seen += 1;
+                        }
+                        None => break,
+                    }
+                }
+                last
+            }
+            (None, None) => return Ok(None),
+        },
+    };
+    Ok(Some(moved_end.map_or(generated_end, |m| m.max(generated_end))))
+}

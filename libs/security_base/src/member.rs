@@ -166,6 +166,20 @@ pub fn status() -> MembershipStatus {
     })
 }
 
+/// The group's members of `kind`, in the order the registry lists them (empty before the first
+/// snapshot). How a member finds the peers it calls (the notification canister, the shards, ...).
+pub fn members_of_kind(kind: CanisterKind) -> Vec<Principal> {
+    with_state(|s| {
+        s.membership.get().snapshot.as_ref().map_or_else(Vec::new, |g| {
+            g.members
+                .iter()
+                .filter(|m| m.canister_type == kind)
+                .map(|m| m.principal)
+                .collect()
+        })
+    })
+}
+
 /// This canister's key, for the typed clients that call other members.
 pub fn own_key() -> Option<crate::AccessKey> {
     with_state(|s| s.membership.get().own_key())
