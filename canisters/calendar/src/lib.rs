@@ -1,16 +1,39 @@
-//! Calendar shard: users' events, recurrence, time zones, sharing, free/busy and iCalendar.
+//! Calendar shard: users' events, recurrence, time zones, sharing, free/busy, booking and
+//! iCalendar, plus the group-member endpoints for account deletion and backups.
 //!
-//! Endpoints stay thin: they decode, check, call plain logic and encode. For now the canister has
-//! its lifecycle, its measured `health_check`, and the group-member endpoints every member of the
-//! suite exposes (`security_base::group_member_endpoints!`).
+//! Endpoints stay thin: they build a [`store::Ctx`] from the system, call plain logic in
+//! [`store`], [`booking`] or [`ics`], and record metrics. Every user write is rate limited per
+//! caller, counted in `health_check`, and measured per method (`get_metrics`).
 
+mod booking;
+mod ics;
+mod keys;
 mod memory;
+mod metrics;
+mod reminders;
+mod state;
+mod store;
+mod validate;
 
-use ic_cdk::{init, post_upgrade, query};
+use candid::Principal;
+use ic_cdk::api::{canister_self, is_controller, msg_caller, performance_counter, time};
+use ic_cdk::{init, inspect_message, post_upgrade, query, update};
+use interfaces::calendar::{
+    BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event,
+    EventId, EventInput, EventPage, EventPatch, FreeBusyRequest, IcsExportRequest,
+    IcsImportReport, IcsPage, InstanceEdit, ListRequest, Rsvp, Slot, SlotRequest, SplitOutcome,
+};
 use interfaces::security::MemberInit;
-use interfaces::{CanisterKind, HealthReport};
+use interfaces::snapshot::{ImportProgress, SnapshotManifest};
+use interfaces::{CanisterKind, Error, HealthReport, InputProblem};
+use security_base::limits;
+use serde_bytes::ByteBuf;
+
+use store::Ctx;
 
 const KIND: CanisterKind = CanisterKind::Calendar;
+/// Ingress larger than this is refused before it runs (an ICS import is the largest argument).
+const MAX_INGRESS_ARG_BYTES: usize = ics::MAX_IMPORT_BYTES + 4_096;
 
 #[init]
 fn init(args: Option<MemberInit>) {
@@ -22,8 +45,9 @@ fn post_upgrade(args: Option<MemberInit>) {
     on_code_installed(args);
 }
 
-/// The one lifecycle path for install and upgrade: timers do not survive an upgrade, so
-/// everything that runs on a schedule is armed again here.
+/// The one lifecycle path for install and upgrade. Events live in stable structures, so there
+/// is nothing to restore; timers do not survive an upgrade, so they are armed again here, and
+/// whatever reminder updates were waiting in the outbox are sent again.
 fn on_code_installed(args: Option<MemberInit>) {
     canister_health::on_code_installed();
     security_base::member::init(
@@ -32,14 +56,318 @@ fn on_code_installed(args: Option<MemberInit>) {
         args,
         security_base::member::DEFAULT_PULL_INTERVAL,
     );
+    reminders::arm();
 }
+
+fn ctx() -> Ctx {
+    Ctx {
+        caller: msg_caller(),
+        now_ns: time(),
+        shard: canister_self(),
+    }
+}
+
+/// Runs a user write: rate limit, the change, then health and per-method metrics.
+fn write<T>(method: &'static str, f: impl FnOnce(&Ctx) -> Result<T, Error>) -> Result<T, Error> {
+    let ctx = ctx();
+    let result = state::charge_write(ctx.caller, ctx.now_ns).and_then(|()| f(&ctx));
+    finish(method, result)
+}
+
+fn finish<T>(method: &'static str, result: Result<T, Error>) -> Result<T, Error> {
+    metrics::record(method, result.is_ok(), performance_counter(0));
+    let result = canister_health::track(result);
+    reminders::flush_soon();
+    result
+}
+
+/// Runs a call from another member of the group, of one of `kinds`, holding its access key.
+fn member_call<T>(
+    method: &'static str,
+    key: &[u8],
+    kinds: &[CanisterKind],
+    f: impl FnOnce(&Ctx) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let ctx = ctx();
+    let result = security_base::member::authorize_member(ctx.caller, key).and_then(|m| {
+        if kinds.contains(&m.canister_type) {
+            f(&ctx)
+        } else {
+            Err(Error::NotGroupMember)
+        }
+    });
+    finish(method, result)
+}
+
+// ---- events --------------------------------------------------------------------------------
+
+#[update]
+fn create_event(input: EventInput) -> Result<Event, Error> {
+    write("create_event", |c| state::mutate(|s| s.create(c, input)))
+}
+
+#[query]
+fn get_event(id: EventId) -> Result<Event, Error> {
+    state::read(|s| s.get(&ctx(), id))
+}
+
+/// A partial update made from `expected_revision`; `StaleRevision` if someone changed the event
+/// since. When the timing changes, instance changes that no longer name an instance are dropped.
+#[update]
+fn update_event(id: EventId, expected_revision: u64, patch: EventPatch) -> Result<Event, Error> {
+    write("update_event", |c| {
+        state::mutate(|s| s.update(c, id, expected_revision, patch))
+    })
+}
+
+#[update]
+fn delete_event(id: EventId, expected_revision: Option<u64>) -> Result<(), Error> {
+    write("delete_event", |c| {
+        state::mutate(|s| s.delete(c, id, expected_revision))
+    })
+}
+
+#[update]
+fn rsvp(id: EventId, answer: Rsvp) -> Result<Event, Error> {
+    write("rsvp", |c| state::mutate(|s| s.rsvp(c, id, answer)))
+}
+
+#[update]
+fn edit_instance(
+    id: EventId,
+    expected_revision: u64,
+    original_start_ns: u64,
+    edit: InstanceEdit,
+) -> Result<Event, Error> {
+    write("edit_instance", |c| {
+        state::mutate(|s| s.edit_instance(c, id, expected_revision, original_start_ns, edit))
+    })
+}
+
+#[update]
+fn split_event(
+    id: EventId,
+    expected_revision: u64,
+    at_original_start_ns: u64,
+    patch: EventPatch,
+) -> Result<SplitOutcome, Error> {
+    write("split_event", |c| {
+        state::mutate(|s| s.split(c, id, expected_revision, at_original_start_ns, patch))
+    })
+}
+
+#[query]
+fn list_events(req: ListRequest) -> Result<EventPage, Error> {
+    state::read(|s| s.list(&ctx(), &req))
+}
+
+#[query]
+fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
+    security_base::guards::require_authenticated(&msg_caller())?;
+    state::read(|s| s.free_busy(&req.user, req.from_ns, req.to_ns))
+}
+
+// ---- booking -------------------------------------------------------------------------------
+
+/// Sets (or with `null` removes) the caller's booking policy.
+#[update]
+fn set_booking_policy(policy: Option<BookingPolicy>) -> Result<(), Error> {
+    write("set_booking_policy", |c| {
+        security_base::guards::require_authenticated(&c.caller)?;
+        if let Some(p) = &policy {
+            booking::check_policy(p)?;
+        }
+        state::mutate(|s| s.set_policy(&c.caller, policy));
+        Ok(())
+    })
+}
+
+#[query]
+fn get_booking_policy(host: Principal) -> Option<BookingPolicy> {
+    state::read(|s| s.policy(&host))
+}
+
+#[query]
+fn available_slots(req: SlotRequest) -> Result<Vec<Slot>, Error> {
+    state::read(|s| booking::available(s, time(), &req))
+}
+
+#[update]
+fn book_slot(req: BookingRequest) -> Result<Event, Error> {
+    write("book_slot", |c| state::mutate(|s| booking::book(s, c, req)))
+}
+
+// ---- iCalendar -----------------------------------------------------------------------------
+
+#[query]
+fn export_ics(req: IcsExportRequest) -> Result<IcsPage, Error> {
+    let caller = msg_caller();
+    security_base::guards::require_authenticated(&caller)?;
+    let limit = limits::page_size(req.limit, 100, ics::MAX_IMPORT_EVENTS as u32)?;
+    let (events, more) = state::read(|s| s.owned_page(&caller, req.cursor, limit));
+    Ok(IcsPage {
+        ics: ics::export(&events)?,
+        events: events.len() as u32,
+        next_cursor: if more { events.last().map(|e| e.id) } else { None },
+    })
+}
+
+/// Imports a `VCALENDAR` for the caller, all or nothing: an event whose UID the caller already
+/// has is replaced, others are added.
+#[update]
+fn import_ics(text: String) -> Result<IcsImportReport, Error> {
+    write("import_ics", |c| {
+        security_base::guards::require_authenticated(&c.caller)?;
+        if text.len() > ics::MAX_IMPORT_BYTES {
+            return Err(Error::invalid(
+                "ics",
+                InputProblem::TooLong {
+                    max: ics::MAX_IMPORT_BYTES as u64,
+                    actual: text.len() as u64,
+                },
+            ));
+        }
+        let events = ics::import(&text, c.caller, c.now_ns)?;
+        let checked = events
+            .into_iter()
+            .map(|e| validate::check_event(&e).map(|p| (e, p.into())))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let (created, updated) = state::mutate(|s| s.import(c, checked))?;
+        Ok(IcsImportReport { created, updated })
+    })
+}
+
+// ---- operations ----------------------------------------------------------------------------
 
 #[query]
 fn health_check() -> HealthReport {
     canister_health::report(KIND)
 }
 
+#[query]
+fn get_metrics() -> CalendarMetrics {
+    state::read(|s| CalendarMetrics {
+        events: s.event_count(),
+        recurring_events: s.series_count(),
+        users: s.user_count(),
+        data_version: s.meta().data_version,
+        stable_memory_bytes: ic_cdk::stable::stable_size() * 65_536,
+        heap_memory_bytes: heap_bytes(),
+        reminder_outbox: s.outbox_len(),
+        methods: metrics::all(),
+    })
+}
+
+/// Why reminder updates are waiting, when the last delivery failed.
+#[query]
+fn get_reminder_delivery_error() -> Option<String> {
+    reminders::last_error()
+}
+
+fn heap_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) as u64 * 65_536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}
+
+#[query]
+fn get_config() -> CalendarConfig {
+    state::read(|s| s.config())
+}
+
+#[update]
+fn configure(config: CalendarConfig) -> Result<(), Error> {
+    let caller = msg_caller();
+    let result = security_base::guards::require_controller(&caller, is_controller(&caller))
+        .and_then(|()| state::mutate(|s| s.set_config(config)));
+    finish("configure", result)
+}
+
+// ---- group members: account deletion and backups --------------------------------------------
+
+/// Account deletion (the user registry): removes the user's events, booking policy and their
+/// place in other people's events.
+#[update]
+fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
+    member_call("delete_user_data", &key, &[CanisterKind::UserRegistry], |c| {
+        Ok(DeletedData {
+            items: state::mutate(|s| s.delete_user(c, &user)),
+        })
+    })
+}
+
+const BACKUP: &[CanisterKind] = &[CanisterKind::BackupCanister];
+
+/// Copies the shard's data into a staging area as one consistent snapshot.
+#[update]
+fn export_begin(key: ByteBuf) -> Result<SnapshotManifest, Error> {
+    member_call("export_begin", &key, BACKUP, |_| {
+        let version = state::read(|s| s.meta().data_version);
+        Ok(state::snapshots(|snap| {
+            snap.export_begin(&memory::data(), version)
+        }))
+    })
+}
+
+#[query]
+fn export_chunk(key: ByteBuf, export_id: u64, index: u32) -> Result<ByteBuf, Error> {
+    security_base::member::authorize_member(msg_caller(), &key)
+        .and_then(|m| {
+            if BACKUP.contains(&m.canister_type) {
+                Ok(())
+            } else {
+                Err(Error::NotGroupMember)
+            }
+        })
+        .and_then(|()| state::snapshots(|snap| snap.export_chunk(export_id, index)))
+        .map(ByteBuf::from)
+}
+
+#[update]
+fn import_begin(key: ByteBuf, manifest: SnapshotManifest) -> Result<(), Error> {
+    member_call("import_begin", &key, BACKUP, |_| {
+        state::snapshots(|snap| snap.import_begin(manifest))
+    })
+}
+
+#[update]
+fn import_chunk(key: ByteBuf, index: u32, data: ByteBuf) -> Result<ImportProgress, Error> {
+    member_call("import_chunk", &key, BACKUP, |_| {
+        state::snapshots(|snap| snap.import_chunk(index, &data))
+    })
+}
+
+/// Verifies the imported snapshot and switches to it in this one message.
+#[update]
+fn import_commit(key: ByteBuf) -> Result<u64, Error> {
+    member_call("import_commit", &key, BACKUP, |_| {
+        let before = state::read(|s| s.meta().data_version);
+        state::snapshots(|snap| snap.import_commit(&memory::data()))?;
+        state::reopen();
+        Ok(state::mutate(|s| s.mark_restored(before)))
+    })
+}
+
 security_base::group_member_endpoints!();
+
+/// Refuses ingress early that would fail anyway: oversized arguments, and writes by the
+/// anonymous principal. Only saves cycles; every endpoint checks again.
+#[inspect_message]
+fn inspect_message() {
+    const ANONYMOUS_MAY_CALL: &[&str] = &[];
+    let method = ic_cdk::api::msg_method_name();
+    let anonymous = msg_caller() == Principal::anonymous();
+    if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES
+        && (!anonymous || ANONYMOUS_MAY_CALL.contains(&method.as_str()))
+    {
+        ic_cdk::api::accept_message();
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -113,3 +113,55 @@ fn malformed(field: &str, reason: &str) -> Error {
         },
     )
 }
+
+/// The wire form of `series` (the inverse of [`series_from_schedule`]), e.g. for the halves of
+/// a split series.
+pub fn schedule_from_series(series: &Series) -> Result<Schedule, Error> {
+    use interfaces::calendar::{InstanceOverride, Recurrence};
+    let tz = time_zone(&series.time_zone)?;
+    let time = match &series.time {
+        EventTime::Timed { start, duration } => {
+            let start = tz
+                .to_ambiguous_timestamp(*start)
+                .compatible()
+                .map_err(|_| malformed("time", "start out of range"))?;
+            let end = start
+                .checked_add(*duration)
+                .map_err(|_| malformed("time", "end out of range"))?;
+            WireTime::Timed {
+                start_ns: to_ns(start),
+                end_ns: to_ns(end),
+            }
+        }
+        EventTime::AllDay { start, days } => WireTime::AllDay {
+            start: to_wire_date(*start),
+            end: to_wire_date(
+                start
+                    .checked_add(jiff::Span::new().days(i64::from(*days)))
+                    .map_err(|_| malformed("time", "end out of range"))?,
+            ),
+        },
+    };
+    Ok(Schedule {
+        time,
+        time_zone: series.time_zone.clone(),
+        recurrence: series.rule.as_ref().map(|rule| Recurrence {
+            rule: rule.to_string(),
+            exdates_ns: series.exdates.iter().map(|&t| to_ns(t)).collect(),
+        }),
+        overrides: series
+            .exceptions
+            .iter()
+            .map(|(&original, exception)| InstanceOverride {
+                original_start_ns: to_ns(original),
+                change: match *exception {
+                    Exception::Moved { start, end } => InstanceChange::Moved {
+                        start_ns: to_ns(start),
+                        end_ns: to_ns(end),
+                    },
+                    Exception::Cancelled => InstanceChange::Cancelled,
+                },
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,82 @@
+//! Delivers the store's reminder outbox to the notification canister.
+//!
+//! Every event change records the event's latest reminder update in a stable outbox (keyed by
+//! event, so repeated changes coalesce). A timer sends batches with an unbounded-wait call; an
+//! entry leaves the outbox only when the notification canister confirmed it and no newer update
+//! replaced it meanwhile. If the notification canister is missing, stopped or failing, the
+//! entries stay and the next tick retries: no reminder change is lost.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use interfaces::clients::notification;
+use interfaces::notification::MAX_UPDATES_PER_SYNC;
+use interfaces::CanisterKind;
+
+use crate::state;
+
+/// How often the outbox is flushed (changes also schedule an immediate flush).
+pub const FLUSH_INTERVAL: Duration = Duration::from_secs(30);
+const BATCH: usize = if MAX_UPDATES_PER_SYNC < 200 {
+    MAX_UPDATES_PER_SYNC
+} else {
+    200
+};
+
+thread_local! {
+    static FLUSHING: Cell<bool> = const { Cell::new(false) };
+    static LAST_ERROR: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+pub fn arm() {
+    ic_cdk_timers::set_timer_interval(FLUSH_INTERVAL, || async { flush().await });
+}
+
+/// Schedules a flush right after the current message (a change was just queued).
+pub fn flush_soon() {
+    if !FLUSHING.get() && state::read(|s| s.outbox_len()) > 0 {
+        ic_cdk_timers::set_timer(Duration::ZERO, flush());
+    }
+}
+
+pub fn last_error() -> Option<String> {
+    LAST_ERROR.with_borrow(|e| e.clone())
+}
+
+/// Sends the outbox in batches until it is empty or a call fails.
+pub async fn flush() {
+    if FLUSHING.replace(true) {
+        return; // one flush at a time: batches stay in order per event
+    }
+    loop {
+        let batch = state::read(|s| s.outbox_batch(BATCH));
+        if batch.is_empty() {
+            break;
+        }
+        let Some(target) = security_base::member::members_of_kind(CanisterKind::Notification)
+            .first()
+            .copied()
+        else {
+            LAST_ERROR.set(Some("no notification canister in the group yet".into()));
+            break;
+        };
+        let Some(key) = security_base::member::own_key() else {
+            LAST_ERROR.set(Some("this shard has no access key yet".into()));
+            break;
+        };
+        let updates: Vec<_> = batch.iter().map(|(_, u)| u.clone()).collect();
+        // Other messages run during this await; they may replace entries of this batch, which
+        // `outbox_delivered` then keeps.
+        match notification::sync_reminders(target, key.expose_bytes(), &updates).await {
+            Ok(()) => {
+                state::mutate(|s| s.outbox_delivered(&batch));
+                LAST_ERROR.set(None);
+            }
+            Err(e) => {
+                LAST_ERROR.set(Some(e.to_string()));
+                break;
+            }
+        }
+    }
+    FLUSHING.set(false);
+}

@@ -1,0 +1,371 @@
+//! Limits and rules every stored event satisfies, checked before anything is written so that
+//! bad input changes nothing. Also derives where an event sits in the time indexes.
+
+use std::collections::BTreeSet;
+
+use candid::Principal;
+use interfaces::calendar::{Event, EventTime, InstanceChange, Visibility};
+use interfaces::{Error, InputProblem};
+use recurrence::wire::{series_from_schedule, time_zone, timestamp, to_ns};
+use recurrence::Series;
+use security_base::limits;
+
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 8_000;
+pub const MAX_LOCATION_CHARS: usize = 500;
+pub const MAX_TIME_ZONE_CHARS: usize = 64;
+pub const MAX_RULE_CHARS: usize = 500;
+pub const MAX_ATTENDEES: usize = 100;
+pub const MAX_SHARES: usize = 100;
+pub const MAX_REMINDERS: usize = 5;
+/// Four weeks, as Google Calendar allows.
+pub const MAX_REMINDER_MINUTES: u32 = 40_320;
+pub const MAX_EXDATES: usize = 1_000;
+pub const MAX_OVERRIDES: usize = 1_000;
+/// A COUNT larger than this is refused: expanding it to find the series' end must stay cheap.
+pub const MAX_COUNT: u32 = 10_000;
+
+const HOUR_NS: u64 = 3_600 * 1_000_000_000;
+const DAY_NS: u64 = 24 * HOUR_NS;
+
+/// Upper bounds of the duration classes of one-off events. A window query scans each class
+/// from `from - bound`, so a long event never widens the scan for short ones.
+pub const CLASS_BOUNDS_NS: [u64; 5] = [HOUR_NS, DAY_NS, 7 * DAY_NS, 62 * DAY_NS, MAX_DURATION_NS];
+/// The longest a single occurrence may last.
+pub const MAX_DURATION_NS: u64 = 366 * DAY_NS;
+
+/// Where an event sits in the time indexes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    OneOff {
+        class: u8,
+        start_ns: u64,
+        end_ns: u64,
+    },
+    /// `last_end_ns` is `u64::MAX` for a series without end.
+    Series { last_end_ns: u64 },
+}
+
+fn problem(field: &str, reason: &str) -> Error {
+    Error::invalid(
+        field,
+        InputProblem::Malformed {
+            reason: reason.to_string(),
+        },
+    )
+}
+
+/// Checks every field of `event` (as it would be stored) and returns its placement.
+pub fn check_event(event: &Event) -> Result<Placement, Error> {
+    limits::non_empty_text("title", &event.title, MAX_TITLE_CHARS)?;
+    limits::text("description", &event.description, MAX_DESCRIPTION_CHARS)?;
+    limits::text("location", &event.location, MAX_LOCATION_CHARS)?;
+    limits::non_empty_text("time_zone", &event.time_zone, MAX_TIME_ZONE_CHARS)?;
+    time_zone(&event.time_zone)?;
+    if let Some(color) = &event.color {
+        check_color(color)?;
+    }
+    check_people(event)?;
+    limits::count("reminders_minutes", event.reminders_minutes.len(), MAX_REMINDERS)?;
+    if let Some(&m) = event
+        .reminders_minutes
+        .iter()
+        .find(|&&m| m > MAX_REMINDER_MINUTES)
+    {
+        return Err(Error::invalid(
+            "reminders_minutes",
+            InputProblem::TooLong {
+                max: MAX_REMINDER_MINUTES.into(),
+                actual: m.into(),
+            },
+        ));
+    }
+    if unique(event.reminders_minutes.iter()) != event.reminders_minutes.len() {
+        return Err(problem("reminders_minutes", "duplicate reminder"));
+    }
+    if let Some(r) = &event.recurrence {
+        limits::non_empty_text("recurrence.rule", &r.rule, MAX_RULE_CHARS)?;
+        limits::count("recurrence.exdates_ns", r.exdates_ns.len(), MAX_EXDATES)?;
+    }
+    limits::count("overrides", event.overrides.len(), MAX_OVERRIDES)?;
+    if event.recurrence.is_none() && !event.overrides.is_empty() {
+        return Err(problem("overrides", "only a recurring event has instances"));
+    }
+    let series = series_from_schedule(&event.schedule())?;
+    check_span("time", occurrence_ns(&series, &event.time)?)?;
+    match &series.rule {
+        None => {
+            let (start_ns, end_ns) = one_off_span(event)?;
+            Ok(Placement::OneOff {
+                class: duration_class(end_ns - start_ns),
+                start_ns,
+                end_ns,
+            })
+        }
+        Some(rule) => {
+            if rule.count.is_some_and(|c| c > MAX_COUNT) {
+                return Err(Error::invalid(
+                    "recurrence.rule",
+                    InputProblem::TooMany {
+                        max: MAX_COUNT.into(),
+                        actual: rule.count.unwrap_or(0).into(),
+                    },
+                ));
+            }
+            check_overrides(event, &series)?;
+            let last_end = recurrence::last_end(&series)
+                .map_err(|e| problem("recurrence.rule", &e.to_string()))?;
+            Ok(Placement::Series {
+                last_end_ns: last_end.map_or(u64::MAX, to_ns),
+            })
+        }
+    }
+}
+
+fn check_color(color: &str) -> Result<(), Error> {
+    let hex = color.strip_prefix('#').unwrap_or("");
+    if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(problem("color", "expected #rrggbb"))
+    }
+}
+
+fn check_people(event: &Event) -> Result<(), Error> {
+    limits::count("attendees", event.attendees.len(), MAX_ATTENDEES)?;
+    let attendees: Vec<Principal> = event.attendees.iter().map(|a| a.principal).collect();
+    if unique(attendees.iter()) != attendees.len() {
+        return Err(problem("attendees", "an attendee is listed twice"));
+    }
+    if attendees.contains(&Principal::anonymous()) {
+        return Err(problem(
+            "attendees",
+            "the anonymous principal cannot attend",
+        ));
+    }
+    if let Visibility::Shared(shares) = &event.visibility {
+        limits::count("visibility", shares.len(), MAX_SHARES)?;
+        let people: Vec<Principal> = shares.iter().map(|s| s.principal).collect();
+        if unique(people.iter()) != people.len() {
+            return Err(problem("visibility", "a principal is listed twice"));
+        }
+        if people.contains(&Principal::anonymous()) || people.contains(&event.owner) {
+            return Err(problem(
+                "visibility",
+                "share with named principals other than the owner (use Public for everyone)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn unique<'a, T: Ord + 'a>(items: impl Iterator<Item = &'a T>) -> usize {
+    items.collect::<BTreeSet<_>>().len()
+}
+
+/// Every override names a real instance and a moved instance keeps a sane length.
+fn check_overrides(event: &Event, series: &Series) -> Result<(), Error> {
+    let mut seen = BTreeSet::new();
+    for o in &event.overrides {
+        if !seen.insert(o.original_start_ns) {
+            return Err(problem("overrides", "two changes to one instance"));
+        }
+        let original = timestamp("overrides", o.original_start_ns)?;
+        if !recurrence::is_instance(series, original).unwrap_or(false) {
+            return Err(problem(
+                "overrides",
+                "original_start_ns is not an instance of the series",
+            ));
+        }
+        if let InstanceChange::Moved { start_ns, end_ns } = o.change {
+            check_span("overrides", end_ns.saturating_sub(start_ns))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_span(field: &str, length_ns: u64) -> Result<(), Error> {
+    if length_ns > MAX_DURATION_NS {
+        return Err(Error::invalid(
+            field,
+            InputProblem::TooLong {
+                max: MAX_DURATION_NS,
+                actual: length_ns,
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// Length of the first occurrence.
+fn occurrence_ns(series: &Series, time: &EventTime) -> Result<u64, Error> {
+    Ok(match time {
+        EventTime::Timed { start_ns, end_ns } => end_ns - start_ns,
+        EventTime::AllDay { .. } => {
+            let (start, end) = all_day_span(series.time_zone.as_str(), time)?;
+            end - start
+        }
+    })
+}
+
+/// The instants a one-off event covers: all-day dates are read at midnight in its zone.
+pub fn one_off_span(event: &Event) -> Result<(u64, u64), Error> {
+    match &event.time {
+        EventTime::Timed { start_ns, end_ns } => Ok((*start_ns, *end_ns)),
+        time @ EventTime::AllDay { .. } => all_day_span(&event.time_zone, time),
+    }
+}
+
+fn all_day_span(zone: &str, time: &EventTime) -> Result<(u64, u64), Error> {
+    let EventTime::AllDay { start, end } = time else {
+        unreachable!("called for all-day events only")
+    };
+    let tz = time_zone(zone)?;
+    let at_midnight = |d| -> Result<u64, Error> {
+        let date = recurrence::wire::date("time", d)?;
+        let instant = date
+            .to_zoned(tz.clone())
+            .map_err(|_| problem("time", "date out of range"))?
+            .timestamp();
+        Ok(to_ns(instant))
+    };
+    Ok((at_midnight(*start)?, at_midnight(*end)?))
+}
+
+pub fn duration_class(length_ns: u64) -> u8 {
+    CLASS_BOUNDS_NS
+        .iter()
+        .position(|&bound| length_ns <= bound)
+        .unwrap_or(CLASS_BOUNDS_NS.len() - 1) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use interfaces::calendar::{Attendee, Date, Recurrence, Rsvp};
+
+    fn event() -> Event {
+        Event {
+            id: 1,
+            owner: Principal::from_slice(&[1; 29]),
+            ical_uid: "1@x".into(),
+            title: "Lesson".into(),
+            description: String::new(),
+            location: String::new(),
+            time: EventTime::Timed {
+                start_ns: 1_774_771_200_000_000_000,
+                end_ns: 1_774_774_800_000_000_000,
+            },
+            time_zone: "Europe/Berlin".into(),
+            recurrence: None,
+            overrides: vec![],
+            status: Default::default(),
+            transparency: Default::default(),
+            visibility: Default::default(),
+            color: None,
+            attendees: vec![],
+            reminders_minutes: vec![],
+            created_at_ns: 0,
+            updated_at_ns: 0,
+            revision: 1,
+        }
+    }
+
+    fn field_of(result: Result<Placement, Error>) -> String {
+        match result {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_plain_event_is_a_one_hour_one_off() {
+        assert_eq!(
+            check_event(&event()),
+            Ok(Placement::OneOff {
+                class: 0,
+                start_ns: 1_774_771_200_000_000_000,
+                end_ns: 1_774_774_800_000_000_000
+            })
+        );
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let mut e = event();
+        e.title = " ".repeat(0);
+        assert_eq!(field_of(check_event(&e)), "title");
+        let mut e = event();
+        e.time_zone = "Mars/Olympus".into();
+        assert_eq!(field_of(check_event(&e)), "time_zone");
+        let mut e = event();
+        e.color = Some("red".into());
+        assert_eq!(field_of(check_event(&e)), "color");
+        let mut e = event();
+        e.reminders_minutes = vec![10, 10];
+        assert_eq!(field_of(check_event(&e)), "reminders_minutes");
+        let mut e = event();
+        e.reminders_minutes = vec![MAX_REMINDER_MINUTES + 1];
+        assert_eq!(field_of(check_event(&e)), "reminders_minutes");
+        let mut e = event();
+        e.time = EventTime::Timed {
+            start_ns: 10,
+            end_ns: 5,
+        };
+        assert_eq!(field_of(check_event(&e)), "time");
+        let mut e = event();
+        e.recurrence = Some(Recurrence {
+            rule: "FREQ=HOURLY".into(),
+            exdates_ns: vec![],
+        });
+        assert_eq!(field_of(check_event(&e)), "recurrence.rule");
+        let mut e = event();
+        let a = Attendee {
+            principal: Principal::from_slice(&[2; 29]),
+            rsvp: Rsvp::NeedsAction,
+        };
+        e.attendees = vec![a, a];
+        assert_eq!(field_of(check_event(&e)), "attendees");
+    }
+
+    #[test]
+    fn all_day_spans_midnights_of_the_zone_and_series_get_their_end() {
+        let mut e = event();
+        e.time = EventTime::AllDay {
+            start: Date {
+                year: 2026,
+                month: 3,
+                day: 29,
+            },
+            end: Date {
+                year: 2026,
+                month: 3,
+                day: 30,
+            },
+        };
+        // 29 March 2026 is the spring-forward day in Berlin: 23 hours long.
+        let Ok(Placement::OneOff { start_ns, end_ns, class }) = check_event(&e) else {
+            panic!()
+        };
+        assert_eq!(end_ns - start_ns, 23 * HOUR_NS);
+        assert_eq!(class, 1);
+        e.recurrence = Some(Recurrence {
+            rule: "FREQ=DAILY;COUNT=3".into(),
+            exdates_ns: vec![],
+        });
+        assert!(matches!(
+            check_event(&e),
+            Ok(Placement::Series { last_end_ns }) if last_end_ns < u64::MAX
+        ));
+        e.recurrence = Some(Recurrence {
+            rule: "FREQ=DAILY".into(),
+            exdates_ns: vec![],
+        });
+        assert_eq!(
+            check_event(&e),
+            Ok(Placement::Series {
+                last_end_ns: u64::MAX
+            })
+        );
+    }
+}
