@@ -8,7 +8,7 @@ use std::time::Duration;
 use candid::Principal;
 use ic_management_canister_types::{CanisterLogRecord, CanisterSettings, CanisterStatusResult};
 
-use crate::api::{PocketIc, Time};
+use crate::api::{PocketIc, RawMessageId, Time};
 use crate::errors::RejectResponse;
 
 pub trait IcEnv: Send + Sync {
@@ -54,6 +54,16 @@ pub trait IcEnv: Send + Sync {
         method: &str,
         arg: Vec<u8>,
     ) -> Result<Vec<u8>, RejectResponse>;
+    /// Submits an update call without running it, so several can be in flight at once.
+    fn submit_call(
+        &self,
+        canister_id: Principal,
+        sender: Principal,
+        method: &str,
+        arg: Vec<u8>,
+    ) -> Result<RawMessageId, RejectResponse>;
+    /// Runs rounds until the submitted call finished and returns its result.
+    fn await_call(&self, message: RawMessageId) -> Result<Vec<u8>, RejectResponse>;
     fn tick(&self);
     fn advance_time(&self, duration: Duration);
     fn get_time(&self) -> Time;
@@ -146,6 +156,18 @@ impl IcEnv for PocketIc {
     ) -> Result<Vec<u8>, RejectResponse> {
         PocketIc::query_call(self, canister_id, sender, method, arg)
     }
+    fn submit_call(
+        &self,
+        canister_id: Principal,
+        sender: Principal,
+        method: &str,
+        arg: Vec<u8>,
+    ) -> Result<RawMessageId, RejectResponse> {
+        PocketIc::submit_call(self, canister_id, sender, method, arg)
+    }
+    fn await_call(&self, message: RawMessageId) -> Result<Vec<u8>, RejectResponse> {
+        PocketIc::await_call(self, message)
+    }
     fn tick(&self) {
         PocketIc::tick(self)
     }
@@ -211,6 +233,7 @@ pub mod real {
     //! `IcEnv` for a real PocketIC server, converting its error types to this crate's.
     use super::*;
     use crate::errors::{ErrorCode, RejectCode};
+    use pocket_ic::common::rest::RawEffectivePrincipal;
 
     /// Wraps `pocket_ic::PocketIc` (a newtype, so both impls can coexist).
     pub struct Real(pub pocket_ic::PocketIc);
@@ -285,6 +308,33 @@ pub mod real {
             arg: Vec<u8>,
         ) -> Result<Vec<u8>, RejectResponse> {
             self.0.query_call(id, sender, method, arg).map_err(conv)
+        }
+        fn submit_call(
+            &self,
+            id: Principal,
+            sender: Principal,
+            method: &str,
+            arg: Vec<u8>,
+        ) -> Result<RawMessageId, RejectResponse> {
+            self.0
+                .submit_call(id, sender, method, arg)
+                .map(|m| RawMessageId {
+                    effective_principal: match m.effective_principal {
+                        RawEffectivePrincipal::CanisterId(bytes) => Principal::from_slice(&bytes),
+                        _ => id,
+                    },
+                    message_id: m.message_id,
+                })
+                .map_err(conv)
+        }
+        fn await_call(&self, message: RawMessageId) -> Result<Vec<u8>, RejectResponse> {
+            let m = pocket_ic::common::rest::RawMessageId {
+                effective_principal: RawEffectivePrincipal::CanisterId(
+                    message.effective_principal.as_slice().to_vec(),
+                ),
+                message_id: message.message_id,
+            };
+            self.0.await_call(m).map_err(conv)
         }
         fn tick(&self) {
             self.0.tick()

@@ -7,9 +7,12 @@ pub mod calendar;
 pub mod clients;
 pub mod error;
 pub mod health;
+pub mod load_balancer;
 pub mod notification;
 pub mod registry;
 pub mod security;
+pub mod snapshot;
+pub mod user;
 
 pub use error::{Error, InputProblem};
 pub use health::{CanisterKind, HealthReport};

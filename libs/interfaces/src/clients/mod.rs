@@ -4,7 +4,10 @@
 //! callee's own result type; a call that fails on the way (rejected, timed out, undecodable)
 //! becomes [`Error::Unavailable`] with the reason, so callers handle one error type.
 
+pub mod calendar;
+pub mod load_balancer;
 pub mod member;
+pub mod notification;
 pub mod registry;
 
 use candid::utils::{ArgumentDecoder, ArgumentEncoder};
@@ -21,6 +24,23 @@ where
     R: for<'a> ArgumentDecoder<'a>,
 {
     let response = Call::bounded_wait(target, method)
+        .with_args(args)
+        .await
+        .map_err(|e| unavailable(target, method, e))?;
+    response
+        .candid_tuple::<R>()
+        .map_err(|e| unavailable(target, method, e))
+}
+
+/// Unbounded-wait call, for calls whose effect must not be lost (scheduling reminders, deleting
+/// a user's data): the caller always learns whether the callee ran the method, never "unknown",
+/// so a retry from the caller's outbox is needed only when it really failed.
+async fn call_unbounded<A, R>(target: Principal, method: &str, args: &A) -> Result<R, Error>
+where
+    A: ArgumentEncoder,
+    R: for<'a> ArgumentDecoder<'a>,
+{
+    let response = Call::unbounded_wait(target, method)
         .with_args(args)
         .await
         .map_err(|e| unavailable(target, method, e))?;

@@ -1,0 +1,25 @@
+//! Calls other members of the group make to a calendar shard.
+
+use candid::Principal;
+use serde_bytes::ByteBuf;
+
+use super::call_unbounded;
+use crate::calendar::DeletedData;
+use crate::Error;
+
+/// Account deletion (the user registry only): the shard removes the user's events and every
+/// trace of them in others' events. Unbounded wait: the user registry must know it happened
+/// before it marks the step done.
+pub async fn delete_user_data(
+    shard: Principal,
+    key: &[u8],
+    user: Principal,
+) -> Result<DeletedData, Error> {
+    let (result,): (Result<DeletedData, Error>,) = call_unbounded(
+        shard,
+        "delete_user_data",
+        &(ByteBuf::from(key.to_vec()), user),
+    )
+    .await?;
+    result
+}

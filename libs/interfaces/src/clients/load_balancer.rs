@@ -1,0 +1,41 @@
+//! Calls the user registry makes to the load balancer (the contract is in
+//! [`crate::load_balancer`]).
+
+use candid::Principal;
+use serde_bytes::ByteBuf;
+
+use super::{call_bounded, call_unbounded};
+use crate::calendar::DeletedData;
+use crate::Error;
+
+/// The user's calendar shard. Bounded wait: assignment is sticky, so an "unknown" outcome is
+/// simply asked again from the outbox and gets the same shard.
+pub async fn assign_user(
+    load_balancer: Principal,
+    key: &[u8],
+    user: Principal,
+) -> Result<Principal, Error> {
+    let (result,): (Result<Principal, Error>,) = call_bounded(
+        load_balancer,
+        "assign_user",
+        &(ByteBuf::from(key.to_vec()), user),
+    )
+    .await?;
+    result
+}
+
+/// Account deletion: the balancer forgets the user's assignment. Unbounded wait: the user
+/// registry must know it happened before it marks the step done.
+pub async fn delete_user_data(
+    load_balancer: Principal,
+    key: &[u8],
+    user: Principal,
+) -> Result<DeletedData, Error> {
+    let (result,): (Result<DeletedData, Error>,) = call_unbounded(
+        load_balancer,
+        "delete_user_data",
+        &(ByteBuf::from(key.to_vec()), user),
+    )
+    .await?;
+    result
+}
