@@ -98,12 +98,30 @@ struct Row {
 fn main() {
     let alice = user(1);
     let mut rows = vec![
-        Row { op: "create_event", instructions: vec![] },
-        Row { op: "update_event", instructions: vec![] },
-        Row { op: "delete_event", instructions: vec![] },
-        Row { op: "get_event", instructions: vec![] },
-        Row { op: "list_events (50 results)", instructions: vec![] },
-        Row { op: "free_busy (50 blocks)", instructions: vec![] },
+        Row {
+            op: "create_event",
+            instructions: vec![],
+        },
+        Row {
+            op: "update_event",
+            instructions: vec![],
+        },
+        Row {
+            op: "delete_event",
+            instructions: vec![],
+        },
+        Row {
+            op: "get_event",
+            instructions: vec![],
+        },
+        Row {
+            op: "list_events (50 results)",
+            instructions: vec![],
+        },
+        Row {
+            op: "free_busy (50 blocks)",
+            instructions: vec![],
+        },
     ];
     let mut bytes_per_event = Vec::new();
     let mut fill_seconds = Vec::new();
@@ -135,12 +153,18 @@ fn main() {
                 title: Some("Renamed".into()),
                 ..Default::default()
             };
-            let r: Result<Event, Error> =
-                shard.update(alice, "update_event", encode_args((id, 1u64, patch)).unwrap());
+            let r: Result<Event, Error> = shard.update(
+                alice,
+                "update_event",
+                encode_args((id, 1u64, patch)).unwrap(),
+            );
             r.unwrap();
             sum[1] += shard.instructions();
-            let r: Result<(), Error> =
-                shard.update(alice, "delete_event", encode_args((extra.id, None::<u64>)).unwrap());
+            let r: Result<(), Error> = shard.update(
+                alice,
+                "delete_event",
+                encode_args((extra.id, None::<u64>)).unwrap(),
+            );
             r.unwrap();
             sum[2] += shard.instructions();
             let r: Result<Event, Error> = shard.query(alice, "get_event", encode_one(id).unwrap());

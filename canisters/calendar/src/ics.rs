@@ -84,9 +84,7 @@ fn escape(text: &str) -> String {
 }
 
 fn utc(ns: u64) -> Result<String, Error> {
-    Ok(timestamp("ics", ns)?
-        .strftime("%Y%m%dT%H%M%SZ")
-        .to_string())
+    Ok(timestamp("ics", ns)?.strftime("%Y%m%dT%H%M%SZ").to_string())
 }
 
 /// `;TZID=<zone>:<local>` (or `:<utc>Z` for UTC) of an instant.
@@ -513,7 +511,13 @@ pub fn import(text: &str, owner: Principal, now_ns: u64) -> Result<Vec<Event>, E
         .collect())
 }
 
-fn master(uid: &str, c: &Component, owner: Principal, now_ns: u64, floating: &str) -> Result<Event, Error> {
+fn master(
+    uid: &str,
+    c: &Component,
+    owner: Principal,
+    now_ns: u64,
+    floating: &str,
+) -> Result<Event, Error> {
     let text = |name: &str| c.get(name).map(|p| unescape(&p.value)).unwrap_or_default();
     let start = c
         .get("DTSTART")
@@ -571,12 +575,20 @@ fn master(uid: &str, c: &Component, owner: Principal, now_ns: u64, floating: &st
             })
         }
     };
-    let status = match c.get("STATUS").map(|p| p.value.to_ascii_uppercase()).as_deref() {
+    let status = match c
+        .get("STATUS")
+        .map(|p| p.value.to_ascii_uppercase())
+        .as_deref()
+    {
         Some("TENTATIVE") => EventStatus::Tentative,
         Some("CANCELLED") => EventStatus::Cancelled,
         _ => EventStatus::Confirmed,
     };
-    let transparency = match c.get("TRANSP").map(|p| p.value.to_ascii_uppercase()).as_deref() {
+    let transparency = match c
+        .get("TRANSP")
+        .map(|p| p.value.to_ascii_uppercase())
+        .as_deref()
+    {
         Some("TRANSPARENT") => Transparency::Transparent,
         _ => Transparency::Opaque,
     };
@@ -659,7 +671,11 @@ fn midnight(zone: &str, d: Date) -> Result<u64, Error> {
     Ok(to_ns(t))
 }
 
-fn instance_change(c: &Component, master: &Event, floating: &str) -> Result<InstanceOverride, Error> {
+fn instance_change(
+    c: &Component,
+    master: &Event,
+    floating: &str,
+) -> Result<InstanceOverride, Error> {
     let rid = c.get("RECURRENCE-ID").expect("only called for changes");
     let original_start_ns = if is_date(rid) {
         midnight(&master.time_zone, parse_date(&rid.value)?)?

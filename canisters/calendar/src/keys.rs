@@ -220,7 +220,10 @@ mod tests {
         let long = p(1, 29);
         assert_ne!(owner_key(&short), owner_key(&long));
         assert_eq!(owner_of(&owner_key(&short)), short);
-        assert_eq!(owner_of(&owner_key(&Principal::anonymous())), Principal::anonymous());
+        assert_eq!(
+            owner_of(&owner_key(&Principal::anonymous())),
+            Principal::anonymous()
+        );
     }
 
     #[test]

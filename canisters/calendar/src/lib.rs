@@ -20,8 +20,8 @@ use ic_cdk::api::{canister_self, is_controller, msg_caller, performance_counter,
 use ic_cdk::{init, inspect_message, post_upgrade, query, update};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event,
-    EventId, EventInput, EventPage, EventPatch, FreeBusyRequest, IcsExportRequest,
-    IcsImportReport, IcsPage, InstanceEdit, ListRequest, Rsvp, Slot, SlotRequest, SplitOutcome,
+    EventId, EventInput, EventPage, EventPatch, FreeBusyRequest, IcsExportRequest, IcsImportReport,
+    IcsPage, InstanceEdit, ListRequest, Rsvp, Slot, SlotRequest, SplitOutcome,
 };
 use interfaces::security::MemberInit;
 use interfaces::snapshot::{ImportProgress, SnapshotManifest};
@@ -208,7 +208,11 @@ fn export_ics(req: IcsExportRequest) -> Result<IcsPage, Error> {
     Ok(IcsPage {
         ics: ics::export(&events)?,
         events: events.len() as u32,
-        next_cursor: if more { events.last().map(|e| e.id) } else { None },
+        next_cursor: if more {
+            events.last().map(|e| e.id)
+        } else {
+            None
+        },
     })
 }
 
@@ -294,11 +298,16 @@ fn configure(config: CalendarConfig) -> Result<(), Error> {
 /// place in other people's events.
 #[update]
 fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
-    member_call("delete_user_data", &key, &[CanisterKind::UserRegistry], |c| {
-        Ok(DeletedData {
-            items: state::mutate(|s| s.delete_user(c, &user)),
-        })
-    })
+    member_call(
+        "delete_user_data",
+        &key,
+        &[CanisterKind::UserRegistry],
+        |c| {
+            Ok(DeletedData {
+                items: state::mutate(|s| s.delete_user(c, &user)),
+            })
+        },
+    )
 }
 
 const BACKUP: &[CanisterKind] = &[CanisterKind::BackupCanister];
@@ -355,16 +364,11 @@ fn import_commit(key: ByteBuf) -> Result<u64, Error> {
 
 security_base::group_member_endpoints!();
 
-/// Refuses ingress early that would fail anyway: oversized arguments, and writes by the
-/// anonymous principal. Only saves cycles; every endpoint checks again.
+/// Refuses oversized ingress before it runs (it saves cycles; every endpoint checks its own
+/// limits). Anonymous writes are let through so the caller gets the typed `AnonymousCaller`.
 #[inspect_message]
 fn inspect_message() {
-    const ANONYMOUS_MAY_CALL: &[&str] = &[];
-    let method = ic_cdk::api::msg_method_name();
-    let anonymous = msg_caller() == Principal::anonymous();
-    if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES
-        && (!anonymous || ANONYMOUS_MAY_CALL.contains(&method.as_str()))
-    {
+    if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES {
         ic_cdk::api::accept_message();
     }
 }

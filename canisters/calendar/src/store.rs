@@ -12,8 +12,7 @@ use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::calendar::{
     Attendee, BookingPolicy, BusyBlock, CalendarConfig, Event, EventId, EventInput, EventPage,
     EventPatch, EventStatus, InstanceChange, InstanceEdit, InstanceOverride, ListCursor,
-    ListRequest, Occurrence, RecurrenceChange, Role, Rsvp, SplitOutcome, Transparency,
-    Visibility,
+    ListRequest, Occurrence, RecurrenceChange, Role, Rsvp, SplitOutcome, Transparency, Visibility,
 };
 use interfaces::notification::{EventRef, ReminderPlan, ReminderUpdate};
 use interfaces::{Error, InputProblem};
@@ -71,8 +70,14 @@ pub struct Stored {
 
 #[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IndexSlot {
-    OneOff { class: u8, start_ns: u64, end_ns: u64 },
-    Series { last_end_ns: u64 },
+    OneOff {
+        class: u8,
+        start_ns: u64,
+        end_ns: u64,
+    },
+    Series {
+        last_end_ns: u64,
+    },
 }
 
 impl From<Placement> for IndexSlot {
@@ -333,7 +338,12 @@ impl<M: Memory> Store<M> {
     }
 
     /// Stores a booking made on the host's behalf (checked by `booking::book`).
-    pub fn insert_booking(&mut self, ctx: &Ctx, event: Event, slot: IndexSlot) -> Result<Event, Error> {
+    pub fn insert_booking(
+        &mut self,
+        ctx: &Ctx,
+        event: Event,
+        slot: IndexSlot,
+    ) -> Result<Event, Error> {
         self.check_quota(&event.owner, 1)?;
         self.insert_new(ctx, event, slot)
     }
@@ -343,7 +353,10 @@ impl<M: Memory> Store<M> {
     pub fn insert_new(&mut self, ctx: &Ctx, event: Event, slot: IndexSlot) -> Result<Event, Error> {
         let id = self.next_id();
         debug_assert_eq!(event.id, id);
-        if self.by_uid.contains_key(&keys::uid_key(&event.owner, &event.ical_uid)) {
+        if self
+            .by_uid
+            .contains_key(&keys::uid_key(&event.owner, &event.ical_uid))
+        {
             return Err(Error::AlreadyExists {
                 what: format!("event with UID {}", event.ical_uid),
             });
@@ -357,7 +370,13 @@ impl<M: Memory> Store<M> {
             .insert(keys::uid_key(&event.owner, &event.ical_uid), id);
         self.file(&event, slot);
         self.queue_reminders(ctx, None, Some(&event));
-        self.events.insert(id, Candid(Stored { event: event.clone(), slot }));
+        self.events.insert(
+            id,
+            Candid(Stored {
+                event: event.clone(),
+                slot,
+            }),
+        );
         self.touch();
         Ok(event)
     }
@@ -384,7 +403,8 @@ impl<M: Memory> Store<M> {
             }
         }
         for p in participants(event) {
-            self.participations.insert(keys::owned_key(&p, event.id), ());
+            self.participations
+                .insert(keys::owned_key(&p, event.id), ());
         }
     }
 
@@ -408,10 +428,16 @@ impl<M: Memory> Store<M> {
 
     /// Replaces a stored event with `new` (already checked), moving its index entries.
     fn replace(&mut self, ctx: &Ctx, old: &Event, new: Event, slot: IndexSlot) -> Event {
-        let old_slot = self.events.get(&old.id).expect("replaced events exist").0.slot;
+        let old_slot = self
+            .events
+            .get(&old.id)
+            .expect("replaced events exist")
+            .0
+            .slot;
         self.unfile(old, old_slot);
         if old.ical_uid != new.ical_uid {
-            self.by_uid.remove(&keys::uid_key(&old.owner, &old.ical_uid));
+            self.by_uid
+                .remove(&keys::uid_key(&old.owner, &old.ical_uid));
             self.by_uid
                 .insert(keys::uid_key(&new.owner, &new.ical_uid), new.id);
         }
@@ -429,7 +455,12 @@ impl<M: Memory> Store<M> {
     }
 
     fn remove(&mut self, ctx: &Ctx, event: &Event) {
-        let slot = self.events.get(&event.id).expect("removed events exist").0.slot;
+        let slot = self
+            .events
+            .get(&event.id)
+            .expect("removed events exist")
+            .0
+            .slot;
         self.unfile(event, slot);
         self.events.remove(&event.id);
         self.owned.remove(&keys::owned_key(&event.owner, event.id));
@@ -685,7 +716,12 @@ impl<M: Memory> Store<M> {
     }
 
     /// Merged busy intervals of `user` within `[from_ns, to_ns)`.
-    pub fn free_busy(&self, user: &Principal, from_ns: u64, to_ns: u64) -> Result<Vec<BusyBlock>, Error> {
+    pub fn free_busy(
+        &self,
+        user: &Principal,
+        from_ns: u64,
+        to_ns: u64,
+    ) -> Result<Vec<BusyBlock>, Error> {
         check_range(from_ns, to_ns)?;
         let (occurrences, more) = self.window(
             user,
@@ -803,17 +839,13 @@ impl<M: Memory> Store<M> {
     ) -> Result<(), Error> {
         let series = series_from_schedule(&event.schedule())?;
         let window_start = cursor.map_or(from, |c| c.start_ns.max(from));
-        let (ws, we) = (
-            timestamp("from_ns", window_start)?,
-            timestamp("to_ns", to)?,
-        );
+        let (ws, we) = (timestamp("from_ns", window_start)?, timestamp("to_ns", to)?);
         let mut ask = want;
         loop {
-            let found = recurrence::instances(&series, ws, we, ask).map_err(|e| {
-                Error::Unavailable {
+            let found =
+                recurrence::instances(&series, ws, we, ask).map_err(|e| Error::Unavailable {
                     reason: format!("expanding event {}: {e}", event.id),
-                }
-            })?;
+                })?;
             let complete = found.len() < ask;
             let mut kept = 0;
             let mut skipped = 0;
@@ -866,7 +898,12 @@ impl<M: Memory> Store<M> {
     // ---- iCalendar and export support ----------------------------------------------------
 
     /// The owner's events with id greater than `after`, at most `limit`, and whether more exist.
-    pub fn owned_page(&self, owner: &Principal, after: Option<EventId>, limit: u32) -> (Vec<Event>, bool) {
+    pub fn owned_page(
+        &self,
+        owner: &Principal,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> (Vec<Event>, bool) {
         let start = after.map_or(0, |a| a.saturating_add(1));
         let mut ids = self
             .owned
@@ -888,7 +925,11 @@ impl<M: Memory> Store<M> {
 
     /// Stores imported events: each replaces the owner's event with the same UID or is added.
     /// Every event was checked by the caller; quota is checked here before any write.
-    pub fn import(&mut self, ctx: &Ctx, events: Vec<(Event, IndexSlot)>) -> Result<(u32, u32), Error> {
+    pub fn import(
+        &mut self,
+        ctx: &Ctx,
+        events: Vec<(Event, IndexSlot)>,
+    ) -> Result<(u32, u32), Error> {
         let new = events
             .iter()
             .filter(|(e, _)| self.by_uid(&ctx.caller, &e.ical_uid).is_none())
@@ -955,7 +996,11 @@ impl<M: Memory> Store<M> {
     /// Drops delivered updates, unless a newer one for the same event arrived meanwhile.
     pub fn outbox_delivered(&mut self, delivered: &[(EventId, ReminderUpdate)]) {
         for (id, update) in delivered {
-            if self.reminder_outbox.get(id).is_some_and(|held| held.0 == *update) {
+            if self
+                .reminder_outbox
+                .get(id)
+                .is_some_and(|held| held.0 == *update)
+            {
                 self.reminder_outbox.remove(id);
             }
         }
@@ -1072,12 +1117,13 @@ pub fn apply_patch(old: &Event, patch: EventPatch) -> Event {
         e.reminders_minutes = v;
     }
     if timing_changed && !e.overrides.is_empty() {
-        if let Ok(series) = series_from_schedule(&Event {
-            overrides: vec![],
-            ..e.clone()
-        }
-        .schedule())
-        {
+        if let Ok(series) = series_from_schedule(
+            &Event {
+                overrides: vec![],
+                ..e.clone()
+            }
+            .schedule(),
+        ) {
             e.overrides.retain(|o| {
                 timestamp("overrides", o.original_start_ns)
                     .ok()

@@ -66,7 +66,11 @@ pub fn check_event(event: &Event) -> Result<Placement, Error> {
         check_color(color)?;
     }
     check_people(event)?;
-    limits::count("reminders_minutes", event.reminders_minutes.len(), MAX_REMINDERS)?;
+    limits::count(
+        "reminders_minutes",
+        event.reminders_minutes.len(),
+        MAX_REMINDERS,
+    )?;
     if let Some(&m) = event
         .reminders_minutes
         .iter()
@@ -344,7 +348,12 @@ mod tests {
             },
         };
         // 29 March 2026 is the spring-forward day in Berlin: 23 hours long.
-        let Ok(Placement::OneOff { start_ns, end_ns, class }) = check_event(&e) else {
+        let Ok(Placement::OneOff {
+            start_ns,
+            end_ns,
+            class,
+        }) = check_event(&e)
+        else {
             panic!()
         };
         assert_eq!(end_ns - start_ns, 23 * HOUR_NS);

@@ -10,7 +10,9 @@ use serde::Serialize;
 pub type EventId = u64;
 
 /// A civil date (proleptic Gregorian).
-#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord,
+)]
 pub struct Date {
     pub year: i16,
     pub month: u8,
@@ -74,7 +76,9 @@ pub enum Transparency {
     Transparent,
 }
 
-#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord,
+)]
 pub enum Role {
     /// May read the event.
     Viewer,
@@ -231,7 +235,9 @@ pub struct SplitOutcome {
 }
 
 /// Continue a listing after this occurrence (exclusive).
-#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord,
+)]
 pub struct ListCursor {
     pub start_ns: u64,
     pub event_id: EventId,
@@ -282,7 +288,9 @@ pub struct BusyBlock {
     pub end_ns: u64,
 }
 
-#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord,
+)]
 pub enum Weekday {
     Monday,
     Tuesday,

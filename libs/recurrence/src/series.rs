@@ -463,7 +463,8 @@ pub fn last_end(series: &Series) -> Result<Option<Timestamp>, RecurrenceError> {
             (Some(Until::Local(_)), _) => unreachable!("Series::new normalises a local UNTIL"),
             (None, Some(count)) => {
                 // COUNT counts excluded instances too, so expand the rule itself.
-                let mut occ = Occurrences::new(series, day_of(series.start_local().date()) - 1, i32::MAX)?;
+                let mut occ =
+                    Occurrences::new(series, day_of(series.start_local().date()) - 1, i32::MAX)?;
                 let mut last = first;
                 let mut seen = 0;
                 while seen < count {
@@ -480,5 +481,7 @@ pub fn last_end(series: &Series) -> Result<Option<Timestamp>, RecurrenceError> {
             (None, None) => return Ok(None),
         },
     };
-    Ok(Some(moved_end.map_or(generated_end, |m| m.max(generated_end))))
+    Ok(Some(
+        moved_end.map_or(generated_end, |m| m.max(generated_end)),
+    ))
 }

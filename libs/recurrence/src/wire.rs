@@ -29,7 +29,10 @@ pub fn series_from_schedule(schedule: &Schedule) -> Result<Series, Error> {
             let (start, end) = (date("time", *start)?, date("time", *end)?);
             let days = (end - start).get_days();
             if days <= 0 {
-                return Err(malformed("time", "an all-day event must end after its start date"));
+                return Err(malformed(
+                    "time",
+                    "an all-day event must end after its start date",
+                ));
             }
             EventTime::AllDay {
                 start,
@@ -54,7 +57,9 @@ pub fn series_from_schedule(schedule: &Schedule) -> Result<Series, Error> {
     })?;
     if let Some(r) = &schedule.recurrence {
         for &ns in &r.exdates_ns {
-            series.exdates.insert(timestamp("recurrence.exdates_ns", ns)?);
+            series
+                .exdates
+                .insert(timestamp("recurrence.exdates_ns", ns)?);
         }
     }
     for o in &schedule.overrides {
@@ -62,7 +67,10 @@ pub fn series_from_schedule(schedule: &Schedule) -> Result<Series, Error> {
         let exception = match o.change {
             InstanceChange::Moved { start_ns, end_ns } => {
                 if end_ns < start_ns {
-                    return Err(malformed("overrides", "moved instance ends before it starts"));
+                    return Err(malformed(
+                        "overrides",
+                        "moved instance ends before it starts",
+                    ));
                 }
                 Exception::Moved {
                     start: timestamp("overrides", start_ns)?,

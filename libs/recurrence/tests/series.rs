@@ -451,7 +451,8 @@ fn last_end_covers_count_until_moves_and_open_series() {
     let mut s = five_days();
     assert_eq!(last_end(&s).unwrap(), Some(ts("2025-01-05T10:00:00Z")));
     // A cancelled last instance still counts; a moved one can push the end later.
-    s.exceptions.insert(ts("2025-01-05T09:00:00Z"), Exception::Cancelled);
+    s.exceptions
+        .insert(ts("2025-01-05T09:00:00Z"), Exception::Cancelled);
     assert_eq!(last_end(&s).unwrap(), Some(ts("2025-01-05T10:00:00Z")));
     s.exceptions.insert(
         ts("2025-01-02T09:00:00Z"),
@@ -462,7 +463,11 @@ fn last_end_covers_count_until_moves_and_open_series() {
     );
     assert_eq!(last_end(&s).unwrap(), Some(ts("2025-02-01T11:00:00Z")));
     // UNTIL bounds every start; no COUNT/UNTIL never ends.
-    let until = timed(date(2025, 1, 1).at(9, 0, 0, 0), "UTC", "FREQ=DAILY;UNTIL=20250110T090000Z");
+    let until = timed(
+        date(2025, 1, 1).at(9, 0, 0, 0),
+        "UTC",
+        "FREQ=DAILY;UNTIL=20250110T090000Z",
+    );
     let end = last_end(&until).unwrap().unwrap();
     assert!(end >= ts("2025-01-10T10:00:00Z"), "{end}");
     let open = timed(date(2025, 1, 1).at(9, 0, 0, 0), "UTC", "FREQ=WEEKLY");

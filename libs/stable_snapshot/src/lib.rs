@@ -127,7 +127,12 @@ impl<M: Memory> Snapshots<M> {
         let mut block = vec![0u8; COPY_BLOCK];
         for source in sources {
             let len = length(source);
-            put(&self.export_staging, &len.to_le_bytes(), &mut hasher, &mut at);
+            put(
+                &self.export_staging,
+                &len.to_le_bytes(),
+                &mut hasher,
+                &mut at,
+            );
             let mut done = 0u64;
             while done < len {
                 let n = (len - done).min(COPY_BLOCK as u64) as usize;
@@ -241,7 +246,10 @@ impl<M: Memory> Snapshots<M> {
             done += n as u64;
         }
         if hasher.finalize().as_slice() != import.manifest.sha256.as_slice() {
-            return Err(bad("import", "SHA-256 of the received stream does not match"));
+            return Err(bad(
+                "import",
+                "SHA-256 of the received stream does not match",
+            ));
         }
         // Parse the layout fully before writing anything.
         let read_at = |at: u64, n: usize| -> Result<Vec<u8>, Error> {
@@ -334,10 +342,17 @@ mod tests {
             target.import_chunk(i as u32, c).unwrap();
         }
         assert!(target.import_commit(&[ta.clone(), tb.clone()]).is_err());
-        assert_eq!(target_map.get(&1), Some(1_000_000), "a failed commit writes nothing");
+        assert_eq!(
+            target_map.get(&1),
+            Some(1_000_000),
+            "a failed commit writes nothing"
+        );
 
         target.import_begin(manifest.clone()).unwrap();
-        assert!(target.import_commit(&[ta.clone(), tb.clone()]).is_err(), "chunks missing");
+        assert!(
+            target.import_commit(&[ta.clone(), tb.clone()]).is_err(),
+            "chunks missing"
+        );
         for (i, c) in chunks.iter().enumerate() {
             target.import_chunk(i as u32, c).unwrap();
         }
