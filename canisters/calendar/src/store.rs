@@ -698,9 +698,9 @@ impl<M: Memory> Store<M> {
             self.window(&owner, req.from_ns, req.to_ns, req.cursor, limit, filter)?;
         let mut events: BTreeMap<EventId, Event> = BTreeMap::new();
         for o in &occurrences {
-            if !events.contains_key(&o.event_id) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = events.entry(o.event_id) {
                 if let Some(e) = self.load(o.event_id) {
-                    events.insert(o.event_id, e);
+                    slot.insert(e);
                 }
             }
         }
