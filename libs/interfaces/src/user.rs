@@ -134,7 +134,10 @@ pub struct DeletionStep {
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub enum DeletionState {
     /// The profile is gone; the registry is being asked which canisters may hold the user's data.
-    FindingCanisters { attempts: u32, last_error: Option<String> },
+    FindingCanisters {
+        attempts: u32,
+        last_error: Option<String>,
+    },
     /// Each step is retried until its canister confirms.
     Deleting,
     /// Every canister confirmed. This record itself is forgotten a day later.
