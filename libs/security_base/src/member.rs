@@ -170,13 +170,17 @@ pub fn status() -> MembershipStatus {
 /// snapshot). How a member finds the peers it calls (the notification canister, the shards, ...).
 pub fn members_of_kind(kind: CanisterKind) -> Vec<Principal> {
     with_state(|s| {
-        s.membership.get().snapshot.as_ref().map_or_else(Vec::new, |g| {
-            g.members
-                .iter()
-                .filter(|m| m.canister_type == kind)
-                .map(|m| m.principal)
-                .collect()
-        })
+        s.membership
+            .get()
+            .snapshot
+            .as_ref()
+            .map_or_else(Vec::new, |g| {
+                g.members
+                    .iter()
+                    .filter(|m| m.canister_type == kind)
+                    .map(|m| m.principal)
+                    .collect()
+            })
     })
 }
 
