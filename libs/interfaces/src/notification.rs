@@ -14,7 +14,9 @@ use serde::Serialize;
 use crate::calendar::{EventId, Schedule};
 
 /// An event on a particular shard.
-#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord,
+)]
 pub struct EventRef {
     pub shard: Principal,
     pub event_id: EventId,
@@ -129,7 +131,9 @@ pub struct NotificationStats {
 
 // ---- operator alerts ---------------------------------------------------------------------------
 
-#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord,
+)]
 pub enum AlertKind {
     ShardUnhealthy,
     BackupFailed,
@@ -137,7 +141,9 @@ pub enum AlertKind {
     Other,
 }
 
-#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord,
+)]
 pub enum AlertSeverity {
     Info,
     Warning,
