@@ -945,3 +945,151 @@ fn free_busy_and_list_refuse_bad_ranges() {
     );
     assert!(matches!(r, Err(Error::InvalidInput { .. })));
 }
+
+/// The group-member side: a backup export restored into a fresh shard reproduces every event,
+/// and account deletion removes a user's events and their place in others' events. The test
+/// acts as the backup canister and the user registry with their own access keys.
+#[test]
+fn backup_restore_and_account_deletion_as_group_members() {
+    use interfaces::registry::RegistryInit;
+    use interfaces::security::GroupInfo;
+    use interfaces::snapshot::{ImportProgress, SnapshotManifest};
+    use interfaces::CanisterKind;
+    use serde_bytes::ByteBuf;
+
+    let suite = Suite::new();
+    let registry = suite.install_registry(RegistryInit::default());
+    let shard = suite.install_member(CanisterKind::Calendar, registry);
+    let fresh = suite.install_member(CanisterKind::Calendar, registry);
+    let backup = suite.install_member(CanisterKind::BackupCanister, registry);
+    let users = suite.install_member(CanisterKind::UserRegistry, registry);
+    let (r,): (Result<GroupInfo, Error>,) = suite
+        .update(registry, operator(), "register_canister_group", ("g",))
+        .unwrap();
+    r.unwrap();
+    for (member, kind) in [
+        (shard, CanisterKind::Calendar),
+        (fresh, CanisterKind::Calendar),
+        (backup, CanisterKind::BackupCanister),
+        (users, CanisterKind::UserRegistry),
+    ] {
+        let (r,): (Result<GroupInfo, Error>,) = suite
+            .update(
+                registry,
+                operator(),
+                "add_canister_to_group",
+                ("g", member, kind, None::<String>),
+            )
+            .unwrap();
+        r.unwrap();
+    }
+    suite.settle();
+    let backup_key = ByteBuf::from(suite.held_key(backup).unwrap());
+    let users_key = ByteBuf::from(suite.held_key(users).unwrap());
+    let c = Cal { suite, shard };
+    let (alice, bob) = (user(1), user(2));
+    let start = ts("2026-05-04T07:00:00Z");
+    for i in 0..30 {
+        let mut e = lesson(start + i * DAY);
+        e.attendees = Some(vec![bob]);
+        c.create(alice, e).unwrap();
+    }
+    let bobs = c.create(bob, lesson(start)).unwrap();
+
+    // Only the backup canister may export; a user or the user registry may not.
+    for (who, key) in [(alice, backup_key.clone()), (users, users_key.clone())] {
+        let r: Result<SnapshotManifest, Error> = c.up(who, "export_begin", (key,));
+        assert!(r.is_err());
+    }
+    let manifest: SnapshotManifest = c.up(backup, "export_begin", (backup_key.clone(),)).unwrap();
+    let chunks: Vec<ByteBuf> = (0..manifest.chunk_count)
+        .map(|i| {
+            c.q::<Result<ByteBuf, Error>>(
+                backup,
+                "export_chunk",
+                (backup_key.clone(), manifest.export_id, i),
+            )
+            .unwrap()
+        })
+        .collect();
+    // Writes after the export are not in it.
+    c.create(alice, lesson(start + 90 * DAY)).unwrap();
+
+    // The fresh shard lives on the same (simulated) subnet.
+    let target = Cal {
+        suite: c.suite,
+        shard: fresh,
+    };
+    let mut corrupt = manifest.clone();
+    corrupt.sha256[0] ^= 0xff;
+    target
+        .up::<()>(backup, "import_begin", (backup_key.clone(), corrupt))
+        .unwrap();
+    for (i, chunk) in chunks.iter().enumerate() {
+        target
+            .up::<ImportProgress>(
+                backup,
+                "import_chunk",
+                (backup_key.clone(), i as u32, chunk.clone()),
+            )
+            .unwrap();
+    }
+    assert!(target
+        .up::<u64>(backup, "import_commit", (backup_key.clone(),))
+        .is_err());
+    assert_eq!(
+        target.metrics().events,
+        0,
+        "a corrupted snapshot changes nothing"
+    );
+    target
+        .up::<()>(
+            backup,
+            "import_begin",
+            (backup_key.clone(), manifest.clone()),
+        )
+        .unwrap();
+    for (i, chunk) in chunks.iter().enumerate() {
+        target
+            .up::<ImportProgress>(
+                backup,
+                "import_chunk",
+                (backup_key.clone(), i as u32, chunk.clone()),
+            )
+            .unwrap();
+    }
+    let version: u64 = target
+        .up(backup, "import_commit", (backup_key.clone(),))
+        .unwrap();
+    assert!(version > manifest.data_version);
+    assert_eq!(target.metrics().events, 31);
+    let restored = target.window(alice, None, start, start + 100 * DAY);
+    assert_eq!(
+        restored.occurrences.len(),
+        30,
+        "the post-export event is not there"
+    );
+
+    // Account deletion: only the user registry may ask; afterwards nothing of bob remains.
+    let r: Result<interfaces::calendar::DeletedData, Error> =
+        target.up(backup, "delete_user_data", (backup_key, bob));
+    assert!(r.is_err());
+    let deleted: interfaces::calendar::DeletedData = target
+        .up(users, "delete_user_data", (users_key, bob))
+        .unwrap();
+    assert_eq!(deleted.items, 31, "bob's event and his place in alice's 30");
+    assert!(target.get(bob, bobs.id).is_err());
+    let page = target.window(alice, None, start, start + 100 * DAY);
+    assert!(page.events.iter().all(|e| e.attendees.is_empty()));
+    let ics: IcsPage = target
+        .q::<Result<IcsPage, Error>>(
+            alice,
+            "export_ics",
+            (IcsExportRequest {
+                cursor: None,
+                limit: None,
+            },),
+        )
+        .unwrap();
+    assert!(!ics.ics.contains(&bob.to_text()));
+}
