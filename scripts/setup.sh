@@ -44,6 +44,34 @@ else
     did_something=1
 fi
 
+# 3. Clients of the embedded local network (libs/local_network; issue 8), pinned, from npm into
+#    .tools/ like ic-wasm: the `icp` CLI (a prebuilt binary) and agent-js (`@icp-sdk/core`),
+#    which the network's tests and the scripts drive against the suite.
+ICP_CLI_VERSION="1.5.0"
+ICP_SDK_CORE_VERSION="6.1.0"
+ICP_CLI="$TOOLS_DIR/node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp"
+npm_pkg_version() { # prints the installed version of an npm package in .tools/, or nothing
+    local manifest="$TOOLS_DIR/node_modules/$1/package.json"
+    [ -f "$manifest" ] && node -p "require('$manifest').version" 2>/dev/null || true
+}
+client_missing=()
+[ -x "$ICP_CLI" ] && [ "$(npm_pkg_version @icp-sdk/icp-cli-linux-x64)" = "$ICP_CLI_VERSION" ] ||
+    client_missing+=("@icp-sdk/icp-cli-linux-x64@$ICP_CLI_VERSION")
+[ "$(npm_pkg_version @icp-sdk/core)" = "$ICP_SDK_CORE_VERSION" ] ||
+    client_missing+=("@icp-sdk/core@$ICP_SDK_CORE_VERSION")
+if [ ${#client_missing[@]} -gt 0 ]; then
+    command -v npm >/dev/null 2>&1 || die "npm is needed to install ${client_missing[*]}"
+    log "installing ${client_missing[*]} into .tools/"
+    mkdir -p "$TOOLS_DIR"
+    [ -f "$TOOLS_DIR/package.json" ] || echo '{ "private": true }' > "$TOOLS_DIR/package.json"
+    npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --loglevel=error --save-exact \
+        "${client_missing[@]}"
+    "$ICP_CLI" --version >/dev/null || die "the icp CLI did not install"
+    did_something=1
+else
+    log "icp CLI $ICP_CLI_VERSION and @icp-sdk/core $ICP_SDK_CORE_VERSION present"
+fi
+
 if [ $did_something = 1 ]; then
     log "setup done in $(( $(date +%s) - start ))s"
 else

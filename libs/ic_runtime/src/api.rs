@@ -129,6 +129,15 @@ impl PocketIcBuilder {
             subnet: Mutex::new(Subnet::new(self.time, self.seed, self.limits)),
         }
     }
+    /// The instance saved in `dir` by [`PocketIc::save_state`], with this builder's limits (its
+    /// time and seed are the saved ones); `Ok(None)` when `dir` holds no saved state.
+    pub fn build_from_state(self, dir: &std::path::Path) -> Result<Option<PocketIc>, String> {
+        Ok(
+            crate::persist::load(dir, self.limits)?.map(|subnet| PocketIc {
+                subnet: Mutex::new(subnet),
+            }),
+        )
+    }
 }
 
 /// An in-process IC with one subnet. Cheap to create; compiled modules are shared per process.
@@ -250,6 +259,7 @@ impl PocketIc {
         let mut s = self.lock();
         let c = s.canister_mut(&canister_id).expect("canister exists");
         c.cycles += amount;
+        c.changes += 1;
         c.cycles
     }
     pub fn cycle_balance(&self, canister_id: CanisterId) -> u128 {
@@ -418,12 +428,9 @@ impl PocketIc {
             BlobCompression::NoCompression => data,
         };
         let mut s = self.lock();
-        let code = s
-            .canister_mut(&canister_id)
-            .expect("canister exists")
-            .code
-            .as_mut()
-            .expect("canister has code");
+        let c = s.canister_mut(&canister_id).expect("canister exists");
+        c.changes += 1;
+        let code = c.code.as_mut().expect("canister has code");
         let mut bytes = data;
         let page = crate::stable::WASM_PAGE as usize;
         bytes.resize(bytes.len().div_ceil(page) * page, 0);
@@ -530,6 +537,54 @@ impl PocketIc {
             .canister(&canister_id)
             .map(|c| c.calls_made)
             .unwrap_or(0)
+    }
+    /// Saves every canister (module, wasm memory, stable memory, settings, status, cycles,
+    /// timers, logs, history) to `dir`; see `persist.rs` for the layout and what is not kept.
+    /// The state is copied under the lock and written after it is released.
+    pub fn save_state(&self, dir: &std::path::Path) -> Result<(), String> {
+        let capture = crate::persist::capture(&mut self.lock(), dir)?;
+        crate::persist::write(&capture, dir)?;
+        self.lock().saved = Some((dir.to_path_buf(), capture.changes()));
+        Ok(())
+    }
+    /// Whether `dir` holds state saved by [`PocketIc::save_state`].
+    pub fn saved_state_exists(dir: &std::path::Path) -> bool {
+        crate::persist::exists(dir)
+    }
+    /// Messages executed since this instance was built or loaded; unchanged means no canister
+    /// state changed (the local network saves only when it moved).
+    pub fn activity(&self) -> u64 {
+        self.lock().activity
+    }
+    /// No message is queued: everything submitted so far has run.
+    pub fn is_idle(&self) -> bool {
+        self.lock().is_idle()
+    }
+    /// Every canister id, in order.
+    pub fn canister_ids(&self) -> Vec<CanisterId> {
+        self.lock().canisters.keys().copied().collect()
+    }
+    /// sha256 of the installed module, as `canister_status` reports it.
+    pub fn module_hash(&self, canister_id: CanisterId) -> Option<Vec<u8>> {
+        self.lock()
+            .canister(&canister_id)
+            .ok()
+            .and_then(|c| c.module_hash())
+    }
+    /// The module's `icp:public <name>` (`Some((true, ..))`) or `icp:private <name>` custom
+    /// section, as the IC certifies it under `/canister/<id>/metadata/<name>`.
+    pub fn canister_metadata(
+        &self,
+        canister_id: CanisterId,
+        name: &str,
+    ) -> Option<(bool, Vec<u8>)> {
+        let s = self.lock();
+        let code = s.canister(&canister_id).ok()?.code.as_ref()?;
+        code.module
+            .metadata
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, public, content)| (*public, content.clone()))
     }
     /// Cycles any canister starts with when created without an amount.
     pub const DEFAULT_CYCLES: u128 = DEFAULT_CYCLES;

@@ -102,11 +102,11 @@ pub struct Canister {
     pub global_timer: u64,
     pub certified_data: Vec<u8>,
     pub logs: VecDeque<CanisterLogRecord>,
-    log_bytes: usize,
-    next_log_idx: u64,
+    pub(crate) log_bytes: usize,
+    pub(crate) next_log_idx: u64,
     pub call_contexts: BTreeMap<u64, CallContext>,
     pub callbacks: BTreeMap<u64, Callback>,
-    next_id: u64,
+    pub(crate) next_id: u64,
     /// Chunk store for chunked installs: sha256 → chunk.
     pub chunks: BTreeMap<Vec<u8>, Vec<u8>>,
     pub history: Vec<Change>,
@@ -116,6 +116,9 @@ pub struct Canister {
     /// Inter-canister calls (management calls included) this canister has made, counted when
     /// the execution that made them committed.
     pub calls_made: u64,
+    /// Bumped by every message that may have changed this canister; saving rewrites only the
+    /// canisters whose count moved since the last save (`persist.rs`).
+    pub(crate) changes: u64,
 }
 
 impl Canister {
@@ -140,6 +143,7 @@ impl Canister {
             total_changes: 0,
             last_instructions: 0,
             calls_made: 0,
+            changes: 0,
         }
     }
 

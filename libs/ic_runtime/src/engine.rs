@@ -24,6 +24,10 @@ pub struct CompiledModule {
     pub has_table: bool,
     /// Size of the installed bytes, for canister_status' memory metrics.
     pub wasm_size: usize,
+    /// The installed bytes themselves: saving a canister's state stores them (`persist.rs`).
+    pub installed: Arc<[u8]>,
+    /// `icp:public` / `icp:private` custom sections: (name, public, content).
+    pub metadata: Vec<(String, bool, Vec<u8>)>,
 }
 
 impl CompiledModule {
@@ -162,6 +166,8 @@ fn prepare(installed: &[u8], disk: Option<&Path>) -> Result<CompiledModule, Stri
         global_exports: prepared.global_exports,
         has_table: prepared.has_table,
         wasm_size: installed.len(),
+        installed: installed.into(),
+        metadata: prepared.metadata,
     })
 }
 

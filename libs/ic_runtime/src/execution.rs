@@ -96,6 +96,54 @@ impl Code {
         self.module.exports(name)
     }
 
+    /// The wasm memory and the mutable globals as they are between executions (for saving).
+    pub fn heap_and_globals(&mut self) -> (Vec<u8>, Vec<Val>) {
+        let mut snap = Snapshot::default();
+        self.capture(&mut snap);
+        (snap.memory, snap.globals)
+    }
+
+    /// Only the mutable globals (saving a canister whose memory files are reused).
+    pub fn globals(&mut self) -> Vec<Val> {
+        self.globals
+            .iter()
+            .map(|g| g.get(&mut self.store))
+            .collect()
+    }
+
+    /// A module instance whose wasm memory, mutable globals and stable memory are the saved
+    /// ones: the inverse of `heap_and_globals` + `stable`.
+    pub fn from_saved(
+        module: Arc<CompiledModule>,
+        stable: StableMemory,
+        memory: Vec<u8>,
+        globals: Vec<Val>,
+    ) -> Result<Code, String> {
+        if globals.len() != module.global_exports.len() {
+            return Err(format!(
+                "saved state has {} mutable globals, the module {}",
+                globals.len(),
+                module.global_exports.len()
+            ));
+        }
+        if !(memory.len() as u64).is_multiple_of(crate::stable::WASM_PAGE) {
+            return Err("saved wasm memory is not a whole number of pages".into());
+        }
+        let mut code = Code::instantiate(module, stable, u64::MAX / 2)?;
+        let have = code.memory.data_size(&code.store) as u64 / crate::stable::WASM_PAGE;
+        let want = memory.len() as u64 / crate::stable::WASM_PAGE;
+        if want < have {
+            return Err("saved wasm memory is smaller than the module's initial memory".into());
+        }
+        if want > have {
+            code.memory
+                .grow(&mut code.store, want - have)
+                .map_err(|e| format!("cannot grow wasm memory to the saved size: {e}"))?;
+        }
+        code.restore(&Snapshot { memory, globals });
+        Ok(code)
+    }
+
     pub fn stable(&self) -> &StableMemory {
         &self.store.data().stable
     }

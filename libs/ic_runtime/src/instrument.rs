@@ -25,6 +25,9 @@ pub struct Instrumented {
     pub has_table: bool,
     /// True for a wasm64 (memory64) module; see the README on pointer width.
     pub memory64: bool,
+    /// Custom sections `icp:public <name>` / `icp:private <name>`: (name, public, content).
+    /// The local network certifies them as `/canister/<id>/metadata/<name>`.
+    pub metadata: Vec<(String, bool, Vec<u8>)>,
 }
 
 /// Gunzips when the bytes start with the gzip magic (`1f 8b 08`), as install_code does.
@@ -52,6 +55,7 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, String> {
     let mut memories = 0;
     let mut exports: Vec<(String, ExternalKind, u32)> = Vec::new();
     let mut export_range = None;
+    let mut metadata = Vec::new();
 
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(|e| format!("Wasm module is invalid: {e}"))?;
@@ -93,6 +97,14 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, String> {
                     exports.push((e.name.to_string(), e.kind, e.index));
                 }
                 export_range = payload.as_section().map(|(_, r)| r);
+            }
+            Payload::CustomSection(reader) => {
+                let name = reader.name();
+                if let Some(n) = name.strip_prefix("icp:public ") {
+                    metadata.push((n.to_string(), true, reader.data().to_vec()));
+                } else if let Some(n) = name.strip_prefix("icp:private ") {
+                    metadata.push((n.to_string(), false, reader.data().to_vec()));
+                }
             }
             _ => {}
         }
@@ -152,6 +164,7 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, String> {
         global_exports,
         has_table,
         memory64,
+        metadata,
     })
 }
 

@@ -24,6 +24,7 @@ pub mod instrument;
 mod lifecycle;
 mod linker;
 mod management;
+mod persist;
 mod query;
 mod stable;
 mod subnet;

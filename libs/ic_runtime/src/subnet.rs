@@ -81,8 +81,8 @@ pub struct Subnet {
     time_set: bool,
     queue: VecDeque<Message>,
     pub ingress: HashMap<u64, IngressStatus>,
-    next_message_id: u64,
-    next_canister: u64,
+    pub(crate) next_message_id: u64,
+    pub(crate) next_canister: u64,
     pub seed: [u8; 32],
     pub rand_counter: u64,
     /// stop_canister calls waiting for their canister to reach Stopped.
@@ -90,6 +90,11 @@ pub struct Subnet {
     pub limits: Limits,
     /// Instructions used by the most recent execution anywhere on the subnet.
     pub last_instructions: u64,
+    /// Messages executed since the subnet was created or loaded: a cheap "did anything change"
+    /// signal for the local network, which saves only when it moved.
+    pub activity: u64,
+    /// Where the last save went and each canister's `changes` then (`persist.rs`).
+    pub(crate) saved: Option<(std::path::PathBuf, BTreeMap<Principal, u64>)>,
 }
 
 /// PocketIC's first application-subnet canister id is `lxzze-o7777-77777-aaaaa-cai`; ids here
@@ -114,6 +119,8 @@ impl Subnet {
             pending_stops: Vec::new(),
             limits,
             last_instructions: 0,
+            activity: 0,
+            saved: None,
         }
     }
 
@@ -132,6 +139,11 @@ impl Subnet {
                 return id;
             }
         }
+    }
+
+    /// No message is waiting to run: the state is between rounds and safe to save.
+    pub fn is_idle(&self) -> bool {
+        self.queue.is_empty()
     }
 
     pub fn canister(&self, id: &Principal) -> Result<&Canister, Reject> {
@@ -272,6 +284,7 @@ impl Subnet {
             let Some(message) = self.queue.pop_front() else {
                 break;
             };
+            self.note_change(&message);
             match message {
                 Message::Request(r) => self.handle_request(r),
                 Message::Response(r) => self.handle_response(r),
@@ -280,7 +293,27 @@ impl Subnet {
             self.complete_stops();
             executed += 1;
         }
+        self.activity += executed as u64;
         self.complete_stops();
+    }
+
+    /// Marks the canister a message may change. A management message may change any canister
+    /// (create, install, settings, status), so it marks them all.
+    fn note_change(&mut self, message: &Message) {
+        let target = match message {
+            Message::Request(r) if r.receiver == Principal::management_canister() => None,
+            Message::Request(r) => Some(r.receiver),
+            Message::Response(r) => Some(r.canister),
+            Message::Task { canister, .. } => Some(*canister),
+        };
+        match target {
+            Some(id) => {
+                if let Some(c) = self.canisters.get_mut(&id) {
+                    c.changes += 1;
+                }
+            }
+            None => self.canisters.values_mut().for_each(|c| c.changes += 1),
+        }
     }
 
     fn expire_deadlines(&mut self) {

@@ -1,4 +1,16 @@
-//! Runs the calendar suite on this machine without dfx. [`deploy`] is the suite's deployment
-//! plan against the in-process runtime; the `local-network` binary drives it.
+//! Runs the calendar suite on this machine without dfx.
+//!
+//! - [`deploy`]: the suite's deployment plan against the in-process runtime (no network).
+//! - [`network`] + [`server`]: the embedded local network, the in-process runtime served over
+//!   the IC HTTP interface on 127.0.0.1 and persisted in a state directory, for dfx-style
+//!   clients (the `icp` CLI, agent-js, ic-agent). See README.md.
 
+pub mod cbor;
 pub mod deploy;
+pub mod envelope;
+pub mod keys;
+pub mod mgmt;
+pub mod network;
+pub mod requests;
+pub mod server;
+pub mod state_tree;

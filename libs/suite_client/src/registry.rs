@@ -1,0 +1,190 @@
+//! The suite's group setup through the registry, over the agent: the same plan as
+//! `local_network::deploy` runs in-process. The registry creates the group, generates every
+//! member's access key from `raw_rand` and delivers it to the member itself; this client never
+//! sees a key. Re-running is safe: an existing group and existing members are kept.
+//!
+//! The suite deployment (`deploy_suite`) creates or upgrades the six canisters and then sets up
+//! the group. Configuring the load balancer (shards) and the backup schedule belongs here too,
+//! once those canisters expose their configuration endpoints: see [`configure_services`].
+
+use std::path::Path;
+
+use candid::utils::{ArgumentDecoder, ArgumentEncoder};
+use candid::Principal;
+use ic_agent::Agent;
+use interfaces::registry::RegistryInit;
+use interfaces::security::{GroupInfo, MemberInit};
+use interfaces::{CanisterKind, Error};
+
+use crate::manage::{self, Mode};
+
+/// The group the suite's canisters form.
+pub const GROUP_ID: &str = "calendar-suite";
+
+async fn update<A: ArgumentEncoder, R: for<'a> ArgumentDecoder<'a>>(
+    agent: &Agent,
+    canister: Principal,
+    method: &str,
+    args: A,
+) -> Result<R, String> {
+    let bytes = agent
+        .update(&canister, method)
+        .with_arg(candid::encode_args(args).map_err(|e| e.to_string())?)
+        .call_and_wait()
+        .await
+        .map_err(|e| format!("{method}: {e}"))?;
+    candid::decode_args(&bytes).map_err(|e| format!("{method} reply: {e}"))
+}
+
+async fn query<A: ArgumentEncoder, R: for<'a> ArgumentDecoder<'a>>(
+    agent: &Agent,
+    canister: Principal,
+    method: &str,
+    args: A,
+) -> Result<R, String> {
+    let bytes = agent
+        .query(&canister, method)
+        .with_arg(candid::encode_args(args).map_err(|e| e.to_string())?)
+        .call()
+        .await
+        .map_err(|e| format!("{method}: {e}"))?;
+    candid::decode_args(&bytes).map_err(|e| format!("{method} reply: {e}"))
+}
+
+pub async fn get_group(
+    agent: &Agent,
+    registry: Principal,
+    group: &str,
+) -> Result<GroupInfo, String> {
+    let (r,): (Result<GroupInfo, Error>,) = query(agent, registry, "get_group", (group,)).await?;
+    r.map_err(|e| format!("get_group {group}: {e}"))
+}
+
+pub async fn list_groups(agent: &Agent, registry: Principal) -> Result<Vec<GroupInfo>, String> {
+    let (groups,): (Vec<GroupInfo>,) = query(agent, registry, "list_groups", ()).await?;
+    Ok(groups)
+}
+
+/// Makes `group` contain `members` (kind, canister, shard key): registers the group if it does
+/// not exist and adds every member not yet in it. Returns the group as the registry sees it.
+pub async fn setup_group(
+    agent: &Agent,
+    registry: Principal,
+    group: &str,
+    members: &[(CanisterKind, Principal, Option<String>)],
+) -> Result<GroupInfo, String> {
+    let existing = match get_group(agent, registry, group).await {
+        Ok(g) => g,
+        Err(_) => {
+            let (created,): (Result<GroupInfo, Error>,) =
+                update(agent, registry, "register_canister_group", (group,)).await?;
+            created.map_err(|e| format!("register_canister_group {group}: {e}"))?
+        }
+    };
+    let mut info = existing;
+    for (kind, id, shard) in members {
+        if *id == registry || info.members.iter().any(|m| m.principal == *id) {
+            continue;
+        }
+        let (added,): (Result<GroupInfo, Error>,) = update(
+            agent,
+            registry,
+            "add_canister_to_group",
+            (group, *id, *kind, shard.clone()),
+        )
+        .await?;
+        info = added.map_err(|e| format!("add_canister_to_group {}: {e}", kind.name()))?;
+    }
+    Ok(info)
+}
+
+/// The install argument of each canister: the registry's settings, or the registry a member
+/// accepts snapshots and keys from.
+pub fn init_arg(kind: CanisterKind, registry: Option<Principal>) -> Result<Vec<u8>, String> {
+    match (kind, registry) {
+        (CanisterKind::CanisterRegistry, _) => {
+            candid::encode_args((Some(RegistryInit::default()),))
+        }
+        (_, Some(registry)) => candid::encode_args((Some(MemberInit { registry }),)),
+        (_, None) => return Err(format!("{} needs the registry's id", kind.name())),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// What `deploy_suite` did to one canister.
+pub struct Deployed {
+    pub kind: CanisterKind,
+    pub id: Principal,
+    pub created: bool,
+}
+
+/// Creates (when `ids` has no id for it on `network`) or upgrades each of the six canisters
+/// from `<wasm_dir>/<name>.wasm.gz`, the registry first, records new ids in `ids`, sets up the
+/// group, then configures the services. Upgrades keep every canister's data.
+pub async fn deploy_suite(
+    agent: &Agent,
+    wasm_dir: &Path,
+    ids: &Path,
+    network: &str,
+    controllers: Vec<Principal>,
+) -> Result<(Vec<Deployed>, GroupInfo), String> {
+    let known = if ids.exists() {
+        crate::ids::read(ids, network)?
+    } else {
+        Vec::new()
+    };
+    let mut registry = None;
+    let mut deployed = Vec::new();
+    for kind in CanisterKind::ALL {
+        let wasm_path = wasm_dir.join(format!("{}.wasm.gz", kind.name()));
+        let wasm = std::fs::read(&wasm_path)
+            .map_err(|e| format!("{}: {e} (run scripts/build.sh)", wasm_path.display()))?;
+        let arg = init_arg(kind, registry)?;
+        let existing = known
+            .iter()
+            .find(|(n, _)| n == kind.name())
+            .map(|(_, id)| *id);
+        let (id, created) = match existing {
+            Some(id) => {
+                let status = manage::status(agent, id).await?;
+                let mode = if status.module_hash.is_some() {
+                    Mode::Upgrade
+                } else {
+                    Mode::Install
+                };
+                manage::install(agent, id, &wasm, arg, mode).await?;
+                (id, false)
+            }
+            None => {
+                let near = crate::ids::read(ids, network)
+                    .ok()
+                    .and_then(|k| k.first().map(|(_, id)| *id))
+                    .unwrap_or_else(default_effective_id);
+                let id = manage::create_canister(agent, near, controllers.clone(), None).await?;
+                crate::ids::write(ids, network, kind.name(), id)?;
+                manage::install(agent, id, &wasm, arg, Mode::Install).await?;
+                (id, true)
+            }
+        };
+        registry.get_or_insert(id);
+        deployed.push(Deployed { kind, id, created });
+    }
+    let registry = registry.expect("the registry is first");
+    let members: Vec<_> = deployed.iter().map(|d| (d.kind, d.id, None)).collect();
+    let group = setup_group(agent, registry, GROUP_ID, &members).await?;
+    configure_services(agent, &deployed).await?;
+    Ok((deployed, group))
+}
+
+/// The load balancer's shards and the backup schedule are configured here once those
+/// canisters have their configuration endpoints (another issue); until then there is nothing
+/// to configure and the step succeeds.
+pub async fn configure_services(_agent: &Agent, _deployed: &[Deployed]) -> Result<(), String> {
+    Ok(())
+}
+
+/// An id inside the runtime's (and PocketIC's) first application-subnet range, as the
+/// effective canister id of a creation when no canister exists yet.
+pub fn default_effective_id() -> Principal {
+    Principal::from_text("lxzze-o7777-77777-aaaaa-cai").expect("valid principal")
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# One table of the suite's health: each canister's status, memory, cycles, requests and errors,
+# from its `health_check` (interfaces::HealthReport), read through the project's client
+# (`suite health`, libs/suite_client). Exits non-zero when any canister is unhealthy or
+# unreachable. Shard load, snapshot age and open alerts become extra columns of the same table
+# once the load balancer, backup and notification canisters expose them
+# (suite_client::health::probe_extras); this script does not change for that.
+#
+# usage: scripts/monitor-system.sh [--network local|ic|URL] [--ids FILE] [--identity PEM]
+#                                  [--json] [--watch N]
+#   --network  local (default): the embedded network of .local-network/ if it runs, else dfx's
+#              replica at 127.0.0.1:4943; ic: mainnet; or a URL
+#   --ids      canister ids (dfx's canister_ids.json shape); default: .local-network/canister_ids.json,
+#              then .dfx/local/canister_ids.json (local), canister_ids.json (ic)
+#   --json     machine-readable output; --watch N: refresh every N seconds until interrupted
+#   SUITE_BIN=path uses an already built `suite` binary instead of target/release/suite
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+network=local ids="" identity="" json=0 watch=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --network) network="$2"; shift 2 ;;
+        --ids) ids="$2"; shift 2 ;;
+        --identity) identity="$2"; shift 2 ;;
+        --json) json=1; shift ;;
+        --watch) watch="$2"; shift 2 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) die "unknown argument $1 (see --help)" ;;
+    esac
+done
+[[ "$watch" =~ ^[0-9]+$ ]] || die "--watch needs a number of seconds"
+
+# The embedded network writes its URL here while it runs (libs/local_network README).
+STATE_DIR="${LOCAL_NETWORK_STATE_DIR:-$ROOT/.local-network}"
+url="$network" ids_network=local
+case "$network" in
+    local)
+        if [ -f "$STATE_DIR/network.json" ]; then
+            url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$STATE_DIR/network.json")
+        else
+            url=http://127.0.0.1:4943
+        fi
+        if [ -z "$ids" ]; then
+            for f in "$STATE_DIR/canister_ids.json" "$ROOT/.dfx/local/canister_ids.json"; do
+                [ -f "$f" ] && { ids="$f"; break; }
+            done
+        fi ;;
+    ic) ids_network=ic; [ -n "$ids" ] || ids="$ROOT/canister_ids.json" ;;
+esac
+[ -n "$ids" ] && [ -f "$ids" ] || die "no canister ids file (deploy first, or pass --ids FILE)"
+
+# The client binary: $SUITE_BIN if set, else built once (release) into the shared target dir.
+SUITE="${SUITE_BIN:-$ROOT/target/release/suite}"
+if [ -z "${SUITE_BIN:-}" ] && { [ ! -x "$SUITE" ] || [ -n "$(find "$ROOT/libs/suite_client" "$ROOT/libs/interfaces" -newer "$SUITE" -name '*.rs' -print -quit)" ]; }; then
+    log "building the suite client (cargo build --release -p suite_client)"
+    (cd "$ROOT" && cargo build -q --release "${CARGO_LOCKED[@]}" -p suite_client) >&2
+fi
+
+args=(--network "$url" --ids "$ids" --ids-network "$ids_network")
+[ -n "$identity" ] && args+=(--identity "$identity")
+[ $json = 1 ] && args+=(--json)
+
+check() { "$SUITE" "${args[@]}" health; }
+
+if [ "$watch" -gt 0 ]; then
+    while true; do
+        [ $json = 1 ] || { clear 2>/dev/null || true; date '+%F %T'; }
+        check || true
+        sleep "$watch"
+    done
+fi
+check
