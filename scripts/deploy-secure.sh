@@ -6,8 +6,8 @@
 #   scripts/deploy-secure.sh [--network local|ic]
 #
 # --network local (default): dfx's local replica when dfx is installed; otherwise the embedded
-#   runtime (libs/local_network), which today deploys and verifies in-process and exits (the
-#   long-running embedded network behind the IC HTTP interface is still to come).
+#   network (libs/local_network: the in-process runtime behind the IC HTTP interface on
+#   127.0.0.1), started in the background with its pid, log and state in .local-network/.
 # --network ic: mainnet through dfx (needs dfx, an identity and cycles).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -65,12 +65,81 @@ deploy_with_dfx() {
     log "the suite is deployed and verified on $net"
 }
 
+# The embedded network (libs/local_network): started in the background if it is not running,
+# with its pid and log in the state directory; it keeps every canister across restarts.
+STATE_DIR="${LOCAL_NETWORK_STATE_DIR:-$ROOT/.local-network}"
+BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+
+network_url() {
+    sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$STATE_DIR/network.json" 2>/dev/null
+}
+
+start_embedded() {
+    local pid
+    pid=$(cat "$STATE_DIR/network.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ -n "$(network_url)" ]; then
+        log "the embedded network is running (pid $pid, $(network_url))"
+        return
+    fi
+    rm -f "$STATE_DIR/network.json"
+    log "starting the embedded network (state in $STATE_DIR, log in $STATE_DIR/network.log)"
+    nohup "$BIN_DIR/local-network" serve --state-dir "$STATE_DIR" --port "${LOCAL_NETWORK_PORT:-4943}" \
+        >>"$STATE_DIR/network.log" 2>&1 &
+    echo $! >"$STATE_DIR/network.pid"
+    for _ in $(seq 1 300); do
+        [ -n "$(network_url)" ] && return
+        kill -0 "$(cat "$STATE_DIR/network.pid")" 2>/dev/null || break
+        sleep 0.2
+    done
+    tail -20 "$STATE_DIR/network.log" >&2
+    die "the embedded network did not start"
+}
+
+deploy_embedded() {
+    mkdir -p "$STATE_DIR"
+    log "building the embedded network and the suite client (release)"
+    cargo build --quiet --release "${CARGO_LOCKED[@]}" -p local_network -p suite_client
+    start_embedded
+    local url pem ids
+    url=$(network_url)
+    pem="$STATE_DIR/operator.pem"
+    ids="$STATE_DIR/canister_ids.json"
+    # The operator's key stays on this machine; canisters' access keys come from the registry.
+    [ -f "$pem" ] || openssl genpkey -algorithm ed25519 -out "$pem" 2>/dev/null
+    local suite=("$BIN_DIR/suite" --network "$url" --identity "$pem" --ids "$ids")
+    log "deploying (creates what is missing, upgrades the rest in place)"
+    "${suite[@]}" deploy-suite --wasm-dir "$ROOT/target/canisters"
+    log "verifying"
+    "${suite[@]}" health || die "a canister is not healthy"
+    smoke_test "$url" "$ids"
+    log "the suite is deployed and verified on the embedded network at $url"
+}
+
+# A throwaway identity creates, reads and deletes a private event on the calendar shard.
+smoke_test() {
+    local url="$1" ids="$2" pem out id
+    pem=$(mktemp)
+    openssl genpkey -algorithm ed25519 -out "$pem" 2>/dev/null
+    local user=("$BIN_DIR/suite" --network "$url" --identity "$pem" --ids "$ids")
+    out=$("${user[@]}" call calendar create_event \
+        '(record { title = "deploy smoke test"; time = variant { Timed = record { start_ns = 1_893_456_000_000_000_000 : nat64; end_ns = 1_893_459_600_000_000_000 : nat64 } }; time_zone = "UTC" })' \
+        --update) || { rm -f "$pem"; die "smoke test: create_event failed"; }
+    id=$(printf '%s' "$out" | sed -n 's/.*id = \([0-9_]*\) : nat64.*/\1/p' | head -1 | tr -d _)
+    [ -n "$id" ] || { rm -f "$pem"; die "smoke test: create_event answered $out"; }
+    "${user[@]}" call calendar get_event "($id : nat64)" --query | grep -q 'deploy smoke test' \
+        || { rm -f "$pem"; die "smoke test: get_event did not return the event"; }
+    "${user[@]}" call calendar delete_event "($id : nat64, null)" --update | grep -q 'Ok' \
+        || { rm -f "$pem"; die "smoke test: delete_event failed"; }
+    rm -f "$pem"
+    log "smoke test: a throwaway identity created, read and deleted event $id"
+}
+
 if [ "$network" = ic ]; then
     command -v dfx >/dev/null 2>&1 || die "--network ic needs dfx"
     deploy_with_dfx ic
 elif command -v dfx >/dev/null 2>&1; then
     deploy_with_dfx local
 else
-    log "dfx is not installed: deploying into the embedded runtime"
-    cargo run --quiet "${CARGO_LOCKED[@]}" -p local_network -- deploy --wasm-dir "$ROOT/target/canisters"
+    log "dfx is not installed: deploying on the embedded network"
+    deploy_embedded
 fi

@@ -2,7 +2,8 @@
 # The whole test suite: sets up what is missing (scripts/setup.sh, seconds when all is present),
 # builds every canister and test fixture wasm the integration tests load,
 # then runs every test of the workspace (unit tests natively, integration tests on the real wasm
-# in the in-process IC runtime). Extra arguments go to `cargo test`.
+# in the in-process IC runtime), then the end-to-end test of the main job with the real clients
+# (scripts/e2e.sh). Extra arguments go to `cargo test` (and skip the end-to-end test).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -11,3 +12,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 log "running the workspace's tests"
 cd "$ROOT"
 cargo test --workspace "${CARGO_LOCKED[@]}" "$@"
+if [ $# -eq 0 ]; then
+    "$ROOT/scripts/e2e.sh"
+fi

@@ -176,3 +176,50 @@ impl Suite {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// A registry and one group, `suite`, with a member canister of each kind asked for.
+pub struct Group {
+    pub registry: Principal,
+    pub members: Vec<(CanisterKind, Principal)>,
+}
+
+impl Group {
+    /// The first member of `kind`.
+    pub fn member(&self, kind: CanisterKind) -> Principal {
+        self.members
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, p)| *p)
+            .unwrap_or_else(|| panic!("no {kind:?} in the group"))
+    }
+}
+
+impl Suite {
+    /// Installs a registry and `kinds` as members of group `suite`, delivers every key and lets
+    /// every member take the final snapshot.
+    pub fn group(&self, kinds: &[CanisterKind]) -> Group {
+        use interfaces::security::GroupInfo;
+        let registry = self.install_registry(RegistryInit::default());
+        let (created,): (Result<GroupInfo, interfaces::Error>,) = self
+            .update(registry, operator(), "register_canister_group", ("suite",))
+            .unwrap();
+        created.expect("group created");
+        let members: Vec<_> = kinds
+            .iter()
+            .map(|&kind| (kind, self.install_member(kind, registry)))
+            .collect();
+        for &(kind, member) in &members {
+            let (added,): (Result<GroupInfo, interfaces::Error>,) = self
+                .update(
+                    registry,
+                    operator(),
+                    "add_canister_to_group",
+                    ("suite", member, kind, None::<String>),
+                )
+                .unwrap();
+            added.expect("member added");
+        }
+        self.settle();
+        Group { registry, members }
+    }
+}

@@ -1093,3 +1093,80 @@ fn backup_restore_and_account_deletion_as_group_members() {
         .unwrap();
     assert!(!ics.ics.contains(&bob.to_text()));
 }
+
+/// Calendar and notification together: an event's reminder reaches the notification canister
+/// through the shard's outbox, even when the notification canister was stopped at first, and
+/// fires into the owner's inbox at the right moment; deleting the event cancels the rest.
+#[test]
+fn reminders_flow_from_events_to_inboxes_through_the_outbox() {
+    use interfaces::notification::{NotificationPage, NotificationQuery};
+    use interfaces::CanisterKind;
+
+    let suite = Suite::new();
+    let group = suite.group(&[CanisterKind::Calendar, CanisterKind::Notification]);
+    let shard = group.member(CanisterKind::Calendar);
+    let notification = group.member(CanisterKind::Notification);
+    let c = Cal { suite, shard };
+    let alice = user(1);
+    let now = c.suite.env.get_time().as_nanos_since_unix_epoch();
+
+    // The notification canister is down: the change waits in the shard's outbox.
+    c.suite
+        .env
+        .stop_canister(notification, Some(operator()))
+        .unwrap();
+    let mut daily = EventInput::timed("Lesson", now + 2 * HOUR, now + 3 * HOUR, "Europe/Berlin");
+    daily.reminders_minutes = Some(vec![15]);
+    daily.recurrence = Some(Recurrence {
+        rule: "FREQ=DAILY;COUNT=3".into(),
+        exdates_ns: vec![],
+    });
+    let e = c.create(alice, daily).unwrap();
+    c.suite.settle();
+    assert_eq!(c.metrics().reminder_outbox, 1);
+    c.suite
+        .env
+        .start_canister(notification, Some(operator()))
+        .unwrap();
+    // The outbox timer retries (every 30 s).
+    c.suite.advance(std::time::Duration::from_secs(31));
+    assert_eq!(
+        c.metrics().reminder_outbox,
+        0,
+        "delivered once the canister is back"
+    );
+
+    let inbox = || -> NotificationPage {
+        let (r,): (Result<NotificationPage, Error>,) = c
+            .suite
+            .query(
+                notification,
+                alice,
+                "get_notifications",
+                (NotificationQuery {
+                    cursor: None,
+                    limit: None,
+                    unread_only: false,
+                },),
+            )
+            .unwrap();
+        r.unwrap()
+    };
+    assert!(inbox().notifications.is_empty());
+    // 15 minutes before the first occurrence, and not before.
+    c.suite.advance(std::time::Duration::from_secs(104 * 60));
+    assert!(inbox().notifications.is_empty());
+    c.suite.advance(std::time::Duration::from_secs(2 * 60));
+    let first = inbox();
+    assert_eq!(first.notifications.len(), 1);
+    assert_eq!(first.notifications[0].occurrence_start_ns, now + 2 * HOUR);
+    assert_eq!(first.notifications[0].title, "Lesson");
+
+    // Deleting the event cancels the remaining reminders.
+    c.up::<()>(alice, "delete_event", (e.id, None::<u64>))
+        .unwrap();
+    c.suite.settle();
+    c.suite
+        .advance(std::time::Duration::from_secs(3 * 24 * 3600));
+    assert_eq!(inbox().notifications.len(), 1);
+}

@@ -23,6 +23,9 @@ const BATCH: usize = if MAX_UPDATES_PER_SYNC < 200 {
     200
 };
 
+/// Largest encoded batch per call.
+const MAX_BATCH_BYTES: usize = 1 << 20;
+
 thread_local! {
     static FLUSHING: Cell<bool> = const { Cell::new(false) };
     static LAST_ERROR: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
@@ -49,7 +52,18 @@ pub async fn flush() {
         return; // one flush at a time: batches stay in order per event
     }
     loop {
-        let batch = state::read(|s| s.outbox_batch(BATCH));
+        let mut batch = state::read(|s| s.outbox_batch(BATCH));
+        // An event may carry up to 1,000 exdates and 1,000 overrides: cap the call by size too,
+        // well under the 2 MiB message limit (always at least one update per call).
+        let mut bytes = 0;
+        let fits = batch
+            .iter()
+            .take_while(|(_, u)| {
+                bytes += candid::encode_one(u).map_or(usize::MAX / 2, |b| b.len());
+                bytes <= MAX_BATCH_BYTES
+            })
+            .count();
+        batch.truncate(fits.max(1));
         if batch.is_empty() {
             break;
         }

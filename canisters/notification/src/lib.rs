@@ -1,16 +1,59 @@
 //! Notification canister: reminders fired by timers into per-user inboxes, and operator alerts.
 //!
-//! Endpoints stay thin: they decode, check, call plain logic and encode. For now the canister has
-//! its lifecycle, its measured `health_check`, and the group-member endpoints every member of the
-//! suite exposes (`security_base::group_member_endpoints!`).
+//! Endpoints stay thin: they check the caller, call the plain rules in `schedule.rs`,
+//! `inbox.rs` and `alerts.rs` through `state`, and (when the due queue changed) arm the firing
+//! timer in `timers.rs`.
+//!
+//! Who may call what:
+//! - `sync_reminders`: group members of kind calendar, each for its own events only;
+//! - `delete_user_data`: group members of kind user_registry (account deletion);
+//! - `raise_alert`: group members of kind load_balancer or backup_canister;
+//! - `list_alerts`, `acknowledge_alert`: controllers of this canister, or registry admins
+//!   holding `ManageGroups` (the operators who run the suite's groups);
+//! - the inbox methods: any non-anonymous user, for their own inbox only.
 
+mod alerts;
+mod codec;
+mod inbox;
 mod memory;
+mod schedule;
+mod state;
+mod store;
+mod timers;
 
-use ic_cdk::{init, post_upgrade, query};
+use std::cell::RefCell;
+
+use candid::Principal;
+use canister_health::track;
+use ic_cdk::api::{msg_caller, time};
+use ic_cdk::{init, inspect_message, post_upgrade, query, update};
+use interfaces::calendar::DeletedData;
+use interfaces::notification::{
+    Alert, AlertInput, AlertPage, AlertQuery, NotificationPage, NotificationQuery,
+    NotificationStats, ReminderUpdate,
+};
 use interfaces::security::MemberInit;
-use interfaces::{CanisterKind, HealthReport};
+use interfaces::{CanisterKind, Error, HealthReport, Permission};
+use security_base::guards::require_authenticated;
+use security_base::rate_limit::{RateLimitConfig, RateLimiter};
+use serde_bytes::ByteBuf;
 
 const KIND: CanisterKind = CanisterKind::Notification;
+
+/// Who may read and acknowledge operator alerts besides controllers.
+const ALERT_PERMISSION: Permission = Permission::ManageGroups;
+
+/// Inbox updates per user: bursts of 60, then 120 a minute.
+const USER_RATE: RateLimitConfig = RateLimitConfig {
+    capacity: 60,
+    refill_per_minute: 120,
+};
+const MAX_RATE_TRACKED: usize = 10_000;
+
+thread_local! {
+    static USER_LIMITER: RefCell<RateLimiter> =
+        RefCell::new(RateLimiter::new(USER_RATE, MAX_RATE_TRACKED));
+}
 
 #[init]
 fn init(args: Option<MemberInit>) {
@@ -22,8 +65,9 @@ fn post_upgrade(args: Option<MemberInit>) {
     on_code_installed(args);
 }
 
-/// The one lifecycle path for install and upgrade: timers do not survive an upgrade, so
-/// everything that runs on a schedule is armed again here.
+/// The one lifecycle path for install and upgrade. Every reminder, notification and alert is in
+/// stable structures, so nothing is restored here; timers do not survive an upgrade, so they
+/// are armed again, and whatever came due during the upgrade fires on the first tick.
 fn on_code_installed(args: Option<MemberInit>) {
     canister_health::on_code_installed();
     security_base::member::init(
@@ -32,6 +76,117 @@ fn on_code_installed(args: Option<MemberInit>) {
         args,
         security_base::member::DEFAULT_PULL_INTERVAL,
     );
+    timers::start();
+}
+
+/// A group call from a member of one of `kinds`, with its own access key.
+fn authorize(caller: Principal, key: &[u8], kinds: &[CanisterKind]) -> Result<(), Error> {
+    let member = security_base::member::authorize_member(caller, key)?;
+    if kinds.contains(&member.canister_type) {
+        Ok(())
+    } else {
+        // A member of the group, but not one that may call this method.
+        Err(Error::NotGroupMember)
+    }
+}
+
+/// A non-anonymous user within their rate limit.
+fn user_update() -> Result<Principal, Error> {
+    let caller = msg_caller();
+    require_authenticated(&caller)?;
+    USER_LIMITER.with_borrow_mut(|l| l.check(caller, time()))?;
+    Ok(caller)
+}
+
+// ---- calendar shards ---------------------------------------------------------------------------
+
+/// A calendar shard schedules, moves or cancels its events' reminders. Updates older than what
+/// is held are ignored (the shard's outbox may repeat or deliver late).
+#[update]
+fn sync_reminders(key: ByteBuf, updates: Vec<ReminderUpdate>) -> Result<(), Error> {
+    let caller = msg_caller();
+    let result = authorize(caller, &key, &[CanisterKind::Calendar])
+        .and_then(|_| state::mutate(|s| s.sync(caller, updates, time())));
+    if result.is_ok() {
+        state::mutate(|s| s.record_sync(ic_cdk::api::performance_counter(0)));
+        timers::arm();
+    }
+    track(result.map(|_| ()))
+}
+
+/// Account deletion, from the user registry: the user's inbox and every reminder addressed to
+/// them. Deleting again finds nothing and answers `items = 0`.
+#[update]
+fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
+    let caller = msg_caller();
+    track(
+        authorize(caller, &key, &[CanisterKind::UserRegistry])
+            .map(|_| state::mutate(|s| s.delete_user(user, time()))),
+    )
+}
+
+// ---- inboxes -----------------------------------------------------------------------------------
+
+/// The caller's notifications, newest first.
+#[query]
+fn get_notifications(query: NotificationQuery) -> Result<NotificationPage, Error> {
+    let caller = msg_caller();
+    require_authenticated(&caller)?;
+    state::read(|s| s.notifications(caller, &query))
+}
+
+#[query]
+fn unread_count() -> Result<u64, Error> {
+    let caller = msg_caller();
+    require_authenticated(&caller)?;
+    Ok(state::read(|s| s.unread_count(caller)))
+}
+
+/// Marks the caller's notifications read; returns how many were unread.
+#[update]
+fn mark_read(ids: Vec<u64>) -> Result<u64, Error> {
+    track(user_update().and_then(|caller| state::mutate(|s| s.mark_read(caller, &ids))))
+}
+
+#[update]
+fn mark_all_read() -> Result<u64, Error> {
+    track(user_update().map(|caller| state::mutate(|s| s.mark_all_read(caller))))
+}
+
+/// Counts only (nothing here names a user): the queue, the inboxes and what firing cost.
+#[query]
+fn get_notification_stats() -> NotificationStats {
+    state::read(|s| s.stats())
+}
+
+// ---- operator alerts ---------------------------------------------------------------------------
+
+#[update]
+fn raise_alert(key: ByteBuf, alert: AlertInput) -> Result<u64, Error> {
+    let caller = msg_caller();
+    track(
+        authorize(
+            caller,
+            &key,
+            &[CanisterKind::LoadBalancer, CanisterKind::BackupCanister],
+        )
+        .and_then(|_| state::mutate(|s| s.raise_alert(caller, alert, time()))),
+    )
+}
+
+#[query]
+fn list_alerts(query: AlertQuery) -> Result<AlertPage, Error> {
+    security_base::member::require_admin(msg_caller(), ALERT_PERMISSION)?;
+    state::read(|s| s.list_alerts(&query))
+}
+
+#[update]
+fn acknowledge_alert(id: u64) -> Result<Alert, Error> {
+    let caller = msg_caller();
+    track(
+        security_base::member::require_admin(caller, ALERT_PERMISSION)
+            .and_then(|_| state::mutate(|s| s.acknowledge_alert(id, caller, time()))),
+    )
 }
 
 #[query]
@@ -40,6 +195,24 @@ fn health_check() -> HealthReport {
 }
 
 security_base::group_member_endpoints!();
+
+/// Largest ingress argument any user or admin method needs; bigger ones are refused before
+/// they cost a full execution.
+const MAX_INGRESS_ARG_BYTES: usize = 16 * 1024;
+
+/// Refuses obviously abusive ingress early. Not the security boundary: every endpoint checks
+/// its caller itself and answers a typed error. Group calls are inter-canister and never pass
+/// through here on the IC; a large `sync_reminders` arriving as ingress is let through only
+/// from a calendar shard's principal (the test runtime and tools acting as the shard).
+#[inspect_message]
+fn inspect_message() {
+    let small = ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES;
+    let shard_sync = ic_cdk::api::msg_method_name() == "sync_reminders"
+        && security_base::member::members_of_kind(CanisterKind::Calendar).contains(&msg_caller());
+    if small || shard_sync {
+        ic_cdk::api::accept_message();
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,16 +1,43 @@
 //! User registry: profiles, settings, each user's calendar shard, account deletion.
 //!
-//! Endpoints stay thin: they decode, check, call plain logic and encode. For now the canister has
-//! its lifecycle, its measured `health_check`, and the group-member endpoints every member of the
-//! suite exposes (`security_base::group_member_endpoints!`).
+//! Endpoints are thin: they check the caller, call the plain rules in `accounts.rs` (checks in
+//! `validate.rs`) through `state`, and kick the outbox in `outbox.rs` when a call to another
+//! canister was queued. Every method acts on the caller's own account; the anonymous principal
+//! gets `AnonymousCaller`.
 
+mod accounts;
 mod memory;
+mod outbox;
+mod state;
+mod validate;
 
-use ic_cdk::{init, post_upgrade, query};
+use std::cell::RefCell;
+
+use candid::Principal;
+use canister_health::track;
+use ic_cdk::api::{msg_caller, time};
+use ic_cdk::{init, inspect_message, post_upgrade, query, update};
 use interfaces::security::MemberInit;
-use interfaces::{CanisterKind, HealthReport};
+use interfaces::user::{
+    DeletionStatus, Profile, RegisterRequest, Settings, ShardAssignment, UserAccount,
+    UserDataExport, UserRegistryStats,
+};
+use interfaces::{CanisterKind, Error, HealthReport};
+use security_base::guards::require_authenticated;
+use security_base::rate_limit::{RateLimitConfig, RateLimiter};
 
 const KIND: CanisterKind = CanisterKind::UserRegistry;
+
+/// Account changes per user: bursts of 20, then 30 a minute.
+const USER_RATE: RateLimitConfig = RateLimitConfig {
+    capacity: 20,
+    refill_per_minute: 30,
+};
+const MAX_RATE_TRACKED: usize = 10_000;
+
+thread_local! {
+    static LIMITER: RefCell<RateLimiter> = RefCell::new(RateLimiter::new(USER_RATE, MAX_RATE_TRACKED));
+}
 
 #[init]
 fn init(args: Option<MemberInit>) {
@@ -22,8 +49,9 @@ fn post_upgrade(args: Option<MemberInit>) {
     on_code_installed(args);
 }
 
-/// The one lifecycle path for install and upgrade: timers do not survive an upgrade, so
-/// everything that runs on a schedule is armed again here.
+/// The one lifecycle path for install and upgrade. Accounts, the outbox and deletions are in
+/// stable structures, so nothing is restored here; timers do not survive an upgrade, so the
+/// outbox timer is armed again (and runs at once for what was queued before the upgrade).
 fn on_code_installed(args: Option<MemberInit>) {
     canister_health::on_code_installed();
     security_base::member::init(
@@ -32,6 +60,94 @@ fn on_code_installed(args: Option<MemberInit>) {
         args,
         security_base::member::DEFAULT_PULL_INTERVAL,
     );
+    outbox::start_timers();
+}
+
+/// The non-anonymous caller of an update, within its rate limit.
+fn user_update() -> Result<Principal, Error> {
+    let caller = msg_caller();
+    require_authenticated(&caller)?;
+    LIMITER.with_borrow_mut(|l| l.check(caller, time()))?;
+    Ok(caller)
+}
+
+fn user_query() -> Result<Principal, Error> {
+    let caller = msg_caller();
+    require_authenticated(&caller)?;
+    Ok(caller)
+}
+
+/// Creates the caller's account; registering again answers the existing account unchanged.
+/// The user's calendar shard is then asked of the load balancer (see `get_my_shard`).
+#[update]
+fn register(request: RegisterRequest) -> Result<UserAccount, Error> {
+    let result =
+        user_update().and_then(|caller| state::mutate(|a| a.register(caller, request, time())));
+    if result.is_ok() {
+        outbox::kick();
+    }
+    track(result)
+}
+
+#[query]
+fn get_my_account() -> Result<UserAccount, Error> {
+    user_query().and_then(|caller| state::read(|a| a.account(caller)))
+}
+
+/// Replaces the caller's profile.
+#[update]
+fn update_profile(profile: Profile) -> Result<UserAccount, Error> {
+    track(
+        user_update()
+            .and_then(|caller| state::mutate(|a| a.update_profile(caller, profile, time()))),
+    )
+}
+
+/// Replaces the caller's settings.
+#[update]
+fn update_settings(settings: Settings) -> Result<UserAccount, Error> {
+    track(
+        user_update()
+            .and_then(|caller| state::mutate(|a| a.update_settings(caller, settings, time()))),
+    )
+}
+
+/// The caller's calendar shard, or why it is not known yet.
+#[query]
+fn get_my_shard() -> Result<ShardAssignment, Error> {
+    user_query().and_then(|caller| state::read(|a| a.shard(caller)))
+}
+
+/// Deletes the caller's account: the profile at once, then (retried until each confirms) the
+/// caller's data on the load balancer, every calendar shard and the notification canister.
+#[update]
+fn delete_account() -> Result<DeletionStatus, Error> {
+    let result = user_update().and_then(|caller| {
+        let holders = outbox::known_holders();
+        state::mutate(|a| a.delete_account(caller, holders, time()))
+    });
+    if result.is_ok() {
+        outbox::kick();
+    }
+    track(result)
+}
+
+/// Progress of the caller's account deletion (kept for a day after it completes).
+#[query]
+fn get_deletion_status() -> Result<DeletionStatus, Error> {
+    user_query().and_then(|caller| state::read(|a| a.deletion_status(caller)))
+}
+
+/// Everything this canister stores about the caller, as one document.
+#[query]
+fn export_my_data() -> Result<UserDataExport, Error> {
+    user_query().map(|caller| state::read(|a| a.export(caller, time())))
+}
+
+/// Counts only: nothing here names a user.
+#[query]
+fn get_user_registry_stats() -> UserRegistryStats {
+    state::read(|a| a.stats())
 }
 
 #[query]
@@ -40,6 +156,19 @@ fn health_check() -> HealthReport {
 }
 
 security_base::group_member_endpoints!();
+
+/// Largest ingress argument any method needs (a full settings record is well under 4 KiB);
+/// bigger ones are refused before they cost a full execution.
+const MAX_INGRESS_ARG_BYTES: usize = 16 * 1024;
+
+/// Refuses obviously abusive ingress early. Not the security boundary: every endpoint checks
+/// its caller itself and answers a typed error.
+#[inspect_message]
+fn inspect_message() {
+    if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES {
+        ic_cdk::api::accept_message();
+    }
+}
 
 #[cfg(test)]
 mod tests {

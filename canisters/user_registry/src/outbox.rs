@@ -1,0 +1,156 @@
+//! The user registry's calls to other members of its group: asking the load balancer for a
+//! user's shard, and asking every canister that may hold a user's data to delete it.
+//!
+//! Every call starts from an outbox item in stable memory, and the item goes only when the
+//! callee answered Ok, so a missing load balancer, a stopped shard, a failed call or an upgrade
+//! loses nothing: the timer runs the outbox again with growing delays. Each call carries this
+//! canister's own access key; the callee checks it against its cached group.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use candid::Principal;
+use interfaces::{clients, CanisterKind, Error};
+use security_base::member;
+
+use crate::accounts::{OutboxItem, Outcome, Work, HOLDERS};
+use crate::state;
+
+/// How often the timer looks at the outbox (changes also run it at once).
+const TICK: Duration = Duration::from_secs(10);
+/// Items taken per batch; one run takes batches up to [`MAX_ITEMS_PER_RUN`], then leaves the
+/// rest to a new message, so a long queue of items that fail without a call (no load balancer
+/// yet) never adds up to one message's instruction limit.
+const BATCH: usize = 20;
+const MAX_ITEMS_PER_RUN: usize = 200;
+
+thread_local! {
+    static RUNNING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Arms the outbox timer; called from the lifecycle path (timers do not survive upgrades).
+pub fn start_timers() {
+    ic_cdk_timers::set_timer_interval(TICK, || async {
+        state::mutate(|a| a.expire_receipts(ic_cdk::api::time()));
+        process_outbox().await;
+    });
+    // Work queued before an upgrade should not wait a whole tick.
+    kick();
+}
+
+/// Runs the outbox soon, in its own message, without making the caller wait.
+pub fn kick() {
+    ic_cdk_timers::set_timer(Duration::ZERO, process_outbox());
+}
+
+/// Clears `RUNNING` however the run ends, including when its task is cancelled after a trap.
+struct RunGuard;
+
+impl Drop for RunGuard {
+    fn drop(&mut self) {
+        RUNNING.set(false);
+    }
+}
+
+/// Runs due items, oldest first. Only one run at a time: a second caller returns at once, and
+/// the run in progress picks up what was queued meanwhile because it loops until nothing is due.
+async fn process_outbox() {
+    if RUNNING.replace(true) {
+        return;
+    }
+    let _guard = RunGuard;
+    let mut handled = 0;
+    loop {
+        if handled >= MAX_ITEMS_PER_RUN {
+            kick();
+            break;
+        }
+        let due = state::read(|a| a.due(ic_cdk::api::time(), BATCH));
+        if due.is_empty() {
+            break;
+        }
+        for (id, item) in due {
+            handled += 1;
+            let outcome = run(item).await;
+            if let Err(err) = &outcome {
+                ic_cdk::println!("outbox item {id} failed: {err}");
+            }
+            // The item is looked up again: the account may have been deleted during the call.
+            state::mutate(|a| a.finish(id, outcome, ic_cdk::api::time()));
+        }
+    }
+}
+
+async fn run(item: OutboxItem) -> Result<Outcome, Error> {
+    match item.work {
+        Work::AssignShard { user } => {
+            let balancer = only_member(CanisterKind::LoadBalancer)?;
+            let key = own_key()?;
+            clients::load_balancer::assign_user(balancer, key.expose_bytes(), user)
+                .await
+                .map(Outcome::Assigned)
+        }
+        Work::PlanDeletion { .. } => holders().map(Outcome::Planned),
+        Work::DeleteUserData { user, target, kind } => {
+            if !member::members_of_kind(kind).contains(&target) {
+                return Ok(Outcome::Deleted(None));
+            }
+            let key = own_key()?;
+            let key = key.expose_bytes();
+            let deleted = match kind {
+                CanisterKind::LoadBalancer => {
+                    clients::load_balancer::delete_user_data(target, key, user).await
+                }
+                CanisterKind::Calendar => {
+                    clients::calendar::delete_user_data(target, key, user).await
+                }
+                CanisterKind::Notification => {
+                    clients::notification::delete_user_data(target, key, user).await
+                }
+                other => {
+                    return Err(Error::Unavailable {
+                        reason: format!("{other:?} holds no user data"),
+                    })
+                }
+            }?;
+            Ok(Outcome::Deleted(Some(deleted.items)))
+        }
+    }
+}
+
+fn own_key() -> Result<security_base::AccessKey, Error> {
+    member::own_key().ok_or(Error::Unavailable {
+        reason: "this canister has not received its access key yet".into(),
+    })
+}
+
+fn only_member(kind: CanisterKind) -> Result<Principal, Error> {
+    member::members_of_kind(kind)
+        .first()
+        .copied()
+        .ok_or_else(|| Error::Unavailable {
+            reason: format!("no {} in the group yet", kind.name()),
+        })
+}
+
+/// The canisters that may hold a user's data, from the cached group snapshot; `None` before
+/// this canister has its first snapshot (then it cannot know, and deletion waits).
+pub fn known_holders() -> Option<Vec<(Principal, CanisterKind)>> {
+    member::status().group_id.as_ref()?;
+    Some(
+        HOLDERS
+            .iter()
+            .flat_map(|&kind| {
+                member::members_of_kind(kind)
+                    .into_iter()
+                    .map(move |p| (p, kind))
+            })
+            .collect(),
+    )
+}
+
+fn holders() -> Result<Vec<(Principal, CanisterKind)>, Error> {
+    known_holders().ok_or(Error::Unavailable {
+        reason: "this canister has no group snapshot yet".into(),
+    })
+}

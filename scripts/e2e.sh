@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# End-to-end test of the main job on this machine, with the real clients (run by scripts/test.sh):
+#   1. on a fresh state directory, scripts/deploy-secure.sh brings the suite up and verifies it;
+#   2. the real `icp` CLI (root key fetched) creates and reads a private event as one identity;
+#   3. agent-js in Node, as another identity, creates and reads its own event and cannot read
+#      the first identity's private event;
+#   4. scripts/monitor-system.sh exits 0, and non-zero once a shard is stopped;
+#   5. stopping and restarting the network, and running deploy-secure.sh again (an upgrade),
+#      keep the event.
+# Skipped when dfx is installed (deploy-secure.sh would use dfx's replica instead).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ROOT"
+
+if command -v dfx >/dev/null 2>&1; then
+    log "e2e: dfx is installed, so deploy-secure.sh targets dfx; this test covers the embedded network only: skipped"
+    exit 0
+fi
+
+work=$(mktemp -d)
+export LOCAL_NETWORK_STATE_DIR="$work/state"
+LOCAL_NETWORK_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export LOCAL_NETWORK_PORT
+BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+ICP="$ROOT/.tools/node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp"
+
+stop_network() {
+    local pid
+    pid=$(cat "$LOCAL_NETWORK_STATE_DIR/network.pid" 2>/dev/null) || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+    die "the embedded network did not stop"
+}
+trap 'stop_network; rm -rf "$work"' EXIT
+fail() { log "e2e FAILED: $*"; exit 1; }
+
+started=$(date +%s.%N)
+scripts/deploy-secure.sh || fail "deploy-secure.sh on a fresh state directory"
+took=$(python3 -c "print(f'{$(date +%s.%N) - $started:.1f}')")
+log "e2e: from nothing to a verified suite in ${took} s (builds included when needed)"
+
+url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$LOCAL_NETWORK_STATE_DIR/network.json")
+ids="$LOCAL_NETWORK_STATE_DIR/canister_ids.json"
+calendar=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calendar"]["local"])' "$ids")
+
+# 2. The icp CLI as "alice" (a fresh plaintext identity in a throwaway HOME).
+export HOME="$work/home" DO_NOT_TRACK=1
+mkdir -p "$HOME"
+openssl genpkey -algorithm ed25519 -out "$work/alice.pem" 2>/dev/null
+"$ICP" identity import --storage plaintext --from-pem "$work/alice.pem" alice >/dev/null
+"$ICP" identity default alice
+icp_call() { "$ICP" canister call "$calendar" "$@" -n "$url" -k fetch; }
+out=$(icp_call create_event '(record { title = "Alice private lesson"; time = variant { Timed = record { start_ns = 1_893_456_000_000_000_000 : nat64; end_ns = 1_893_459_600_000_000_000 : nat64 } }; time_zone = "Europe/Berlin" })') \
+    || fail "icp create_event: $out"
+event=$(printf '%s' "$out" | tr -d '\n' | sed -n 's/.*id = \([0-9_]*\) : nat64.*/\1/p' | tr -d _)
+[ -n "$event" ] || fail "icp create_event answered: $out"
+icp_call get_event "($event : nat64)" --query | grep -q 'Alice private lesson' || fail "icp get_event"
+log "e2e: icp created and read private event $event"
+
+# 3. agent-js as another identity.
+js=$(ICP_TOOLS_DIR="$ROOT/.tools" node scripts/e2e_agent.cjs "$url" "$calendar" "$event") || fail "agent-js: $js"
+printf '%s\n' "$js" | grep -q '"own_title":"agent-js lesson"' || fail "agent-js could not read its own event: $js"
+printf '%s\n' "$js" | grep -q '"other":"NotFound"' || fail "agent-js read another user's private event: $js"
+log "e2e: agent-js created and read its own event and got NotFound for alice's"
+
+# 4. The monitor: healthy, then a stopped shard is reported.
+export SUITE_BIN="$BIN_DIR/suite"
+scripts/monitor-system.sh --network "$url" --ids "$ids" || fail "monitor-system.sh reports a problem on a healthy suite"
+suite=("$BIN_DIR/suite" --network "$url" --identity "$LOCAL_NETWORK_STATE_DIR/operator.pem" --ids "$ids")
+"${suite[@]}" stop calendar >/dev/null
+if scripts/monitor-system.sh --network "$url" --ids "$ids"; then
+    fail "monitor-system.sh exited 0 with the calendar shard stopped"
+fi
+"${suite[@]}" start calendar >/dev/null
+log "e2e: monitor-system.sh exits 0 when healthy and non-zero with a stopped shard"
+
+# 5. Restart the network, then deploy again (an upgrade): the event is still there.
+stop_network
+scripts/deploy-secure.sh || fail "deploy-secure.sh again (upgrade)"
+url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$LOCAL_NETWORK_STATE_DIR/network.json")
+icp_call get_event "($event : nat64)" --query | grep -q 'Alice private lesson' \
+    || fail "the event did not survive a network restart and an upgrade"
+log "e2e: the event survived a network restart and an upgrade in place"
+log "e2e passed"
