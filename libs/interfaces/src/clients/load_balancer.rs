@@ -39,3 +39,21 @@ pub async fn delete_user_data(
     .await?;
     result
 }
+
+/// After a restore into a fresh shard: every user assigned to `lost` is moved to `restored`, and
+/// `lost` gets no new users. Accepted only from the group's backup canister; idempotent (a
+/// second call moves nobody). Answers how many users moved.
+pub async fn replace_shard(
+    load_balancer: Principal,
+    key: &[u8],
+    lost: Principal,
+    restored: Principal,
+) -> Result<u64, Error> {
+    let (result,): (Result<u64, Error>,) = call_unbounded(
+        load_balancer,
+        "replace_shard",
+        &(ByteBuf::from(key.to_vec()), lost, restored),
+    )
+    .await?;
+    result
+}

@@ -4,6 +4,7 @@
 //! callee's own result type; a call that fails on the way (rejected, timed out, undecodable)
 //! becomes [`Error::Unavailable`] with the reason, so callers handle one error type.
 
+pub mod backup;
 pub mod calendar;
 pub mod load_balancer;
 pub mod member;
