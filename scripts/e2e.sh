@@ -43,13 +43,14 @@ url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$LOCAL_NETWORK_STATE_DIR/network.js
 ids="$LOCAL_NETWORK_STATE_DIR/canister_ids.json"
 calendar=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calendar"]["local"])' "$ids")
 
-# 2. The icp CLI as "alice" (a fresh plaintext identity in a throwaway HOME).
-export HOME="$work/home" DO_NOT_TRACK=1
-mkdir -p "$HOME"
+# 2. The icp CLI as "alice" (a fresh plaintext identity in a throwaway HOME: only icp gets it,
+#    so the redeploy below still builds with the machine's cargo and toolchains).
+mkdir -p "$work/home"
+icp() { HOME="$work/home" DO_NOT_TRACK=1 "$ICP" "$@"; }
 openssl genpkey -algorithm ed25519 -out "$work/alice.pem" 2>/dev/null
-"$ICP" identity import --storage plaintext --from-pem "$work/alice.pem" alice >/dev/null
-"$ICP" identity default alice
-icp_call() { "$ICP" canister call "$calendar" "$@" -n "$url" -k fetch; }
+icp identity import --storage plaintext --from-pem "$work/alice.pem" alice >/dev/null
+icp identity default alice
+icp_call() { icp canister call "$calendar" "$@" -n "$url" -k fetch; }
 out=$(icp_call create_event '(record { title = "Alice private lesson"; time = variant { Timed = record { start_ns = 1_893_456_000_000_000_000 : nat64; end_ns = 1_893_459_600_000_000_000 : nat64 } }; time_zone = "Europe/Berlin" })') \
     || fail "icp create_event: $out"
 event=$(printf '%s' "$out" | tr -d '\n' | sed -n 's/.*id = \([0-9_]*\) : nat64.*/\1/p' | tr -d _)
