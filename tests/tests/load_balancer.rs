@@ -209,8 +209,11 @@ fn assignments_are_sticky_and_survive_an_upgrade() {
     let stats = f.stats();
     assert_eq!(stats.total_users, 9);
 
-    f.suite
-        .upgrade(f.lb, "load_balancer", encode_args((None::<MemberInit>,)).unwrap());
+    f.suite.upgrade(
+        f.lb,
+        "load_balancer",
+        encode_args((None::<MemberInit>,)).unwrap(),
+    );
     f.suite.settle();
     for (n, shard) in before.iter().enumerate() {
         let who = numbered(n as u32);
@@ -269,7 +272,12 @@ fn assignments_are_sticky_and_survive_an_upgrade() {
     // The group-member methods refuse callers without a member key.
     let (forged,): (Result<Principal, Error>,) = f
         .suite
-        .update(f.lb, user(50), "assign_user", (ByteBuf::from(vec![0; 32]), user(50)))
+        .update(
+            f.lb,
+            user(50),
+            "assign_user",
+            (ByteBuf::from(vec![0; 32]), user(50)),
+        )
         .unwrap();
     assert_eq!(forged, Err(Error::NotGroupMember));
 }
@@ -286,7 +294,11 @@ fn a_stopped_shard_turns_unhealthy_within_k_checks_and_returns_after_m() {
         ..Default::default()
     });
     f.round();
-    assert!(f.stats().shards.iter().all(|s| s.checks == 1 && s.health == ShardHealth::Healthy));
+    assert!(f
+        .stats()
+        .shards
+        .iter()
+        .all(|s| s.checks == 1 && s.health == ShardHealth::Healthy));
 
     f.suite.env.stop_canister(s2, Some(operator())).unwrap();
     for round in 1..=3 {
@@ -433,9 +445,7 @@ fn the_registry_stores_the_calendar_wasm_for_admins_with_manage_wasm_only() {
         .update(registry, operator(), "commit_wasm_upload", ())
         .unwrap();
     assert!(matches!(bad, Err(Error::InvalidInput { .. })), "{bad:?}");
-    let (none,): (Option<WasmInfo>,) = suite
-        .query(registry, user(5), "get_wasm_info", ())
-        .unwrap();
+    let (none,): (Option<WasmInfo>,) = suite.query(registry, user(5), "get_wasm_info", ()).unwrap();
     assert_eq!(none, None);
 
     let info = upload_calendar_wasm(&suite, registry);
@@ -446,19 +456,25 @@ fn the_registry_stores_the_calendar_wasm_for_admins_with_manage_wasm_only() {
         "canister_registry",
         encode_args((None::<interfaces::registry::RegistryInit>,)).unwrap(),
     );
-    let (kept,): (Option<WasmInfo>,) = suite
-        .query(registry, user(5), "get_wasm_info", ())
-        .unwrap();
+    let (kept,): (Option<WasmInfo>,) = suite.query(registry, user(5), "get_wasm_info", ()).unwrap();
     assert_eq!(kept, Some(info));
     let (chunk,): (Result<ByteBuf, Error>,) = suite
         .query(registry, user(5), "get_wasm_chunk", (ByteBuf::new(), 0u64))
         .unwrap();
     assert_eq!(chunk, Err(Error::NotGroupMember));
     let (chunk,): (Result<ByteBuf, Error>,) = suite
-        .query(registry, operator(), "get_wasm_chunk", (ByteBuf::new(), 0u64))
+        .query(
+            registry,
+            operator(),
+            "get_wasm_chunk",
+            (ByteBuf::new(), 0u64),
+        )
         .unwrap();
     let bytes = wasm("calendar");
-    assert_eq!(ok(chunk).to_vec(), bytes[..WASM_CHUNK_BYTES.min(bytes.len())].to_vec());
+    assert_eq!(
+        ok(chunk).to_vec(),
+        bytes[..WASM_CHUNK_BYTES.min(bytes.len())].to_vec()
+    );
 }
 
 #[test]
@@ -493,16 +509,17 @@ fn filling_the_shards_past_capacity_spawns_a_fourth_shard_from_the_stored_wasm()
     let stats = f.stats();
     assert_eq!(stats.scale_out.shards_created, 1, "{:?}", stats.scale_out);
     assert_eq!(stats.scale_out.stage, "idle");
-    let new: Vec<_> = stats.shards.iter().filter(|s| s.created_by_balancer).collect();
+    let new: Vec<_> = stats
+        .shards
+        .iter()
+        .filter(|s| s.created_by_balancer)
+        .collect();
     assert_eq!(new.len(), 1, "{stats:?}");
     let fourth = new[0].shard;
     assert!(!f.shards.contains(&fourth));
 
     // It is a calendar shard running the stored module, and a member of the group.
-    let (report,): (HealthReport,) = f
-        .suite
-        .query(fourth, user(1), "health_check", ())
-        .unwrap();
+    let (report,): (HealthReport,) = f.suite.query(fourth, user(1), "health_check", ()).unwrap();
     assert_eq!(report.canister, CanisterKind::Calendar);
     if let Some(hash) = report.module_hash {
         assert_eq!(hash, module_hash("calendar"));

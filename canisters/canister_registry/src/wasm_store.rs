@@ -57,7 +57,11 @@ impl<M: Memory> WasmStore<M> {
     }
 
     pub fn info(&self) -> Option<WasmInfo> {
-        self.meta.get().active.as_ref().map(|(_, info)| info.clone())
+        self.meta
+            .get()
+            .active
+            .as_ref()
+            .map(|(_, info)| info.clone())
     }
 
     /// Starts (or restarts) an upload; any earlier staged chunks are dropped.
@@ -208,9 +212,7 @@ impl<M: Memory> WasmStore<M> {
     }
 
     fn received(&self, slot: u8) -> u64 {
-        self.chunks
-            .range((slot, 0)..=(slot, u64::MAX))
-            .count() as u64
+        self.chunks.range((slot, 0)..=(slot, u64::MAX)).count() as u64
     }
 
     fn clear_slot(&mut self, slot: u8) {
@@ -253,7 +255,9 @@ mod tests {
     }
 
     fn module(len: usize, seed: u8) -> Vec<u8> {
-        (0..len).map(|i| (i as u8).wrapping_mul(31) ^ seed).collect()
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+            .collect()
     }
 
     #[test]

@@ -10,8 +10,8 @@ use candid_storable::Candid;
 use ic_stable_structures::memory_manager::MemoryId;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::load_balancer::{
-    BalancerConfig, BalancerConfigUpdate, FollowUp, LoadBalancerStats, ScaleOutStatus,
-    ShardHealth, ShardStats, Strategy,
+    BalancerConfig, BalancerConfigUpdate, FollowUp, LoadBalancerStats, ScaleOutStatus, ShardHealth,
+    ShardStats, Strategy,
 };
 use interfaces::{Error, InputProblem};
 
@@ -43,8 +43,12 @@ pub fn default_config() -> BalancerConfig {
 pub enum SpawnStage {
     /// Reserved: fetching the wasm and creating the canister.
     Creating,
-    Installing { canister: Principal },
-    Registering { canister: Principal },
+    Installing {
+        canister: Principal,
+    },
+    Registering {
+        canister: Principal,
+    },
 }
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -259,7 +263,11 @@ impl<M: Memory> Balancer<M> {
 
     /// The user's shard: the one already assigned, or a new one chosen by the strategy among
     /// the available shards below their threshold (all available ones when none is).
-    pub fn assign(&mut self, user: Principal, group_shards: &[Principal]) -> Result<Principal, Error> {
+    pub fn assign(
+        &mut self,
+        user: Principal,
+        group_shards: &[Principal],
+    ) -> Result<Principal, Error> {
         if let Some(shard) = self.shard_for(&user) {
             return Ok(shard);
         }
@@ -362,9 +370,16 @@ impl<M: Memory> Balancer<M> {
 
     // ---- health ------------------------------------------------------------------------------
 
-    pub fn record_check(&mut self, shard: Principal, outcome: CheckOutcome, now_ns: u64) -> Transition {
+    pub fn record_check(
+        &mut self,
+        shard: Principal,
+        outcome: CheckOutcome,
+        now_ns: u64,
+    ) -> Transition {
         let rules = self.rules();
-        let mut record = self.shard(&shard).unwrap_or_else(|| ShardRecord::new(false));
+        let mut record = self
+            .shard(&shard)
+            .unwrap_or_else(|| ShardRecord::new(false));
         let transition = health::apply(&mut record, outcome, rules, now_ns);
         self.put_shard(shard, record);
         transition
@@ -387,7 +402,13 @@ impl<M: Memory> Balancer<M> {
 
     /// Records the answer to an owed call: done with the callee's id, or one more failed attempt
     /// (retried on the next round).
-    pub fn settle_owed(&mut self, shard: Principal, what: Owed, result: Result<u64, String>, now_ns: u64) {
+    pub fn settle_owed(
+        &mut self,
+        shard: Principal,
+        what: Owed,
+        result: Result<u64, String>,
+        now_ns: u64,
+    ) {
         let Some(mut record) = self.shard(&shard) else {
             return;
         };
@@ -490,7 +511,9 @@ impl<M: Memory> Balancer<M> {
 
     /// The new shard is in the group: it is tracked (healthy, empty) and takes new users.
     pub fn spawn_done(&mut self, canister: Principal) {
-        let mut record = self.shard(&canister).unwrap_or_else(|| ShardRecord::new(true));
+        let mut record = self
+            .shard(&canister)
+            .unwrap_or_else(|| ShardRecord::new(true));
         record.created_by_balancer = true;
         self.put_shard(canister, record);
         self.update_stored(|s| {
@@ -614,8 +637,18 @@ fn validate_config(c: &BalancerConfig) -> Result<(), Error> {
         1,
         300,
     )?;
-    in_range("unhealthy_after_failures", c.unhealthy_after_failures as u64, 1, 100)?;
-    in_range("healthy_after_successes", c.healthy_after_successes as u64, 1, 100)?;
+    in_range(
+        "unhealthy_after_failures",
+        c.unhealthy_after_failures as u64,
+        1,
+        100,
+    )?;
+    in_range(
+        "healthy_after_successes",
+        c.healthy_after_successes as u64,
+        1,
+        100,
+    )?;
     in_range("max_shards", c.max_shards as u64, 1, MAX_SHARDS as u64)?;
     if c.new_shard_cycles > 1_000_000_000_000_000 {
         return Err(Error::invalid(

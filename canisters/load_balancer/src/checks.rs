@@ -117,7 +117,10 @@ async fn check(shard: Principal, timeout_seconds: u32) -> CheckOutcome {
             CheckOutcome::Answered { latency_ns }
         }
         Ok(report) => CheckOutcome::Failed {
-            error: format!("answered as {}, not a calendar shard", report.canister.name()),
+            error: format!(
+                "answered as {}, not a calendar shard",
+                report.canister.name()
+            ),
         },
         Err(error) => CheckOutcome::Failed { error },
     }

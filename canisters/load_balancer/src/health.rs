@@ -152,7 +152,10 @@ mod tests {
         assert_eq!(r.health, ShardHealth::Unhealthy);
         assert_eq!(apply(&mut r, ok(5), RULES, 13), Transition::BecameHealthy);
         assert_eq!(r.health, ShardHealth::Healthy);
-        assert_eq!(r.emergency_backup, None, "a backup not yet taken is dropped");
+        assert_eq!(
+            r.emergency_backup, None,
+            "a backup not yet taken is dropped"
+        );
         assert_eq!(r.alert, Some(FollowUp::Done { id: 4, at_ns: 3 }));
         assert_eq!(r.last_error, None);
     }

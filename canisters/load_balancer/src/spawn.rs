@@ -127,8 +127,7 @@ async fn fetch_wasm() -> Result<Vec<u8>, Error> {
     let key = own_key()?;
     let mut wasm = Vec::with_capacity(info.size as usize);
     for index in 0..info.chunks {
-        let chunk =
-            clients::registry::get_wasm_chunk(registry, key.expose_bytes(), index).await?;
+        let chunk = clients::registry::get_wasm_chunk(registry, key.expose_bytes(), index).await?;
         wasm.extend_from_slice(&chunk);
     }
     // Checked here too: the wasm may have been replaced between chunk reads.

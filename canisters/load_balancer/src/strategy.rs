@@ -123,7 +123,11 @@ mod tests {
     fn round_robin_cycles_and_survives_a_shrinking_list() {
         let mut cursor = 0;
         let mut rng = Rng(1);
-        let three = [cand(1, 0, 10, None), cand(2, 0, 10, None), cand(3, 0, 10, None)];
+        let three = [
+            cand(1, 0, 10, None),
+            cand(2, 0, 10, None),
+            cand(3, 0, 10, None),
+        ];
         let picks: Vec<_> = (0..6)
             .map(|_| choose(Strategy::RoundRobin, &three, &mut cursor, &mut rng).unwrap())
             .collect();
@@ -138,13 +142,20 @@ mod tests {
             choose(Strategy::RoundRobin, &one, &mut cursor, &mut rng),
             Some(shard(2))
         );
-        assert_eq!(choose(Strategy::RoundRobin, &[], &mut cursor, &mut rng), None);
+        assert_eq!(
+            choose(Strategy::RoundRobin, &[], &mut cursor, &mut rng),
+            None
+        );
     }
 
     #[test]
     fn least_connections_takes_the_emptiest_and_the_first_on_ties() {
         let (mut cursor, mut rng) = (0, Rng(1));
-        let list = [cand(1, 5, 10, None), cand(2, 3, 10, None), cand(3, 3, 10, None)];
+        let list = [
+            cand(1, 5, 10, None),
+            cand(2, 3, 10, None),
+            cand(3, 3, 10, None),
+        ];
         assert_eq!(
             choose(Strategy::LeastConnections, &list, &mut cursor, &mut rng),
             Some(shard(2))
@@ -155,7 +166,11 @@ mod tests {
     #[test]
     fn weighted_random_follows_the_capacity_weights() {
         let (mut cursor, mut rng) = (0, Rng(42));
-        let list = [cand(1, 0, 1, None), cand(2, 0, 3, None), cand(3, 0, 6, None)];
+        let list = [
+            cand(1, 0, 1, None),
+            cand(2, 0, 3, None),
+            cand(3, 0, 6, None),
+        ];
         let mut counts = [0u32; 3];
         for _ in 0..10_000 {
             let pick = choose(Strategy::WeightedRandom, &list, &mut cursor, &mut rng).unwrap();

@@ -63,7 +63,9 @@ fn round_robin_and_least_connections_spread_users_evenly() {
                 ..Default::default()
             },
         );
-        let picks: Vec<_> = (0..6).map(|n| b.assign(user(n), &three()).unwrap()).collect();
+        let picks: Vec<_> = (0..6)
+            .map(|n| b.assign(user(n), &three()).unwrap())
+            .collect();
         assert_eq!(
             picks,
             vec![shard(1), shard(2), shard(3), shard(1), shard(2), shard(3)],
@@ -86,7 +88,11 @@ fn weighted_random_waits_for_its_seed() {
         b.assign(user(1), &three()),
         Err(Error::Unavailable { .. })
     ));
-    assert_eq!(b.shard_for(&user(1)), None, "a refused assignment stores nothing");
+    assert_eq!(
+        b.shard_for(&user(1)),
+        None,
+        "a refused assignment stores nothing"
+    );
     b.mix_entropy(&[9; 32]);
     assert!(b.assign(user(1), &three()).is_ok());
 }
@@ -163,7 +169,10 @@ fn users_go_below_threshold_first_and_a_full_group_asks_for_a_new_shard() {
     // A failure before a canister exists releases it, with the reason kept.
     b.spawn_failed("no wasm".into());
     assert_eq!(b.spawn(), None);
-    assert_eq!(b.stats(&shards).scale_out.last_error.as_deref(), Some("no wasm"));
+    assert_eq!(
+        b.stats(&shards).scale_out.last_error.as_deref(),
+        Some("no wasm")
+    );
     // After the canister exists, a failure keeps it for the retry.
     assert!(b.reserve_spawn(&shards, 3));
     b.spawn_advanced(SpawnStage::Installing { canister: shard(3) });
@@ -294,7 +303,9 @@ fn everything_survives_a_reload_from_the_same_memory() {
             ..Default::default()
         },
     );
-    let picks: Vec<_> = (0..5).map(|n| b.assign(user(n), &three()).unwrap()).collect();
+    let picks: Vec<_> = (0..5)
+        .map(|n| b.assign(user(n), &three()).unwrap())
+        .collect();
     b.record_check(shard(1), CheckOutcome::Answered { latency_ns: 50 }, 1);
     let before = b.stats(&three());
     drop(b);
