@@ -499,6 +499,7 @@ fn filling_the_shards_past_capacity_spawns_a_fourth_shard_from_the_stored_wasm()
         default_capacity: Some(4),
         capacity_threshold_percent: Some(50),
         max_shards: Some(4),
+        health_check_interval_seconds: Some(INTERVAL.as_secs()),
         ..Default::default()
     });
 
