@@ -1,4 +1,5 @@
-//! Canister registry: groups of canisters, membership, principal-bound access keys and admins.
+//! Canister registry: groups of canisters, membership, principal-bound access keys, admins, and
+//! the calendar wasm new shards are created from (`wasm_store.rs`).
 //!
 //! Endpoints are thin: they check the caller, call the plain rules in `registry.rs` through
 //! `state`, and (where members must hear of a change) run or kick the outbox in `sync.rs`.
@@ -8,12 +9,13 @@ mod memory;
 mod registry;
 mod state;
 mod sync;
+mod wasm_store;
 
 use candid::Principal;
 use canister_health::track;
 use ic_cdk::api::{is_controller, msg_caller, time};
 use ic_cdk::{init, inspect_message, post_upgrade, query, update};
-use interfaces::registry::{RegistryInit, RegistryStats};
+use interfaces::registry::{RegistryInit, RegistryStats, WasmInfo, WasmUploadStart};
 use interfaces::security::{AdminInfo, GroupInfo, GroupMemberInfo};
 use interfaces::{CanisterKind, Error, GroupSnapshot, HealthReport, Permission};
 use security_base::guards;
@@ -190,14 +192,68 @@ fn list_admins() -> Vec<AdminInfo> {
     state::read(|r| r.list_admins())
 }
 
+// ---- the stored calendar wasm -----------------------------------------------------------------
+
+/// Starts an upload of the calendar wasm (admins with ManageWasm): its SHA-256 and size.
+/// Restarting drops the chunks staged so far; the stored module is untouched until commit.
+#[update]
+fn start_wasm_upload(start: WasmUploadStart) -> Result<(), Error> {
+    track(
+        require(Permission::ManageWasm)
+            .and_then(|_| state::mutate_wasm(|w| w.start(start, msg_caller(), time()))),
+    )
+}
+
+/// Stores chunk `index` of the upload; answers how many are still missing.
+#[update]
+fn upload_wasm_chunk(index: u64, chunk: ByteBuf) -> Result<u64, Error> {
+    track(
+        require(Permission::ManageWasm)
+            .and_then(|_| state::mutate_wasm(|w| w.put_chunk(index, &chunk))),
+    )
+}
+
+/// Checks the upload (all chunks, the announced SHA-256) and makes it the stored module.
+#[update]
+fn commit_wasm_upload() -> Result<WasmInfo, Error> {
+    track(require(Permission::ManageWasm).and_then(|_| state::mutate_wasm(|w| w.commit(time()))))
+}
+
+/// The stored module's hash and size (no bytes); absent until an upload was committed.
+#[query]
+fn get_wasm_info() -> Option<WasmInfo> {
+    state::read_wasm(|w| w.info())
+}
+
+/// Kinds of group member that may read the stored wasm: the balancer spawns shards from it, the
+/// backup canister restores into fresh ones.
+const WASM_READERS: [CanisterKind; 2] = [CanisterKind::LoadBalancer, CanisterKind::BackupCanister];
+
+/// Chunk `index` of the stored module, for a group member of a reading kind presenting its own
+/// key, or for an admin with ManageWasm (whose key argument is ignored).
+#[query]
+fn get_wasm_chunk(key: ByteBuf, index: u64) -> Result<ByteBuf, Error> {
+    let caller = msg_caller();
+    let as_member = state::read(|r| r.authorize_member(&key, &caller, time())).and_then(|kind| {
+        if WASM_READERS.contains(&kind) {
+            Ok(())
+        } else {
+            Err(Error::NotGroupMember)
+        }
+    });
+    as_member
+        .or_else(|member_error| require(Permission::ManageWasm).map_err(|_| member_error))
+        .and_then(|_| state::read_wasm(|w| w.chunk(index)))
+}
+
 #[query]
 fn health_check() -> HealthReport {
     canister_health::report(CanisterKind::CanisterRegistry)
 }
 
-/// Largest ingress argument any registry method needs; bigger ones are refused before they cost
+/// Largest ingress argument any registry method needs (a wasm chunk); bigger ones are refused before they cost
 /// a full execution.
-const MAX_INGRESS_ARG_BYTES: usize = 16 * 1024;
+const MAX_INGRESS_ARG_BYTES: usize = interfaces::registry::WASM_CHUNK_BYTES + 16 * 1024;
 
 /// Refuses obviously abusive ingress early (oversized arguments). Not the security boundary:
 /// every endpoint checks its caller itself and answers a typed error, anonymous callers included.

@@ -13,6 +13,10 @@ pub const ADMINS: MemoryId = MemoryId::new(1);
 pub const GROUPS: MemoryId = MemoryId::new(2);
 pub const MEMBER_INDEX: MemoryId = MemoryId::new(3);
 pub const OUTBOX: MemoryId = MemoryId::new(4);
+/// The stored calendar wasm: which slot is stored, the staged upload (`StableCell`).
+pub const WASM_META: MemoryId = MemoryId::new(5);
+/// The stored calendar wasm's chunks, `(slot, index)` to bytes.
+pub const WASM_CHUNKS: MemoryId = MemoryId::new(6);
 
 thread_local! {
     static MANAGER: RefCell<MemoryManager<DefaultMemoryImpl>> =

@@ -528,6 +528,24 @@ impl<M: Memory> Registry<M> {
         }
     }
 
+    /// A group member presenting its own valid key: its kind. For methods members call on the
+    /// registry itself (reading the stored wasm).
+    pub fn authorize_member(
+        &self,
+        key: &[u8],
+        caller: &Principal,
+        now_ns: u64,
+    ) -> Result<CanisterKind, Error> {
+        let group = self.group_of(caller).ok_or(Error::NotGroupMember)?;
+        let member = self.member(&group, caller)?;
+        match (AccessKey::from_bytes(key), member.keys) {
+            (Some(key), Some(keys)) if access_key::key_is_valid(&key, caller, &keys, now_ns) => {
+                Ok(member.canister_type)
+            }
+            _ => Err(Error::InvalidAccessKey),
+        }
+    }
+
     // ---- outbox ------------------------------------------------------------------------------
 
     /// Queues `work` for `target` unless the same work is already queued (a queued push always

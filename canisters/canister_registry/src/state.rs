@@ -1,9 +1,11 @@
-//! The registry's one piece of state, reached only through [`read`] and [`mutate`].
+//! The registry's state, reached only through [`read`] and [`mutate`] (groups, keys, admins)
+//! and [`read_wasm`] and [`mutate_wasm`] (the stored calendar wasm).
 
 use std::cell::RefCell;
 
 use crate::memory::{self, Memory};
 use crate::registry::Registry;
+use crate::wasm_store::WasmStore;
 
 thread_local! {
     static REGISTRY: RefCell<Registry<Memory>> = RefCell::new(Registry::init(
@@ -21,4 +23,19 @@ pub fn read<R>(f: impl FnOnce(&Registry<Memory>) -> R) -> R {
 
 pub fn mutate<R>(f: impl FnOnce(&mut Registry<Memory>) -> R) -> R {
     REGISTRY.with_borrow_mut(f)
+}
+
+thread_local! {
+    static WASM: RefCell<WasmStore<Memory>> = RefCell::new(WasmStore::init(
+        memory::get(memory::WASM_META),
+        memory::get(memory::WASM_CHUNKS),
+    ));
+}
+
+pub fn read_wasm<R>(f: impl FnOnce(&WasmStore<Memory>) -> R) -> R {
+    WASM.with_borrow(f)
+}
+
+pub fn mutate_wasm<R>(f: impl FnOnce(&mut WasmStore<Memory>) -> R) -> R {
+    WASM.with_borrow_mut(f)
 }

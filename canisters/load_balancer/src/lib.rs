@@ -1,16 +1,44 @@
-//! Load balancer: sticky user-to-shard directory, shard health checks on a timer, failover and scale-out.
+//! Load balancer: sticky user-to-shard directory, shard health checks on a timer, failover and
+//! scale-out.
 //!
-//! Endpoints stay thin: they decode, check, call plain logic and encode. For now the canister has
-//! its lifecycle, its measured `health_check`, and the group-member endpoints every member of the
-//! suite exposes (`security_base::group_member_endpoints!`).
+//! The balancer is a directory, not a proxy: a user (or the user registry on their behalf) asks
+//! once which calendar shard is theirs and then calls that shard directly. Shards are the
+//! group's `calendar` members. Endpoints stay thin: they check the caller and call the plain
+//! rules in `balancer.rs` (strategies in `strategy.rs`, health rules in `health.rs`) through
+//! `state`; the health timer is `checks.rs` and creating shards is `spawn.rs`.
+//!
+//! Who may call what:
+//! - `assign_me`: any non-anonymous user, for themself; `get_shard_for`: the user themself,
+//!   controllers, or registry admins with `ManageGroups`;
+//! - `assign_user`, `delete_user_data`: the group's user registry, with its own key;
+//! - `replace_shard`: the group's backup canister, with its own key;
+//! - `set_config`, `set_shard_capacity`: controllers or registry admins with `ManageGroups`;
+//! - `get_config`, `get_load_balancer_stats`, `health_check`: anyone (no user is named there).
 
+mod balancer;
+mod checks;
+mod health;
 mod memory;
+mod spawn;
+mod state;
+mod strategy;
 
-use ic_cdk::{init, post_upgrade, query};
+use candid::Principal;
+use canister_health::track;
+use ic_cdk::api::msg_caller;
+use ic_cdk::{init, inspect_message, post_upgrade, query, update};
+use interfaces::calendar::DeletedData;
+use interfaces::load_balancer::{
+    BalancerConfig, BalancerConfigUpdate, LoadBalancerStats, ShardStats, Strategy,
+};
 use interfaces::security::MemberInit;
-use interfaces::{CanisterKind, HealthReport};
+use interfaces::{CanisterKind, Error, HealthReport, Permission};
+use security_base::guards::require_authenticated;
+use serde_bytes::ByteBuf;
 
 const KIND: CanisterKind = CanisterKind::LoadBalancer;
+/// Operators of the suite's groups configure the balancer.
+const OPERATOR: Permission = Permission::ManageGroups;
 
 #[init]
 fn init(args: Option<MemberInit>) {
@@ -22,8 +50,9 @@ fn post_upgrade(args: Option<MemberInit>) {
     on_code_installed(args);
 }
 
-/// The one lifecycle path for install and upgrade: timers do not survive an upgrade, so
-/// everything that runs on a schedule is armed again here.
+/// The one lifecycle path for install and upgrade. Assignments, shards and configuration are in
+/// stable structures, so nothing is restored here; timers do not survive an upgrade, so the
+/// health timer is armed again (a scale-out cut short resumes on its first round).
 fn on_code_installed(args: Option<MemberInit>) {
     canister_health::on_code_installed();
     security_base::member::init(
@@ -32,6 +61,124 @@ fn on_code_installed(args: Option<MemberInit>) {
         args,
         security_base::member::DEFAULT_PULL_INTERVAL,
     );
+    checks::start_timers();
+}
+
+/// A group member of one of `kinds` presenting its own key.
+fn require_member(key: &[u8], kinds: &[CanisterKind]) -> Result<(), Error> {
+    let member = security_base::member::authorize_member(msg_caller(), key)?;
+    if kinds.contains(&member.canister_type) {
+        Ok(())
+    } else {
+        Err(Error::NotGroupMember)
+    }
+}
+
+/// Assigns `user` (sticky), seeding the generator first if weighted random needs it and
+/// `raw_rand` has not answered yet; asks for a new shard when every shard is full.
+async fn assign(user: Principal) -> Result<Principal, Error> {
+    let unseeded = state::read(|b| {
+        b.config().strategy == Strategy::WeightedRandom && b.stored().rng.is_none()
+    });
+    if unseeded && state::read(|b| b.shard_for(&user)).is_none() {
+        // Nothing is reserved before this await; the assignment below checks again.
+        checks::reseed().await?;
+    }
+    let shards = checks::group_shards();
+    let result = state::mutate(|b| b.assign(user, &shards));
+    if state::read(|b| b.needs_scale_out(&shards)) {
+        spawn::kick();
+    }
+    result
+}
+
+/// The caller's calendar shard: assigned on the first call, the same one afterwards.
+#[update]
+async fn assign_me() -> Result<Principal, Error> {
+    let caller = msg_caller();
+    let result = match require_authenticated(&caller) {
+        Ok(()) => assign(caller).await,
+        Err(e) => Err(e),
+    };
+    track(result)
+}
+
+/// `user`'s shard if one was assigned (`NotFound` otherwise: call `assign_me`).
+#[query]
+fn get_shard_for(user: Principal) -> Result<Principal, Error> {
+    let caller = msg_caller();
+    require_authenticated(&caller)?;
+    if caller != user {
+        security_base::member::require_admin(caller, OPERATOR)?;
+    }
+    state::read(|b| b.shard_for(&user))
+        .ok_or_else(|| Error::not_found(format!("a shard assignment for {user}")))
+}
+
+/// The user registry asks for a user's shard (sticky, so a retry gets the same one).
+#[update]
+async fn assign_user(key: ByteBuf, user: Principal) -> Result<Principal, Error> {
+    let result = match require_member(&key, &[CanisterKind::UserRegistry]) {
+        Ok(()) => assign(user).await,
+        Err(e) => Err(e),
+    };
+    track(result)
+}
+
+/// Account deletion: forget the user's assignment (a repeat deletes nothing).
+#[update]
+fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
+    track(
+        require_member(&key, &[CanisterKind::UserRegistry]).map(|()| DeletedData {
+            items: state::mutate(|b| b.delete_user(&user)),
+        }),
+    )
+}
+
+/// After a restore into a fresh shard: move `lost`'s users to `restored`; `lost` takes no new
+/// users. Answers how many moved (a repeat moves nobody).
+#[update]
+fn replace_shard(key: ByteBuf, lost: Principal, restored: Principal) -> Result<u64, Error> {
+    track(
+        require_member(&key, &[CanisterKind::BackupCanister]).and_then(|()| {
+            let shards = checks::group_shards();
+            state::mutate(|b| b.replace_shard(lost, restored, &shards))
+        }),
+    )
+}
+
+#[query]
+fn get_config() -> BalancerConfig {
+    state::read(|b| b.config().clone())
+}
+
+/// Changes the configuration (all or nothing); a new interval re-arms the health timer.
+#[update]
+fn set_config(update: BalancerConfigUpdate) -> Result<BalancerConfig, Error> {
+    let interval_changes = update.health_check_interval_seconds.is_some();
+    let result = security_base::member::require_admin(msg_caller(), OPERATOR)
+        .and_then(|()| state::mutate(|b| b.set_config(update)));
+    if result.is_ok() && interval_changes {
+        checks::start_timers();
+    }
+    track(result)
+}
+
+/// Sets one shard's capacity (its weight for weighted random).
+#[update]
+fn set_shard_capacity(shard: Principal, capacity: u64) -> Result<ShardStats, Error> {
+    track(
+        security_base::member::require_admin(msg_caller(), OPERATOR)
+            .and_then(|()| state::mutate(|b| b.set_shard_capacity(shard, capacity))),
+    )
+}
+
+/// Per shard: users, capacity, health, latency, failures, owed calls; the strategy and the
+/// scale-out in progress. Counts only: no user is named.
+#[query]
+fn get_load_balancer_stats() -> LoadBalancerStats {
+    let shards = checks::group_shards();
+    state::read(|b| b.stats(&shards))
 }
 
 #[query]
@@ -40,6 +187,18 @@ fn health_check() -> HealthReport {
 }
 
 security_base::group_member_endpoints!();
+
+/// Largest ingress argument any method needs (a full config update is well under 1 KiB).
+const MAX_INGRESS_ARG_BYTES: usize = 4 * 1024;
+
+/// Refuses obviously abusive ingress early. Not the security boundary: every endpoint checks
+/// its caller itself and answers a typed error.
+#[inspect_message]
+fn inspect_message() {
+    if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES {
+        ic_cdk::api::accept_message();
+    }
+}
 
 #[cfg(test)]
 mod tests {

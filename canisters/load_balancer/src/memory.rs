@@ -10,6 +10,12 @@ pub type Memory = VirtualMemory<DefaultMemoryImpl>;
 
 /// The group membership cache (`security_base::member`).
 const MEMBERSHIP: MemoryId = MemoryId::new(0);
+/// Configuration, counters, the random generator and the scale-out in progress (`StableCell`).
+pub const STATE: MemoryId = MemoryId::new(1);
+/// Every shard the balancer has known: health, latency, user count, owed follow-ups.
+pub const SHARDS: MemoryId = MemoryId::new(2);
+/// The sticky directory: user to shard.
+pub const ASSIGNMENTS: MemoryId = MemoryId::new(3);
 
 thread_local! {
     static MANAGER: RefCell<MemoryManager<DefaultMemoryImpl>> =
@@ -17,5 +23,9 @@ thread_local! {
 }
 
 pub fn membership() -> Memory {
-    MANAGER.with_borrow(|m| m.get(MEMBERSHIP))
+    get(MEMBERSHIP)
+}
+
+pub fn get(id: MemoryId) -> Memory {
+    MANAGER.with_borrow(|m| m.get(id))
 }

@@ -17,3 +17,134 @@
 //! All must be idempotent: their callers retry them until they get an answer, so a call may
 //! arrive again after it succeeded. Typed clients are in
 //! [`crate::clients::load_balancer`]; `DeletedData` is [`crate::calendar::DeletedData`].
+
+use candid::{CandidType, Deserialize, Principal};
+use serde::Serialize;
+
+/// How the balancer places a user it has not seen before. Assignments are sticky: a strategy
+/// only ever decides for new users.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// The next available shard in the group's order, cycling.
+    RoundRobin,
+    /// The available shard with the fewest assigned users.
+    LeastConnections,
+    /// A random available shard, each weighted by its capacity; randomness from `raw_rand`.
+    WeightedRandom,
+    /// The available shard with the lowest moving average of health-check latency (a failed
+    /// check counts as the full timeout).
+    ResponseTime,
+}
+
+/// Settings of the balancer; controllers or registry admins with `ManageGroups` change them.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct BalancerConfig {
+    pub strategy: Strategy,
+    /// Users a shard is meant to hold unless set per shard (also its weight for
+    /// [`Strategy::WeightedRandom`]).
+    pub default_capacity: u64,
+    /// A shard is "above its threshold" at this percentage of its capacity; new users go to
+    /// shards below it first, and when none is left a new shard is created.
+    pub capacity_threshold_percent: u8,
+    pub health_check_interval_seconds: u64,
+    /// Bounded-wait timeout of one health check.
+    pub health_check_timeout_seconds: u32,
+    /// K: consecutive failed checks that make a shard unhealthy.
+    pub unhealthy_after_failures: u32,
+    /// M: consecutive successful checks that bring an unhealthy shard back.
+    pub healthy_after_successes: u32,
+    /// Create new shards from the registry's stored calendar wasm when all are full.
+    pub scale_out_enabled: bool,
+    /// Cycles given to each new shard (on top of the creation fee).
+    pub new_shard_cycles: u128,
+    /// No new shard once the group has this many.
+    pub max_shards: u32,
+}
+
+/// A change to [`BalancerConfig`]: absent fields keep their value. Invalid values are refused
+/// as a whole, and nothing changes.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+pub struct BalancerConfigUpdate {
+    pub strategy: Option<Strategy>,
+    pub default_capacity: Option<u64>,
+    pub capacity_threshold_percent: Option<u8>,
+    pub health_check_interval_seconds: Option<u64>,
+    pub health_check_timeout_seconds: Option<u32>,
+    pub unhealthy_after_failures: Option<u32>,
+    pub healthy_after_successes: Option<u32>,
+    pub scale_out_enabled: Option<bool>,
+    pub new_shard_cycles: Option<u128>,
+    pub max_shards: Option<u32>,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardHealth {
+    /// Takes new users (also before its first check).
+    Healthy,
+    /// K checks failed in a row: no new users until M checks succeed in a row.
+    Unhealthy,
+}
+
+/// A call the balancer owes because a shard turned unhealthy (the emergency backup, the operator
+/// alert); retried on every health round until it is answered.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum FollowUp {
+    Pending {
+        attempts: u32,
+        last_error: Option<String>,
+    },
+    /// Answered: the snapshot or alert id.
+    Done { id: u64, at_ns: u64 },
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ShardStats {
+    pub shard: Principal,
+    pub users: u64,
+    pub capacity: u64,
+    pub health: ShardHealth,
+    /// Still a calendar member of the group (a shard that left keeps its users' assignments
+    /// for the record but takes no new users).
+    pub in_group: bool,
+    /// Replaced by a restored shard (`replace_shard`): takes no new users.
+    pub retired: bool,
+    pub created_by_balancer: bool,
+    /// Moving average of health-check latency; absent before the first check.
+    pub latency_avg_ns: Option<u64>,
+    pub last_latency_ns: Option<u64>,
+    pub consecutive_failures: u32,
+    pub consecutive_successes: u32,
+    pub checks: u64,
+    pub failures: u64,
+    pub last_check_ns: Option<u64>,
+    pub last_error: Option<String>,
+    pub emergency_backup: Option<FollowUp>,
+    pub alert: Option<FollowUp>,
+}
+
+/// Progress of creating a new shard, while one is being created or after the last attempt
+/// failed.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ScaleOutStatus {
+    /// `creating`, `installing`, `registering`, or `idle`.
+    pub stage: String,
+    pub canister: Option<Principal>,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub shards_created: u64,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct LoadBalancerStats {
+    pub strategy: Strategy,
+    pub config: BalancerConfig,
+    pub shards: Vec<ShardStats>,
+    pub total_users: u64,
+    pub health_rounds: u64,
+    pub last_round_ns: Option<u64>,
+    /// Instructions the last health round spent in this canister (all its messages).
+    pub last_round_instructions: u64,
+    pub scale_out: ScaleOutStatus,
+    /// Whether `raw_rand` has seeded the weighted-random generator yet.
+    pub seeded: bool,
+}

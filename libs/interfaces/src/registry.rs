@@ -24,3 +24,28 @@ pub struct RegistryStats {
     pub last_version: u64,
     pub key_overlap_seconds: u64,
 }
+
+/// The calendar wasm the registry stores for spawning new shards: uploaded in chunks by an admin
+/// with `ManageWasm`, checked against the SHA-256 announced when the upload started.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct WasmUploadStart {
+    /// SHA-256 of the whole module, as it will be installed (gzipped or not).
+    pub sha256: serde_bytes::ByteBuf,
+    pub size: u64,
+}
+
+/// The stored module (or, during an upload, what has arrived so far).
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct WasmInfo {
+    pub sha256: serde_bytes::ByteBuf,
+    pub size: u64,
+    /// Every chunk but the last holds exactly [`WASM_CHUNK_BYTES`].
+    pub chunks: u64,
+    pub uploaded_at_ns: u64,
+    pub uploaded_by: candid::Principal,
+}
+
+/// Bytes per chunk of the stored wasm, both ways (well under the 2 MiB message limit).
+pub const WASM_CHUNK_BYTES: usize = 1024 * 1024;
+/// Largest module the registry stores.
+pub const MAX_WASM_BYTES: u64 = 64 * 1024 * 1024;

@@ -173,6 +173,7 @@ pub async fn deploy_suite(
     let members: Vec<_> = deployed.iter().map(|d| (d.kind, d.id, None)).collect();
     let group = setup_group(agent, registry, GROUP_ID, &members).await?;
     configure_services(agent, &deployed).await?;
+    configure_scale_out(agent, wasm_dir, registry, &deployed).await?;
     Ok((deployed, group))
 }
 
@@ -180,6 +181,61 @@ pub async fn deploy_suite(
 /// canisters have their configuration endpoints (another issue); until then there is nothing
 /// to configure and the step succeeds.
 pub async fn configure_services(_agent: &Agent, _deployed: &[Deployed]) -> Result<(), String> {
+    Ok(())
+}
+
+/// What the load balancer needs to create shards: the calendar wasm stored in the registry
+/// (uploaded in 1 MiB chunks unless the stored one already has the same SHA-256), and registry
+/// admin rights to add the shards it creates to the group.
+pub async fn configure_scale_out(
+    agent: &Agent,
+    wasm_dir: &Path,
+    registry: Principal,
+    deployed: &[Deployed],
+) -> Result<(), String> {
+    use interfaces::registry::{WasmInfo, WasmUploadStart, WASM_CHUNK_BYTES};
+    use interfaces::Permission;
+    use sha2::Digest;
+
+    let path = wasm_dir.join("calendar.wasm.gz");
+    let wasm = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let sha256 = sha2::Sha256::digest(&wasm).to_vec();
+    let (stored,): (Option<WasmInfo>,) = query(agent, registry, "get_wasm_info", ()).await?;
+    if stored.is_none_or(|info| info.sha256.as_slice() != sha256.as_slice()) {
+        let start = WasmUploadStart {
+            sha256: serde_bytes::ByteBuf::from(sha256),
+            size: wasm.len() as u64,
+        };
+        let (started,): (Result<(), Error>,) =
+            update(agent, registry, "start_wasm_upload", (start,)).await?;
+        started.map_err(|e| format!("start_wasm_upload: {e}"))?;
+        for (index, chunk) in wasm.chunks(WASM_CHUNK_BYTES).enumerate() {
+            let (left,): (Result<u64, Error>,) = update(
+                agent,
+                registry,
+                "upload_wasm_chunk",
+                (index as u64, serde_bytes::ByteBuf::from(chunk.to_vec())),
+            )
+            .await?;
+            left.map_err(|e| format!("upload_wasm_chunk {index}: {e}"))?;
+        }
+        let (committed,): (Result<WasmInfo, Error>,) =
+            update(agent, registry, "commit_wasm_upload", ()).await?;
+        committed.map_err(|e| format!("commit_wasm_upload: {e}"))?;
+    }
+    if let Some(balancer) = deployed
+        .iter()
+        .find(|d| d.kind == CanisterKind::LoadBalancer)
+    {
+        let (granted,): (Result<(), Error>,) = update(
+            agent,
+            registry,
+            "add_admin",
+            (balancer.id, vec![Permission::ManageGroups]),
+        )
+        .await?;
+        granted.map_err(|e| format!("add_admin load_balancer: {e}"))?;
+    }
     Ok(())
 }
 

@@ -328,3 +328,33 @@ fn a_failed_delivery_does_not_push_the_held_key_out_of_the_overlap() {
         "overlap from the first rotation"
     );
 }
+
+#[test]
+fn members_calling_the_registry_are_authorized_by_their_own_key() {
+    let mut r = registry();
+    r.register_group("a", 0).unwrap();
+    r.add_member("a", canister(1), CanisterKind::LoadBalancer, None, 0)
+        .unwrap();
+    r.add_member("a", canister(2), CanisterKind::Calendar, None, 0)
+        .unwrap();
+    let key1 = r.install_new_key("a", canister(1), &[1; 32], 10).unwrap();
+    let key2 = r.install_new_key("a", canister(2), &[2; 32], 10).unwrap();
+
+    assert_eq!(
+        r.authorize_member(key1.expose_bytes(), &canister(1), 11),
+        Ok(CanisterKind::LoadBalancer)
+    );
+    assert_eq!(
+        r.authorize_member(key2.expose_bytes(), &canister(1), 11),
+        Err(Error::InvalidAccessKey),
+        "someone else's key"
+    );
+    assert_eq!(
+        r.authorize_member(key1.expose_bytes(), &canister(9), 11),
+        Err(Error::NotGroupMember)
+    );
+    assert_eq!(
+        r.authorize_member(&[0; 3], &canister(1), 11),
+        Err(Error::InvalidAccessKey)
+    );
+}
