@@ -153,15 +153,26 @@ fn main() {
         let owner = user(10 + u as u8);
         let mut from = 0;
         while from < per_user {
-            let r: Result<IcsImportReport, Error> =
-                call(&pic, shard, owner, "import_ics", encode_one(ics(u, from)).unwrap());
+            let r: Result<IcsImportReport, Error> = call(
+                &pic,
+                shard,
+                owner,
+                "import_ics",
+                encode_one(ics(u, from)).unwrap(),
+            );
             assert_eq!(r.unwrap().created as u64, BATCH);
             fill_instructions += pic.canister_last_instructions(shard);
             from += BATCH;
         }
     }
     let fill_secs = started.elapsed().as_secs_f64();
-    let metrics: CalendarMetrics = query(&pic, shard, user(1), "get_metrics", encode_args(()).unwrap());
+    let metrics: CalendarMetrics = query(
+        &pic,
+        shard,
+        user(1),
+        "get_metrics",
+        encode_args(()).unwrap(),
+    );
     assert_eq!(metrics.events, EVENTS);
 
     // The snapshot, as the timer or an admin takes it.
@@ -184,8 +195,13 @@ fn main() {
 
     // Per-chunk instructions on the source, measured as the backup canister (with its key).
     let key = ByteBuf::from(held_key(&pic, backup));
-    let manifest: Result<SnapshotManifest, Error> =
-        call(&pic, shard, backup, "export_begin", encode_one(key.clone()).unwrap());
+    let manifest: Result<SnapshotManifest, Error> = call(
+        &pic,
+        shard,
+        backup,
+        "export_begin",
+        encode_one(key.clone()).unwrap(),
+    );
     let manifest = manifest.unwrap();
     let export_begin = pic.canister_last_instructions(shard);
     let mut export_chunk = 0u64;
@@ -201,8 +217,13 @@ fn main() {
     }
 
     let started = Instant::now();
-    let verify: Result<interfaces::backup::VerifyReport, Error> =
-        call(&pic, backup, operator(), "verify_snapshot", encode_one(id).unwrap());
+    let verify: Result<interfaces::backup::VerifyReport, Error> = call(
+        &pic,
+        backup,
+        operator(),
+        "verify_snapshot",
+        encode_one(id).unwrap(),
+    );
     assert!(verify.unwrap().ok);
     let verify_secs = started.elapsed().as_secs_f64();
     let verify_instructions = pic.canister_last_instructions(backup);
@@ -221,15 +242,26 @@ fn main() {
     let report = report.unwrap();
     assert!(report.restored, "{report:?}");
     let restore_messages = pic.canister_calls_made(backup) - calls_before;
-    let restored: CalendarMetrics =
-        query(&pic, fresh, user(1), "get_metrics", encode_args(()).unwrap());
+    let restored: CalendarMetrics = query(
+        &pic,
+        fresh,
+        user(1),
+        "get_metrics",
+        encode_args(()).unwrap(),
+    );
     assert_eq!(restored.events, EVENTS);
     let import_methods = |name: &str| {
         restored
             .methods
             .iter()
             .find(|m| m.method == name)
-            .map(|m| (m.calls, m.instructions_total / m.calls.max(1), m.instructions_max))
+            .map(|m| {
+                (
+                    m.calls,
+                    m.instructions_total / m.calls.max(1),
+                    m.instructions_max,
+                )
+            })
             .unwrap_or_default()
     };
     let (chunk_calls, chunk_mean, chunk_max) = import_methods("import_chunk");
@@ -240,11 +272,24 @@ fn main() {
     println!();
     println!("| measure | value |");
     println!("| --- | ---: |");
-    println!("| fill: import_ics messages of {BATCH} events | {} |", EVENTS / BATCH);
+    println!(
+        "| fill: import_ics messages of {BATCH} events | {} |",
+        EVENTS / BATCH
+    );
     println!("| fill: wall time | {fill_secs:.1} s |");
-    println!("| fill: instructions per import_ics (mean) | {} |", fill_instructions / (EVENTS / BATCH));
-    println!("| snapshot bytes | {} ({:.1} MiB) |", info.total_bytes, mib(info.total_bytes));
-    println!("| chunks (bytes each) | {} ({}) |", info.chunk_count, info.chunk_bytes);
+    println!(
+        "| fill: instructions per import_ics (mean) | {} |",
+        fill_instructions / (EVENTS / BATCH)
+    );
+    println!(
+        "| snapshot bytes | {} ({:.1} MiB) |",
+        info.total_bytes,
+        mib(info.total_bytes)
+    );
+    println!(
+        "| chunks (bytes each) | {} ({}) |",
+        info.chunk_count, info.chunk_bytes
+    );
     println!("| messages the backup canister sent for the snapshot | {messages} |");
     println!("| source: export_begin instructions (copy + SHA-256) | {export_begin} |");
     println!(

@@ -128,7 +128,12 @@ impl Fixture {
                 shard,
                 who,
                 "create_event",
-                (EventInput::timed(title, start, start + HOUR_NS, "Europe/Berlin"),),
+                (EventInput::timed(
+                    title,
+                    start,
+                    start + HOUR_NS,
+                    "Europe/Berlin",
+                ),),
             )
             .unwrap();
         r.unwrap()
@@ -198,12 +203,18 @@ fn every_five_minutes_only_changed_canisters_are_snapshotted() {
     let changed = f.next_cycle();
     let cycle = changed.last_cycle.clone().unwrap();
     assert_eq!((cycle.snapshots.len(), cycle.unchanged), (1, 3));
-    let taken = f.snapshots(None).into_iter().find(|s| s.id == cycle.snapshots[0]).unwrap();
+    let taken = f
+        .snapshots(None)
+        .into_iter()
+        .find(|s| s.id == cycle.snapshots[0])
+        .unwrap();
     assert_eq!(taken.canister, f.shard_a);
     assert_eq!(taken.status, SnapshotStatus::Complete);
     assert!(taken.chunk_bytes <= 3 << 19 && taken.chunk_count >= 1);
     assert_eq!(taken.sha256.len(), 32);
-    let verify: VerifyReport = f.backup_up(operator(), "verify_snapshot", (taken.id,)).unwrap();
+    let verify: VerifyReport = f
+        .backup_up(operator(), "verify_snapshot", (taken.id,))
+        .unwrap();
     assert!(verify.ok);
     assert_eq!(verify.bytes_checked, taken.total_bytes);
 
@@ -216,8 +227,11 @@ fn every_five_minutes_only_changed_canisters_are_snapshotted() {
         r
     };
     assert!(matches!(r, Err(Error::NotAdmin { .. })));
-    let r: Result<u64, Error> =
-        f.backup_up(alice, "emergency_backup", (f.shard_b, CanisterKind::Calendar));
+    let r: Result<u64, Error> = f.backup_up(
+        alice,
+        "emergency_backup",
+        (f.shard_b, CanisterKind::Calendar),
+    );
     assert!(matches!(r, Err(Error::NotAdmin { .. })));
 }
 
@@ -226,15 +240,26 @@ fn emergency_backups_and_failures_raise_alerts() {
     let f = Fixture::new();
     // Admin: a snapshot now, whatever the data version.
     let id: u64 = f
-        .backup_up(operator(), "emergency_backup", (f.shard_b, CanisterKind::Calendar))
+        .backup_up(
+            operator(),
+            "emergency_backup",
+            (f.shard_b, CanisterKind::Calendar),
+        )
         .unwrap();
     let again: u64 = f
-        .backup_up(operator(), "emergency_backup", (f.shard_b, CanisterKind::Calendar))
+        .backup_up(
+            operator(),
+            "emergency_backup",
+            (f.shard_b, CanisterKind::Calendar),
+        )
         .unwrap();
     assert!(again > id);
     // Bad input is a typed error: not a member, not a data kind.
-    let r: Result<u64, Error> =
-        f.backup_up(operator(), "emergency_backup", (user(9), CanisterKind::Calendar));
+    let r: Result<u64, Error> = f.backup_up(
+        operator(),
+        "emergency_backup",
+        (user(9), CanisterKind::Calendar),
+    );
     assert!(matches!(r, Err(Error::NotFound { .. })));
     let r: Result<u64, Error> = f.backup_up(
         operator(),
@@ -246,14 +271,24 @@ fn emergency_backups_and_failures_raise_alerts() {
     let r: Result<u64, Error> = f.backup_up(
         user(1),
         "request_emergency_backup",
-        (serde_bytes::ByteBuf::from(vec![0u8; 32]), f.shard_b, CanisterKind::Calendar),
+        (
+            serde_bytes::ByteBuf::from(vec![0u8; 32]),
+            f.shard_b,
+            CanisterKind::Calendar,
+        ),
     );
     assert!(r.is_err());
 
     // A stopped shard cannot be snapshotted: the failure is recorded and an alert raised.
-    f.suite.env.stop_canister(f.shard_b, Some(operator())).unwrap();
-    let r: Result<u64, Error> =
-        f.backup_up(operator(), "emergency_backup", (f.shard_b, CanisterKind::Calendar));
+    f.suite
+        .env
+        .stop_canister(f.shard_b, Some(operator()))
+        .unwrap();
+    let r: Result<u64, Error> = f.backup_up(
+        operator(),
+        "emergency_backup",
+        (f.shard_b, CanisterKind::Calendar),
+    );
     assert!(r.is_err());
     f.suite.settle();
     let failed = f.snapshots(Some(f.shard_b));
@@ -280,6 +315,28 @@ fn emergency_backups_and_failures_raise_alerts() {
     let stats = f.stats();
     assert!(stats.failures >= 1);
     assert_eq!(stats.last_alert_error, None);
+
+    // Configuration: validated, admin only.
+    let config = interfaces::backup::BackupConfig {
+        interval_secs: 120,
+        keep_recent: 2,
+        keep_daily: 3,
+    };
+    let r: Result<(), Error> = f.backup_up(user(1), "configure_backup", (config,));
+    assert!(matches!(r, Err(Error::NotAdmin { .. })));
+    let bad = interfaces::backup::BackupConfig {
+        keep_recent: 0,
+        ..config
+    };
+    let r: Result<(), Error> = f.backup_up(operator(), "configure_backup", (bad,));
+    assert!(matches!(r, Err(Error::InvalidInput { .. })));
+    assert_eq!(
+        f.stats().config,
+        interfaces::backup::BackupConfig::default()
+    );
+    f.backup_up::<()>(operator(), "configure_backup", (config,))
+        .unwrap();
+    assert_eq!(f.stats().config, config);
 }
 
 /// Finds every copy of `marker` in the backup canister's stable memory and flips one bit of
@@ -306,10 +363,18 @@ fn a_corrupted_chunk_fails_verification_and_is_never_restored() {
     let alice = user(1);
     f.create(f.shard_a, alice, "MARKER-7f3a9c-lesson", START);
     let id: u64 = f
-        .backup_up(operator(), "emergency_backup", (f.shard_a, CanisterKind::Calendar))
+        .backup_up(
+            operator(),
+            "emergency_backup",
+            (f.shard_a, CanisterKind::Calendar),
+        )
         .unwrap();
     let clean: u64 = f
-        .backup_up(operator(), "emergency_backup", (f.shard_b, CanisterKind::Calendar))
+        .backup_up(
+            operator(),
+            "emergency_backup",
+            (f.shard_b, CanisterKind::Calendar),
+        )
         .unwrap();
     let ok: VerifyReport = f.backup_up(operator(), "verify_snapshot", (id,)).unwrap();
     assert!(ok.ok);
@@ -319,7 +384,9 @@ fn a_corrupted_chunk_fails_verification_and_is_never_restored() {
     assert!(!bad.ok, "the flipped bit changes the hash");
     assert_ne!(bad.actual_sha256, bad.expected_sha256);
     assert_eq!(bad.expected_sha256, ok.expected_sha256);
-    let other: VerifyReport = f.backup_up(operator(), "verify_snapshot", (clean,)).unwrap();
+    let other: VerifyReport = f
+        .backup_up(operator(), "verify_snapshot", (clean,))
+        .unwrap();
     assert!(other.ok, "the other snapshot is intact");
 
     // A corrupted snapshot is refused before anything is pushed: the shard keeps its data.
@@ -335,7 +402,12 @@ fn a_lost_shard_and_a_fresh_shard_are_restored_exactly() {
     let f = Fixture::new();
     let (alice, bob) = (user(1), user(2));
     for i in 0..40 {
-        f.create(f.shard_a, alice, &format!("Lesson {i}"), START + i * 24 * HOUR_NS);
+        f.create(
+            f.shard_a,
+            alice,
+            &format!("Lesson {i}"),
+            START + i * 24 * HOUR_NS,
+        );
     }
     for i in 0..5 {
         f.create(f.shard_a, bob, &format!("Exam {i}"), START + i * HOUR_NS);
@@ -369,13 +441,14 @@ fn a_lost_shard_and_a_fresh_shard_are_restored_exactly() {
     f.suite.settle();
     assert!(f.events(f.shard_a, alice).is_empty(), "the data is gone");
     let report: RecoveryReport = f
-        .backup_up(operator(), "execute_recovery", (f.shard_a, snapshot.id, f.shard_a))
+        .backup_up(
+            operator(),
+            "execute_recovery",
+            (f.shard_a, snapshot.id, f.shard_a),
+        )
         .unwrap();
     assert!(report.restored, "{report:?}");
-    assert!(report
-        .steps
-        .iter()
-        .all(|s| s.outcome == StepOutcome::Done));
+    assert!(report.steps.iter().all(|s| s.outcome == StepOutcome::Done));
     assert_eq!(f.events(f.shard_a, alice), alice_before);
     assert_eq!(f.events(f.shard_a, bob), bob_before);
 
@@ -387,7 +460,11 @@ fn a_lost_shard_and_a_fresh_shard_are_restored_exactly() {
     assert!(plan.target_is_new);
     assert!(plan.steps.iter().any(|s| s.contains("replace_shard")));
     let report: RecoveryReport = f
-        .backup_up(operator(), "execute_recovery", (f.shard_a, snapshot.id, fresh))
+        .backup_up(
+            operator(),
+            "execute_recovery",
+            (f.shard_a, snapshot.id, fresh),
+        )
         .unwrap();
     assert!(report.restored, "{report:?}");
     let outcome = |name: &str| {
@@ -419,11 +496,17 @@ fn a_lost_shard_and_a_fresh_shard_are_restored_exactly() {
     assert!(integration_tests::contains(&group, fresh.as_slice()));
 
     // Bad input changes nothing: a snapshot of another canister, an unknown snapshot.
-    let r: Result<RecoveryReport, Error> =
-        f.backup_up(operator(), "execute_recovery", (f.shard_b, snapshot.id, f.shard_b));
+    let r: Result<RecoveryReport, Error> = f.backup_up(
+        operator(),
+        "execute_recovery",
+        (f.shard_b, snapshot.id, f.shard_b),
+    );
     assert!(matches!(r, Err(Error::InvalidInput { .. })));
-    let r: Result<RecoveryReport, Error> =
-        f.backup_up(operator(), "execute_recovery", (f.shard_a, 9_999u64, f.shard_a));
+    let r: Result<RecoveryReport, Error> = f.backup_up(
+        operator(),
+        "execute_recovery",
+        (f.shard_a, 9_999u64, f.shard_a),
+    );
     assert!(matches!(r, Err(Error::NotFound { .. })));
 }
 

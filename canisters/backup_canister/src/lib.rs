@@ -87,17 +87,18 @@ fn check_data_canister(canister: Principal, kind: CanisterKind) -> Result<(), Er
 /// An admin's snapshot of one data canister, now, whatever its data version.
 #[update]
 async fn emergency_backup(canister: Principal, canister_type: CanisterKind) -> Result<u64, Error> {
-    let result = match admin().and_then(|by| check_data_canister(canister, canister_type).map(|()| by)) {
-        Ok(by) => {
-            pull::snapshot(
-                canister,
-                canister_type,
-                SnapshotTrigger::Emergency { requested_by: by },
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
+    let result =
+        match admin().and_then(|by| check_data_canister(canister, canister_type).map(|()| by)) {
+            Ok(by) => {
+                pull::snapshot(
+                    canister,
+                    canister_type,
+                    SnapshotTrigger::Emergency { requested_by: by },
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
     track(result)
 }
 

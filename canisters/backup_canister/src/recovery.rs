@@ -38,7 +38,9 @@ pub fn steps(snapshot: &SnapshotInfo, target: Principal) -> Vec<String> {
             snapshot.kind.name()
         ));
     }
-    steps.push(format!("import_begin on {target} with the snapshot's manifest"));
+    steps.push(format!(
+        "import_begin on {target} with the snapshot's manifest"
+    ));
     steps.push(format!(
         "push {} chunks ({} bytes) with import_chunk",
         snapshot.chunk_count, snapshot.total_bytes
@@ -225,21 +227,20 @@ pub async fn execute(
     }
 
     if is_new && kind == CanisterKind::Calendar {
-        let outcome = match security_base::member::members_of_kind(CanisterKind::LoadBalancer)
-            .first()
-        {
-            None => skipped("the group has no load balancer"),
-            // After the commit: the target holds the users' data before they are sent to it.
-            Some(&lb) => match clients::load_balancer::replace_shard(lb, &key, canister, target)
-                .await
-            {
-                Ok(moved) => {
-                    report.users_moved = Some(moved);
-                    StepOutcome::Done
+        let outcome =
+            match security_base::member::members_of_kind(CanisterKind::LoadBalancer).first() {
+                None => skipped("the group has no load balancer"),
+                // After the commit: the target holds the users' data before they are sent to it.
+                Some(&lb) => {
+                    match clients::load_balancer::replace_shard(lb, &key, canister, target).await {
+                        Ok(moved) => {
+                            report.users_moved = Some(moved);
+                            StepOutcome::Done
+                        }
+                        Err(e) => failed(e),
+                    }
                 }
-                Err(e) => failed(e),
-            },
-        };
+            };
         step(&mut report.steps, "replace_shard", outcome);
     }
     Ok(report)
@@ -247,8 +248,9 @@ pub async fn execute(
 
 async fn push_chunks(key: &[u8], snapshot: &SnapshotInfo, target: Principal) -> Result<(), Error> {
     for index in 0..snapshot.chunk_count {
-        let bytes = state::read(|s| s.chunk(snapshot.id, index))
-            .ok_or_else(|| Error::not_found(format!("chunk {index} of snapshot {}", snapshot.id)))?;
+        let bytes = state::read(|s| s.chunk(snapshot.id, index)).ok_or_else(|| {
+            Error::not_found(format!("chunk {index} of snapshot {}", snapshot.id))
+        })?;
         clients::snapshot::import_chunk(target, key, index, bytes).await?;
     }
     Ok(())
@@ -274,11 +276,7 @@ fn skip_rest(mut report: RecoveryReport, is_new: bool, kind: CanisterKind) -> Re
     }
     for name in names {
         if !report.steps.iter().any(|s| s.name == name) {
-            step(
-                &mut report.steps,
-                name,
-                skipped("an earlier step failed"),
-            );
+            step(&mut report.steps, name, skipped("an earlier step failed"));
         }
     }
     report

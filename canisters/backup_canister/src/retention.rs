@@ -8,7 +8,12 @@ pub const DAY_NS: u64 = 24 * 60 * 60 * 1_000_000_000;
 
 /// `snapshots` are `(id, finished at ns)` of one canister's complete snapshots, in any order.
 /// Answers the ids to keep.
-pub fn keep(snapshots: &[(u64, u64)], keep_recent: u32, keep_daily: u32, now_ns: u64) -> BTreeSet<u64> {
+pub fn keep(
+    snapshots: &[(u64, u64)],
+    keep_recent: u32,
+    keep_daily: u32,
+    now_ns: u64,
+) -> BTreeSet<u64> {
     let mut newest_first: Vec<(u64, u64)> = snapshots.to_vec();
     // Ids grow with time, so the id breaks ties between snapshots finished in the same ns.
     newest_first.sort_by(|a, b| (b.1, b.0).cmp(&(a.1, a.0)));
@@ -32,7 +37,12 @@ pub fn keep(snapshots: &[(u64, u64)], keep_recent: u32, keep_daily: u32, now_ns:
 }
 
 /// The ids of `snapshots` that [`keep`] does not keep.
-pub fn expired(snapshots: &[(u64, u64)], keep_recent: u32, keep_daily: u32, now_ns: u64) -> Vec<u64> {
+pub fn expired(
+    snapshots: &[(u64, u64)],
+    keep_recent: u32,
+    keep_daily: u32,
+    now_ns: u64,
+) -> Vec<u64> {
     let kept = keep(snapshots, keep_recent, keep_daily, now_ns);
     snapshots
         .iter()

@@ -92,10 +92,7 @@ fn malformed(field: &str, reason: &str) -> Error {
 }
 
 /// The SHA-256 and per-chunk check of a stored snapshot, given a way to read chunk `i`.
-pub fn hash_chunks(
-    info: &SnapshotInfo,
-    chunk: impl Fn(u32) -> Option<Vec<u8>>,
-) -> VerifyReport {
+pub fn hash_chunks(info: &SnapshotInfo, chunk: impl Fn(u32) -> Option<Vec<u8>>) -> VerifyReport {
     let mut hasher = Sha256::new();
     let mut bad_chunks = Vec::new();
     let mut bytes_checked = 0u64;
@@ -134,7 +131,10 @@ pub fn expected_len(total: u64, chunk_bytes: u32, index: u32) -> u64 {
 /// fits the size, a 32-byte hash.
 pub fn check_manifest(m: &SnapshotManifest) -> Result<(), Error> {
     if m.chunk_bytes == 0 || m.chunk_bytes > MAX_CHUNK_BYTES {
-        return Err(malformed("chunk_bytes", "must be between 1 byte and 1.5 MiB"));
+        return Err(malformed(
+            "chunk_bytes",
+            "must be between 1 byte and 1.5 MiB",
+        ));
     }
     if u64::from(m.chunk_count) != m.total_bytes.div_ceil(u64::from(m.chunk_bytes)) {
         return Err(malformed("chunk_count", "does not fit total_bytes"));
@@ -196,7 +196,12 @@ impl<M: Memory> Store<M> {
         self.canisters.get(canister).map(|c| c.0)
     }
 
-    fn update_canister(&mut self, canister: Principal, kind: CanisterKind, f: impl FnOnce(&mut CanisterRecord)) {
+    fn update_canister(
+        &mut self,
+        canister: Principal,
+        kind: CanisterKind,
+        f: impl FnOnce(&mut CanisterRecord),
+    ) {
         let mut record = self.canister(&canister).unwrap_or(CanisterRecord {
             kind,
             last_complete: None,
@@ -216,9 +221,7 @@ impl<M: Memory> Store<M> {
     /// Whether `canister` at `data_version` needs a snapshot: it has none yet, or its last
     /// complete one was taken at another version.
     pub fn needs_snapshot(&self, canister: &Principal, data_version: u64) -> bool {
-        self.canister(canister)
-            .and_then(|c| c.last_data_version)
-            != Some(data_version)
+        self.canister(canister).and_then(|c| c.last_data_version) != Some(data_version)
     }
 
     pub fn note_unchanged(&mut self) {
@@ -292,7 +295,10 @@ impl<M: Memory> Store<M> {
         if bytes.len() as u64 != want {
             return Err(malformed(
                 "chunk",
-                &format!("chunk {index} is {} bytes, the manifest says {want}", bytes.len()),
+                &format!(
+                    "chunk {index} is {} bytes, the manifest says {want}",
+                    bytes.len()
+                ),
             ));
         }
         self.chunks.insert((id, index), bytes);
@@ -369,10 +375,7 @@ impl<M: Memory> Store<M> {
     }
 
     fn delete_chunks(&mut self, id: u64) -> u32 {
-        let keys: Vec<(u64, u32)> = self
-            .chunks
-            .keys_range((id, 0)..=(id, u32::MAX))
-            .collect();
+        let keys: Vec<(u64, u32)> = self.chunks.keys_range((id, 0)..=(id, u32::MAX)).collect();
         for k in &keys {
             self.chunks.remove(k);
         }
@@ -388,7 +391,11 @@ impl<M: Memory> Store<M> {
             .filter_map(|e| e.value().0.in_progress)
             .collect();
         for &id in &running {
-            self.fail(id, "interrupted by an upgrade of the backup canister", now_ns);
+            self.fail(
+                id,
+                "interrupted by an upgrade of the backup canister",
+                now_ns,
+            );
         }
         running.len() as u32
     }
@@ -491,7 +498,11 @@ impl<M: Memory> Store<M> {
             }
             snapshots.push(s);
         }
-        let next_before = if more { snapshots.last().map(|s| s.id) } else { None };
+        let next_before = if more {
+            snapshots.last().map(|s| s.id)
+        } else {
+            None
+        };
         Ok(SnapshotPage {
             snapshots,
             next_before,

@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use ic_stable_structures::StableCell;
 use stable_snapshot::{tracked, Snapshots};
 
-use crate::memory::{self, Memory, RawMemory};
 use crate::accounts::Accounts;
+use crate::memory::{self, Memory, RawMemory};
 
 thread_local! {
     static STORE: RefCell<Accounts<Memory>> = RefCell::new(Accounts::init(memory::get));

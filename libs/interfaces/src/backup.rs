@@ -167,9 +167,13 @@ pub struct RecoveryPlan {
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub enum StepOutcome {
     Done,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
     /// Not needed, or not attempted because an earlier step failed.
-    Skipped { reason: String },
+    Skipped {
+        reason: String,
+    },
 }
 
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

@@ -20,7 +20,9 @@ fn p(n: u8) -> Principal {
 }
 
 fn stream(len: usize, seed: u8) -> Vec<u8> {
-    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
 }
 
 fn manifest(data: &[u8], chunk_bytes: u32, version: u64) -> SnapshotManifest {
@@ -35,9 +37,20 @@ fn manifest(data: &[u8], chunk_bytes: u32, version: u64) -> SnapshotManifest {
 }
 
 /// Takes a whole snapshot of `data` for `canister` the way the pull does.
-fn take(s: &mut Store<VectorMemory>, canister: Principal, data: &[u8], version: u64, now: u64) -> u64 {
+fn take(
+    s: &mut Store<VectorMemory>,
+    canister: Principal,
+    data: &[u8],
+    version: u64,
+    now: u64,
+) -> u64 {
     let id = s
-        .begin(canister, CanisterKind::Calendar, SnapshotTrigger::Scheduled, now)
+        .begin(
+            canister,
+            CanisterKind::Calendar,
+            SnapshotTrigger::Scheduled,
+            now,
+        )
         .unwrap();
     let m = manifest(data, 1_000, version);
     s.set_manifest(id, &m).unwrap();
@@ -62,7 +75,10 @@ fn a_complete_snapshot_moves_the_canisters_version_and_counts() {
     assert_eq!(info.status, SnapshotStatus::Complete);
     assert_eq!((info.chunk_count, info.total_bytes), (5, 4_500));
     let stats = s.stats();
-    assert_eq!((stats.snapshots, stats.stored_chunks, stats.stored_bytes), (1, 5, 4_500));
+    assert_eq!(
+        (stats.snapshots, stats.stored_chunks, stats.stored_bytes),
+        (1, 5, 4_500)
+    );
     assert_eq!(stats.canisters[0].last_snapshot_id, Some(id));
     let v = s.verify(id).unwrap();
     assert!(v.ok);
@@ -80,8 +96,13 @@ fn one_pull_per_canister_at_a_time() {
         Err(Error::Conflict { .. })
     ));
     // Another canister is not blocked.
-    s.begin(p(2), CanisterKind::Notification, SnapshotTrigger::Scheduled, 0)
-        .unwrap();
+    s.begin(
+        p(2),
+        CanisterKind::Notification,
+        SnapshotTrigger::Scheduled,
+        0,
+    )
+    .unwrap();
     s.fail(id, "gone", 1);
     s.begin(p(1), CanisterKind::Calendar, SnapshotTrigger::Scheduled, 2)
         .unwrap();
@@ -185,13 +206,18 @@ fn retention_deletes_old_snapshots_with_their_chunks_per_canister() {
     })
     .unwrap();
     let data = stream(1_500, 6);
-    let ids: Vec<u64> = (0..4).map(|v| take(&mut s, p(1), &data, v, v * 1_000)).collect();
+    let ids: Vec<u64> = (0..4)
+        .map(|v| take(&mut s, p(1), &data, v, v * 1_000))
+        .collect();
     let other = take(&mut s, p(2), &data, 0, 0);
     assert_eq!(s.apply_retention(DAY_NS), 2);
     assert!(s.snapshot(ids[0]).is_none() && s.chunk(ids[0], 0).is_none());
     assert!(s.snapshot(ids[1]).is_none());
     assert!(s.snapshot(ids[2]).is_some() && s.snapshot(ids[3]).is_some());
-    assert!(s.snapshot(other).is_some(), "another canister's only snapshot stays");
+    assert!(
+        s.snapshot(other).is_some(),
+        "another canister's only snapshot stays"
+    );
     let stats = s.stats();
     assert_eq!((stats.snapshots, stats.stored_bytes), (3, 4_500));
     assert_eq!(stats.deleted_by_retention, 2);
@@ -217,9 +243,18 @@ fn an_upgrade_abandons_pulls_in_progress() {
 fn config_is_validated() {
     let mut s = store();
     for bad in [
-        BackupConfig { interval_secs: 0, ..Default::default() },
-        BackupConfig { keep_recent: 0, ..Default::default() },
-        BackupConfig { keep_daily: 5_000, ..Default::default() },
+        BackupConfig {
+            interval_secs: 0,
+            ..Default::default()
+        },
+        BackupConfig {
+            keep_recent: 0,
+            ..Default::default()
+        },
+        BackupConfig {
+            keep_daily: 5_000,
+            ..Default::default()
+        },
     ] {
         assert!(s.set_config(bad).is_err());
     }
@@ -241,7 +276,10 @@ fn listing_is_newest_first_and_paginated() {
             limit: Some(3),
         })
         .unwrap();
-    assert_eq!(page.snapshots.iter().map(|s| s.id).collect::<Vec<_>>(), vec![9, 7, 5]);
+    assert_eq!(
+        page.snapshots.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![9, 7, 5]
+    );
     let next = s
         .list(&SnapshotQuery {
             canister: Some(p(1)),
@@ -249,7 +287,10 @@ fn listing_is_newest_first_and_paginated() {
             limit: Some(3),
         })
         .unwrap();
-    assert_eq!(next.snapshots.iter().map(|s| s.id).collect::<Vec<_>>(), vec![3, 1]);
+    assert_eq!(
+        next.snapshots.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![3, 1]
+    );
     assert_eq!(next.next_before, None);
     assert!(s
         .list(&SnapshotQuery {
