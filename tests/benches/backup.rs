@@ -188,6 +188,14 @@ fn main() {
     let id = id.unwrap();
     let snapshot_secs = started.elapsed().as_secs_f64();
     let messages = pic.canister_calls_made(backup) - calls_before;
+    let stats: Result<interfaces::backup::BackupStats, Error> = query(
+        &pic,
+        backup,
+        operator(),
+        "get_backup_stats",
+        encode_args(()).unwrap(),
+    );
+    let stats = stats.unwrap();
     let info = snapshots(&pic, backup, shard)
         .into_iter()
         .find(|s| s.id == id)
@@ -292,6 +300,10 @@ fn main() {
     );
     println!("| messages the backup canister sent for the snapshot | {messages} |");
     println!("| source: export_begin instructions (copy + SHA-256) | {export_begin} |");
+    println!(
+        "| backup: instructions per pulled chunk (receive, hash, store; last / max) | {} / {} |",
+        stats.last_chunk_instructions, stats.max_chunk_instructions
+    );
     println!(
         "| source: export_chunk instructions per chunk (mean) | {} |",
         export_chunk / u64::from(manifest.chunk_count.max(1))

@@ -138,6 +138,9 @@ async fn pull(id: u64, canister: Principal, key: &[u8]) -> Result<(), Error> {
             clients::snapshot::export_chunk(canister, key, manifest.export_id, index).await?;
         hasher.update(&bytes);
         state::mutate(|s| s.put_chunk(id, index, bytes))?;
+        // This callback is its own message: the counter measures this chunk alone.
+        let used = ic_cdk::api::performance_counter(0);
+        state::mutate(|s| s.record_chunk_instructions(used));
     }
     state::mutate(|s| s.complete(id, &hasher.finalize(), time()))
 }

@@ -16,7 +16,7 @@ pub fn keep(
 ) -> BTreeSet<u64> {
     let mut newest_first: Vec<(u64, u64)> = snapshots.to_vec();
     // Ids grow with time, so the id breaks ties between snapshots finished in the same ns.
-    newest_first.sort_by(|a, b| (b.1, b.0).cmp(&(a.1, a.0)));
+    newest_first.sort_by_key(|&(id, at)| std::cmp::Reverse((at, id)));
     let mut kept: BTreeSet<u64> = newest_first
         .iter()
         .take(keep_recent as usize)

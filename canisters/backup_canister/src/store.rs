@@ -58,6 +58,9 @@ pub struct Meta {
     /// Bytes and chunks of complete snapshots held.
     pub stored_bytes: u64,
     pub stored_chunks: u64,
+    /// Instructions of the last and the largest chunk-storing message.
+    pub last_chunk_instructions: u64,
+    pub max_chunk_instructions: u64,
 }
 
 /// What the canister knows about one data canister.
@@ -478,6 +481,13 @@ impl<M: Memory> Store<M> {
         });
     }
 
+    pub fn record_chunk_instructions(&mut self, instructions: u64) {
+        self.update_meta(|m| {
+            m.last_chunk_instructions = instructions;
+            m.max_chunk_instructions = m.max_chunk_instructions.max(instructions);
+        });
+    }
+
     pub fn set_alert_error(&mut self, error: Option<String>) {
         self.update_meta(|m| m.last_alert_error = error.map(|e| truncate(&e)));
     }
@@ -526,6 +536,8 @@ impl<M: Memory> Store<M> {
             failures: meta.counters.failures,
             deleted_by_retention: meta.counters.deleted_by_retention,
             last_cycle: meta.last_cycle,
+            last_chunk_instructions: meta.last_chunk_instructions,
+            max_chunk_instructions: meta.max_chunk_instructions,
             last_alert_error: meta.last_alert_error,
             canisters: self
                 .canisters

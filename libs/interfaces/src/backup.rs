@@ -146,6 +146,10 @@ pub struct BackupStats {
     pub failures: u64,
     pub deleted_by_retention: u64,
     pub last_cycle: Option<CycleReport>,
+    /// Instructions the backup canister spent on one pulled chunk (the message that receives,
+    /// hashes and stores it): the last and the largest.
+    pub last_chunk_instructions: u64,
+    pub max_chunk_instructions: u64,
     /// Why the last operator alert could not be raised, if it could not.
     pub last_alert_error: Option<String>,
     pub canisters: Vec<CanisterBackupState>,
