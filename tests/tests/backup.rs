@@ -218,6 +218,36 @@ fn every_five_minutes_only_changed_canisters_are_snapshotted() {
     assert!(verify.ok);
     assert_eq!(verify.bytes_checked, taken.total_bytes);
 
+    // A user registers: the user registry's data moved, and it is snapshotted; the calendar
+    // shards did not change.
+    let users = f.group.member(CanisterKind::UserRegistry);
+    let (r,): (Result<interfaces::user::UserAccount, Error>,) = f
+        .suite
+        .update(
+            users,
+            user(3),
+            "register",
+            (interfaces::user::RegisterRequest {
+                profile: interfaces::user::Profile {
+                    display_name: "Carol".into(),
+                    avatar_color: None,
+                    email: None,
+                },
+                settings: None,
+            },),
+        )
+        .unwrap();
+    r.unwrap();
+    let cycle = f.next_cycle().last_cycle.unwrap();
+    let taken: Vec<Principal> = f
+        .snapshots(None)
+        .into_iter()
+        .filter(|s| cycle.snapshots.contains(&s.id))
+        .map(|s| s.canister)
+        .collect();
+    assert!(taken.contains(&users), "{cycle:?}");
+    assert!(!taken.contains(&f.shard_a) && !taken.contains(&f.shard_b));
+
     // Only admins see or trigger backups.
     let r: Result<BackupStats, Error> = {
         let (r,) = f
