@@ -1,16 +1,38 @@
 //! Backup canister: periodic snapshots of every data canister, integrity hashes, retention, recovery.
 //!
-//! Endpoints stay thin: they decode, check, call plain logic and encode. For now the canister has
-//! its lifecycle, its measured `health_check`, and the group-member endpoints every member of the
-//! suite exposes (`security_base::group_member_endpoints!`).
+//! Every few minutes (configurable, 5 by default) the timer asks each data canister of the group
+//! (calendar shards, notification, user_registry) for its data version and snapshots those whose
+//! version moved since their last snapshot ([`pull`]): the source stages a consistent copy, the
+//! chunks (1 MiB from the sources, at most 1.5 MiB accepted) are pulled into stable memory and
+//! the SHA-256 over the stream is checked against the source's. Retention keeps recent and daily
+//! snapshots ([`retention`]). Recovery pushes a snapshot into the same canister or a fresh shard
+//! ([`recovery`]). The bookkeeping is plain logic in [`store`].
+//!
+//! Who may call what: `request_emergency_backup` any member of the group with its key; every
+//! other backup method controllers or registry admins holding `ManageGroups`.
 
 mod memory;
+mod pull;
+mod recovery;
+mod retention;
+mod state;
+mod store;
 
-use ic_cdk::{init, post_upgrade, query};
+use candid::Principal;
+use canister_health::track;
+use ic_cdk::api::{msg_caller, time};
+use ic_cdk::{init, post_upgrade, query, update};
+use interfaces::backup::{
+    BackupConfig, BackupStats, RecoveryPlan, RecoveryReport, SnapshotPage, SnapshotQuery,
+    SnapshotTrigger, VerifyReport,
+};
 use interfaces::security::MemberInit;
-use interfaces::{CanisterKind, HealthReport};
+use interfaces::{CanisterKind, Error, HealthReport, InputProblem, Permission};
+use serde_bytes::ByteBuf;
 
 const KIND: CanisterKind = CanisterKind::BackupCanister;
+/// Operators of the suite's groups run its backups.
+const ADMIN: Permission = Permission::ManageGroups;
 
 #[init]
 fn init(args: Option<MemberInit>) {
@@ -22,8 +44,10 @@ fn post_upgrade(args: Option<MemberInit>) {
     on_code_installed(args);
 }
 
-/// The one lifecycle path for install and upgrade: timers do not survive an upgrade, so
-/// everything that runs on a schedule is armed again here.
+/// The one lifecycle path for install and upgrade. Snapshots, chunks and bookkeeping are in
+/// stable structures, so they survive as they are; a pull that was cut by the upgrade lost its
+/// continuation and is marked failed; timers do not survive an upgrade, so the cycle timer is
+/// armed again.
 fn on_code_installed(args: Option<MemberInit>) {
     canister_health::on_code_installed();
     security_base::member::init(
@@ -32,6 +56,128 @@ fn on_code_installed(args: Option<MemberInit>) {
         args,
         security_base::member::DEFAULT_PULL_INTERVAL,
     );
+    state::mutate(|s| s.abandon_in_progress(time()));
+    pull::arm();
+}
+
+fn admin() -> Result<Principal, Error> {
+    let caller = msg_caller();
+    security_base::member::require_admin(caller, ADMIN).map(|()| caller)
+}
+
+/// `canister` must be a data canister of this group, of `kind`.
+fn check_data_canister(canister: Principal, kind: CanisterKind) -> Result<(), Error> {
+    if !pull::DATA_KINDS.contains(&kind) {
+        return Err(Error::invalid(
+            "canister_type",
+            InputProblem::Malformed {
+                reason: format!("{} holds no data to back up", kind.name()),
+            },
+        ));
+    }
+    if !security_base::member::members_of_kind(kind).contains(&canister) {
+        return Err(Error::not_found(format!(
+            "{canister} as a {} of this group",
+            kind.name()
+        )));
+    }
+    Ok(())
+}
+
+/// An admin's snapshot of one data canister, now, whatever its data version.
+#[update]
+async fn emergency_backup(canister: Principal, canister_type: CanisterKind) -> Result<u64, Error> {
+    let result =
+        match admin().and_then(|by| check_data_canister(canister, canister_type).map(|()| by)) {
+            Ok(by) => {
+                pull::snapshot(
+                    canister,
+                    canister_type,
+                    SnapshotTrigger::Emergency { requested_by: by },
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+    track(result)
+}
+
+/// The same for a member of the group (the load balancer when a shard turns unhealthy).
+#[update]
+async fn request_emergency_backup(
+    key: ByteBuf,
+    canister: Principal,
+    canister_type: CanisterKind,
+) -> Result<u64, Error> {
+    let caller = msg_caller();
+    let checked = security_base::member::authorize_member(caller, &key)
+        .and_then(|_| check_data_canister(canister, canister_type));
+    let result = match checked {
+        Ok(()) => {
+            pull::snapshot(
+                canister,
+                canister_type,
+                SnapshotTrigger::Emergency {
+                    requested_by: caller,
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    track(result)
+}
+
+#[query]
+fn list_snapshots(query: SnapshotQuery) -> Result<SnapshotPage, Error> {
+    admin().and_then(|_| state::read(|s| s.list(&query)))
+}
+
+/// Recomputes the SHA-256 of a stored snapshot from its chunks (an update: hashing a large
+/// snapshot takes more instructions than a query may use).
+#[update]
+fn verify_snapshot(id: u64) -> Result<VerifyReport, Error> {
+    track(admin().and_then(|_| state::read(|s| s.verify(id))))
+}
+
+#[query]
+fn get_backup_stats() -> Result<BackupStats, Error> {
+    admin().map(|_| state::read(|s| s.stats()))
+}
+
+/// Sets the interval and retention; the timer is re-armed at the new interval.
+#[update]
+fn configure_backup(config: BackupConfig) -> Result<(), Error> {
+    let result = admin().and_then(|_| state::mutate(|s| s.set_config(config)));
+    if result.is_ok() {
+        pull::arm();
+    }
+    track(result)
+}
+
+/// How `canister` would be restored from its newest complete snapshot into `target` (itself
+/// when absent).
+#[query]
+fn generate_recovery_plan(
+    canister: Principal,
+    target: Option<Principal>,
+) -> Result<RecoveryPlan, Error> {
+    admin().and_then(|_| recovery::plan(canister, target))
+}
+
+/// Restores snapshot `snapshot_id` of `canister` into `target` (the same canister, or a fresh
+/// shard installed with the calendar wasm); the report says which steps were done.
+#[update]
+async fn execute_recovery(
+    canister: Principal,
+    snapshot_id: u64,
+    target: Principal,
+) -> Result<RecoveryReport, Error> {
+    let result = match admin() {
+        Ok(_) => recovery::execute(canister, snapshot_id, target).await,
+        Err(e) => Err(e),
+    };
+    track(result)
 }
 
 #[query]

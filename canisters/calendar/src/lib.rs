@@ -312,6 +312,23 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
 
 const BACKUP: &[CanisterKind] = &[CanisterKind::BackupCanister];
 
+/// Moves with every change to the shard's data (`CalendarMetrics::data_version`, for the backup
+/// canister, which snapshots only when it moved since its last snapshot).
+#[query]
+fn data_version(key: ByteBuf) -> Result<u64, Error> {
+    authorize_backup(&key).map(|()| state::read(|s| s.meta().data_version))
+}
+
+fn authorize_backup(key: &[u8]) -> Result<(), Error> {
+    security_base::member::authorize_member(msg_caller(), key).and_then(|m| {
+        if BACKUP.contains(&m.canister_type) {
+            Ok(())
+        } else {
+            Err(Error::NotGroupMember)
+        }
+    })
+}
+
 /// Copies the shard's data into a staging area as one consistent snapshot.
 #[update]
 fn export_begin(key: ByteBuf) -> Result<SnapshotManifest, Error> {
@@ -325,14 +342,7 @@ fn export_begin(key: ByteBuf) -> Result<SnapshotManifest, Error> {
 
 #[query]
 fn export_chunk(key: ByteBuf, export_id: u64, index: u32) -> Result<ByteBuf, Error> {
-    security_base::member::authorize_member(msg_caller(), &key)
-        .and_then(|m| {
-            if BACKUP.contains(&m.canister_type) {
-                Ok(())
-            } else {
-                Err(Error::NotGroupMember)
-            }
-        })
+    authorize_backup(&key)
         .and_then(|()| state::snapshots(|snap| snap.export_chunk(export_id, index)))
         .map(ByteBuf::from)
 }

@@ -10,7 +10,9 @@
 //! - `raise_alert`: group members of kind load_balancer or backup_canister;
 //! - `list_alerts`, `acknowledge_alert`: controllers of this canister, or registry admins
 //!   holding `ManageGroups` (the operators who run the suite's groups);
-//! - the inbox methods: any non-anonymous user, for their own inbox only.
+//! - the inbox methods: any non-anonymous user, for their own inbox only;
+//! - `data_version` and the snapshot methods (`export_*`, `import_*`): the group's backup
+//!   canister only.
 
 mod alerts;
 mod codec;
@@ -33,6 +35,7 @@ use interfaces::notification::{
     NotificationStats, ReminderUpdate,
 };
 use interfaces::security::MemberInit;
+use interfaces::snapshot::{ImportProgress, SnapshotManifest};
 use interfaces::{CanisterKind, Error, HealthReport, Permission};
 use security_base::guards::require_authenticated;
 use security_base::rate_limit::{RateLimitConfig, RateLimiter};
@@ -187,6 +190,62 @@ fn acknowledge_alert(id: u64) -> Result<Alert, Error> {
         security_base::member::require_admin(caller, ALERT_PERMISSION)
             .and_then(|_| state::mutate(|s| s.acknowledge_alert(id, caller, time()))),
     )
+}
+
+// ---- backups: the group's backup canister only --------------------------------------------------
+
+const BACKUP: &[CanisterKind] = &[CanisterKind::BackupCanister];
+
+/// Moves with every message that changed the data; the backup canister snapshots only when it
+/// moved since its last snapshot.
+#[query]
+fn data_version(key: ByteBuf) -> Result<u64, Error> {
+    authorize(msg_caller(), &key, BACKUP).map(|()| state::data_version())
+}
+
+/// Copies the data into a staging area as one consistent snapshot.
+#[update]
+fn export_begin(key: ByteBuf) -> Result<SnapshotManifest, Error> {
+    track(authorize(msg_caller(), &key, BACKUP).map(|()| {
+        let version = state::data_version();
+        state::snapshots(|snap| snap.export_begin(&memory::data(), version))
+    }))
+}
+
+#[query]
+fn export_chunk(key: ByteBuf, export_id: u64, index: u32) -> Result<ByteBuf, Error> {
+    authorize(msg_caller(), &key, BACKUP)
+        .and_then(|()| state::snapshots(|snap| snap.export_chunk(export_id, index)))
+        .map(ByteBuf::from)
+}
+
+#[update]
+fn import_begin(key: ByteBuf, manifest: SnapshotManifest) -> Result<(), Error> {
+    track(
+        authorize(msg_caller(), &key, BACKUP)
+            .and_then(|()| state::snapshots(|snap| snap.import_begin(manifest))),
+    )
+}
+
+#[update]
+fn import_chunk(key: ByteBuf, index: u32, data: ByteBuf) -> Result<ImportProgress, Error> {
+    track(
+        authorize(msg_caller(), &key, BACKUP)
+            .and_then(|()| state::snapshots(|snap| snap.import_chunk(index, &data))),
+    )
+}
+
+/// Verifies the imported snapshot and switches to it in this one message; answers the new data
+/// version. The firing timer is re-armed for the restored queue.
+#[update]
+fn import_commit(key: ByteBuf) -> Result<u64, Error> {
+    let result = authorize(msg_caller(), &key, BACKUP)
+        .and_then(|()| state::snapshots(|snap| snap.import_commit(&memory::data())))
+        .map(|()| state::reopen_after_restore());
+    if result.is_ok() {
+        timers::rearm();
+    }
+    track(result)
 }
 
 #[query]

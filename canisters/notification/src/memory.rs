@@ -5,8 +5,12 @@ use std::cell::RefCell;
 
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
 use ic_stable_structures::DefaultMemoryImpl;
+use stable_snapshot::tracked::Tracked;
 
-pub type Memory = VirtualMemory<DefaultMemoryImpl>;
+/// Every structure's memory notes its writes, so the data version moves only on real changes
+/// (`state::mutate`).
+pub type Memory = Tracked<RawMemory>;
+pub type RawMemory = VirtualMemory<DefaultMemoryImpl>;
 
 /// The group membership cache (`security_base::member`).
 const MEMBERSHIP: MemoryId = MemoryId::new(0);
@@ -32,16 +36,64 @@ pub const ALERTS: MemoryId = MemoryId::new(9);
 pub const OPEN_ALERTS: MemoryId = MemoryId::new(10);
 /// The schedule of each active event (read only to refill its window).
 pub const SCHEDULES: MemoryId = MemoryId::new(11);
+/// The data version (`StableCell<u64>`): moves with every message that changed ids 1..=11. Kept
+/// outside the data so a restore does not roll it back.
+const DATA_VERSION: MemoryId = MemoryId::new(12);
+/// Backups (`stable_snapshot`): what is staged, and the export and import staging copies.
+const SNAPSHOT_STATE: MemoryId = MemoryId::new(13);
+const EXPORT_STAGING: MemoryId = MemoryId::new(14);
+const IMPORT_STAGING: MemoryId = MemoryId::new(15);
+
+/// The canister's data (ids 1..=11) in a fixed order: what a snapshot copies and a restore
+/// replaces.
+const DATA: [MemoryId; 11] = [
+    COUNTERS,
+    EVENTS,
+    DUE,
+    RECIPIENTS,
+    TOMBSTONES,
+    INBOX,
+    INBOX_COUNTS,
+    DELIVERY_ORDER,
+    ALERTS,
+    OPEN_ALERTS,
+    SCHEDULES,
+];
 
 thread_local! {
     static MANAGER: RefCell<MemoryManager<DefaultMemoryImpl>> =
         RefCell::new(MemoryManager::init(DefaultMemoryImpl::default()));
 }
 
-pub fn membership() -> Memory {
-    get(MEMBERSHIP)
+pub fn membership() -> RawMemory {
+    raw(MEMBERSHIP)
+}
+
+fn raw(id: MemoryId) -> RawMemory {
+    MANAGER.with_borrow(|m| m.get(id))
 }
 
 pub fn get(id: MemoryId) -> Memory {
-    MANAGER.with_borrow(|m| m.get(id))
+    Tracked(raw(id))
+}
+
+/// The data memories in [`DATA`] order.
+pub fn data() -> Vec<Memory> {
+    DATA.iter().map(|&id| get(id)).collect()
+}
+
+pub fn data_version() -> RawMemory {
+    raw(DATA_VERSION)
+}
+
+pub fn snapshot_state() -> Memory {
+    get(SNAPSHOT_STATE)
+}
+
+pub fn export_staging() -> Memory {
+    get(EXPORT_STAGING)
+}
+
+pub fn import_staging() -> Memory {
+    get(IMPORT_STAGING)
 }

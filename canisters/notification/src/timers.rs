@@ -77,6 +77,13 @@ pub fn arm() {
     ARMED.set(Some((due, id)));
 }
 
+/// After a restore replaced the queue: the armed moment may not exist any more, so fire what is
+/// due now and arm for the restored queue's earliest reminder.
+pub fn rearm() {
+    disarm();
+    next_batch();
+}
+
 fn disarm() {
     if let Some((_, id)) = ARMED.take() {
         ic_cdk_timers::clear_timer(id);

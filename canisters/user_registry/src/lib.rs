@@ -18,6 +18,7 @@ use canister_health::track;
 use ic_cdk::api::{msg_caller, time};
 use ic_cdk::{init, inspect_message, post_upgrade, query, update};
 use interfaces::security::MemberInit;
+use interfaces::snapshot::{ImportProgress, SnapshotManifest};
 use interfaces::user::{
     DeletionStatus, Profile, RegisterRequest, Settings, ShardAssignment, UserAccount,
     UserDataExport, UserRegistryStats,
@@ -25,6 +26,7 @@ use interfaces::user::{
 use interfaces::{CanisterKind, Error, HealthReport};
 use security_base::guards::require_authenticated;
 use security_base::rate_limit::{RateLimitConfig, RateLimiter};
+use serde_bytes::ByteBuf;
 
 const KIND: CanisterKind = CanisterKind::UserRegistry;
 
@@ -148,6 +150,69 @@ fn export_my_data() -> Result<UserDataExport, Error> {
 #[query]
 fn get_user_registry_stats() -> UserRegistryStats {
     state::read(|a| a.stats())
+}
+
+// ---- backups: the group's backup canister only --------------------------------------------------
+
+/// A group call from the group's backup canister, with its own access key.
+fn authorize_backup(key: &[u8]) -> Result<(), Error> {
+    let member = security_base::member::authorize_member(msg_caller(), key)?;
+    if member.canister_type == CanisterKind::BackupCanister {
+        Ok(())
+    } else {
+        Err(Error::NotGroupMember)
+    }
+}
+
+/// Moves with every message that changed the data; the backup canister snapshots only when it
+/// moved since its last snapshot.
+#[query]
+fn data_version(key: ByteBuf) -> Result<u64, Error> {
+    authorize_backup(&key).map(|()| state::data_version())
+}
+
+/// Copies the data into a staging area as one consistent snapshot.
+#[update]
+fn export_begin(key: ByteBuf) -> Result<SnapshotManifest, Error> {
+    track(authorize_backup(&key).map(|()| {
+        let version = state::data_version();
+        state::snapshots(|snap| snap.export_begin(&memory::data(), version))
+    }))
+}
+
+#[query]
+fn export_chunk(key: ByteBuf, export_id: u64, index: u32) -> Result<ByteBuf, Error> {
+    authorize_backup(&key)
+        .and_then(|()| state::snapshots(|snap| snap.export_chunk(export_id, index)))
+        .map(ByteBuf::from)
+}
+
+#[update]
+fn import_begin(key: ByteBuf, manifest: SnapshotManifest) -> Result<(), Error> {
+    track(
+        authorize_backup(&key).and_then(|()| state::snapshots(|snap| snap.import_begin(manifest))),
+    )
+}
+
+#[update]
+fn import_chunk(key: ByteBuf, index: u32, data: ByteBuf) -> Result<ImportProgress, Error> {
+    track(
+        authorize_backup(&key)
+            .and_then(|()| state::snapshots(|snap| snap.import_chunk(index, &data))),
+    )
+}
+
+/// Verifies the imported snapshot and switches to it in this one message; answers the new data
+/// version. The outbox runs for whatever the restored state has queued.
+#[update]
+fn import_commit(key: ByteBuf) -> Result<u64, Error> {
+    let result = authorize_backup(&key)
+        .and_then(|()| state::snapshots(|snap| snap.import_commit(&memory::data())))
+        .map(|()| state::reopen_after_restore());
+    if result.is_ok() {
+        outbox::kick();
+    }
+    track(result)
 }
 
 #[query]

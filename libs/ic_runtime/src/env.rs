@@ -95,6 +95,9 @@ pub trait IcEnv: Send + Sync {
     ) -> Result<Vec<CanisterLogRecord>, RejectResponse>;
     /// The canister's stable memory, e.g. for tests that inspect what a canister stored.
     fn get_stable_memory(&self, canister_id: Principal) -> Vec<u8>;
+    /// Replaces the canister's stable memory, the way storage corruption would (PocketIC's
+    /// `set_stable_memory`); for tests that check a canister notices.
+    fn set_stable_memory(&self, canister_id: Principal, data: Vec<u8>);
 }
 
 impl IcEnv for PocketIc {
@@ -215,6 +218,14 @@ impl IcEnv for PocketIc {
     }
     fn get_stable_memory(&self, canister_id: Principal) -> Vec<u8> {
         PocketIc::get_stable_memory(self, canister_id)
+    }
+    fn set_stable_memory(&self, canister_id: Principal, data: Vec<u8>) {
+        PocketIc::set_stable_memory(
+            self,
+            canister_id,
+            data,
+            crate::api::BlobCompression::NoCompression,
+        )
     }
 }
 
@@ -385,6 +396,13 @@ pub mod real {
         }
         fn get_stable_memory(&self, id: Principal) -> Vec<u8> {
             self.0.get_stable_memory(id)
+        }
+        fn set_stable_memory(&self, id: Principal, data: Vec<u8>) {
+            self.0.set_stable_memory(
+                id,
+                data,
+                pocket_ic::common::rest::BlobCompression::NoCompression,
+            )
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Every canister's `.did` file is the contract; the types here are its Rust mirror, used by the
 //! canisters themselves, by typed inter-canister clients and by the integration tests.
 
+pub mod backup;
 pub mod calendar;
 pub mod clients;
 pub mod error;

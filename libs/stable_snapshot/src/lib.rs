@@ -12,6 +12,8 @@
 //!
 //! Stream: `MAGIC`, the memory count (u32 LE), then per memory its length (u64 LE) and bytes.
 
+pub mod tracked;
+
 use candid::{CandidType, Deserialize};
 use ic_stable_structures::{Memory, StableCell, Storable};
 use interfaces::snapshot::{ImportProgress, SnapshotManifest};

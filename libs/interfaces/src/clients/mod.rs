@@ -10,6 +10,7 @@ pub mod load_balancer;
 pub mod member;
 pub mod notification;
 pub mod registry;
+pub mod snapshot;
 
 use candid::utils::{ArgumentDecoder, ArgumentEncoder};
 use candid::Principal;
