@@ -184,9 +184,9 @@ pub async fn configure_services(_agent: &Agent, _deployed: &[Deployed]) -> Resul
     Ok(())
 }
 
-/// What the load balancer needs to create shards: the calendar wasm stored in the registry
-/// (uploaded in 1 MiB chunks unless the stored one already has the same SHA-256), and registry
-/// admin rights to add the shards it creates to the group.
+/// What scale-out and restores need: the calendar wasm stored in the registry (uploaded in
+/// 1 MiB chunks unless the stored one already has the same SHA-256), and registry admin rights
+/// (`ManageGroups`) for the balancer and the backup canister to add shards to the group.
 pub async fn configure_scale_out(
     agent: &Agent,
     wasm_dir: &Path,
@@ -223,18 +223,20 @@ pub async fn configure_scale_out(
             update(agent, registry, "commit_wasm_upload", ()).await?;
         committed.map_err(|e| format!("commit_wasm_upload: {e}"))?;
     }
-    if let Some(balancer) = deployed
+    // The balancer adds the shards it creates to the group; the backup canister adds the fresh
+    // shards it restores into. Granting replaces an earlier grant, so a redeploy is a no-op.
+    for member in deployed
         .iter()
-        .find(|d| d.kind == CanisterKind::LoadBalancer)
+        .filter(|d| matches!(d.kind, CanisterKind::LoadBalancer | CanisterKind::BackupCanister))
     {
         let (granted,): (Result<(), Error>,) = update(
             agent,
             registry,
             "add_admin",
-            (balancer.id, vec![Permission::ManageGroups]),
+            (member.id, vec![Permission::ManageGroups]),
         )
         .await?;
-        granted.map_err(|e| format!("add_admin load_balancer: {e}"))?;
+        granted.map_err(|e| format!("add_admin {:?}: {e}", member.kind))?;
     }
     Ok(())
 }
