@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One table of the suite's health: each canister's status, memory, cycles, requests and errors,
-# from its `health_check` (interfaces::HealthReport), read through the project's client
-# (`suite health`, libs/suite_client). Exits non-zero when any canister is unhealthy or
-# unreachable. Shard load, snapshot age and open alerts become extra columns of the same table
-# once the load balancer, backup and notification canisters expose them
-# (suite_client::health::probe_extras); this script does not change for that.
+# from its `health_check` (interfaces::HealthReport), and what the suite knows about it: shard
+# load and the balancer's verdict, the age of the last snapshot (admins only: the operator's
+# identity), open operator alerts. Read through the project's client (`suite health`,
+# libs/suite_client). Exits non-zero when any canister is unhealthy or unreachable, a shard is
+# out of service, a backup failed, or an alert is open.
 #
 # usage: scripts/monitor-system.sh [--network local|ic|URL] [--ids FILE] [--identity PEM]
 #                                  [--json] [--watch N]
@@ -12,6 +12,7 @@
 #              replica at 127.0.0.1:4943; ic: mainnet; or a URL
 #   --ids      canister ids (dfx's canister_ids.json shape); default: .local-network/canister_ids.json,
 #              then .dfx/local/canister_ids.json (local), canister_ids.json (ic)
+#   --identity PEM the caller (default for the embedded network: its operator.pem)
 #   --json     machine-readable output; --watch N: refresh every N seconds until interrupted
 #   SUITE_BIN=path uses an already built `suite` binary instead of target/release/suite
 set -euo pipefail
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
         --identity) identity="$2"; shift 2 ;;
         --json) json=1; shift ;;
         --watch) watch="$2"; shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) die "unknown argument $1 (see --help)" ;;
     esac
 done
@@ -40,6 +41,9 @@ case "$network" in
             url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$STATE_DIR/network.json")
         else
             url=http://127.0.0.1:4943
+        fi
+        if [ -z "$identity" ] && [ -f "$STATE_DIR/network.json" ] && [ -f "$STATE_DIR/operator.pem" ]; then
+            identity="$STATE_DIR/operator.pem"
         fi
         if [ -z "$ids" ]; then
             for f in "$STATE_DIR/canister_ids.json" "$ROOT/.dfx/local/canister_ids.json"; do

@@ -1,17 +1,21 @@
 //! The suite's health as one row per canister: status, memory, cycles, requests and errors from
 //! each canister's `health_check` (`interfaces::HealthReport`), printed as a table or JSON.
 //!
-//! Where later columns go: a row has `extra` columns (name → value) and `problems`. Probes that
-//! need other canisters (the load balancer's shard load and health, the backup canister's last
-//! snapshot age, the notification canister's open alerts) are added to [`probe_extras`] as
-//! their endpoints land: each fills columns of the rows it knows about and pushes a problem
-//! when something is wrong, and the table, the JSON and the exit status pick them up unchanged.
+//! A row also has `extra` columns (name → value) and `problems`, filled by [`probe_extras`] from
+//! what the suite's own canisters know about each other: the load balancer's shard load and
+//! health (`users`, `balancer`), the backup canister's last snapshot of each data canister
+//! (`snapshot`, its age; readable by admins only, so only with the operator's identity), and
+//! the notification canister's open operator alerts (`alerts`). An unhealthy shard, a failing
+//! backup and an open alert are problems, so the exit status reports them.
 
 use std::collections::BTreeMap;
 
 use candid::Principal;
 use ic_agent::Agent;
-use interfaces::HealthReport;
+use interfaces::backup::{BackupStats, CanisterBackupState};
+use interfaces::load_balancer::{LoadBalancerStats, ShardHealth, ShardStats};
+use interfaces::notification::NotificationStats;
+use interfaces::{Error, HealthReport};
 use serde::Serialize;
 
 /// One canister's health. `problems` empty means healthy.
@@ -123,10 +127,130 @@ pub async fn collect(agent: &Agent, canisters: &[(String, Principal)]) -> Vec<Ro
     rows
 }
 
-/// Later probes plug in here (see the module comment). None exists yet: the load balancer's
-/// shard statistics, the backup canister's snapshot list and the notification canister's
-/// alert endpoints are not part of their interfaces so far.
-pub async fn probe_extras(_agent: &Agent, _rows: &mut [Row]) {}
+/// The columns and problems that come from other canisters' views (see the module comment).
+/// A probe whose canister is not in `rows`, or that is refused, adds nothing.
+pub async fn probe_extras(agent: &Agent, rows: &mut Vec<Row>) {
+    if let Some(balancer) = id_of(rows, "load_balancer") {
+        match crate::registry::query(agent, balancer, "get_load_balancer_stats", ()).await {
+            Ok((stats,)) => {
+                // Shards the balancer created are not in the ids file: check them too.
+                let stats: LoadBalancerStats = stats;
+                for shard in &stats.shards {
+                    if !rows.iter().any(|r| r.id == shard.shard.to_text()) && shard.in_group {
+                        rows.push(row(
+                            "calendar",
+                            shard.shard,
+                            check(agent, shard.shard).await,
+                        ));
+                    }
+                }
+                apply_balancer(rows, &stats.shards);
+            }
+            Err(e) => push_problem(rows, balancer, format!("shard statistics: {e}")),
+        }
+    }
+    if let Some(notification) = id_of(rows, "notification") {
+        match crate::registry::query(agent, notification, "get_notification_stats", ()).await {
+            Ok((stats,)) => {
+                let stats: NotificationStats = stats;
+                apply_alerts(rows, notification, stats.open_alerts)
+            }
+            Err(e) => push_problem(rows, notification, format!("alert count: {e}")),
+        }
+    }
+    if let Some(backup) = id_of(rows, "backup_canister") {
+        // Admins only: with another identity the column stays empty rather than failing.
+        if let Ok((Ok(stats),)) = crate::registry::query::<_, (Result<BackupStats, Error>,)>(
+            agent,
+            backup,
+            "get_backup_stats",
+            (),
+        )
+        .await
+        {
+            let now_ns = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            apply_backups(rows, &stats.canisters, now_ns);
+        }
+    }
+}
+
+fn id_of(rows: &[Row], name: &str) -> Option<Principal> {
+    rows.iter()
+        .find(|r| r.name == name)
+        .and_then(|r| Principal::from_text(&r.id).ok())
+}
+
+fn row_mut(rows: &mut [Row], id: Principal) -> Option<&mut Row> {
+    let id = id.to_text();
+    rows.iter_mut().find(|r| r.id == id)
+}
+
+fn push_problem(rows: &mut [Row], id: Principal, problem: String) {
+    if let Some(r) = row_mut(rows, id) {
+        r.problems.push(problem);
+    }
+}
+
+/// `users` (assigned / capacity) and `balancer` (the balancer's verdict) on each shard's row.
+fn apply_balancer(rows: &mut [Row], shards: &[ShardStats]) {
+    for shard in shards {
+        let Some(r) = row_mut(rows, shard.shard) else {
+            continue;
+        };
+        r.extra.insert(
+            "users".into(),
+            format!("{}/{}", shard.users, shard.capacity),
+        );
+        let verdict = match shard.health {
+            ShardHealth::Healthy if shard.retired => "retired",
+            ShardHealth::Healthy => "healthy",
+            ShardHealth::Unhealthy => "unhealthy",
+        };
+        r.extra.insert("balancer".into(), verdict.into());
+        if shard.health == ShardHealth::Unhealthy {
+            r.problems.push(format!(
+                "load balancer: unhealthy after {} failed checks{}",
+                shard.consecutive_failures,
+                shard
+                    .last_error
+                    .as_ref()
+                    .map_or(String::new(), |e| format!(" ({e})"))
+            ));
+        }
+    }
+}
+
+/// `alerts` on the notification canister's row; an open alert is a problem until an admin
+/// acknowledges it.
+fn apply_alerts(rows: &mut [Row], notification: Principal, open_alerts: u64) {
+    if let Some(r) = row_mut(rows, notification) {
+        r.extra.insert("alerts".into(), open_alerts.to_string());
+        if open_alerts > 0 {
+            r.problems
+                .push(format!("{open_alerts} open operator alert(s): list_alerts"));
+        }
+    }
+}
+
+/// `snapshot` (age of the last complete snapshot) on each data canister's row; a canister
+/// whose last backup attempt failed has a problem.
+fn apply_backups(rows: &mut [Row], canisters: &[CanisterBackupState], now_ns: u64) {
+    for state in canisters {
+        let Some(r) = row_mut(rows, state.canister) else {
+            continue;
+        };
+        let age = state.last_snapshot_at_ns.map_or("none".into(), |at| {
+            let s = now_ns.saturating_sub(at) / 1_000_000_000;
+            format!("{}m{:02}s ago", s / 60, s % 60)
+        });
+        r.extra.insert("snapshot".into(), age);
+        if let Some(e) = &state.last_error {
+            r.problems.push(format!("backup failed: {e}"));
+        }
+    }
+}
 
 fn mib(b: Option<u64>) -> String {
     b.map_or("-".into(), |b| {
@@ -243,5 +367,88 @@ mod tests {
         assert!(t.contains("2.0"), "{t}");
         assert!(t.contains("1 of 2 canisters unhealthy"), "{t}");
         assert!(json(&[no_hash]).contains("\"healthy\": false"));
+    }
+
+    fn shard(id: Principal, health: ShardHealth) -> ShardStats {
+        ShardStats {
+            shard: id,
+            users: 7,
+            capacity: 100,
+            health,
+            in_group: true,
+            retired: false,
+            created_by_balancer: false,
+            latency_avg_ns: None,
+            last_latency_ns: None,
+            consecutive_failures: 3,
+            consecutive_successes: 0,
+            checks: 9,
+            failures: 3,
+            last_check_ns: None,
+            last_error: Some("IC0508: stopped".into()),
+            emergency_backup: None,
+            alert: None,
+        }
+    }
+
+    #[test]
+    fn the_balancer_backups_and_alerts_fill_columns_and_report_problems() {
+        let a = Principal::from_slice(&[1]);
+        let b = Principal::from_slice(&[2]);
+        let n = Principal::from_slice(&[3]);
+        let notification_report = HealthReport {
+            canister: CanisterKind::Notification,
+            ..report(Some(vec![1]))
+        };
+        let mut rows = vec![
+            row("calendar", a, Ok(report(Some(vec![1])))),
+            row("calendar", b, Ok(report(Some(vec![1])))),
+            row("notification", n, Ok(notification_report.clone())),
+        ];
+        apply_balancer(
+            &mut rows,
+            &[
+                shard(a, ShardHealth::Healthy),
+                shard(b, ShardHealth::Unhealthy),
+            ],
+        );
+        assert_eq!(rows[0].extra["users"], "7/100");
+        assert!(rows[0].healthy());
+        assert_eq!(rows[1].extra["balancer"], "unhealthy");
+        assert!(
+            rows[1].problems[0].contains("3 failed checks"),
+            "{:?}",
+            rows[1].problems
+        );
+
+        let backed_up = |canister, at: Option<u64>, error: Option<&str>| CanisterBackupState {
+            canister,
+            kind: CanisterKind::Calendar,
+            last_snapshot_id: at.map(|_| 1),
+            last_data_version: None,
+            last_snapshot_at_ns: at,
+            last_error: error.map(str::to_string),
+        };
+        let now = 1_000 * 1_000_000_000;
+        apply_backups(
+            &mut rows,
+            &[
+                backed_up(a, Some(now - 125 * 1_000_000_000), None),
+                backed_up(n, None, Some("export_begin: stopped")),
+            ],
+            now,
+        );
+        assert_eq!(rows[0].extra["snapshot"], "2m05s ago");
+        assert!(rows[0].healthy());
+        assert_eq!(rows[2].extra["snapshot"], "none");
+        assert_eq!(rows[2].problems, ["backup failed: export_begin: stopped"]);
+
+        let mut quiet = vec![row("notification", n, Ok(notification_report))];
+        apply_alerts(&mut quiet, n, 0);
+        assert!(quiet[0].healthy());
+        apply_alerts(&mut quiet, n, 2);
+        assert_eq!(quiet[0].extra["alerts"], "2");
+        assert!(!quiet[0].healthy());
+        assert!(table(&quiet).contains("2 open operator alert(s)"));
     }
 }

@@ -36,7 +36,7 @@ async fn update<A: ArgumentEncoder, R: for<'a> ArgumentDecoder<'a>>(
     candid::decode_args(&bytes).map_err(|e| format!("{method} reply: {e}"))
 }
 
-async fn query<A: ArgumentEncoder, R: for<'a> ArgumentDecoder<'a>>(
+pub(crate) async fn query<A: ArgumentEncoder, R: for<'a> ArgumentDecoder<'a>>(
     agent: &Agent,
     canister: Principal,
     method: &str,
@@ -225,10 +225,12 @@ pub async fn configure_scale_out(
     }
     // The balancer adds the shards it creates to the group; the backup canister adds the fresh
     // shards it restores into. Granting replaces an earlier grant, so a redeploy is a no-op.
-    for member in deployed
-        .iter()
-        .filter(|d| matches!(d.kind, CanisterKind::LoadBalancer | CanisterKind::BackupCanister))
-    {
+    for member in deployed.iter().filter(|d| {
+        matches!(
+            d.kind,
+            CanisterKind::LoadBalancer | CanisterKind::BackupCanister
+        )
+    }) {
         let (granted,): (Result<(), Error>,) = update(
             agent,
             registry,
