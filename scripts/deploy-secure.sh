@@ -43,25 +43,25 @@ deploy_with_dfx() {
     done
     # Registering an existing group answers AlreadyExists, which a re-run accepts.
     dfx canister --network "$net" call canister_registry register_canister_group "(\"$GROUP_ID\")" \
-        | grep -qE 'Ok|AlreadyExists' || die "register_canister_group failed"
+        | grep -E 'Ok|AlreadyExists' >/dev/null || die "register_canister_group failed"
     for kind in user_registry calendar notification load_balancer backup_canister; do
         id=$(dfx canister --network "$net" id "$kind")
         dfx canister --network "$net" call canister_registry add_canister_to_group \
             "(\"$GROUP_ID\", principal \"$id\", variant { $kind }, null)" \
-            | grep -qE 'Ok|AlreadyExists' || die "add_canister_to_group $kind failed"
+            | grep -E 'Ok|AlreadyExists' >/dev/null || die "add_canister_to_group $kind failed"
     done
     log "verifying"
     printf '%-18s %-28s %s\n' canister id health
     for kind in "${SUITE_CANISTERS[@]}"; do
         id=$(dfx canister --network "$net" id "$kind")
-        if dfx canister --network "$net" call --query "$kind" health_check '()' | grep -q 'module_hash = opt'; then
+        if dfx canister --network "$net" call --query "$kind" health_check '()' | grep 'module_hash = opt' >/dev/null; then
             printf '%-18s %-28s ok\n' "$kind" "$id"
         else
             printf '%-18s %-28s FAILED\n' "$kind" "$id"; exit 1
         fi
     done
     dfx canister --network "$net" call calendar check_group_peer "(principal \"$(dfx canister --network "$net" id notification)\")" \
-        | grep -q 'Ok' || die "the authorized group call calendar -> notification failed"
+        | grep 'Ok' >/dev/null || die "the authorized group call calendar -> notification failed"
     log "the suite is deployed and verified on $net"
 }
 
@@ -110,12 +110,22 @@ deploy_embedded() {
     log "deploying (creates what is missing, upgrades the rest in place)"
     "${suite[@]}" deploy-suite --wasm-dir "$ROOT/target/canisters"
     log "verifying"
-    "${suite[@]}" health || die "a canister is not healthy"
+    # A canister learns its module hash from the management canister right after install or
+    # upgrade, so a freshly upgraded one may need a moment: ask again for up to 30 s, then
+    # report whatever is still wrong.
+    local table healthy=0
+    for _ in $(seq 1 30); do
+        table=$("${suite[@]}" health 2>&1) && { healthy=1; break; }
+        sleep 1
+    done
+    printf '%s\n' "$table"
+    [ $healthy = 1 ] || die "a canister is not healthy"
     smoke_test "$url" "$ids"
     log "the suite is deployed and verified on the embedded network at $url"
 }
 
-# A throwaway identity creates, reads and deletes a private event on the calendar shard.
+# A throwaway identity creates, reads and deletes a private event on the calendar shard. (grep
+# without -q reads all its input: an early exit would break the writer's pipe under pipefail.)
 smoke_test() {
     local url="$1" ids="$2" pem out id
     pem=$(mktemp)
@@ -126,9 +136,9 @@ smoke_test() {
         --update) || { rm -f "$pem"; die "smoke test: create_event failed"; }
     id=$(printf '%s' "$out" | sed -n 's/.*id = \([0-9_]*\) : nat64.*/\1/p' | head -1 | tr -d _)
     [ -n "$id" ] || { rm -f "$pem"; die "smoke test: create_event answered $out"; }
-    "${user[@]}" call calendar get_event "($id : nat64)" --query | grep -q 'deploy smoke test' \
+    "${user[@]}" call calendar get_event "($id : nat64)" --query | grep 'deploy smoke test' >/dev/null \
         || { rm -f "$pem"; die "smoke test: get_event did not return the event"; }
-    "${user[@]}" call calendar delete_event "($id : nat64, null)" --update | grep -q 'Ok' \
+    "${user[@]}" call calendar delete_event "($id : nat64, null)" --update | grep 'Ok' >/dev/null \
         || { rm -f "$pem"; die "smoke test: delete_event failed"; }
     rm -f "$pem"
     log "smoke test: a throwaway identity created, read and deleted event $id"

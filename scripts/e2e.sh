@@ -55,13 +55,13 @@ out=$(icp_call create_event '(record { title = "Alice private lesson"; time = va
     || fail "icp create_event: $out"
 event=$(printf '%s' "$out" | tr -d '\n' | sed -n 's/.*id = \([0-9_]*\) : nat64.*/\1/p' | tr -d _)
 [ -n "$event" ] || fail "icp create_event answered: $out"
-icp_call get_event "($event : nat64)" --query | grep -q 'Alice private lesson' || fail "icp get_event"
+icp_call get_event "($event : nat64)" --query | grep 'Alice private lesson' >/dev/null || fail "icp get_event"
 log "e2e: icp created and read private event $event"
 
 # 3. agent-js as another identity.
 js=$(ICP_TOOLS_DIR="$ROOT/.tools" node scripts/e2e_agent.cjs "$url" "$calendar" "$event") || fail "agent-js: $js"
-printf '%s\n' "$js" | grep -q '"own_title":"agent-js lesson"' || fail "agent-js could not read its own event: $js"
-printf '%s\n' "$js" | grep -q '"other":"NotFound"' || fail "agent-js read another user's private event: $js"
+printf '%s\n' "$js" | grep '"own_title":"agent-js lesson"' >/dev/null || fail "agent-js could not read its own event: $js"
+printf '%s\n' "$js" | grep '"other":"NotFound"' >/dev/null || fail "agent-js read another user's private event: $js"
 log "e2e: agent-js created and read its own event and got NotFound for alice's"
 
 # 4. The monitor (as the operator, who may read backup statistics): healthy, with the balancer's
@@ -85,7 +85,7 @@ log "e2e: monitor-system.sh exits 0 when healthy and non-zero, naming the shard,
 stop_network
 scripts/deploy-secure.sh || fail "deploy-secure.sh again (upgrade)"
 url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$LOCAL_NETWORK_STATE_DIR/network.json")
-icp_call get_event "($event : nat64)" --query | grep -q 'Alice private lesson' \
+icp_call get_event "($event : nat64)" --query | grep 'Alice private lesson' >/dev/null \
     || fail "the event did not survive a network restart and an upgrade"
 log "e2e: the event survived a network restart and an upgrade in place"
 log "e2e passed"
