@@ -14,10 +14,12 @@ use candid::Principal;
 use common::{agent, identity, query, tokio, update, Server, TempDir};
 use ic_agent::Agent;
 use ic_agent::Identity;
+use interfaces::load_balancer::Strategy;
+use interfaces::registry::WasmInfo;
 use interfaces::security::GroupInfo;
 use interfaces::{CanisterKind, Error, HealthReport};
 use suite_client::manage;
-use suite_client::registry::{deploy_suite, GROUP_ID};
+use suite_client::registry::{deploy_suite, ServiceConfig, SuiteDeployment, GROUP_ID};
 
 fn icp(server: &Server, home: &std::path::Path, args: &[&str]) -> (bool, String) {
     let bin = common::tools_dir().join("node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp");
@@ -75,7 +77,12 @@ fn the_suite_over_http_with_three_clients_survives_a_restart() {
     // Deploy over HTTP: provisional_create_canister_with_cycles, canister_status, install_code,
     // then the registry sets up the group and delivers every member's key.
     let ids = dir.0.join("canister_ids.json");
-    let (deployed, group) = rt.block_on(async {
+    let SuiteDeployment {
+        deployed,
+        group,
+        balancer,
+        backup,
+    } = rt.block_on(async {
         let agent = agent(&server.url, identity(1)).await;
         deploy_suite(
             &agent,
@@ -83,10 +90,14 @@ fn the_suite_over_http_with_three_clients_survives_a_restart() {
             &ids,
             "local",
             vec![operator_principal],
+            &ServiceConfig::default(),
         )
         .await
         .expect("deploy over HTTP")
     });
+    // Nothing asked: the services keep their defaults.
+    assert_eq!(backup.interval_secs, 300);
+    let default_strategy = balancer.strategy;
     assert_eq!(deployed.len(), 6);
     assert!(deployed.iter().all(|d| d.created));
     assert_eq!(group.group_id, GROUP_ID);
@@ -234,17 +245,36 @@ fn the_suite_over_http_with_three_clients_survives_a_restart() {
         assert_eq!(h.canister, CanisterKind::Calendar);
 
         // Upgrading in place (deploy again) keeps the data.
-        let (again, group) = deploy_suite(
+        // and applies the configuration asked for; the calendar wasm is stored for scale-out.
+        let asked = ServiceConfig {
+            strategy: Some(if default_strategy == Strategy::RoundRobin {
+                Strategy::LeastConnections
+            } else {
+                Strategy::RoundRobin
+            }),
+            backup_interval_secs: Some(600),
+        };
+        let again = deploy_suite(
             &agent,
             &common::wasm_dir(),
             &ids,
             "local",
             vec![operator_principal],
+            &asked,
         )
         .await
         .expect("upgrade over HTTP");
-        assert!(again.iter().all(|d| !d.created));
-        assert_eq!(group.members.len(), 5);
+        assert!(again.deployed.iter().all(|d| !d.created));
+        assert_eq!(again.group.members.len(), 5);
+        assert_eq!(Some(again.balancer.strategy), asked.strategy);
+        assert_eq!(again.backup.interval_secs, 600);
+        let (stored,): (Option<WasmInfo>,) =
+            query(&agent, registry, "get_wasm_info", ()).await.unwrap();
+        let calendar_wasm = std::fs::read(common::wasm_dir().join("calendar.wasm.gz")).unwrap();
+        assert_eq!(
+            stored.unwrap().sha256.as_slice(),
+            sha256(&calendar_wasm).as_slice()
+        );
         let (groups,): (Vec<GroupInfo>,) =
             query(&agent, registry, "list_groups", ()).await.unwrap();
         assert!(groups.iter().any(|g| g.group_id == "agent-js-group"));

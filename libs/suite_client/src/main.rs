@@ -9,7 +9,7 @@
 //!   status CANISTER | start CANISTER | stop CANISTER
 //!   health [--ids FILE] [--json] [CANISTER...]
 //!   setup-group --registry ID [--group G] KIND=ID...
-//!   deploy-suite --wasm-dir DIR --ids FILE [--controller P]...
+//!   deploy-suite --wasm-dir DIR --ids FILE [--controller P]... [--strategy S] [--backup-interval SECS]
 //! ```
 //!
 //! CANISTER is a principal or a name looked up in `--ids FILE` (dfx's `canister_ids.json`
@@ -32,7 +32,7 @@ commands:
   status CANISTER | start CANISTER | stop CANISTER
   health [--json] [CANISTER...]            (default: every canister in --ids)
   setup-group --registry CANISTER [--group G] KIND=CANISTER...
-  deploy-suite --wasm-dir DIR [--controller P]...   (needs --ids)";
+  deploy-suite --wasm-dir DIR [--controller P]... [--strategy S] [--backup-interval SECS]   (needs --ids)";
 
 /// Command-line options: global ones, then the command and its own.
 struct Args {
@@ -275,8 +275,26 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             if !controllers.contains(&me) {
                 controllers.push(me);
             }
-            let (deployed, group) =
-                registry::deploy_suite(&agent, &wasm_dir, file, &ids_network, controllers).await?;
+            let config = registry::ServiceConfig {
+                strategy: args
+                    .opt("--strategy")
+                    .map(registry::parse_strategy)
+                    .transpose()?,
+                backup_interval_secs: args
+                    .opt("--backup-interval")
+                    .map(|s| {
+                        s.parse::<u64>()
+                            .map_err(|e| format!("--backup-interval {s}: {e}"))
+                    })
+                    .transpose()?,
+            };
+            let registry::SuiteDeployment {
+                deployed,
+                group,
+                balancer,
+                backup,
+            } = registry::deploy_suite(&agent, &wasm_dir, file, &ids_network, controllers, &config)
+                .await?;
             for d in &deployed {
                 println!(
                     "{:<18} {:<28} {}",
@@ -295,6 +313,14 @@ async fn run(args: Args) -> Result<ExitCode, String> {
                 group.version,
                 group.members.len(),
                 group.members.iter().filter(|m| m.has_key).count()
+            );
+            println!(
+                "load balancer: {:?}, health checks every {} s; backups every {} s, keeping {} recent and {} daily",
+                balancer.strategy,
+                balancer.health_check_interval_seconds,
+                backup.interval_secs,
+                backup.keep_recent,
+                backup.keep_daily
             );
         }
         other => return Err(format!("unknown command {other}\n{USAGE}")),

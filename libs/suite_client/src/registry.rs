@@ -12,6 +12,8 @@ use std::path::Path;
 use candid::utils::{ArgumentDecoder, ArgumentEncoder};
 use candid::Principal;
 use ic_agent::Agent;
+use interfaces::backup::BackupConfig;
+use interfaces::load_balancer::{BalancerConfig, BalancerConfigUpdate, Strategy};
 use interfaces::registry::RegistryInit;
 use interfaces::security::{GroupInfo, MemberInit};
 use interfaces::{CanisterKind, Error};
@@ -120,14 +122,16 @@ pub struct Deployed {
 
 /// Creates (when `ids` has no id for it on `network`) or upgrades each of the six canisters
 /// from `<wasm_dir>/<name>.wasm.gz`, the registry first, records new ids in `ids`, sets up the
-/// group, then configures the services. Upgrades keep every canister's data.
+/// group, stores the calendar wasm for scale-out, then configures the balancer and the backup
+/// schedule. Upgrades keep every canister's data and configuration.
 pub async fn deploy_suite(
     agent: &Agent,
     wasm_dir: &Path,
     ids: &Path,
     network: &str,
     controllers: Vec<Principal>,
-) -> Result<(Vec<Deployed>, GroupInfo), String> {
+    config: &ServiceConfig,
+) -> Result<SuiteDeployment, String> {
     let known = if ids.exists() {
         crate::ids::read(ids, network)?
     } else {
@@ -172,16 +176,85 @@ pub async fn deploy_suite(
     let registry = registry.expect("the registry is first");
     let members: Vec<_> = deployed.iter().map(|d| (d.kind, d.id, None)).collect();
     let group = setup_group(agent, registry, GROUP_ID, &members).await?;
-    configure_services(agent, &deployed).await?;
     configure_scale_out(agent, wasm_dir, registry, &deployed).await?;
-    Ok((deployed, group))
+    let (balancer, backup) = configure_services(agent, &deployed, config).await?;
+    Ok(SuiteDeployment {
+        deployed,
+        group,
+        balancer,
+        backup,
+    })
 }
 
-/// The load balancer's shards and the backup schedule are configured here once those
-/// canisters have their configuration endpoints (another issue); until then there is nothing
-/// to configure and the step succeeds.
-pub async fn configure_services(_agent: &Agent, _deployed: &[Deployed]) -> Result<(), String> {
-    Ok(())
+/// What `deploy_suite` did and what the services run with afterwards.
+pub struct SuiteDeployment {
+    pub deployed: Vec<Deployed>,
+    pub group: GroupInfo,
+    pub balancer: BalancerConfig,
+    pub backup: BackupConfig,
+}
+
+/// What the operator asked to change at deploy time; `None` keeps what the canister has (its
+/// default on a first install, the operator's earlier choice on an upgrade).
+#[derive(Clone, Debug, Default)]
+pub struct ServiceConfig {
+    pub strategy: Option<Strategy>,
+    pub backup_interval_secs: Option<u64>,
+}
+
+/// Parses a strategy by its Candid name (`RoundRobin`, `LeastConnections`, `WeightedRandom`,
+/// `ResponseTime`) or the same in kebab case.
+pub fn parse_strategy(name: &str) -> Result<Strategy, String> {
+    let folded: String = name.chars().filter(|c| *c != '-' && *c != '_').collect();
+    match folded.to_ascii_lowercase().as_str() {
+        "roundrobin" => Ok(Strategy::RoundRobin),
+        "leastconnections" => Ok(Strategy::LeastConnections),
+        "weightedrandom" => Ok(Strategy::WeightedRandom),
+        "responsetime" => Ok(Strategy::ResponseTime),
+        _ => Err(format!(
+            "unknown strategy {name} (RoundRobin, LeastConnections, WeightedRandom, ResponseTime)"
+        )),
+    }
+}
+
+/// Applies `config` to the balancer and the backup canister (the deployer is their controller),
+/// and answers what they run with afterwards, for the deploy report.
+pub async fn configure_services(
+    agent: &Agent,
+    deployed: &[Deployed],
+    config: &ServiceConfig,
+) -> Result<(BalancerConfig, BackupConfig), String> {
+    let id = |kind| {
+        deployed
+            .iter()
+            .find(|d| d.kind == kind)
+            .map(|d| d.id)
+            .ok_or(format!("{kind:?} was not deployed"))
+    };
+    let balancer = id(CanisterKind::LoadBalancer)?;
+    let backup = id(CanisterKind::BackupCanister)?;
+    if let Some(strategy) = config.strategy {
+        let change = BalancerConfigUpdate {
+            strategy: Some(strategy),
+            ..Default::default()
+        };
+        let (set,): (Result<BalancerConfig, Error>,) =
+            update(agent, balancer, "set_config", (change,)).await?;
+        set.map_err(|e| format!("load_balancer set_config: {e}"))?;
+    }
+    let (balancer_config,): (BalancerConfig,) = query(agent, balancer, "get_config", ()).await?;
+    let (stats,): (Result<BackupStats, Error>,) =
+        query(agent, backup, "get_backup_stats", ()).await?;
+    let mut backup_config = stats
+        .map_err(|e| format!("backup_canister get_backup_stats: {e}"))?
+        .config;
+    if let Some(secs) = config.backup_interval_secs {
+        backup_config.interval_secs = secs;
+        let (set,): (Result<(), Error>,) =
+            update(agent, backup, "configure_backup", (backup_config.clone(),)).await?;
+        set.map_err(|e| format!("backup_canister configure_backup: {e}"))?;
+    }
+    Ok((balancer_config, backup_config))
 }
 
 /// What scale-out and restores need: the calendar wasm stored in the registry (uploaded in
