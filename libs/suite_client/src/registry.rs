@@ -12,7 +12,7 @@ use std::path::Path;
 use candid::utils::{ArgumentDecoder, ArgumentEncoder};
 use candid::Principal;
 use ic_agent::Agent;
-use interfaces::backup::BackupConfig;
+use interfaces::backup::{BackupConfig, BackupStats};
 use interfaces::load_balancer::{BalancerConfig, BalancerConfigUpdate, Strategy};
 use interfaces::registry::RegistryInit;
 use interfaces::security::{GroupInfo, MemberInit};
