@@ -251,7 +251,7 @@ pub async fn configure_services(
     if let Some(secs) = config.backup_interval_secs {
         backup_config.interval_secs = secs;
         let (set,): (Result<(), Error>,) =
-            update(agent, backup, "configure_backup", (backup_config.clone(),)).await?;
+            update(agent, backup, "configure_backup", (backup_config,)).await?;
         set.map_err(|e| format!("backup_canister configure_backup: {e}"))?;
     }
     Ok((balancer_config, backup_config))
