@@ -16,6 +16,7 @@ use interfaces::backup::{CycleReport, SnapshotTrigger};
 use interfaces::clients;
 use interfaces::notification::{AlertInput, AlertKind, AlertSeverity};
 use interfaces::{CanisterKind, Error};
+use security_base::single_flight;
 use sha2::{Digest, Sha256};
 
 use crate::state;
@@ -43,15 +44,6 @@ pub fn arm() {
     TIMER.set(Some(id));
 }
 
-/// Clears the running flag however the cycle ends, including a trap in a callback.
-struct CycleGuard;
-
-impl Drop for CycleGuard {
-    fn drop(&mut self) {
-        CYCLE_RUNNING.set(false);
-    }
-}
-
 fn own_key() -> Result<Vec<u8>, Error> {
     security_base::member::own_key()
         .map(|k| k.expose_bytes().to_vec())
@@ -63,11 +55,10 @@ fn own_key() -> Result<Vec<u8>, Error> {
 /// One run of the timer: every data canister of the group whose data version moved since its
 /// last snapshot is snapshotted; the others cost one small query each. Then retention.
 pub async fn run_cycle() {
-    if CYCLE_RUNNING.replace(true) {
+    let Some(_running) = single_flight::begin(&CYCLE_RUNNING) else {
         // The previous run is still pulling (a large canister); it will see the change.
         return;
-    }
-    let _guard = CycleGuard;
+    };
     let mut report = CycleReport {
         started_at_ns: time(),
         ..Default::default()

@@ -12,6 +12,7 @@ use std::time::Duration;
 use interfaces::clients::notification;
 use interfaces::notification::MAX_UPDATES_PER_SYNC;
 use interfaces::CanisterKind;
+use security_base::single_flight;
 
 use crate::state;
 
@@ -48,9 +49,10 @@ pub fn last_error() -> Option<String> {
 
 /// Sends the outbox in batches until it is empty or a call fails.
 pub async fn flush() {
-    if FLUSHING.replace(true) {
-        return; // one flush at a time: batches stay in order per event
-    }
+    // One flush at a time, so batches stay in order per event.
+    let Some(_running) = single_flight::begin(&FLUSHING) else {
+        return;
+    };
     loop {
         let mut batch = state::read(|s| s.outbox_batch(BATCH));
         // An event may carry up to 1,000 exdates and 1,000 overrides: cap the call by size too,
@@ -92,5 +94,4 @@ pub async fn flush() {
             }
         }
     }
-    FLUSHING.set(false);
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use candid::Principal;
 use interfaces::{clients, Error};
+use security_base::single_flight;
 
 use crate::registry::{OutboxItem, Work};
 use crate::state;
@@ -37,22 +38,12 @@ pub fn kick() {
     ic_cdk_timers::set_timer(Duration::ZERO, process_outbox());
 }
 
-/// Clears `RUNNING` however the run ends, including when its task is cancelled after a trap.
-struct RunGuard;
-
-impl Drop for RunGuard {
-    fn drop(&mut self) {
-        RUNNING.set(false);
-    }
-}
-
 /// Runs every due item. Only one run at a time: a second caller returns at once, and the run in
 /// progress picks up what it queued because it loops until nothing is due.
 pub async fn process_outbox() {
-    if RUNNING.replace(true) {
+    let Some(_running) = single_flight::begin(&RUNNING) else {
         return;
-    }
-    let _guard = RunGuard;
+    };
     loop {
         let due = state::read(|r| r.due(ic_cdk::api::time(), BATCH));
         if due.is_empty() {

@@ -15,7 +15,7 @@ use ic_cdk::call::Call;
 use ic_cdk_timers::TimerId;
 use interfaces::notification::{AlertInput, AlertKind, AlertSeverity};
 use interfaces::{clients, CanisterKind, Error, HealthReport};
-use security_base::member;
+use security_base::{member, single_flight};
 
 use crate::balancer::Owed;
 use crate::health::{CheckOutcome, Transition};
@@ -61,22 +61,12 @@ pub async fn reseed() -> Result<(), Error> {
     Ok(())
 }
 
-/// Clears `RUNNING` however the round ends, including when its task is cancelled after a trap.
-struct RunGuard;
-
-impl Drop for RunGuard {
-    fn drop(&mut self) {
-        RUNNING.set(false);
-    }
-}
-
 /// One health round. Only one at a time: a tick that fires while the last round still awaits
 /// a slow shard is skipped.
 pub async fn run_round() {
-    if RUNNING.replace(true) {
+    let Some(_running) = single_flight::begin(&RUNNING) else {
         return;
-    }
-    let _guard = RunGuard;
+    };
     let shards = group_shards();
     state::mutate(|b| b.sync_shards(&shards));
     let timeout = state::read(|b| b.config().health_check_timeout_seconds);

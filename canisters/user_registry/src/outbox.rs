@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use candid::Principal;
 use interfaces::{clients, CanisterKind, Error};
-use security_base::member;
+use security_base::{member, single_flight};
 
 use crate::accounts::{OutboxItem, Outcome, Work, HOLDERS};
 use crate::state;
@@ -43,22 +43,12 @@ pub fn kick() {
     ic_cdk_timers::set_timer(Duration::ZERO, process_outbox());
 }
 
-/// Clears `RUNNING` however the run ends, including when its task is cancelled after a trap.
-struct RunGuard;
-
-impl Drop for RunGuard {
-    fn drop(&mut self) {
-        RUNNING.set(false);
-    }
-}
-
 /// Runs due items, oldest first. Only one run at a time: a second caller returns at once, and
 /// the run in progress picks up what was queued meanwhile because it loops until nothing is due.
 async fn process_outbox() {
-    if RUNNING.replace(true) {
+    let Some(_running) = single_flight::begin(&RUNNING) else {
         return;
-    }
-    let _guard = RunGuard;
+    };
     let mut handled = 0;
     loop {
         if handled >= MAX_ITEMS_PER_RUN {

@@ -8,6 +8,7 @@
 //!   and the endpoints every member exposes ([`group_member_endpoints!`]).
 //! - [`rate_limit`]: per-principal token buckets with bounded memory.
 //! - [`limits`]: text, list and page-size limits with typed errors.
+//! - [`single_flight`]: one run at a time for timer-driven work that awaits other canisters.
 
 pub mod access_key;
 pub mod guards;
@@ -15,6 +16,7 @@ pub mod limits;
 pub mod member;
 pub mod membership;
 pub mod rate_limit;
+pub mod single_flight;
 
 pub use access_key::AccessKey;
 pub use membership::Membership;
