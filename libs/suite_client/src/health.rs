@@ -131,7 +131,7 @@ pub async fn collect(agent: &Agent, canisters: &[(String, Principal)]) -> Vec<Ro
 /// A probe whose canister is not in `rows`, or that is refused, adds nothing.
 pub async fn probe_extras(agent: &Agent, rows: &mut Vec<Row>) {
     if let Some(balancer) = id_of(rows, "load_balancer") {
-        match crate::registry::query(agent, balancer, "get_load_balancer_stats", ()).await {
+        match crate::calls::query(agent, balancer, "get_load_balancer_stats", ()).await {
             Ok((stats,)) => {
                 // Shards the balancer created are not in the ids file: check them too.
                 let stats: LoadBalancerStats = stats;
@@ -150,7 +150,7 @@ pub async fn probe_extras(agent: &Agent, rows: &mut Vec<Row>) {
         }
     }
     if let Some(notification) = id_of(rows, "notification") {
-        match crate::registry::query(agent, notification, "get_notification_stats", ()).await {
+        match crate::calls::query(agent, notification, "get_notification_stats", ()).await {
             Ok((stats,)) => {
                 let stats: NotificationStats = stats;
                 apply_alerts(rows, notification, stats.open_alerts)
@@ -160,7 +160,7 @@ pub async fn probe_extras(agent: &Agent, rows: &mut Vec<Row>) {
     }
     if let Some(backup) = id_of(rows, "backup_canister") {
         // Admins only: with another identity the column stays empty rather than failing.
-        if let Ok((Ok(stats),)) = crate::registry::query::<_, (Result<BackupStats, Error>,)>(
+        if let Ok((Ok(stats),)) = crate::calls::query::<_, (Result<BackupStats, Error>,)>(
             agent,
             backup,
             "get_backup_stats",

@@ -9,7 +9,6 @@
 
 use std::path::Path;
 
-use candid::utils::{ArgumentDecoder, ArgumentEncoder};
 use candid::Principal;
 use ic_agent::Agent;
 use interfaces::backup::{BackupConfig, BackupStats};
@@ -18,40 +17,11 @@ use interfaces::registry::RegistryInit;
 use interfaces::security::{GroupInfo, MemberInit};
 use interfaces::{CanisterKind, Error};
 
+use crate::calls::{query, update};
 use crate::manage::{self, Mode};
 
 /// The group the suite's canisters form.
 pub const GROUP_ID: &str = "calendar-suite";
-
-async fn update<A: ArgumentEncoder, R: for<'a> ArgumentDecoder<'a>>(
-    agent: &Agent,
-    canister: Principal,
-    method: &str,
-    args: A,
-) -> Result<R, String> {
-    let bytes = agent
-        .update(&canister, method)
-        .with_arg(candid::encode_args(args).map_err(|e| e.to_string())?)
-        .call_and_wait()
-        .await
-        .map_err(|e| format!("{method}: {e}"))?;
-    candid::decode_args(&bytes).map_err(|e| format!("{method} reply: {e}"))
-}
-
-pub(crate) async fn query<A: ArgumentEncoder, R: for<'a> ArgumentDecoder<'a>>(
-    agent: &Agent,
-    canister: Principal,
-    method: &str,
-    args: A,
-) -> Result<R, String> {
-    let bytes = agent
-        .query(&canister, method)
-        .with_arg(candid::encode_args(args).map_err(|e| e.to_string())?)
-        .call()
-        .await
-        .map_err(|e| format!("{method}: {e}"))?;
-    candid::decode_args(&bytes).map_err(|e| format!("{method} reply: {e}"))
-}
 
 pub async fn get_group(
     agent: &Agent,

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use candid::Principal;
 use ic_agent::identity::BasicIdentity;
 use ic_agent::Agent;
+pub use suite_client::calls::{query, update};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -175,42 +175,6 @@ pub async fn agent(url: &str, identity: BasicIdentity) -> Agent {
         .unwrap();
     agent.fetch_root_key().await.unwrap();
     agent
-}
-
-pub async fn query<
-    A: candid::utils::ArgumentEncoder,
-    R: for<'a> candid::utils::ArgumentDecoder<'a>,
->(
-    agent: &Agent,
-    canister: Principal,
-    method: &str,
-    args: A,
-) -> Result<R, String> {
-    let bytes = agent
-        .query(&canister, method)
-        .with_arg(candid::encode_args(args).unwrap())
-        .call()
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(candid::decode_args(&bytes).unwrap())
-}
-
-pub async fn update<
-    A: candid::utils::ArgumentEncoder,
-    R: for<'a> candid::utils::ArgumentDecoder<'a>,
->(
-    agent: &Agent,
-    canister: Principal,
-    method: &str,
-    args: A,
-) -> Result<R, String> {
-    let bytes = agent
-        .update(&canister, method)
-        .with_arg(candid::encode_args(args).unwrap())
-        .call_and_wait()
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(candid::decode_args(&bytes).unwrap())
 }
 
 pub fn tokio() -> tokio::runtime::Runtime {
