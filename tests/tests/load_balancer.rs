@@ -521,6 +521,17 @@ fn filling_the_shards_past_capacity_spawns_a_fourth_shard_from_the_stored_wasm()
     assert_eq!(new.len(), 1, "{stats:?}");
     let fourth = new[0].shard;
     assert!(!f.shards.contains(&fourth));
+    // The operator, who controls the balancer, controls the new shard too.
+    let status = f
+        .suite
+        .env
+        .canister_status(fourth, Some(operator()))
+        .expect("the operator controls the new shard");
+    let controllers = status.settings.controllers;
+    assert!(
+        controllers.contains(&f.lb) && controllers.contains(&operator()),
+        "{controllers:?}"
+    );
 
     // It is a calendar shard running the stored module, and a member of the group.
     let (report,): (HealthReport,) = f.suite.query(fourth, user(1), "health_check", ()).unwrap();

@@ -464,6 +464,13 @@ impl<M: Memory> Balancer<M> {
             .all(|(_, r)| r.users >= self.threshold_of(r))
     }
 
+    /// Whether an assignment should start a scale-out right away. After an attempt failed before
+    /// a canister existed (no wasm stored yet, creation refused), retries wait for the health
+    /// round, so a stream of sign-ups never becomes a stream of failing attempts.
+    pub fn scale_out_now(&self, group_shards: &[Principal]) -> bool {
+        self.stored().last_spawn_error.is_none() && self.needs_scale_out(group_shards)
+    }
+
     /// Step 1 of a scale-out: reserve it, so that no second one starts while this one awaits.
     /// `false` if one is already under way or none is needed.
     pub fn reserve_spawn(&mut self, group_shards: &[Principal], now_ns: u64) -> bool {

@@ -86,7 +86,7 @@ async fn assign(user: Principal) -> Result<Principal, Error> {
     }
     let shards = checks::group_shards();
     let result = state::mutate(|b| b.assign(user, &shards));
-    if state::read(|b| b.needs_scale_out(&shards)) {
+    if state::read(|b| b.scale_out_now(&shards)) {
         spawn::kick();
     }
     result

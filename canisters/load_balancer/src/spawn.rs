@@ -2,10 +2,12 @@
 //!
 //! The flow follows check, reserve, await, commit: (1) `reserve_spawn` records the scale-out in
 //! stable memory, so no second one starts while this one awaits; (2) fetch the stored wasm in
-//! chunks from the registry and check its SHA-256; (3) create a canister with cycles; (4)
-//! install the wasm with this group's registry as its `MemberInit`; (5) add it to the group as a
-//! calendar member (this canister must be a registry admin with `ManageGroups`); (6) commit:
-//! track it as a healthy shard that takes new users. Each completed step is stored, so a failure
+//! chunks from the registry and check its SHA-256; (3) create a canister with cycles, controlled
+//! by this canister and by whoever controls this canister (the operator keeps every shard); (4)
+//! install the wasm, chunk by chunk through the shard's chunk store, with this group's registry
+//! as its `MemberInit`; (5) add it to the group as a calendar member (this canister must be a
+//! registry admin with `ManageGroups`); (6) commit: track it as a healthy shard that takes new
+//! users. Each completed step is stored, so a failure
 //! resumes at the failed step on the next health round with the same canister; a failure before
 //! a canister exists just releases the reservation.
 
@@ -14,31 +16,24 @@ use std::time::Duration;
 
 use candid::{encode_args, Principal};
 use ic_cdk::management_canister::{
-    self, CanisterInstallMode, CanisterSettings, CreateCanisterArgs, InstallCodeArgs,
+    self, CanisterInfoArgs, CanisterInstallMode, CanisterSettings, ClearChunkStoreArgs,
+    CreateCanisterArgs, InstallChunkedCodeArgs, UploadChunkArgs,
 };
+use interfaces::registry::WASM_CHUNK_BYTES;
 use interfaces::security::MemberInit;
 use interfaces::{clients, CanisterKind, Error};
-use security_base::member;
+use security_base::{member, single_flight};
 use sha2::{Digest, Sha256};
 
 use crate::balancer::SpawnStage;
 use crate::checks::{group_shards, own_key};
 use crate::state;
 
-/// Largest module installed with one `install_code` message (the message limit is 2 MiB and
-/// the argument needs room). The calendar wasm is about 0.65 MiB gzipped.
-const MAX_SINGLE_MESSAGE_WASM: u64 = 2 * 1024 * 1024 - 64 * 1024;
+/// Most controllers a canister may have on the IC.
+const MAX_CONTROLLERS: usize = 10;
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
-}
-
-struct RunGuard;
-
-impl Drop for RunGuard {
-    fn drop(&mut self) {
-        RUNNING.set(false);
-    }
 }
 
 /// Runs the scale-out soon, in its own message (after an assignment found every shard full).
@@ -48,10 +43,9 @@ pub fn kick() {
 
 /// Starts a scale-out if one is needed, or resumes the one under way.
 pub async fn run() {
-    if RUNNING.replace(true) {
+    let Some(_running) = single_flight::begin(&RUNNING) else {
         return;
-    }
-    let _guard = RunGuard;
+    };
     let shards = group_shards();
     let now = ic_cdk::api::time();
     // (1) Reserve, or find the reservation a failed attempt left.
@@ -116,14 +110,6 @@ async fn fetch_wasm() -> Result<Vec<u8>, Error> {
         .ok_or_else(|| Error::Unavailable {
             reason: "the registry stores no calendar wasm yet".into(),
         })?;
-    if info.size > MAX_SINGLE_MESSAGE_WASM {
-        return Err(Error::Unavailable {
-            reason: format!(
-                "the stored wasm has {} bytes; more than {MAX_SINGLE_MESSAGE_WASM} needs a chunked install, which is not implemented",
-                info.size
-            ),
-        });
-    }
     let key = own_key()?;
     let mut wasm = Vec::with_capacity(info.size as usize);
     for index in 0..info.chunks {
@@ -143,9 +129,19 @@ async fn fetch_wasm() -> Result<Vec<u8>, Error> {
 
 async fn create() -> Result<Principal, Error> {
     let cycles = state::read(|b| b.config().new_shard_cycles);
+    let own = ic_cdk::api::canister_self();
+    // Any canister may read any canister's controllers through `canister_info`.
+    let info = management_canister::canister_info(&CanisterInfoArgs {
+        canister_id: own,
+        num_requested_changes: None,
+    })
+    .await
+    .map_err(|e| Error::Unavailable {
+        reason: format!("canister_info on the balancer failed: {e}"),
+    })?;
     let args = CreateCanisterArgs {
         settings: Some(CanisterSettings {
-            controllers: Some(vec![ic_cdk::api::canister_self()]),
+            controllers: Some(shard_controllers(own, &info.controllers)),
             ..Default::default()
         }),
     };
@@ -157,24 +153,65 @@ async fn create() -> Result<Principal, Error> {
         })
 }
 
+/// A new shard's controllers: the balancer (it installs and, on retry, reinstalls the shard)
+/// and then the balancer's own controllers, so the operator can upgrade, stop and top up every
+/// shard. At most the IC's ten.
+fn shard_controllers(balancer: Principal, operators: &[Principal]) -> Vec<Principal> {
+    let mut controllers = vec![balancer];
+    for &p in operators {
+        if controllers.len() < MAX_CONTROLLERS && !controllers.contains(&p) {
+            controllers.push(p);
+        }
+    }
+    controllers
+}
+
+/// Installs the wasm through the new shard's own chunk store, so the module's size is bounded
+/// by the registry's limit rather than by one message.
 async fn install(canister: Principal, wasm: Vec<u8>, reinstall: bool) -> Result<(), Error> {
     let registry = registry()?;
     let arg = encode_args((Some(MemberInit { registry }),)).expect("MemberInit encodes");
-    let args = InstallCodeArgs {
+    let failed = |what: &str, e: &dyn std::fmt::Display| Error::Unavailable {
+        reason: format!("{what} on {canister} failed: {e}"),
+    };
+    let store = ClearChunkStoreArgs {
+        canister_id: canister,
+    };
+    // A retry starts from an empty store: an earlier attempt may have left chunks behind.
+    management_canister::clear_chunk_store(&store)
+        .await
+        .map_err(|e| failed("clear_chunk_store", &e))?;
+    let mut chunk_hashes_list = Vec::new();
+    for chunk in wasm.chunks(WASM_CHUNK_BYTES) {
+        let upload = UploadChunkArgs {
+            canister_id: canister,
+            chunk: chunk.to_vec(),
+        };
+        let hash = management_canister::upload_chunk(&upload)
+            .await
+            .map_err(|e| failed("upload_chunk", &e))?;
+        chunk_hashes_list.push(hash);
+    }
+    let args = InstallChunkedCodeArgs {
         mode: if reinstall {
             CanisterInstallMode::Reinstall
         } else {
             CanisterInstallMode::Install
         },
-        canister_id: canister,
-        wasm_module: wasm,
+        target_canister: canister,
+        store_canister: None,
+        chunk_hashes_list,
+        wasm_module_hash: Sha256::digest(&wasm).to_vec(),
         arg,
     };
-    management_canister::install_code(&args)
+    management_canister::install_chunked_code(&args)
         .await
-        .map_err(|e| Error::Unavailable {
-            reason: format!("install_code on {canister} failed: {e}"),
-        })
+        .map_err(|e| failed("install_chunked_code", &e))?;
+    // The chunks only cost the shard memory from here on; a failure to clear them is harmless.
+    if let Err(e) = management_canister::clear_chunk_store(&store).await {
+        ic_cdk::println!("clear_chunk_store on {canister} after install failed: {e}");
+    }
+    Ok(())
 }
 
 async fn register(canister: Principal) -> Result<(), Error> {
@@ -193,5 +230,34 @@ async fn register(canister: Principal) -> Result<(), Error> {
         // Idempotent: an earlier attempt may have added it and lost only the answer.
         Ok(_) | Err(Error::AlreadyExists { .. }) => Ok(()),
         Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(n: u8) -> Principal {
+        Principal::from_slice(&[n; 10])
+    }
+
+    #[test]
+    fn a_new_shard_is_controlled_by_the_balancer_and_its_operators() {
+        assert_eq!(
+            shard_controllers(p(0), &[p(1), p(2)]),
+            vec![p(0), p(1), p(2)]
+        );
+        // The balancer controlling itself is not listed twice.
+        assert_eq!(shard_controllers(p(0), &[p(0), p(1)]), vec![p(0), p(1)]);
+        assert_eq!(shard_controllers(p(0), &[]), vec![p(0)]);
+    }
+
+    #[test]
+    fn never_more_than_ten_controllers_and_the_balancer_always_among_them() {
+        let operators: Vec<_> = (1..=12).map(p).collect();
+        let controllers = shard_controllers(p(0), &operators);
+        assert_eq!(controllers.len(), 10);
+        assert_eq!(controllers[0], p(0));
+        assert_eq!(&controllers[1..], &operators[..9]);
     }
 }

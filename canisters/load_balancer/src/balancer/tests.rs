@@ -159,6 +159,7 @@ fn users_go_below_threshold_first_and_a_full_group_asks_for_a_new_shard() {
     b.assign(user(9), &shards).unwrap();
     assert_eq!((users_of(&b, shard(1)), users_of(&b, shard(2))), (5, 5));
     assert!(b.needs_scale_out(&shards));
+    assert!(b.scale_out_now(&shards));
     // Over the threshold, users still get a shard rather than an error.
     assert!(b.assign(user(10), &shards).is_ok());
 
@@ -173,6 +174,9 @@ fn users_go_below_threshold_first_and_a_full_group_asks_for_a_new_shard() {
         b.stats(&shards).scale_out.last_error.as_deref(),
         Some("no wasm")
     );
+    // The health round retries; assignments no longer start attempts of their own.
+    assert!(b.needs_scale_out(&shards));
+    assert!(!b.scale_out_now(&shards));
     // After the canister exists, a failure keeps it for the retry.
     assert!(b.reserve_spawn(&shards, 3));
     b.spawn_advanced(SpawnStage::Installing { canister: shard(3) });
