@@ -7,9 +7,9 @@
 //! install the wasm, chunk by chunk through the shard's chunk store, with this group's registry
 //! as its `MemberInit`; (5) add it to the group as a calendar member (this canister must be a
 //! registry admin with `ManageGroups`); (6) commit: track it as a healthy shard that takes new
-//! users. Each completed step is stored, so a failure
-//! resumes at the failed step on the next health round with the same canister; a failure before
-//! a canister exists just releases the reservation.
+//! users. Each completed step is stored, so a failure resumes at the failed step on the next
+//! health round with the same canister; a failure before a canister exists just releases the
+//! reservation.
 
 use std::cell::Cell;
 use std::time::Duration;
