@@ -1,0 +1,142 @@
+// Typed wrappers over one calendar shard. Every method returns plain values or throws ApiError.
+import type {
+  Calendar,
+  Event,
+  EventInput,
+  EventPatch,
+  InstanceEdit,
+  Occurrence,
+  BookingPolicy,
+  Slot,
+  IcsImportReport,
+  ListCursor,
+  SplitOutcome,
+  Rsvp,
+} from '$lib/bindings/calendar/calendar';
+import { Principal } from '@icp-sdk/core/principal';
+import { asApiError, unwrap } from './errors';
+
+export type { Event, EventInput, EventPatch, Occurrence, BookingPolicy, Slot, Rsvp };
+
+/** Page size for list_events (the canister allows at most 500). */
+const PAGE = 500;
+/** Safety cap: a view never needs more than this many occurrences. */
+const MAX_OCCURRENCES = 5000;
+
+export interface Range {
+  occurrences: Occurrence[];
+  events: Map<bigint, Event>;
+  /** True if the cap stopped the listing early (the UI says so). */
+  truncated: boolean;
+}
+
+async function call<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    throw asApiError(e);
+  }
+}
+
+export class CalendarApi {
+  constructor(
+    private readonly actor: Calendar,
+    readonly shard: string,
+  ) {}
+
+  /** Every occurrence overlapping [fromNs, toNs) that the caller may read, following the cursor. */
+  async listRange(fromNs: bigint, toNs: bigint, owner?: string): Promise<Range> {
+    const occurrences: Occurrence[] = [];
+    const events = new Map<bigint, Event>();
+    let cursor: ListCursor | undefined;
+    for (;;) {
+      const page = unwrap(
+        await call(() =>
+          this.actor.list_events({
+            from_ns: fromNs,
+            to_ns: toNs,
+            owner: owner ? Principal.fromText(owner) : undefined,
+            cursor,
+            limit: PAGE,
+          }),
+        ),
+      );
+      occurrences.push(...page.occurrences);
+      for (const e of page.events) events.set(e.id, e);
+      cursor = page.next_cursor;
+      if (!cursor) return { occurrences, events, truncated: false };
+      if (occurrences.length >= MAX_OCCURRENCES) return { occurrences, events, truncated: true };
+    }
+  }
+
+  async get(id: bigint): Promise<Event> {
+    return unwrap(await call(() => this.actor.get_event(id)));
+  }
+
+  async create(input: EventInput): Promise<Event> {
+    return unwrap(await call(() => this.actor.create_event(input)));
+  }
+
+  /** A partial update made from `revision`; throws ApiError kind StaleRevision if it moved. */
+  async update(id: bigint, revision: bigint, patch: EventPatch): Promise<Event> {
+    return unwrap(await call(() => this.actor.update_event(id, revision, patch)));
+  }
+
+  async remove(id: bigint, revision: bigint | null): Promise<void> {
+    unwrap(await call(() => this.actor.delete_event(id, revision)));
+  }
+
+  /** Moves, cancels or restores the occurrence the rule put at `originalStartNs`. */
+  async editInstance(id: bigint, revision: bigint, originalStartNs: bigint, edit: InstanceEdit): Promise<Event> {
+    return unwrap(await call(() => this.actor.edit_instance(id, revision, originalStartNs, edit)));
+  }
+
+  /** "This and following": the series ends before `originalStartNs`, a new one starts there. */
+  async split(id: bigint, revision: bigint, originalStartNs: bigint, patch: EventPatch): Promise<SplitOutcome> {
+    return unwrap(await call(() => this.actor.split_event(id, revision, originalStartNs, patch)));
+  }
+
+  async rsvp(id: bigint, answer: Rsvp): Promise<Event> {
+    return unwrap(await call(() => this.actor.rsvp(id, answer)));
+  }
+
+  async exportIcs(): Promise<string> {
+    // Pages are complete VCALENDARs; concatenating their VEVENTs into one calendar keeps it valid.
+    let cursor: bigint | undefined;
+    const bodies: string[] = [];
+    let header = '';
+    for (;;) {
+      const page = unwrap(await call(() => this.actor.export_ics({ cursor, limit: 200 })));
+      const ics = page.ics.replace(/\r\n/g, '\n');
+      const begin = ics.indexOf('BEGIN:VEVENT');
+      const end = ics.lastIndexOf('END:VCALENDAR');
+      if (!header) header = begin >= 0 ? ics.slice(0, begin) : ics.slice(0, end);
+      if (begin >= 0) bodies.push(ics.slice(begin, end));
+      cursor = page.next_cursor;
+      if (cursor === undefined) break;
+    }
+    return (header + bodies.join('') + 'END:VCALENDAR\n').replace(/\n/g, '\r\n');
+  }
+
+  async importIcs(text: string): Promise<IcsImportReport> {
+    return unwrap(await call(() => this.actor.import_ics(text)));
+  }
+
+  async bookingPolicy(host: string): Promise<BookingPolicy | null> {
+    return call(() => this.actor.get_booking_policy(Principal.fromText(host)));
+  }
+
+  async setBookingPolicy(policy: BookingPolicy | null): Promise<void> {
+    unwrap(await call(() => this.actor.set_booking_policy(policy)));
+  }
+
+  async availableSlots(host: string, fromNs: bigint, toNs: bigint): Promise<Slot[]> {
+    return unwrap(
+      await call(() => this.actor.available_slots({ host: Principal.fromText(host), from_ns: fromNs, to_ns: toNs, limit: 200 })),
+    );
+  }
+
+  async book(host: string, startNs: bigint, note?: string): Promise<Event> {
+    return unwrap(await call(() => this.actor.book_slot({ host: Principal.fromText(host), start_ns: startNs, note })));
+  }
+}

@@ -1,0 +1,79 @@
+// From list_events' answer to what the grid draws. Timed occurrences become floating wall-clock
+// times in the display zone (see time.ts); all-day ones keep their civil dates, which the
+// canister anchors at midnight in the event's own zone.
+import type { Event, Occurrence } from './api/calendar';
+import type { Range } from './api/calendar';
+import { floating, isoDate, nsToMs, wallAt } from './time';
+
+export interface OccurrenceRef {
+  eventId: bigint;
+  originalStartNs: bigint;
+  startNs: bigint;
+  endNs: bigint;
+  recurring: boolean;
+}
+
+export interface GridEvent {
+  id: string;
+  title: string;
+  start: string;
+  end: string;
+  allDay: boolean;
+  color?: string;
+  editable: boolean;
+  classNames: string[];
+  extendedProps: { ref: OccurrenceRef; event: Event };
+}
+
+/** Whether `me` may change the event: its owner, or an Editor it is shared with. */
+export function canEdit(ev: Event, me: string): boolean {
+  if (ev.owner.toText() === me) return true;
+  return ev.visibility.__kind__ === 'Shared' && ev.visibility.Shared.some((s) => s.principal.toText() === me && s.role === 'Editor');
+}
+
+export function occurrenceKey(o: Pick<Occurrence, 'event_id' | 'original_start_ns'>): string {
+  return `${o.event_id}:${o.original_start_ns}`;
+}
+
+export function matches(ev: Event, query: string): boolean {
+  const q = query.trim().toLowerCase();
+  if (!q) return true;
+  return [ev.title, ev.description, ev.location].some((s) => s.toLowerCase().includes(q));
+}
+
+export function toGridEvents(range: Range, zone: string, me: string, query = ''): GridEvent[] {
+  const out: GridEvent[] = [];
+  for (const o of range.occurrences) {
+    const ev = range.events.get(o.event_id);
+    if (!ev || !matches(ev, query)) continue;
+    const allDay = ev.time.__kind__ === 'AllDay';
+    const [start, end] = allDay
+      ? [isoDate(wallAt(nsToMs(o.start_ns), ev.time_zone)), isoDate(wallAt(nsToMs(o.end_ns), ev.time_zone))]
+      : [floating(wallAt(nsToMs(o.start_ns), zone)), floating(wallAt(nsToMs(o.end_ns), zone))];
+    const classNames = [];
+    if (ev.status === 'Cancelled') classNames.push('ev-cancelled');
+    if (ev.status === 'Tentative') classNames.push('ev-tentative');
+    if (ev.owner.toText() !== me) classNames.push('ev-foreign');
+    out.push({
+      id: occurrenceKey(o),
+      title: ev.title,
+      start,
+      end,
+      allDay,
+      color: ev.color,
+      editable: canEdit(ev, me),
+      classNames,
+      extendedProps: {
+        ref: {
+          eventId: o.event_id,
+          originalStartNs: o.original_start_ns,
+          startNs: o.start_ns,
+          endNs: o.end_ns,
+          recurring: ev.recurrence !== undefined,
+        },
+        event: ev,
+      },
+    });
+  }
+  return out;
+}
