@@ -1,0 +1,641 @@
+// End-to-end test of the web app in Debian's Chromium (playwright-core, no browser download).
+//   node e2e/run.mjs http://<frontend-id>.localhost:4943/     (or APP_URL=...)
+// Two browser contexts stand for two users (Alice and Bob, the app's local development
+// identities). What the UI shows is cross-checked with agent-js calls from Node made with the
+// same keys, so a check cannot pass on what the page merely claims. Screenshots go to e2e/out/.
+// The last line is "N passed, N failed"; the exit status is non-zero if anything failed.
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+import { HttpAgent, Actor, AnonymousIdentity } from '@icp-sdk/core/agent';
+import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { Principal } from '@icp-sdk/core/principal';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const OUT = join(here, 'out');
+mkdirSync(OUT, { recursive: true });
+const APP = new URL(process.argv[2] ?? process.env.APP_URL ?? '');
+if (!APP.protocol.startsWith('http')) {
+  console.error('usage: node e2e/run.mjs <app url>   (or APP_URL=...)');
+  process.exit(2);
+}
+const ORIGIN = APP.origin;
+// Node does not resolve *.localhost; the network answers /api on 127.0.0.1 at the same port.
+const API_HOST = `http://127.0.0.1:${APP.port || (APP.protocol === 'https:' ? 443 : 80)}`;
+const started = Date.now();
+
+const bindings = join(here, '..', 'src', 'lib', 'bindings');
+const idl = async (name) => (await import(join(bindings, name, 'declarations', `${name}.did.js`))).idlFactory;
+
+// ---------------------------------------------------------------------------------------------
+let passed = 0;
+let failed = 0;
+const consoleErrors = [];
+
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${String(e?.message ?? e).split('\n').slice(0, 4).join(' | ')}`);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+});
+
+async function newUser(devUser) {
+  const ctx = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: { width: 1280, height: 900 } });
+  await ctx.addInitScript((name) => {
+    if (!localStorage.getItem('icp-calendar.dev-user')) localStorage.setItem('icp-calendar.dev-user', name);
+  }, devUser);
+  return ctx;
+}
+
+function watch(page, label) {
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${label}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${label}: ${e.message}`));
+  return page;
+}
+
+async function open(ctx, path, label) {
+  const page = watch(await ctx.newPage(), label);
+  await page.goto(new URL(path, ORIGIN).href);
+  return page;
+}
+
+/** Waits until the calendar grid has loaded its range. */
+async function calendarReady(page) {
+  await page.getByTestId('cal-status').filter({ hasText: /occurrence/ }).waitFor({ timeout: 30_000 });
+}
+
+const shot = (page, name) => page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+
+// ---- agent-js from Node with the page's own key ------------------------------------------------
+async function envOf(ctx) {
+  const cookie = (await ctx.cookies(ORIGIN)).find((c) => c.name === 'ic_env');
+  assert(cookie, 'no ic_env cookie');
+  const vars = Object.fromEntries(
+    decodeURIComponent(cookie.value)
+      .split('&')
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  const ids = {};
+  for (const [k, v] of Object.entries(vars)) if (k.startsWith('PUBLIC_CANISTER_ID:')) ids[k.slice(19)] = v;
+  return { rootKey: Uint8Array.from(Buffer.from(vars.ic_root_key, 'hex')), ids };
+}
+
+async function nodeClient(page, devUser) {
+  const env = await envOf(page.context());
+  let identity = new AnonymousIdentity();
+  if (devUser) {
+    const json = await page.evaluate((n) => localStorage.getItem(`icp-calendar.dev-key.${n}`), devUser);
+    assert(json, `no key for ${devUser} in localStorage`);
+    identity = Ed25519KeyIdentity.fromJSON(json);
+  }
+  const agent = HttpAgent.createSync({ host: API_HOST, identity, rootKey: env.rootKey });
+  const actor = async (name, id) => Actor.createActor(await idl(name), { agent, canisterId: id ?? env.ids[name] });
+  return { env, identity, principal: identity.getPrincipal(), actor };
+}
+
+const ns = (iso) => BigInt(Date.parse(iso)) * 1_000_000n;
+const timed = (startIso, endIso) => ({ Timed: { start_ns: ns(startIso), end_ns: ns(endIso) } });
+function eventInput(title, time, extra = {}) {
+  return {
+    title,
+    time_zone: 'UTC',
+    time,
+    status: [],
+    transparency: [],
+    color: [],
+    description: [],
+    recurrence: [],
+    reminders_minutes: [],
+    attendees: [],
+    visibility: [],
+    location: [],
+    ...extra,
+  };
+}
+function ok(r, what) {
+  assert(r && 'Ok' in r, `${what}: ${JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+  return r.Ok;
+}
+
+async function axe(page, label) {
+  const res = await new AxeBuilder({ page }).analyze();
+  const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert(!bad.length, `${label}: ${bad.map((v) => `${v.id} (${v.nodes.length}): ${v.nodes[0]?.target}`).join('; ')}`);
+}
+
+// =============================================================================================
+const alice = await newUser('Alice');
+const bob = await newUser('Bob');
+let A; // Alice's main page
+let B; // Bob's main page
+let aClient;
+let bClient;
+let aShard;
+const WEEK = '2027-01-04'; // a Monday, far from today's data and from DST
+
+await test('first visit: dev identity banner, registration and shard assignment (Alice)', async () => {
+  A = await open(alice, '/', 'alice');
+  await A.waitForURL(/\/week\/\d{4}-\d{2}-\d{2}\/$/, { timeout: 30_000 });
+  await calendarReady(A);
+  const banner = A.getByRole('region', { name: 'Development identity' });
+  await banner.waitFor();
+  const text = await banner.innerText();
+  assert(text.includes('Local development identity (this browser only, not Internet Identity)'), 'banner label');
+  assert((await A.getByRole('button', { name: /Internet Identity/ }).count()) === 0, 'an II button on the local network');
+  aClient = await nodeClient(A, 'Alice');
+  assert(text.includes(aClient.principal.toText()), 'banner shows another principal than the stored key');
+  const users = await aClient.actor('user_registry');
+  const account = ok(await users.get_my_account(), 'get_my_account');
+  assert('Assigned' in account.shard, `shard not assigned: ${Object.keys(account.shard)}`);
+  aShard = account.shard.Assigned.toText();
+  const lb = await aClient.actor('load_balancer');
+  assert(ok(await lb.get_shard_for(aClient.principal), 'get_shard_for').toText() === aShard, 'balancer and registry disagree');
+  await A.reload();
+  await calendarReady(A);
+  assert((await A.getByTestId('principal').innerText()) === aClient.principal.toText(), 'principal changed on reload');
+  await shot(A, 'first-visit-week');
+});
+
+await test('second user in another context (Bob) gets their own principal and account', async () => {
+  B = await open(bob, `/week/${WEEK}/`, 'bob');
+  await calendarReady(B);
+  bClient = await nodeClient(B, 'Bob');
+  assert(bClient.principal.toText() !== aClient.principal.toText(), 'same principal for both users');
+  const users = await bClient.actor('user_registry');
+  const account = ok(await users.get_my_account(), 'get_my_account (Bob)');
+  assert(account.profile.display_name === 'Bob', `display name ${account.profile.display_name}`);
+});
+
+// A reminder due in about a minute, checked near the end (the notification canister's timer).
+let reminderCreatedAt = 0;
+await test('an event with a reminder is created (checked in the inbox later)', async () => {
+  const cal = await aClient.actor('calendar', aShard);
+  const start = new Date(Date.now() + 2 * 60_000 + 5_000);
+  start.setUTCSeconds(0, 0);
+  const end = new Date(start.getTime() + 30 * 60_000);
+  ok(
+    await cal.create_event(eventInput('Reminder check', timed(start.toISOString(), end.toISOString()), { reminders_minutes: [Uint32Array.from([1])] })),
+    'create_event',
+  );
+  reminderCreatedAt = Date.now();
+});
+
+let createdId;
+await test('create an event from the editor (c), drawn in the right column and slot', async () => {
+  await A.goto(`${ORIGIN}/week/${WEEK}/`);
+  await calendarReady(A);
+  await A.keyboard.press('c');
+  const dialog = A.getByRole('dialog', { name: 'New event' });
+  await dialog.waitFor();
+  await dialog.getByLabel('Title').fill('E2E standup');
+  await dialog.getByLabel('Start date').fill('2027-01-05');
+  await dialog.getByLabel('Start time').fill('10:00');
+  await dialog.getByLabel('End date').fill('2027-01-05');
+  await dialog.getByLabel('End time').fill('11:00');
+  await shot(A, 'editor');
+  await axe(A, 'editor');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  const ev = A.locator('.ec-event', { hasText: 'E2E standup' });
+  await ev.waitFor();
+  // The Tuesday column (2027-01-05) holds it, and its time label says 10:00.
+  assert((await ev.locator('.ec-event-time').innerText()).startsWith('10:00'), 'time label');
+  const cal = await aClient.actor('calendar', aShard);
+  const page = ok(await cal.list_events({ from_ns: ns('2027-01-04T00:00:00Z'), to_ns: ns('2027-01-11T00:00:00Z'), owner: [], cursor: [], limit: [] }), 'list_events');
+  const e = page.events.find((x) => x.title === 'E2E standup');
+  assert(e, 'the canister does not have the event');
+  assert(e.time.Timed.start_ns === ns('2027-01-05T10:00:00Z'), `start ${e.time.Timed.start_ns}`);
+  createdId = e.id;
+});
+
+async function eventFromNode(id) {
+  const cal = await aClient.actor('calendar', aShard);
+  return ok(await cal.get_event(id), 'get_event');
+}
+
+await test('drag to move calls update_event: 10:00 becomes 11:00', async () => {
+  const ev = A.locator('.ec-event', { hasText: 'E2E standup' });
+  const box = await ev.boundingBox();
+  assert(box, 'no box');
+  const slot = await A.locator('.ec-time, .ec-sidebar .ec-time').first().boundingBox().catch(() => null);
+  void slot;
+  const hour = 72; // slotHeight 36 px per 30 minutes
+  await A.mouse.move(box.x + box.width / 2, box.y + 8);
+  await A.mouse.down();
+  await A.mouse.move(box.x + box.width / 2, box.y + 8 + hour / 2, { steps: 5 });
+  await A.mouse.move(box.x + box.width / 2, box.y + 8 + hour, { steps: 5 });
+  await A.mouse.up();
+  await A.getByText('Moved “E2E standup”').waitFor({ timeout: 15_000 });
+  const e = await eventFromNode(createdId);
+  assert(e.time.Timed.start_ns === ns('2027-01-05T11:00:00Z'), `start after move ${new Date(Number(e.time.Timed.start_ns / 1_000_000n)).toISOString()}`);
+  assert(e.revision === 2n, `revision ${e.revision}`);
+});
+
+await test('drag the bottom edge to resize: ends 30 minutes later', async () => {
+  await calendarReady(A);
+  const ev = A.locator('.ec-event', { hasText: 'E2E standup' });
+  await ev.hover();
+  const box = await ev.boundingBox();
+  await A.mouse.move(box.x + box.width / 2, box.y + box.height - 3);
+  await A.mouse.down();
+  await A.mouse.move(box.x + box.width / 2, box.y + box.height - 3 + 18, { steps: 4 });
+  await A.mouse.move(box.x + box.width / 2, box.y + box.height - 3 + 36, { steps: 4 });
+  await A.mouse.up();
+  await A.getByText('Moved “E2E standup”').last().waitFor({ timeout: 15_000 });
+  await A.waitForTimeout(500);
+  const e = await eventFromNode(createdId);
+  assert(e.time.Timed.end_ns === ns('2027-01-05T12:30:00Z'), `end after resize ${new Date(Number(e.time.Timed.end_ns / 1_000_000n)).toISOString()}`);
+});
+
+await test('a second tab edits first: saving the stale copy shows a message and overwrites nothing', async () => {
+  await A.goto(`${ORIGIN}/week/${WEEK}/`);
+  await calendarReady(A);
+  await A.locator('.ec-event', { hasText: 'E2E standup' }).click();
+  const dialog = A.getByRole('dialog', { name: 'Edit event' });
+  await dialog.waitFor();
+  const tab2 = await open(alice, `/week/${WEEK}/`, 'alice-tab2');
+  await calendarReady(tab2);
+  await tab2.locator('.ec-event', { hasText: 'E2E standup' }).click();
+  const d2 = tab2.getByRole('dialog', { name: 'Edit event' });
+  await d2.getByLabel('Title').fill('E2E standup (tab 2)');
+  await d2.getByRole('button', { name: 'Save' }).click();
+  await d2.waitFor({ state: 'detached' });
+  await tab2.close();
+  await dialog.getByLabel('Title').fill('E2E standup (stale tab)');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await A.getByTestId('error-banner').filter({ hasText: 'changed elsewhere' }).waitFor({ timeout: 15_000 });
+  await A.locator('.ec-event', { hasText: 'E2E standup (tab 2)' }).waitFor();
+  const e = await eventFromNode(createdId);
+  assert(e.title === 'E2E standup (tab 2)', `title on chain: ${e.title}`);
+});
+
+await test('delete with confirmation', async () => {
+  await A.locator('.ec-event', { hasText: 'E2E standup' }).click();
+  const dialog = A.getByRole('dialog', { name: 'Edit event' });
+  await dialog.getByRole('button', { name: 'Delete…' }).click();
+  await dialog.getByRole('button', { name: 'Yes, delete' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await A.locator('.ec-event', { hasText: 'E2E standup' }).waitFor({ state: 'detached' });
+  const cal = await aClient.actor('calendar', aShard);
+  const r = await cal.get_event(createdId);
+  assert('Err' in r && 'NotFound' in r.Err, 'still readable after delete');
+});
+
+await test('views and shortcuts move the URL; a deep link reloads into the same view', async () => {
+  await A.goto(`${ORIGIN}/week/${WEEK}/`);
+  await calendarReady(A);
+  const steps = [
+    ['m', `/month/${WEEK}/`],
+    ['d', `/day/${WEEK}/`],
+    ['a', `/agenda/${WEEK}/`],
+    ['w', `/week/${WEEK}/`],
+    ['j', '/week/2027-01-11/'],
+    ['k', `/week/${WEEK}/`],
+  ];
+  for (const [key, path] of steps) {
+    await A.keyboard.press(key);
+    await A.waitForURL(`${ORIGIN}${path}`, { timeout: 10_000 });
+    await calendarReady(A);
+  }
+  await A.keyboard.press('t');
+  await A.waitForURL(/\/week\/\d{4}-\d{2}-\d{2}\/$/);
+  assert(!A.url().includes(WEEK), 't did not go to today');
+  await A.keyboard.press('?');
+  await A.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+  await A.keyboard.press('Escape');
+  await A.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor({ state: 'detached' });
+  await A.goto(`${ORIGIN}/month/${WEEK}/`);
+  await calendarReady(A);
+  assert((await A.locator('h1.title').innerText()).includes('January 2027'), `month title: ${await A.locator('h1.title').innerText()}`);
+  await A.getByRole('link', { name: 'Month' }).and(A.locator('[aria-current="page"]')).waitFor();
+  await shot(A, 'month');
+  await A.goto(`${ORIGIN}/agenda/${WEEK}/`);
+  await calendarReady(A);
+  await shot(A, 'agenda');
+  await A.goto(`${ORIGIN}/day/${WEEK}/`);
+  await calendarReady(A);
+  await shot(A, 'day');
+});
+
+await test('settings are stored on-chain: they survive clearing the browser storage', async () => {
+  await A.goto(`${ORIGIN}/settings/`);
+  await A.getByLabel('Week starts on').selectOption('Sunday');
+  await A.getByLabel('Time zone', { exact: true }).fill('America/New_York');
+  await A.getByRole('button', { name: 'Save settings' }).click();
+  await A.getByTestId('settings-msg').filter({ hasText: 'Saved on-chain' }).waitFor({ timeout: 15_000 });
+  await shot(A, 'settings');
+  // Keep only the key (the same person), drop everything else the browser stored.
+  const key = await A.evaluate(() => localStorage.getItem('icp-calendar.dev-key.Alice'));
+  await A.evaluate(async () => {
+    localStorage.clear();
+    sessionStorage.clear();
+    for (const db of (await indexedDB.databases?.()) ?? []) if (db.name) indexedDB.deleteDatabase(db.name);
+  });
+  await alice.clearCookies();
+  await A.evaluate((k) => {
+    localStorage.setItem('icp-calendar.dev-key.Alice', k);
+    localStorage.setItem('icp-calendar.dev-user', 'Alice');
+  }, key);
+  await A.goto(`${ORIGIN}/settings/`);
+  await A.getByLabel('Week starts on').waitFor();
+  assert((await A.getByLabel('Week starts on').inputValue()) === 'Sunday', 'week start lost');
+  assert((await A.getByLabel('Time zone', { exact: true }).inputValue()) === 'America/New_York', 'zone lost');
+  await A.goto(`${ORIGIN}/week/${WEEK}/`);
+  await calendarReady(A);
+  const first = A.locator('.ec-col-head, .ec-day-head').first();
+  assert(/ec-sun/.test((await first.getAttribute('class')) ?? ''), `first column: ${await first.getAttribute('class')}`);
+});
+
+async function setZone(page, zone) {
+  await page.goto(`${ORIGIN}/settings/`);
+  await page.getByLabel('Time zone', { exact: true }).fill(zone);
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByTestId('settings-msg').filter({ hasText: 'Saved on-chain' }).waitFor({ timeout: 15_000 });
+}
+
+async function timeLabel(page, week, title) {
+  await page.goto(`${ORIGIN}/week/${week}/`);
+  await calendarReady(page);
+  const ev = page.locator('.ec-event', { hasText: title });
+  await ev.first().waitFor();
+  return (await ev.first().locator('.ec-event-time').innerText()).trim();
+}
+
+await test('a DST week: 09:00 New York stays 09:00 in New York and shifts by an hour in UTC', async () => {
+  const cal = await aClient.actor('calendar', aShard);
+  // Fridays 6 and 13 March 2026 around the US change on Sunday 8 March (14:00Z, then 13:00Z).
+  ok(
+    await cal.create_event({
+      ...eventInput('DST check', timed('2026-03-06T14:00:00Z', '2026-03-06T15:00:00Z')),
+      time_zone: 'America/New_York',
+      recurrence: [{ rule: 'FREQ=WEEKLY;COUNT=3', exdates_ns: new BigUint64Array() }],
+    }),
+    'create DST event',
+  );
+  // Alice's zone is America/New_York from the previous test.
+  const before = await timeLabel(A, '2026-03-02', 'DST check');
+  const after = await timeLabel(A, '2026-03-09', 'DST check');
+  await shot(A, 'dst-new-york');
+  assert(before.startsWith('09:00') && after.startsWith('09:00'), `New York: ${before} / ${after}`);
+  await setZone(A, 'UTC');
+  const beforeUtc = await timeLabel(A, '2026-03-02', 'DST check');
+  const afterUtc = await timeLabel(A, '2026-03-09', 'DST check');
+  await shot(A, 'dst-utc');
+  assert(beforeUtc.startsWith('14:00') && afterUtc.startsWith('13:00'), `UTC: ${beforeUtc} / ${afterUtc}`);
+});
+
+await test('a weekly rule: one occurrence moved, one cancelled, then "this and following"', async () => {
+  const cal = await aClient.actor('calendar', aShard);
+  const ev = ok(
+    await cal.create_event({
+      ...eventInput('Weekly sync', timed('2027-02-01T10:00:00Z', '2027-02-01T11:00:00Z')),
+      recurrence: [{ rule: 'FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4', exdates_ns: new BigUint64Array() }],
+    }),
+    'create weekly',
+  );
+  await A.goto(`${ORIGIN}/month/2027-02-01/`);
+  await calendarReady(A);
+  assert((await A.locator('.ec-event', { hasText: 'Weekly sync' }).count()) === 4, 'not 4 occurrences in the month');
+  // Move Wednesday 3 February to 15:00 (this occurrence only).
+  await A.goto(`${ORIGIN}/week/2027-02-01/`);
+  await calendarReady(A);
+  await A.locator('.ec-event', { hasText: 'Weekly sync' }).nth(1).click();
+  let d = A.getByRole('dialog', { name: 'Edit event' });
+  await d.getByLabel('This occurrence (move only)').check();
+  await d.getByLabel('Start time').fill('15:00');
+  await d.getByLabel('End time').fill('16:00');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await d.waitFor({ state: 'detached' });
+  // Cancel Monday 8 February.
+  await A.goto(`${ORIGIN}/week/2027-02-08/`);
+  await calendarReady(A);
+  await A.locator('.ec-event', { hasText: 'Weekly sync' }).first().click();
+  d = A.getByRole('dialog', { name: 'Edit event' });
+  await d.getByRole('button', { name: 'Delete…' }).click();
+  await d.getByRole('button', { name: 'Only this occurrence' }).click();
+  await d.waitFor({ state: 'detached' });
+  await A.goto(`${ORIGIN}/month/2027-02-01/`);
+  await calendarReady(A);
+  assert((await A.locator('.ec-event', { hasText: 'Weekly sync' }).count()) === 3, 'cancelled occurrence still drawn');
+  const after = ok(await cal.get_event(ev.id), 'get weekly');
+  const kinds = after.overrides.map((o) => Object.keys(o.change)[0]).sort().join(',');
+  assert(kinds === 'Cancelled,Moved', `overrides: ${kinds}`);
+  // "This and following" from Wednesday 10 February: a new title from there on.
+  await A.goto(`${ORIGIN}/week/2027-02-08/`);
+  await calendarReady(A);
+  await A.locator('.ec-event', { hasText: 'Weekly sync' }).first().click();
+  d = A.getByRole('dialog', { name: 'Edit event' });
+  await d.getByLabel('This and following').check();
+  await d.getByLabel('Title').fill('Weekly sync v2');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await d.waitFor({ state: 'detached' });
+  await A.locator('.ec-event', { hasText: 'Weekly sync v2' }).waitFor();
+  await A.goto(`${ORIGIN}/month/2027-02-01/`);
+  await calendarReady(A);
+  assert((await A.locator('.ec-event', { hasText: 'Weekly sync v2' }).count()) === 1, 'split did not create the following series');
+  await shot(A, 'recurrence-month');
+});
+
+await test('privacy: Bob cannot see a private event, sees a shared one read-only; anonymous sees a public one', async () => {
+  const cal = await aClient.actor('calendar', aShard);
+  const secret = ok(await cal.create_event(eventInput('Secret A', timed('2027-01-05T09:00:00Z', '2027-01-05T10:00:00Z'))), 'secret');
+  ok(
+    await cal.create_event(
+      eventInput('Shared A', timed('2027-01-06T09:00:00Z', '2027-01-06T10:00:00Z'), {
+        visibility: [{ Shared: [{ principal: bClient.principal, role: { Viewer: null } }] }],
+      }),
+    ),
+    'shared',
+  );
+  const pub = ok(await cal.create_event(eventInput('Public A', timed('2027-01-07T09:00:00Z', '2027-01-07T10:00:00Z'), { visibility: [{ Public: null }] })), 'public');
+  await B.goto(`${ORIGIN}/week/${WEEK}/?owner=${aClient.principal.toText()}&shard=${aShard}`);
+  await calendarReady(B);
+  await B.getByTestId('other-calendar').waitFor();
+  await B.locator('.ec-event', { hasText: 'Shared A' }).waitFor();
+  assert((await B.locator('.ec-event', { hasText: 'Secret A' }).count()) === 0, 'Bob sees the private event');
+  await B.locator('.ec-event', { hasText: 'Shared A' }).click();
+  await B.getByRole('dialog', { name: 'Event (read only)' }).waitFor();
+  assert((await B.getByRole('button', { name: 'Save' }).count()) === 0, 'a viewer gets a Save button');
+  await shot(B, 'bob-shared-read-only');
+  await B.keyboard.press('Escape');
+  const bcal = await bClient.actor('calendar', aShard);
+  const r = await bcal.get_event(secret.id);
+  assert('Err' in r && 'NotFound' in r.Err, 'Bob can read the private event through the API');
+  const anon = await nodeClient(B, null);
+  const acal = await anon.actor('calendar', aShard);
+  assert(ok(await acal.get_event(pub.id), 'anonymous get public').title === 'Public A', 'public title');
+  const r2 = await acal.get_event(secret.id);
+  assert('Err' in r2, 'anonymous reads the private event');
+});
+
+await test('booking: Alice opens her booking page, Bob books a slot through it', async () => {
+  await A.goto(`${ORIGIN}/settings/`);
+  await A.getByLabel(/Let others book time with me/).check();
+  await A.getByLabel('Minimum notice (min)').fill('0');
+  // Every day 00:00-23:59 so a slot exists whenever the test runs.
+  for (const [i, day] of ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'].entries()) {
+    await A.getByRole('button', { name: 'Add range' }).click();
+    const n = (await A.locator('[id^="wh-day-"]').count()) - 1;
+    await A.locator(`#wh-day-${n}`).selectOption(day);
+    await A.locator(`#wh-s-${n}`).fill('00:00');
+    await A.locator(`#wh-e-${n}`).fill('23:59');
+    void i;
+  }
+  // The working hours must not overlap, so keep only the seven new ranges.
+  while ((await A.locator('[id^="wh-day-"]').count()) > 7) await A.getByRole('button', { name: 'Remove range 1' }).click();
+  await A.getByRole('button', { name: 'Save settings' }).click();
+  await A.getByTestId('settings-msg').filter({ hasText: 'Saved on-chain' }).waitFor({ timeout: 15_000 });
+  await A.getByRole('button', { name: 'Save booking policy' }).click();
+  await A.getByText('Booking page is open.').waitFor({ timeout: 15_000 });
+  const link = await A.getByTestId('booking-link').getAttribute('href');
+  await B.goto(link);
+  const slot = B.getByTestId('slot').first();
+  await slot.waitFor({ timeout: 20_000 });
+  await shot(B, 'booking');
+  await axe(B, 'booking');
+  await slot.click();
+  await B.getByTestId('booked').waitFor({ timeout: 15_000 });
+});
+
+await test('iCalendar: export downloads a VCALENDAR, importing it back reports the events', async () => {
+  await A.goto(`${ORIGIN}/settings/`);
+  const [download] = await Promise.all([A.waitForEvent('download'), A.getByRole('button', { name: 'Export .ics' }).click()]);
+  const file = join(OUT, 'export.ics');
+  await download.saveAs(file);
+  const text = readFileSync(file, 'utf8');
+  assert(text.startsWith('BEGIN:VCALENDAR') && text.includes('BEGIN:VEVENT') && text.includes('Weekly sync'), 'export content');
+  await A.getByTestId('ics-import').setInputFiles(file);
+  const msg = A.getByTestId('ics-msg').filter({ hasText: 'Imported' });
+  await msg.waitFor({ timeout: 20_000 });
+  const m = /(\d+) created, (\d+) updated/.exec(await msg.innerText());
+  assert(m && Number(m[2]) > 0 && Number(m[1]) === 0, `report: ${await msg.innerText()}`);
+});
+
+await test('search over the loaded range (/)', async () => {
+  await A.goto(`${ORIGIN}/month/2027-02-01/`);
+  await calendarReady(A);
+  await A.keyboard.press('/');
+  await A.keyboard.type('v2');
+  await A.getByRole('region', { name: 'Search results' }).getByText(/1 match/).waitFor();
+  assert((await A.locator('.ec-event', { hasText: 'Weekly sync' }).count()) === 1, 'grid not filtered');
+});
+
+await test('operations page: every canister healthy, charts with data tables', async () => {
+  const page = await open(alice, '/ops/', 'alice-ops');
+  const rows = page.getByTestId('health-row');
+  await page.waitForFunction(
+    () => {
+      const r = [...document.querySelectorAll('[data-testid="health-row"]')];
+      return r.length >= 6 && r.every((x) => x.getAttribute('data-healthy') === 'true');
+    },
+    null,
+    { timeout: 30_000 },
+  );
+  const names = await rows.evaluateAll((r) => r.map((x) => x.getAttribute('data-canister')));
+  for (const n of ['canister_registry', 'user_registry', 'load_balancer', 'notification', 'backup_canister']) assert(names.includes(n), `no row for ${n}`);
+  await page.locator('.chart canvas').first().waitFor({ timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelectorAll('.chart tbody tr').length >= 4);
+  await shot(page, 'ops');
+  await axe(page, 'ops');
+  await page.close();
+});
+
+await test('accessibility: no serious or critical axe violations on week, month, agenda, inbox, settings', async () => {
+  for (const path of [`/week/${WEEK}/`, `/month/${WEEK}/`, `/agenda/${WEEK}/`, '/inbox/', '/settings/']) {
+    await A.goto(`${ORIGIN}${path}`);
+    if (!path.includes('inbox') && !path.includes('settings')) await calendarReady(A);
+    else await A.getByRole('heading', { level: 1 }).waitFor();
+    await axe(A, path);
+  }
+});
+
+await test('dark mode from prefers-color-scheme, and usable at 375 px', async () => {
+  const ctx = await browser.newContext({ timezoneId: 'UTC', colorScheme: 'dark', viewport: { width: 375, height: 800 } });
+  await ctx.addInitScript(() => localStorage.setItem('icp-calendar.dev-user', 'Carol'));
+  const page = watch(await ctx.newPage(), 'carol');
+  await page.goto(`${ORIGIN}/week/${WEEK}/`);
+  await calendarReady(page);
+  const lum = await page.evaluate(() => {
+    const m = getComputedStyle(document.body).backgroundColor.match(/\d+/g).map(Number);
+    return (0.2126 * m[0] + 0.7152 * m[1] + 0.0722 * m[2]) / 255;
+  });
+  assert(lum < 0.2, `background luminance ${lum}`);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await shot(page, 'week-375-dark');
+  assert(overflow <= 1, `page scrolls sideways by ${overflow}px at 375px`);
+  await page.keyboard.press('c');
+  await page.getByRole('dialog', { name: 'New event' }).waitFor();
+  await shot(page, 'editor-375-dark');
+  await ctx.close();
+});
+
+await test('a network failure shows an error banner, and Retry recovers', async () => {
+  const page = await open(bob, `/week/${WEEK}/`, 'bob-offline');
+  await calendarReady(page);
+  await page.route('**/api/**', (r) => r.abort('connectionrefused'));
+  await page.keyboard.press('j');
+  await page.getByTestId('error-banner').first().waitFor({ timeout: 60_000 });
+  await shot(page, 'network-error');
+  await page.unroute('**/api/**');
+  await page.getByRole('button', { name: 'Retry' }).click();
+  await calendarReady(page);
+  assert((await page.getByTestId('error-banner').count()) === 0, 'banner stayed after recovery');
+  await page.close();
+  // The aborted requests were logged as console errors on purpose; do not count them.
+  for (let i = consoleErrors.length - 1; i >= 0; i--) if (consoleErrors[i].startsWith('bob-offline')) consoleErrors.splice(i, 1);
+});
+
+await test('a reminder reaches the inbox; marking it read clears the badge', async () => {
+  const deadline = reminderCreatedAt + 150_000;
+  await A.goto(`${ORIGIN}/inbox/`);
+  for (;;) {
+    if ((await A.getByTestId('inbox-item').filter({ hasText: 'Reminder check' }).count()) > 0) break;
+    assert(Date.now() < deadline, 'no reminder within 150 s');
+    await A.waitForTimeout(5000);
+    await A.reload();
+    await A.getByRole('heading', { name: 'Inbox' }).waitFor();
+  }
+  await A.locator('.badge').waitFor();
+  await shot(A, 'inbox');
+  await A.getByRole('button', { name: 'Mark “Reminder check” read' }).click();
+  await A.getByRole('button', { name: 'Mark “Reminder check” read' }).waitFor({ state: 'detached' });
+  const inbox = await aClient.actor('notification');
+  assert(ok(await inbox.unread_count(), 'unread_count') === 0n, 'still unread on chain');
+});
+
+await test('no console errors on any page', async () => {
+  const unique = [...new Set(consoleErrors)];
+  assert(!unique.length, unique.slice(0, 5).join(' || '));
+});
+
+await browser.close();
+console.log(`e2e took ${((Date.now() - started) / 1000).toFixed(0)} s; screenshots in ${OUT}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
