@@ -25,7 +25,7 @@ class Session {
   shard = $state<string | null>(null);
   unread = $state(0);
 
-  actors: Actors | null = null;
+  actors = $state.raw<Actors | null>(null);
   users: UsersApi | null = null;
   inbox: InboxApi | null = null;
   private noticeId = 0;

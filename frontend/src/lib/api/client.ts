@@ -5,11 +5,8 @@ import { createActor as calendarActor, type Calendar } from '$lib/bindings/calen
 import { createActor as usersActor, type User_registry } from '$lib/bindings/user_registry/user_registry';
 import { createActor as balancerActor, type Load_balancer } from '$lib/bindings/load_balancer/load_balancer';
 import { createActor as notificationActor, type Notification } from '$lib/bindings/notification/notification';
-import { createActor as backupActor, type Backup_canister } from '$lib/bindings/backup_canister/backup_canister';
-import {
-  createActor as registryActor,
-  type Canister_registry,
-} from '$lib/bindings/canister_registry/canister_registry';
+import type { Backup_canister } from '$lib/bindings/backup_canister/backup_canister';
+import type { Canister_registry } from '$lib/bindings/canister_registry/canister_registry';
 import type { AppEnv } from '$lib/env';
 
 export interface Actors {
@@ -17,8 +14,9 @@ export interface Actors {
   users: User_registry;
   balancer: Load_balancer;
   notification: Notification | undefined;
-  backup: Backup_canister | undefined;
-  registry: Canister_registry | undefined;
+  /** Loaded on demand: only the operations page needs them (keeps the first load small). */
+  backup(): Promise<Backup_canister | undefined>;
+  registry(): Promise<Canister_registry | undefined>;
   /** A calendar shard by id (shards come from the load balancer, not from the cookie). */
   calendar(shard: string): Calendar;
 }
@@ -37,8 +35,16 @@ export function connect(env: AppEnv, identity: Identity): Actors {
     users: usersActor(ids.user_registry!, { agent }),
     balancer: balancerActor(ids.load_balancer!, { agent }),
     notification: ids.notification ? notificationActor(ids.notification, { agent }) : undefined,
-    backup: ids.backup_canister ? backupActor(ids.backup_canister, { agent }) : undefined,
-    registry: ids.canister_registry ? registryActor(ids.canister_registry, { agent }) : undefined,
+    async backup() {
+      if (!ids.backup_canister) return undefined;
+      const { createActor } = await import('$lib/bindings/backup_canister/backup_canister');
+      return createActor(ids.backup_canister, { agent });
+    },
+    async registry() {
+      if (!ids.canister_registry) return undefined;
+      const { createActor } = await import('$lib/bindings/canister_registry/canister_registry');
+      return createActor(ids.canister_registry, { agent });
+    },
     calendar(shard: string) {
       let actor = shards.get(shard);
       if (!actor) {

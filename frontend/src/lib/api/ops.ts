@@ -5,7 +5,7 @@ import type { LoadBalancerStats } from '$lib/bindings/load_balancer/load_balance
 import type { SnapshotInfo } from '$lib/bindings/backup_canister/backup_canister';
 import type { Alert } from '$lib/bindings/notification/notification';
 import type { CalendarMetrics } from '$lib/bindings/calendar/calendar';
-import { CanisterKind } from '$lib/bindings/backup_canister/backup_canister';
+import type { CanisterKind } from '$lib/bindings/backup_canister/backup_canister';
 import { Principal } from '@icp-sdk/core/principal';
 import type { Actors } from './client';
 import type { AppEnv } from '$lib/env';
@@ -76,9 +76,9 @@ export class OpsApi {
       case 'notification':
         return a.notification!.health_check() as Promise<HealthReport>;
       case 'backup_canister':
-        return a.backup!.health_check() as Promise<HealthReport>;
+        return a.backup().then((b) => b!.health_check() as Promise<HealthReport>);
       default:
-        return a.registry!.health_check() as Promise<HealthReport>;
+        return a.registry().then((r) => r!.health_check() as Promise<HealthReport>);
     }
   }
 
@@ -91,19 +91,20 @@ export class OpsApi {
   }
 
   async snapshots(): Promise<SnapshotInfo[]> {
-    if (!this.actors.backup) return [];
-    return unwrap(await call(() => this.actors.backup!.list_snapshots({ limit: 50 }))).snapshots;
+    const backup = await this.actors.backup();
+    if (!backup) return [];
+    return unwrap(await call(() => backup.list_snapshots({ limit: 50 }))).snapshots;
   }
 
   async verify(id: bigint): Promise<{ ok: boolean; chunks: number }> {
-    const r = unwrap(await call(() => this.actors.backup!.verify_snapshot(id)));
+    const backup = (await this.actors.backup())!;
+    const r = unwrap(await call(() => backup.verify_snapshot(id)));
     return { ok: r.ok, chunks: r.chunks_checked };
   }
 
   async emergencyBackup(canister: string, kind: string): Promise<bigint> {
-    return unwrap(
-      await call(() => this.actors.backup!.emergency_backup(Principal.fromText(canister), kind as CanisterKind)),
-    );
+    const backup = (await this.actors.backup())!;
+    return unwrap(await call(() => backup.emergency_backup(Principal.fromText(canister), kind as CanisterKind)));
   }
 
   async alerts(): Promise<Alert[]> {
