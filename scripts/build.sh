@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds release wasm for the named canisters (default: the suite's six; `--all`: the six and every
-# test fixture canister) and writes
+# Builds release wasm for the named canisters (default: the suite's six and the frontend; `--all`:
+# those and every test fixture canister) and writes
 # target/canisters/<name>.wasm.gz, each shrunk, carrying its committed .did as `candid:service`
 # metadata, with its exported methods checked against that .did and its imports checked to be
 # ic0 only. Prints a table of sizes. Any failure stops the build with a message.
@@ -21,11 +21,15 @@ fixture_names() {
 
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
-    names=("${SUITE_CANISTERS[@]}")
+    names=("${SUITE_CANISTERS[@]}" "${WEB_CANISTERS[@]}")
 elif [ "${names[0]}" = "--all" ]; then
     mapfile -t fixtures < <(fixture_names)
-    names=("${SUITE_CANISTERS[@]}" "${fixtures[@]}")
+    names=("${SUITE_CANISTERS[@]}" "${WEB_CANISTERS[@]}" "${fixtures[@]}")
 fi
+# The frontend canister embeds the built app, so the app is built first.
+for name in "${names[@]}"; do
+    if [ "$name" = frontend ]; then "$ROOT/scripts/build-frontend.sh"; fi
+done
 
 crate_dir() {
     local name="$1" dir

@@ -10,6 +10,8 @@ IC_WASM="$TOOLS_DIR/node_modules/@icp-sdk/ic-wasm-linux-x64/bin/ic-wasm"
 WASM_TARGET="wasm32-unknown-unknown"
 # The six canisters of the suite, in deployment order.
 SUITE_CANISTERS=(canister_registry user_registry calendar notification load_balancer backup_canister)
+# The web app's asset canister: built after the app (scripts/build-frontend.sh), deployed last.
+WEB_CANISTERS=(frontend)
 # Debian's toolchain for wasm when rustup cannot provide the target (DESIGN.md section 6).
 DEBIAN_WASM_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy lld)
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing the suite needs, and nothing twice: the wasm toolchain
-# (rustup's target if present, otherwise Debian's rustc-web + std sources + wasm-ld) and a pinned
-# ic-wasm. Safe to run again; with everything present it only checks.
+# (rustup's target if present, otherwise Debian's rustc-web + std sources + wasm-ld), a pinned
+# ic-wasm, the clients of the embedded network, and Debian's Chromium for the browser tests.
+# The web app's npm packages come from its lockfile (scripts/build-frontend.sh). Safe to run
+# again; with everything present it only checks.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -70,6 +72,22 @@ if [ ${#client_missing[@]} -gt 0 ]; then
     did_something=1
 else
     log "icp CLI $ICP_CLI_VERSION and @icp-sdk/core $ICP_SDK_CORE_VERSION present"
+fi
+
+# 4. The browser the web app's end-to-end tests drive (playwright-core, from the app's own
+#    lockfile, launches it; no browser download): Debian's Chromium, and a font to render with.
+BROWSER_PACKAGES=(chromium fonts-dejavu-core)
+browser_missing=()
+for pkg in "${BROWSER_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || browser_missing+=("$pkg")
+done
+if [ ${#browser_missing[@]} -gt 0 ]; then
+    log "installing Debian packages for the browser tests: ${browser_missing[*]}"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${browser_missing[@]}"
+    did_something=1
+else
+    log "chromium present ($(chromium --version 2>/dev/null | head -n1))"
 fi
 
 if [ $did_something = 1 ]; then

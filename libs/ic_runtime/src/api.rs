@@ -455,9 +455,14 @@ impl PocketIc {
         }
         Ok(c.logs.iter().cloned().collect())
     }
-    /// Not a real key: nothing is certified (see README).
+    /// The DER key that signs this instance's certificates (the data certificates of queries).
     pub fn root_key(&self) -> Option<Vec<u8>> {
-        Some(crate::subnet::root_key().to_vec())
+        Some(self.lock().root_key().der().to_vec())
+    }
+    /// Signs certificates with the key derived from `seed` from now on (the local network keeps
+    /// its root key across restarts this way).
+    pub fn set_root_key_seed(&self, seed: [u8; 32]) {
+        self.lock().set_root_key_seed(seed);
     }
 
     // ---------------------------------------------------------------- calls

@@ -127,7 +127,8 @@ pub struct ExecCtx {
     pub balance: u128,
     pub cycles_available: u128,
     pub cycles_refunded: u128,
-    pub data_certificate: Option<Vec<u8>>,
+    /// Set for the entry method of a non-replicated (composite) query only, as on the IC.
+    pub data_certificate: Option<crate::certification::DataCertificate>,
     pub fuel_limit: u64,
     /// Instructions the call context had used before this execution (performance_counter 1).
     pub context_instructions: u64,

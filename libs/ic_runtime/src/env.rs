@@ -67,6 +67,8 @@ pub trait IcEnv: Send + Sync {
     fn tick(&self);
     fn advance_time(&self, duration: Duration);
     fn get_time(&self) -> Time;
+    /// The DER key that signs the instance's certificates (queries' data certificates).
+    fn root_key(&self) -> Option<Vec<u8>>;
     fn stop_canister(
         &self,
         canister_id: Principal,
@@ -179,6 +181,9 @@ impl IcEnv for PocketIc {
     }
     fn get_time(&self) -> Time {
         PocketIc::get_time(self)
+    }
+    fn root_key(&self) -> Option<Vec<u8>> {
+        PocketIc::root_key(self)
     }
     fn stop_canister(
         &self,
@@ -355,6 +360,9 @@ pub mod real {
         }
         fn get_time(&self) -> Time {
             Time::from_nanos_since_unix_epoch(self.0.get_time().as_nanos_since_unix_epoch())
+        }
+        fn root_key(&self) -> Option<Vec<u8>> {
+            self.0.root_key()
         }
         fn stop_canister(
             &self,

@@ -15,6 +15,7 @@
 
 mod api;
 mod canister;
+pub mod certification;
 mod context;
 pub mod engine;
 mod env;

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use candid::Principal;
 
 use crate::canister::Status;
+use crate::certification::DataCertificate;
 use crate::context::{ExecKind, OutgoingCall};
 use crate::errors::{ErrorCode, Reject};
 use crate::execution::{Entry, Outcome, Snapshot};
@@ -125,6 +126,16 @@ impl Evaluation<'_> {
         ctx.arg = arg;
         ctx.can_respond = true;
         ctx.max_reply_size = MAX_QUERY_REPLY;
+        // Like the IC, only the method an ingress query names gets a data certificate (over
+        // `/time` and its `certified_data`); canisters a composite query calls get none.
+        if depth == 0 {
+            ctx.data_certificate = Some(DataCertificate::new(
+                self.sub.root_key(),
+                canister,
+                c.certified_data.clone(),
+                time,
+            ));
+        }
         let alone = kind == ExecKind::Query;
         let mut outcome = self.run(canister, Entry::Export(&export), ctx, alone);
         if let Some(trap) = outcome.trap {

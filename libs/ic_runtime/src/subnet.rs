@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use candid::Principal;
 
 use crate::canister::{CallContext, Callback, Canister, Origin, Status};
+use crate::certification::RootKey;
 use crate::context::{ExecCtx, ExecKind};
 use crate::errors::{ErrorCode, Reject, RejectCode, Trap};
 use crate::execution::{Entry, Outcome};
@@ -95,6 +96,9 @@ pub struct Subnet {
     pub activity: u64,
     /// Where the last save went and each canister's `changes` then (`persist.rs`).
     pub(crate) saved: Option<(std::path::PathBuf, BTreeMap<Principal, u64>)>,
+    /// Seed of the key that signs data certificates; the key is derived on first use.
+    root_key_seed: [u8; 32],
+    root_key: std::sync::OnceLock<std::sync::Arc<RootKey>>,
 }
 
 /// PocketIC's first application-subnet canister id is `lxzze-o7777-77777-aaaaa-cai`; ids here
@@ -121,7 +125,22 @@ impl Subnet {
             last_instructions: 0,
             activity: 0,
             saved: None,
+            root_key_seed: crate::engine::sha256(&[b"root key".as_slice(), &seed].concat()),
+            root_key: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Signs certificates with the key of `seed` from now on (the local network's own key).
+    pub fn set_root_key_seed(&mut self, seed: [u8; 32]) {
+        self.root_key_seed = seed;
+        self.root_key = std::sync::OnceLock::new();
+    }
+
+    /// The key that signs this subnet's certificates.
+    pub fn root_key(&self) -> std::sync::Arc<RootKey> {
+        self.root_key
+            .get_or_init(|| std::sync::Arc::new(RootKey::from_seed(self.root_key_seed)))
+            .clone()
     }
 
     pub fn set_time(&mut self, nanos: u64) {

@@ -642,12 +642,12 @@ pub fn data_certificate_size(c: C) -> Result<u64> {
         .ctx
         .data_certificate
         .as_ref()
-        .map_or(0, |d| d.len() as u64))
+        .map_or(0, |d| d.bytes().len() as u64))
 }
 pub fn data_certificate_copy(c: C, dst: u64, offset: u64, size: u64) -> Result<()> {
     allow(c, "data_certificate_copy", certificate_kinds)?;
     copy_out(c, "ic0.data_certificate_copy", dst, offset, size, |h| {
-        h.ctx.data_certificate.as_deref().unwrap_or(&[])
+        h.ctx.data_certificate.as_ref().map_or(&[], |d| d.bytes())
     })
 }
 pub fn time(c: C) -> Result<u64> {

@@ -3,7 +3,8 @@
 use candid::{CandidType, Deserialize};
 use serde::Serialize;
 
-/// Which of the suite's six canisters answered.
+/// Which canister of the suite answered: one of the six (`ALL`, the members of a group) or the
+/// web app's asset canister, which holds no data and belongs to no group.
 #[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CanisterKind {
     #[serde(rename = "canister_registry")]
@@ -18,6 +19,8 @@ pub enum CanisterKind {
     Notification,
     #[serde(rename = "user_registry")]
     UserRegistry,
+    #[serde(rename = "frontend")]
+    Frontend,
 }
 
 impl CanisterKind {
@@ -39,6 +42,7 @@ impl CanisterKind {
             CanisterKind::Calendar => "calendar",
             CanisterKind::Notification => "notification",
             CanisterKind::UserRegistry => "user_registry",
+            CanisterKind::Frontend => "frontend",
         }
     }
 }

@@ -8,21 +8,17 @@ use std::path::Path;
 use candid::Principal;
 use ed25519_dalek::{Signer, SigningKey};
 use ic_certification::HashTree;
-use ic_verify_bls_signature::PrivateKey;
+use ic_runtime::certification::RootKey;
 
-/// DER prefix of an IC BLS12-381 public key (algorithm OID + curve OID, 96-byte bit string).
-const BLS_DER_PREFIX: [u8; 37] = [
-    0x30, 0x81, 0x82, 0x30, 0x1d, 0x06, 0x0d, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xdc, 0x7c, 0x05,
-    0x03, 0x01, 0x02, 0x01, 0x06, 0x0c, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xdc, 0x7c, 0x05, 0x03,
-    0x02, 0x01, 0x03, 0x61, 0x00,
-];
 /// DER (SubjectPublicKeyInfo) prefix of an ed25519 public key.
 const ED25519_DER_PREFIX: [u8; 12] = [
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
 ];
 
 pub struct Keys {
-    root: PrivateKey,
+    /// The runtime signs queries' data certificates with the same key (`Network::open`).
+    pub root_seed: [u8; 32],
+    root: RootKey,
     node: SigningKey,
     /// The DER root key clients fetch from `/api/v2/status`.
     pub root_key_der: Vec<u8>,
@@ -34,15 +30,15 @@ pub struct Keys {
 
 impl Keys {
     pub fn from_seeds(root_seed: [u8; 32], node_seed: [u8; 32]) -> Keys {
-        let root = bls_key_from_seed(root_seed);
+        let root = RootKey::from_seed(root_seed);
         let node = SigningKey::from_bytes(&node_seed);
-        let mut root_key_der = BLS_DER_PREFIX.to_vec();
-        root_key_der.extend_from_slice(&root.public_key().serialize());
+        let root_key_der = root.der().to_vec();
         let mut node_key_der = ED25519_DER_PREFIX.to_vec();
         node_key_der.extend_from_slice(node.verifying_key().as_bytes());
         Keys {
             subnet_id: Principal::self_authenticating(&root_key_der),
             node_id: Principal::self_authenticating(&node_key_der),
+            root_seed,
             root,
             node,
             root_key_der,
@@ -59,17 +55,9 @@ impl Keys {
         Ok(Keys::from_seeds(root, node))
     }
 
-    /// A CBOR certificate (self-describe tag 55799) over `tree`, signed by the root key:
-    /// BLS over `"\x0Dic-state-root" ‖ root hash`.
+    /// A CBOR certificate over `tree`, signed by the root key (no delegation).
     pub fn certificate(&self, tree: HashTree) -> Vec<u8> {
-        let mut message = b"\x0Dic-state-root".to_vec();
-        message.extend_from_slice(&tree.digest());
-        let certificate = ic_certification::Certificate {
-            tree,
-            signature: self.root.sign(&message).serialize().to_vec(),
-            delegation: None,
-        };
-        crate::cbor::to_vec(&certificate)
+        self.root.certificate(tree)
     }
 
     /// ed25519 signature of the node key (query responses).
@@ -83,22 +71,6 @@ impl Keys {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
-}
-
-/// A BLS secret scalar from a seed: the seed is hashed with a counter until it is a valid
-/// scalar (below the group order), so any 32 random bytes give a key.
-fn bls_key_from_seed(seed: [u8; 32]) -> PrivateKey {
-    use sha2::{Digest, Sha256};
-    for counter in 0u32.. {
-        let mut h = Sha256::new();
-        h.update(b"icp-calendar local network root key");
-        h.update(seed);
-        h.update(counter.to_be_bytes());
-        if let Ok(key) = PrivateKey::deserialize(&h.finalize()) {
-            return key;
-        }
-    }
-    unreachable!("about half of all 32-byte strings are valid scalars")
 }
 
 fn seed_file(path: &Path) -> Result<[u8; 32], String> {

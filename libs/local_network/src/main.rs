@@ -1,8 +1,10 @@
 //! `local-network`: the calendar suite on this machine without dfx.
 //!
-//! - `local-network serve --state-dir DIR [--port P] [--save-every SECS]` runs the embedded
-//!   local network: the in-process IC runtime on the wall clock, served over the IC HTTP
-//!   interface on 127.0.0.1 (port 0 = any free port). When it listens it writes
+//! - `local-network serve --state-dir DIR [--port P] [--save-every SECS] [--allow-origin O]...`
+//!   runs the embedded local network: the in-process IC runtime on the wall clock, served over
+//!   the IC HTTP interface on 127.0.0.1 (port 0 = any free port), with an HTTP gateway for
+//!   `http://<canister-id>.localhost:<port>/`. `--allow-origin` lets one more browser origin (a
+//!   `vite dev` server, say) call the API. When it listens it writes
 //!   `DIR/network.json` (`url`, `port`, `root_key`, `pid`); SIGINT/SIGTERM save and exit.
 //! - `local-network deploy [--wasm-dir DIR]` deploys the six canisters into a throwaway
 //!   in-process runtime, configures their group, verifies, prints a table, and exits non-zero
@@ -10,15 +12,18 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use candid::Principal;
 use ic_runtime::PocketIc;
 use local_network::deploy;
+use local_network::gateway::Gateway;
 use local_network::network::{Config, Network};
+use local_network::server::AllowedOrigins;
 
 const USAGE: &str = "usage:
-  local-network serve --state-dir DIR [--port P] [--save-every SECS]
+  local-network serve --state-dir DIR [--port P] [--save-every SECS] [--allow-origin ORIGIN]...
   local-network deploy [--wasm-dir DIR]";
 
 fn main() -> ExitCode {
@@ -48,7 +53,10 @@ fn flags(args: &[String], known: &[&str]) -> Result<Vec<(String, String)>, Strin
 }
 
 fn serve(args: &[String]) -> ExitCode {
-    let parsed = match flags(args, &["--state-dir", "--port", "--save-every"]) {
+    let parsed = match flags(
+        args,
+        &["--state-dir", "--port", "--save-every", "--allow-origin"],
+    ) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}\n{USAGE}");
@@ -82,7 +90,12 @@ fn serve(args: &[String]) -> ExitCode {
     if std::env::var_os("IC_RUNTIME_MODULE_CACHE").is_none() {
         std::env::set_var("IC_RUNTIME_MODULE_CACHE", state_dir.join("module-cache"));
     }
-    match run_server(config, port) {
+    let extra_origins: Vec<String> = parsed
+        .iter()
+        .filter(|(k, _)| k == "--allow-origin")
+        .map(|(_, v)| v.clone())
+        .collect();
+    match run_server(config, port, extra_origins) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("local-network: {e}");
@@ -91,7 +104,7 @@ fn serve(args: &[String]) -> ExitCode {
     }
 }
 
-fn run_server(config: Config, port: u16) -> Result<(), String> {
+fn run_server(config: Config, port: u16, extra_origins: Vec<String>) -> Result<(), String> {
     let started = Instant::now();
     let state_dir = config.state_dir.clone();
     let net = Network::open(config)?;
@@ -125,7 +138,13 @@ fn run_server(config: Config, port: u16) -> Result<(), String> {
             state_dir.display()
         );
         println!("root key: {}", net.keys.root_key_hex());
-        axum::serve(listener, local_network::server::router(net.clone()))
+        let gateway = Gateway::new(&url, net.keys.root_key_der.clone())?;
+        let origins = AllowedOrigins {
+            port: addr.port(),
+            extra: extra_origins,
+        };
+        let app = local_network::server::router(net.clone(), Arc::new(gateway), origins);
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(|e| format!("server: {e}"))

@@ -96,6 +96,10 @@ impl Network {
     pub fn open(config: Config) -> Result<Arc<Network>, String> {
         std::fs::create_dir_all(&config.state_dir)
             .map_err(|e| format!("{}: {e}", config.state_dir.display()))?;
+        // Private events and access keys live in here: owner only (like ~/.ssh).
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config.state_dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("{}: {e}", config.state_dir.display()))?;
         let keys = Keys::load_or_create(&config.state_dir)?;
         let now = Time::from_nanos_since_unix_epoch(now_ns());
         let loaded = PocketIcBuilder::new().build_from_state(&runtime_dir(&config.state_dir))?;
@@ -113,6 +117,8 @@ impl Network {
         };
         // Time only moves forward; a restored runtime catches up with the wall clock.
         pic.set_time(now);
+        // Queries' data certificates are signed by the key clients fetch from /api/v2/status.
+        pic.set_root_key_seed(keys.root_seed);
         let activity = pic.activity();
         Ok(Arc::new(Network {
             pic,

@@ -3,26 +3,73 @@
 //! blocking operation of `network.rs` on tokio's blocking pool (canister code runs there), and
 //! encode. Every version the clients use is served (`query` v2/v3, `call` v2/v3/v4,
 //! `read_state` v2/v3); others get 404, which makes agent-js fall back to an older one.
+//! Everything that is not `/api/...` goes to the HTTP gateway (`gateway.rs`) when it names a
+//! canister, so a web app and its API calls share one origin.
+//!
+//! CORS: only this network's own origins (`http://127.0.0.1:<port>`, `http://localhost:<port>`,
+//! `http://<anything>.localhost:<port>`) and those given with `--allow-origin` may call the API
+//! from a browser: any other page open in the developer's browser gets no allowance.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use candid::Principal;
-use tower_http::cors::CorsLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::envelope::{self, HttpError, Request};
+use crate::gateway::{self, Gateway};
 use crate::network::{now_ns, Network, Submitted};
 
 /// Ingress messages are capped at 2 MiB of payload; the envelope adds a little.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
-pub fn router(net: Arc<Network>) -> Router {
+/// Who may call the API from a browser page of another origin.
+#[derive(Clone, Debug)]
+pub struct AllowedOrigins {
+    pub port: u16,
+    /// Exact origins allowed besides the network's own (`--allow-origin`, e.g. a `vite dev` server).
+    pub extra: Vec<String>,
+}
+
+impl AllowedOrigins {
+    pub fn allows(&self, origin: &str) -> bool {
+        let port = self.port;
+        if origin == format!("http://127.0.0.1:{port}")
+            || origin == format!("http://localhost:{port}")
+        {
+            return true;
+        }
+        let own_subdomain = origin
+            .strip_prefix("http://")
+            .and_then(|o| o.strip_suffix(&format!(".localhost:{port}")))
+            .is_some_and(|name| {
+                !name.is_empty()
+                    && name.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.'
+                    })
+            });
+        own_subdomain || self.extra.iter().any(|o| o == origin)
+    }
+
+    fn layer(self) -> CorsLayer {
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+                origin.to_str().is_ok_and(|o| self.allows(o))
+            }))
+            .allow_methods([Method::GET, Method::POST])
+            // agent-js in a browser sends `Content-Type: application/cbor`, which needs a preflight.
+            .allow_headers([header::CONTENT_TYPE])
+    }
+}
+
+pub fn router(net: Arc<Network>, gateway: Arc<Gateway>, origins: AllowedOrigins) -> Router {
+    let fallback_net = net.clone();
     Router::new()
         .route("/api/v2/status", get(status))
         .route("/api/{version}/canister/{id}/query", post(query))
@@ -36,11 +83,29 @@ pub fn router(net: Arc<Network>) -> Router {
             "/api/{version}/subnet/{id}/read_state",
             post(read_subnet_state),
         )
-        .route("/", get(index))
+        .fallback(move |request: axum::http::Request<Body>| {
+            web(fallback_net.clone(), gateway.clone(), request)
+        })
         .layer(DefaultBodyLimit::max(MAX_BODY))
-        // agent-js in a browser sends `Content-Type: application/cbor`, which needs a preflight.
-        .layer(CorsLayer::permissive())
+        .layer(origins.layer())
         .with_state(net)
+}
+
+/// A request outside `/api`: a canister's web page through the gateway, or this network's
+/// own index page.
+async fn web(
+    net: Arc<Network>,
+    gateway: Arc<Gateway>,
+    request: axum::http::Request<Body>,
+) -> Response {
+    match gateway::target(request.headers(), request.uri().query()) {
+        Some(target) => gateway.serve(target, request).await,
+        None if request.uri().path() == "/" => index(&net).into_response(),
+        None => not_found(&format!(
+            "{} (no canister named: use http://<canister-id>.localhost:<port>/ or ?canisterId=<id>)",
+            request.uri().path()
+        )),
+    }
 }
 
 fn cbor(status: StatusCode, body: Vec<u8>) -> Response {
@@ -72,8 +137,10 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
         .expect("a network operation panicked")
 }
 
-fn parse(body: &[u8]) -> Result<Request, HttpError> {
-    envelope::parse(body, now_ns())
+/// Decodes and authenticates a request (signature against this network's root key for
+/// canister signatures; `effective`: the URL's canister, for read_state delegation targets).
+fn parse(net: &Network, body: &[u8], effective: Option<Principal>) -> Result<Request, HttpError> {
+    envelope::parse(body, now_ns(), &net.keys.root_key_der, effective)
 }
 
 /// Handlers are written as `Result<Response, HttpError>`; this turns the error into its reply.
@@ -81,9 +148,9 @@ fn respond(r: Result<Response, HttpError>) -> Response {
     r.unwrap_or_else(error)
 }
 
-async fn index(State(net): State<Arc<Network>>) -> String {
+fn index(net: &Network) -> String {
     format!(
-        "icp-calendar local network (IC HTTP interface)\nroot key: {}\n",
+        "icp-calendar local network (IC HTTP interface; web pages at http://<canister-id>.localhost:<port>/)\nroot key: {}\n",
         net.keys.root_key_hex()
     )
 }
@@ -102,7 +169,8 @@ async fn query(
     }
     respond(
         async move {
-            let (id, req) = (principal(&id)?, parse(&body)?);
+            let id = principal(&id)?;
+            let req = parse(&net, &body, Some(id))?;
             let body = blocking(move || net.query(&req, id)).await?;
             Ok(cbor(StatusCode::OK, body))
         }
@@ -149,7 +217,7 @@ async fn submit_call(
     };
     respond(
         async move {
-            let req = Arc::new(parse(&body)?);
+            let req = Arc::new(parse(&net, &body, Some(effective))?);
             let (net2, req2) = (net.clone(), req.clone());
             let rx = match blocking(move || net2.submit(&req2, effective)).await? {
                 Submitted::Refused(reject) => {
@@ -203,7 +271,7 @@ async fn read_state(
     respond(
         async move {
             let effective = canister.as_deref().map(principal).transpose()?;
-            let req = parse(&body)?;
+            let req = parse(&net, &body, effective)?;
             let body = blocking(move || net.read_state(&req, effective)).await?;
             Ok(cbor(StatusCode::OK, body))
         }

@@ -313,7 +313,8 @@ fn post(port: u16, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
     (status, out[split..].to_vec())
 }
 
-fn envelope(sender: Principal, pubkey: Option<Vec<u8>>, expiry: u64) -> Vec<u8> {
+/// A query from `sender`, signed by `signer` (whose key it carries) if any.
+fn envelope(sender: Principal, signer: Option<&dyn Identity>, expiry: u64) -> Vec<u8> {
     use serde_cbor::Value;
     let content = ic_transport_types::EnvelopeContent::Query {
         ingress_expiry: expiry,
@@ -329,9 +330,16 @@ fn envelope(sender: Principal, pubkey: Option<Vec<u8>>, expiry: u64) -> Vec<u8> 
         Value::Text("content".into()),
         serde_cbor::value::to_value(&content).unwrap(),
     );
-    if let Some(k) = pubkey {
-        map.insert(Value::Text("sender_pubkey".into()), Value::Bytes(k));
-        map.insert(Value::Text("sender_sig".into()), Value::Bytes(vec![0; 64]));
+    if let Some(signer) = signer {
+        let signed = signer.sign(&content).unwrap();
+        map.insert(
+            Value::Text("sender_pubkey".into()),
+            Value::Bytes(signed.public_key.unwrap()),
+        );
+        map.insert(
+            Value::Text("sender_sig".into()),
+            Value::Bytes(signed.signature.unwrap()),
+        );
     }
     serde_cbor::to_vec(&Value::Map(map)).unwrap()
 }
@@ -346,19 +354,18 @@ fn requests_whose_sender_is_not_their_key_or_expired_are_refused() {
         .unwrap()
         .as_nanos() as u64;
     let in_a_minute = now + 60_000_000_000;
-    let key_a = identity(7).public_key().unwrap();
-    let key_b = identity(8).public_key().unwrap();
-    let a = Principal::self_authenticating(&key_a);
+    let (key_a, key_b) = (identity(7), identity(8));
+    let a = key_a.sender().unwrap();
 
     // Sender A with B's key: refused before anything runs.
-    let (status, body) = post(server.port, path, &envelope(a, Some(key_b), in_a_minute));
+    let (status, body) = post(server.port, path, &envelope(a, Some(&key_b), in_a_minute));
     assert_eq!(status, 403, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8_lossy(&body).contains("Invalid sender"));
     // A named sender without any key.
     let (status, _) = post(server.port, path, &envelope(a, None, in_a_minute));
     assert_eq!(status, 403);
-    // Sender A with A's key reaches the canister layer (no canister there yet: a signed reject).
-    let (status, body) = post(server.port, path, &envelope(a, Some(key_a), in_a_minute));
+    // Sender A with A's key and signature reaches the canister layer (no canister there yet: a signed reject).
+    let (status, body) = post(server.port, path, &envelope(a, Some(&key_a), in_a_minute));
     assert_eq!(status, 200);
     let reply: serde_cbor::Value = serde_cbor::from_slice(&body).unwrap();
     assert!(format!("{reply:?}").contains("rejected"), "{reply:?}");
@@ -468,17 +475,22 @@ fn v2_calls_are_polled_through_certified_read_state() {
     assert_eq!(created.canister_id, first_id);
 
     // Another sender may not read this request's status.
-    let other = Principal::self_authenticating(identity(9).public_key().unwrap());
+    let other = identity(9);
+    let content = read(other.sender().unwrap());
+    let signed = other.sign(&content).unwrap();
     let mut map = std::collections::BTreeMap::new();
     map.insert(
         Value::Text("content".into()),
-        serde_cbor::value::to_value(read(other)).unwrap(),
+        serde_cbor::value::to_value(&content).unwrap(),
     );
     map.insert(
         Value::Text("sender_pubkey".into()),
-        Value::Bytes(identity(9).public_key().unwrap()),
+        Value::Bytes(signed.public_key.unwrap()),
     );
-    map.insert(Value::Text("sender_sig".into()), Value::Bytes(vec![0; 64]));
+    map.insert(
+        Value::Text("sender_sig".into()),
+        Value::Bytes(signed.signature.unwrap()),
+    );
     let (status, _) = post(
         server.port,
         &format!("/api/v2/canister/{first_id}/read_state"),

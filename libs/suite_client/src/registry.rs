@@ -12,6 +12,7 @@ use std::path::Path;
 use candid::Principal;
 use ic_agent::Agent;
 use interfaces::backup::{BackupConfig, BackupStats};
+use interfaces::frontend::FrontendInit;
 use interfaces::load_balancer::{BalancerConfig, BalancerConfigUpdate, Strategy};
 use interfaces::registry::RegistryInit;
 use interfaces::security::{GroupInfo, MemberInit};
@@ -118,28 +119,17 @@ pub async fn deploy_suite(
             .iter()
             .find(|(n, _)| n == kind.name())
             .map(|(_, id)| *id);
-        let (id, created) = match existing {
-            Some(id) => {
-                let status = manage::status(agent, id).await?;
-                let mode = if status.module_hash.is_some() {
-                    Mode::Upgrade
-                } else {
-                    Mode::Install
-                };
-                manage::install(agent, id, &wasm, arg, mode).await?;
-                (id, false)
-            }
-            None => {
-                let near = crate::ids::read(ids, network)
-                    .ok()
-                    .and_then(|k| k.first().map(|(_, id)| *id))
-                    .unwrap_or_else(default_effective_id);
-                let id = manage::create_canister(agent, near, controllers.clone(), None).await?;
-                crate::ids::write(ids, network, kind.name(), id)?;
-                manage::install(agent, id, &wasm, arg, Mode::Install).await?;
-                (id, true)
-            }
-        };
+        let (id, created) = create_or_upgrade(
+            agent,
+            ids,
+            network,
+            kind,
+            existing,
+            &controllers,
+            &wasm,
+            arg,
+        )
+        .await?;
         registry.get_or_insert(id);
         deployed.push(Deployed { kind, id, created });
     }
@@ -148,12 +138,102 @@ pub async fn deploy_suite(
     let group = setup_group(agent, registry, GROUP_ID, &members).await?;
     configure_scale_out(agent, wasm_dir, registry, &deployed).await?;
     let (balancer, backup) = configure_services(agent, &deployed, config).await?;
+    let frontend = deploy_frontend(agent, wasm_dir, ids, network, &controllers, &deployed).await?;
+    deployed.push(frontend);
     Ok(SuiteDeployment {
         deployed,
         group,
         balancer,
         backup,
     })
+}
+
+/// Creates or upgrades the web app's asset canister (not a group member: it holds no data). Its
+/// argument carries the six ids and, on any network but the IC, the root key the agent trusts,
+/// so the page's agent-js verifies this network's certificates.
+async fn deploy_frontend(
+    agent: &Agent,
+    wasm_dir: &Path,
+    ids: &Path,
+    network: &str,
+    controllers: &[Principal],
+    deployed: &[Deployed],
+) -> Result<Deployed, String> {
+    let kind = CanisterKind::Frontend;
+    let wasm_path = wasm_dir.join("frontend.wasm.gz");
+    let wasm = std::fs::read(&wasm_path).map_err(|e| {
+        format!(
+            "{}: {e} (run scripts/build.sh; it builds the app first)",
+            wasm_path.display()
+        )
+    })?;
+    let root_key = if network == "ic" {
+        None
+    } else {
+        Some(agent.read_root_key())
+    };
+    let init = FrontendInit {
+        canister_ids: deployed
+            .iter()
+            .map(|d| (d.kind.name().to_string(), d.id))
+            .collect(),
+        root_key,
+    };
+    let arg = candid::encode_args((Some(init),)).map_err(|e| e.to_string())?;
+    let existing = crate::ids::read(ids, network)?
+        .into_iter()
+        .find(|(n, _)| n == kind.name())
+        .map(|(_, id)| id);
+    let (id, created) = create_or_upgrade(
+        agent,
+        ids,
+        network,
+        kind,
+        existing,
+        &controllers,
+        &wasm,
+        arg,
+    )
+    .await?;
+    Ok(Deployed { kind, id, created })
+}
+
+/// Upgrades `existing` (or installs, when it has no module), or creates a canister controlled by
+/// `controllers`, records its id in `ids` and installs. Returns the id and whether it is new.
+#[allow(clippy::too_many_arguments)]
+async fn create_or_upgrade(
+    agent: &Agent,
+    ids: &Path,
+    network: &str,
+    kind: CanisterKind,
+    existing: Option<Principal>,
+    controllers: &[Principal],
+    wasm: &[u8],
+    arg: Vec<u8>,
+) -> Result<(Principal, bool), String> {
+    let (id, created, mode) = match existing {
+        Some(id) => {
+            let status = manage::status(agent, id).await?;
+            let mode = if status.module_hash.is_some() {
+                Mode::Upgrade
+            } else {
+                Mode::Install
+            };
+            (id, false, mode)
+        }
+        None => {
+            // A creation names an effective canister id: any existing one, or the first range's.
+            let near = crate::ids::read(ids, network)
+                .ok()
+                .and_then(|k| k.first().map(|(_, id)| *id))
+                .unwrap_or_else(default_effective_id);
+            let id = manage::create_canister(agent, near, controllers.to_vec(), None).await?;
+            crate::ids::write(ids, network, kind.name(), id)?;
+            (id, true, Mode::Install)
+        }
+    };
+    manage::install(agent, id, wasm, arg, mode).await?;
+    Ok((id, created))
 }
 
 /// What `deploy_suite` did and what the services run with afterwards.

@@ -1,0 +1,142 @@
+//! The web app's asset canister: serves the SvelteKit app embedded at build time
+//! (`build.rs`), every response certified for the HTTP gateway (`assets.rs`), with the suite's
+//! canister ids handed to the page in the `ic_env` cookie (`headers.rs`).
+//!
+//! Lifecycle: install and upgrade take the same optional `FrontendInit` (kept in stable memory,
+//! `config.rs`); both certify every asset and set the root hash as certified data. The assets
+//! are part of the module, so an upgrade replaces code and app at once and nothing else is kept.
+
+mod assets;
+mod config;
+mod headers;
+mod memory;
+
+use std::cell::RefCell;
+
+use ic_asset_certification::AssetRouter;
+use ic_cdk::{init, post_upgrade, query};
+use ic_http_certification::{HttpRequest, HttpResponse, StatusCode};
+use interfaces::{CanisterKind, HealthReport};
+
+use interfaces::frontend::{FrontendInit, ROOT_KEY_DER_LEN};
+
+thread_local! {
+    static ROUTER: RefCell<AssetRouter<'static>> = RefCell::new(AssetRouter::default());
+}
+
+#[init]
+fn init(args: Option<FrontendInit>) {
+    on_code_installed(args);
+}
+
+#[post_upgrade]
+fn post_upgrade(args: Option<FrontendInit>) {
+    on_code_installed(args);
+}
+
+/// The one lifecycle path. A bad argument traps, so the install or upgrade fails with the
+/// reason and the canister keeps what it had.
+fn on_code_installed(args: Option<FrontendInit>) {
+    if let Some(key) = args.as_ref().and_then(|a| a.root_key.as_ref()) {
+        if key.len() != ROOT_KEY_DER_LEN {
+            ic_cdk::trap(format!(
+                "root_key must be the {ROOT_KEY_DER_LEN}-byte DER key of the network, got {} bytes",
+                key.len()
+            ));
+        }
+    }
+    canister_health::on_code_installed();
+    let config = config::apply(args);
+    let cookie = headers::ic_env_cookie(&config, ic_cdk::api::canister_self());
+    let router = assets::certified_router(&cookie);
+    ic_cdk::api::certified_data_set(router.root_hash());
+    ROUTER.set(router);
+}
+
+#[query]
+fn http_request(request: HttpRequest<'static>) -> HttpResponse<'static> {
+    // Only ingress queries carry a certificate; a replicated call gets an honest refusal.
+    let Some(certificate) = ic_cdk::api::data_certificate() else {
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "http_request must be called as a query through an HTTP gateway",
+        );
+    };
+    ROUTER.with_borrow(|router| match router.serve_asset(&certificate, &request) {
+        Ok(response) => response,
+        Err(err) => plain(StatusCode::BAD_REQUEST, &format!("cannot serve: {err}")),
+    })
+}
+
+/// An uncertified answer: the gateway refuses to pass it on, which is right for requests the
+/// router cannot parse.
+fn plain(status: StatusCode, text: &str) -> HttpResponse<'static> {
+    HttpResponse::builder()
+        .with_status_code(status)
+        .with_headers(vec![(
+            "content-type".into(),
+            "text/plain; charset=utf-8".into(),
+        )])
+        .with_body(text.as_bytes().to_vec())
+        .build()
+}
+
+#[query]
+fn health_check() -> HealthReport {
+    canister_health::report(CanisterKind::Frontend)
+}
+
+/// Bytes of the app embedded in this module.
+#[query]
+fn embedded_app_bytes() -> u64 {
+    assets::embedded_bytes() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candid_parser::utils::{service_equal, CandidSource};
+
+    /// The committed `.did` is the contract: it must equal what the code exports.
+    #[test]
+    fn committed_did_matches_exported_service() {
+        candid::export_service!();
+        let exported = __export_service();
+        let committed = include_str!("../frontend.did");
+        if let Err(err) =
+            service_equal(CandidSource::Text(committed), CandidSource::Text(&exported))
+        {
+            panic!(
+                "frontend.did differs from the exported service: {err}\n\nexported:\n{exported}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_router_certifies_the_app_and_serves_deep_links_with_the_cookie() {
+        let router = assets::certified_router("ic_env=x");
+        let request = |url: &str| {
+            HttpRequest::get(url)
+                .with_headers(vec![("accept-encoding".into(), "gzip, br".into())])
+                .build()
+        };
+        let index = router.serve_asset(b"cert", &request("/")).unwrap();
+        assert_eq!(index.status_code(), StatusCode::OK);
+        let deep = router
+            .serve_asset(b"cert", &request("/week/2026-12-02/"))
+            .unwrap();
+        assert_eq!(deep.status_code(), StatusCode::OK);
+        for response in [&index, &deep] {
+            let names: Vec<&str> = response.headers().iter().map(|(n, _)| n.as_str()).collect();
+            assert!(names.contains(&"set-cookie"), "{names:?}");
+            assert!(names.contains(&"content-security-policy"), "{names:?}");
+            assert!(names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case("ic-certificate")));
+        }
+        let missing = router
+            .serve_asset(b"cert", &request("/_app/immutable/gone.js"))
+            .unwrap();
+        assert_eq!(missing.status_code(), StatusCode::NOT_FOUND);
+    }
+}
