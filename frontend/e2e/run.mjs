@@ -514,7 +514,7 @@ await test('booking: Alice opens her booking page, Bob books a slot through it',
     void i;
   }
   // The working hours must not overlap, so keep only the seven new ranges.
-  while ((await A.locator('[id^="wh-day-"]').count()) > 7) await A.getByRole('button', { name: 'Remove range 1' }).click();
+  while ((await A.locator('[id^="wh-day-"]').count()) > 7) await A.getByRole('button', { name: 'Remove range 1', exact: true }).click();
   await A.getByRole('button', { name: 'Save settings' }).click();
   await A.getByTestId('settings-msg').filter({ hasText: 'Saved on-chain' }).waitFor({ timeout: 15_000 });
   await A.getByRole('button', { name: 'Save booking policy' }).click();

@@ -20,6 +20,7 @@ export interface GridEvent {
   end: string;
   allDay: boolean;
   color?: string;
+  textColor: string;
   editable: boolean;
   classNames: string[];
   extendedProps: { ref: OccurrenceRef; event: Event };
@@ -41,6 +42,22 @@ export function matches(ev: Event, query: string): boolean {
   return [ev.title, ev.description, ev.location].some((s) => s.toLowerCase().includes(q));
 }
 
+/** The default event colour: white text on it passes WCAG AA (contrast 6.7:1). */
+export const DEFAULT_COLOR = '#1d4ed8';
+
+/** Black or white, whichever reads better on `hex` (WCAG relative luminance). */
+export function textOn(hex: string): string {
+  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) return '#ffffff';
+  const lin = (c: string) => {
+    const v = parseInt(c, 16) / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const l = 0.2126 * lin(m[1]!) + 0.7152 * lin(m[2]!) + 0.0722 * lin(m[3]!);
+  // Contrast with white is 1.05/(l+0.05), with black (l+0.05)/0.05: pick the larger.
+  return 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 ? '#ffffff' : '#000000';
+}
+
 export function toGridEvents(range: Range, zone: string, me: string, query = ''): GridEvent[] {
   const out: GridEvent[] = [];
   for (const o of range.occurrences) {
@@ -60,7 +77,8 @@ export function toGridEvents(range: Range, zone: string, me: string, query = '')
       start,
       end,
       allDay,
-      color: ev.color,
+      color: ev.color ?? DEFAULT_COLOR,
+      textColor: textOn(ev.color ?? DEFAULT_COLOR),
       editable: canEdit(ev, me),
       classNames,
       extendedProps: {
