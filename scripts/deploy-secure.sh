@@ -57,9 +57,19 @@ deploy_with_dfx() {
             "(\"$GROUP_ID\", principal \"$id\", variant { $kind }, null)" \
             | grep -E 'Ok|AlreadyExists' >/dev/null || die "add_canister_to_group $kind failed"
     done
+    # The web app's asset canister gets the six ids and, on a local replica, its root key.
+    local ids_arg="" root_key_arg="null"
+    for kind in "${SUITE_CANISTERS[@]}"; do
+        ids_arg+="record { \"$kind\"; principal \"$(dfx canister --network "$net" id "$kind")\" };"
+    done
+    if [ "$net" = local ]; then
+        root_key_arg="opt blob \"$(dfx ping local | python3 -c 'import json, sys; print("".join("\\%02x" % b for b in json.load(sys.stdin)["root_key"]))')\""
+    fi
+    dfx deploy --network "$net" frontend --yes \
+        --argument "(opt record { canister_ids = vec { $ids_arg }; root_key = $root_key_arg })"
     log "verifying"
     printf '%-18s %-28s %s\n' canister id health
-    for kind in "${SUITE_CANISTERS[@]}"; do
+    for kind in "${SUITE_CANISTERS[@]}" "${WEB_CANISTERS[@]}"; do
         id=$(dfx canister --network "$net" id "$kind")
         if dfx canister --network "$net" call --query "$kind" health_check '()' | grep 'module_hash = opt' >/dev/null; then
             printf '%-18s %-28s ok\n' "$kind" "$id"
@@ -70,6 +80,7 @@ deploy_with_dfx() {
     dfx canister --network "$net" call calendar check_group_peer "(principal \"$(dfx canister --network "$net" id notification)\")" \
         | grep 'Ok' >/dev/null || die "the authorized group call calendar -> notification failed"
     log "the suite is deployed and verified on $net"
+    log "the web app: http://$(dfx canister --network "$net" id frontend).localhost:4943/ (local) or https://<id>.icp0.io/ (ic)"
 }
 
 # The embedded network (libs/local_network): started in the background if it is not running,

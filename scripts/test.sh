@@ -12,6 +12,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 log "running the workspace's tests"
 cd "$ROOT"
 cargo test --workspace "${CARGO_LOCKED[@]}" "$@"
+log "running the web app's unit tests"
+(cd "$ROOT/frontend" && npm run test:unit --silent)
 if [ $# -eq 0 ]; then
     "$ROOT/scripts/e2e.sh"
 fi

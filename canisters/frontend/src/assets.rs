@@ -122,8 +122,3 @@ pub fn certified_router(cookie: &str) -> AssetRouter<'static> {
         .expect("the embedded app certifies under its own configuration");
     router
 }
-
-/// Bytes of the embedded app (uncompressed and precompressed copies).
-pub fn embedded_bytes() -> usize {
-    ASSETS.iter().map(|(_, b)| b.len()).sum()
-}

@@ -16,9 +16,8 @@ use std::cell::RefCell;
 use ic_asset_certification::AssetRouter;
 use ic_cdk::{init, post_upgrade, query};
 use ic_http_certification::{HttpRequest, HttpResponse, StatusCode};
-use interfaces::{CanisterKind, HealthReport};
-
 use interfaces::frontend::{FrontendInit, ROOT_KEY_DER_LEN};
+use interfaces::{CanisterKind, HealthReport};
 
 thread_local! {
     static ROUTER: RefCell<AssetRouter<'static>> = RefCell::new(AssetRouter::default());
@@ -84,12 +83,6 @@ fn plain(status: StatusCode, text: &str) -> HttpResponse<'static> {
 #[query]
 fn health_check() -> HealthReport {
     canister_health::report(CanisterKind::Frontend)
-}
-
-/// Bytes of the app embedded in this module.
-#[query]
-fn embedded_app_bytes() -> u64 {
-    assets::embedded_bytes() as u64
 }
 
 #[cfg(test)]

@@ -98,7 +98,8 @@ fn the_suite_over_http_with_three_clients_survives_a_restart() {
     // Nothing asked: the services keep their defaults.
     assert_eq!(backup.interval_secs, 300);
     let default_strategy = balancer.strategy;
-    assert_eq!(deployed.len(), 6);
+    assert_eq!(deployed.len(), 7, "the six and the web app's asset canister");
+    assert_eq!(deployed[6].kind, CanisterKind::Frontend);
     assert!(deployed.iter().all(|d| d.created));
     assert_eq!(group.group_id, GROUP_ID);
     assert_eq!(
