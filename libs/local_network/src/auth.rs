@@ -7,7 +7,8 @@
 //!   signed by the key before it (the first by `sender_pubkey`) over
 //!   `"\x1Aic-request-auth-delegation" ‖ hash_of(delegation map)`, has not expired, and when it
 //!   names `targets` the request's canister (for read_state: the effective canister id) is
-//!   among them;
+//!   among them; a delegation whose `permissions` is `"queries"` (ic-transport-types 0.49:
+//!   "only query calls and read_state requests are permitted") does not allow update calls;
 //! - an anonymous request carries no key, no signature and no delegation.
 //!
 //! Which sender a key speaks for (`sender == self_authenticating(sender_pubkey)`) is checked by
@@ -60,6 +61,8 @@ pub struct Context<'a> {
     /// (call, query) or the effective canister id (read_state). `None` for requests addressed
     /// to the subnet, which no target list restricts.
     pub target: Option<Principal>,
+    /// Whether the request is an update call (which a queries-only delegation does not allow).
+    pub call: bool,
 }
 
 fn field<'a>(map: &'a BTreeMap<Value, Value>, name: &str) -> Option<&'a Value> {
@@ -86,6 +89,8 @@ struct SignedDelegation<'a> {
     pubkey: &'a [u8],
     expiration: u64,
     targets: Option<Vec<Principal>>,
+    /// `permissions = "queries"`: no update calls.
+    queries_only: bool,
     signature: &'a [u8],
     /// `hash_of` the raw delegation map (every field the client sent).
     hash: [u8; 32],
@@ -127,10 +132,17 @@ fn read_delegation(value: &Value) -> Result<SignedDelegation<'_>, String> {
         }
         Some(_) => return Err("targets is not an array".into()),
     };
+    let queries_only = match field(delegation, "permissions") {
+        None => false,
+        Some(Value::Text(p)) if p == "all" => false,
+        Some(Value::Text(p)) if p == "queries" => true,
+        Some(other) => return Err(format!("unknown delegation permissions {other:?}")),
+    };
     Ok(SignedDelegation {
         pubkey,
         expiration,
         targets,
+        queries_only,
         signature,
         hash: hash_of(raw)?,
     })
@@ -207,6 +219,12 @@ pub fn verify(
                 "Canister {target} is not one of the delegation targets"
             ));
         }
+    }
+    if ctx.call && chain.iter().any(|d| d.queries_only) {
+        return Err(
+            "Invalid delegation: a delegation with permissions \"queries\" does not allow update calls"
+                .into(),
+        );
     }
     let mut message = REQUEST_DOMAIN.to_vec();
     message.extend_from_slice(request_id);
@@ -506,6 +524,7 @@ mod tests {
                 now_ns: NOW,
                 root_key_der: &root.der,
                 target: Some(canister()),
+                call: false,
             },
         )
     }
@@ -668,6 +687,7 @@ mod tests {
             now_ns: NOW,
             root_key_der: &root.der,
             target: None,
+            call: false,
         };
         verify(&env.0, &env.1, &ctx).unwrap();
         // An empty target list allows no canister.
@@ -728,6 +748,34 @@ mod tests {
             err.starts_with("Invalid delegation: Invalid basic signature: Ed25519"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_queries_only_delegation_does_not_allow_calls() {
+        let root = Root::new(5);
+        let (a, b) = (Key::ed25519(1), Key::ed25519(2));
+        let mut link = delegation(&a, &b, NOW + HOUR, None);
+        // Re-sign the delegation with `permissions = "queries"` added.
+        let Value::Map(signed) = &mut link else {
+            panic!()
+        };
+        let Some(Value::Map(d)) = signed.get_mut(&text("delegation")) else {
+            panic!()
+        };
+        d.insert(text("permissions"), text("queries"));
+        let mut message = DELEGATION_DOMAIN.to_vec();
+        message.extend_from_slice(&hash_of(&Value::Map(d.clone())).unwrap());
+        signed.insert(text("signature"), Value::Bytes(a.sign(&message)));
+        let env = envelope(&a, &b, vec![link]);
+        check(&env, &root).unwrap();
+        let ctx = Context {
+            now_ns: NOW,
+            root_key_der: &root.der,
+            target: Some(canister()),
+            call: true,
+        };
+        let err = verify(&env.0, &env.1, &ctx).unwrap_err();
+        assert!(err.contains("does not allow update calls"), "{err}");
     }
 
     #[test]

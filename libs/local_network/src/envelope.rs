@@ -94,6 +94,7 @@ pub fn parse(
         now_ns,
         root_key_der,
         target,
+        call: matches!(typed, EnvelopeContent::Call { .. }),
     };
     auth::verify(&envelope, &request_id, &context).map_err(bad)?;
     Ok(Request {
