@@ -595,9 +595,41 @@ await test('dark mode from prefers-color-scheme, and usable at 375 px', async ()
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   await shot(page, 'week-375-dark');
   assert(overflow <= 1, `page scrolls sideways by ${overflow}px at 375px`);
+  await axe(page, 'week, dark, 375 px');
   await page.keyboard.press('c');
   await page.getByRole('dialog', { name: 'New event' }).waitFor();
   await shot(page, 'editor-375-dark');
+  await ctx.close();
+});
+
+await test('benchmark: draw a week with 200 occurrences (time printed, not asserted)', async () => {
+  const ctx = await browser.newContext({ timezoneId: 'UTC', viewport: { width: 1280, height: 900 } });
+  await ctx.addInitScript(() => localStorage.setItem('icp-calendar.dev-user', 'Carol'));
+  const page = watch(await ctx.newPage(), 'carol-bench');
+  await page.goto(`${ORIGIN}/week/2027-03-01/`);
+  await calendarReady(page);
+  const carol = await nodeClient(page, 'Carol');
+  const account = ok(await (await carol.actor('user_registry')).get_my_account(), 'carol account');
+  const cal = await carol.actor('calendar', account.shard.Assigned.toText());
+  // 200 events Monday to Sunday, 08:00-18:00, 30 minutes each; one import_ics call.
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//e2e//bench//EN'];
+  for (let i = 0; i < 200; i++) {
+    const day = 1 + (i % 7);
+    const minutes = 8 * 60 + ((Math.floor(i / 7) * 20) % 600);
+    const start = new Date(Date.UTC(2027, 2, day, 0, minutes));
+    const end = new Date(start.getTime() + 30 * 60_000);
+    const f = (d) => d.toISOString().replace(/[-:]/g, '').replace('.000', '');
+    lines.push('BEGIN:VEVENT', `UID:bench-${i}@e2e`, `DTSTART:${f(start)}`, `DTEND:${f(end)}`, `SUMMARY:Bench ${i}`, 'END:VEVENT');
+  }
+  lines.push('END:VCALENDAR');
+  const report = ok(await cal.import_ics(lines.join('\r\n') + '\r\n'), 'import_ics');
+  assert(report.created === 200, `created ${report.created}`);
+  const t0 = Date.now();
+  await page.goto(`${ORIGIN}/week/2027-03-01/`);
+  await page.waitForFunction(() => document.querySelectorAll('.ec-event').length >= 200, null, { timeout: 60_000 });
+  const total = Date.now() - t0;
+  await shot(page, 'bench-week-200');
+  console.log(`bench: week with 200 occurrences drawn ${total} ms after navigation (page load + list_events + render)`);
   await ctx.close();
 });
 
