@@ -503,6 +503,9 @@ await test('privacy: Bob cannot see a private event, sees a shared one read-only
   assert(ok(await acal.get_event(pub.id), 'anonymous get public').title === 'Public A', 'public title');
   const r2 = await acal.get_event(secret.id);
   assert('Err' in r2, 'anonymous reads the private event');
+  await A.goto(`${ORIGIN}/week/${WEEK}/`);
+  await calendarReady(A);
+  await shot(A, 'week');
 });
 
 await test('booking: Alice opens her booking page, Bob books a slot through it', async () => {
