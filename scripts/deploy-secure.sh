@@ -86,7 +86,7 @@ deploy_with_dfx() {
 # The embedded network (libs/local_network): started in the background if it is not running,
 # with its pid and log in the state directory; it keeps every canister across restarts.
 STATE_DIR="${LOCAL_NETWORK_STATE_DIR:-$ROOT/.local-network}"
-BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+BIN_DIR="$HOST_BIN_DIR"
 
 network_url() {
     sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$STATE_DIR/network.json" 2>/dev/null
@@ -115,8 +115,8 @@ start_embedded() {
 
 deploy_embedded() {
     mkdir -p "$STATE_DIR"
-    log "building the embedded network and the suite client (release)"
-    cargo build --quiet --release "${CARGO_LOCKED[@]}" -p local_network -p suite_client
+    log "building the embedded network and the suite client (profile host)"
+    cargo build --quiet --profile host "${CARGO_LOCKED[@]}" -p local_network -p suite_client
     start_embedded
     local url pem ids
     url=$(network_url)

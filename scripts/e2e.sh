@@ -23,7 +23,7 @@ work=$(mktemp -d)
 export LOCAL_NETWORK_STATE_DIR="$work/state"
 LOCAL_NETWORK_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export LOCAL_NETWORK_PORT
-BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/release"
+BIN_DIR="$HOST_BIN_DIR"
 ICP="$ROOT/.tools/node_modules/@icp-sdk/icp-cli-linux-x64/bin/icp"
 
 stop_network() {

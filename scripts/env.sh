@@ -15,6 +15,10 @@ WEB_CANISTERS=(frontend)
 # Debian's toolchain for wasm when rustup cannot provide the target (DESIGN.md section 6).
 DEBIAN_WASM_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy lld)
 
+# The host tools (local-network, suite) are built with Cargo's `host` profile (release without
+# the wasm profile's LTO) into $HOST_BIN_DIR.
+HOST_BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/host"
+
 # CI builds exactly what Cargo.lock pins; locally a new dependency may still update the lock.
 CARGO_LOCKED=()
 [ "${CI:-}" = true ] && CARGO_LOCKED=(--locked)

@@ -14,7 +14,7 @@
 #              then .dfx/local/canister_ids.json (local), canister_ids.json (ic)
 #   --identity PEM the caller (default for the embedded network: its operator.pem)
 #   --json     machine-readable output; --watch N: refresh every N seconds until interrupted
-#   SUITE_BIN=path uses an already built `suite` binary instead of target/release/suite
+#   SUITE_BIN=path uses an already built `suite` binary instead of target/host/suite
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -54,11 +54,11 @@ case "$network" in
 esac
 [ -n "$ids" ] && [ -f "$ids" ] || die "no canister ids file (deploy first, or pass --ids FILE)"
 
-# The client binary: $SUITE_BIN if set, else built once (release) into the shared target dir.
-SUITE="${SUITE_BIN:-$ROOT/target/release/suite}"
+# The client binary: $SUITE_BIN if set, else built once (profile host) into the shared target dir.
+SUITE="${SUITE_BIN:-$HOST_BIN_DIR/suite}"
 if [ -z "${SUITE_BIN:-}" ] && { [ ! -x "$SUITE" ] || [ -n "$(find "$ROOT/libs/suite_client" "$ROOT/libs/interfaces" -newer "$SUITE" -name '*.rs' -print -quit)" ]; }; then
-    log "building the suite client (cargo build --release -p suite_client)"
-    (cd "$ROOT" && cargo build -q --release "${CARGO_LOCKED[@]}" -p suite_client) >&2
+    log "building the suite client (cargo build --profile host -p suite_client)"
+    (cd "$ROOT" && cargo build -q --profile host "${CARGO_LOCKED[@]}" -p suite_client) >&2
 fi
 
 args=(--network "$url" --ids "$ids" --ids-network "$ids_network")

@@ -14,14 +14,19 @@ as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# Prints those of the named Debian packages that are not installed.
+missing_debian_packages() {
+    local pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || echo "$pkg"
+    done
+}
+
 # 1. Wasm toolchain.
 if rustup_has_wasm_target; then
     log "wasm: rustup has $WASM_TARGET; using it"
 else
-    missing=()
-    for pkg in "${DEBIAN_WASM_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-    done
+    mapfile -t missing < <(missing_debian_packages "${DEBIAN_WASM_PACKAGES[@]}")
     if [ ${#missing[@]} -gt 0 ]; then
         log "wasm: rustup lacks $WASM_TARGET; installing Debian packages: ${missing[*]}"
         as_root apt-get update -q
@@ -77,10 +82,7 @@ fi
 # 4. The browser the web app's end-to-end tests drive (playwright-core, from the app's own
 #    lockfile, launches it; no browser download): Debian's Chromium, and a font to render with.
 BROWSER_PACKAGES=(chromium fonts-dejavu-core)
-browser_missing=()
-for pkg in "${BROWSER_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || browser_missing+=("$pkg")
-done
+mapfile -t browser_missing < <(missing_debian_packages "${BROWSER_PACKAGES[@]}")
 if [ ${#browser_missing[@]} -gt 0 ]; then
     log "installing Debian packages for the browser tests: ${browser_missing[*]}"
     as_root apt-get update -q

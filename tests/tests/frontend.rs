@@ -24,6 +24,40 @@ fn get(path: &str) -> HttpRequest<'static> {
         .build()
 }
 
+/// `http_request` for `path` as an ingress query (the only kind that gets a data certificate).
+fn serve(suite: &Suite, frontend: Principal, path: &str) -> HttpResponse<'static> {
+    let (response,): (HttpResponse,) = suite
+        .query(
+            frontend,
+            Principal::anonymous(),
+            "http_request",
+            (get(path),),
+        )
+        .unwrap();
+    response
+}
+
+/// Verifies `response` to `GET path` with DFINITY's response verification against `root_key`.
+fn verify(
+    frontend: Principal,
+    path: &str,
+    response: HttpResponse<'static>,
+    now: u128,
+    root_key: &[u8],
+) -> Result<u16, String> {
+    ic_response_verification::verify_request_response_pair(
+        get(path),
+        response,
+        frontend.as_slice(),
+        now,
+        300_000_000_000,
+        root_key,
+        2,
+    )
+    .map(|info| info.verification_version)
+    .map_err(|e| e.to_string())
+}
+
 fn cookie(response: &HttpResponse) -> String {
     response
         .headers()
@@ -41,26 +75,11 @@ fn query_responses_carry_a_data_certificate_that_verifies() {
     let frontend = suite.install("frontend", init(root_key.clone()));
     let now = suite.env.get_time().as_nanos_since_unix_epoch() as u128;
     for path in ["/", "/week/2026-12-02/", "/_app/immutable/missing.js"] {
-        let (response,): (HttpResponse,) = suite
-            .query(
-                frontend,
-                Principal::anonymous(),
-                "http_request",
-                (get(path),),
-            )
-            .unwrap();
+        let response = serve(&suite, frontend, path);
         let status = response.status_code().as_u16();
-        let info = ic_response_verification::verify_request_response_pair(
-            get(path),
-            response,
-            frontend.as_slice(),
-            now,
-            300_000_000_000,
-            &root_key,
-            2,
-        )
-        .unwrap_or_else(|e| panic!("{path}: the certificate does not verify: {e}"));
-        assert_eq!(info.verification_version, 2, "{path}");
+        let version = verify(frontend, path, response, now, &root_key)
+            .unwrap_or_else(|e| panic!("{path}: the certificate does not verify: {e}"));
+        assert_eq!(version, 2, "{path}");
         assert_eq!(
             status,
             if path.contains("missing") { 404 } else { 200 },
@@ -68,26 +87,9 @@ fn query_responses_carry_a_data_certificate_that_verifies() {
         );
     }
     // Verified against another key, the same response is refused.
-    let (response,): (HttpResponse,) = suite
-        .query(
-            frontend,
-            Principal::anonymous(),
-            "http_request",
-            (get("/"),),
-        )
-        .unwrap();
     let mut other = root_key.clone();
     *other.last_mut().unwrap() ^= 1;
-    assert!(ic_response_verification::verify_request_response_pair(
-        get("/"),
-        response,
-        frontend.as_slice(),
-        now,
-        300_000_000_000,
-        &other,
-        2,
-    )
-    .is_err());
+    assert!(verify(frontend, "/", serve(&suite, frontend, "/"), now, &other).is_err());
 
     // A replicated call has no certificate to serve with: an honest 400, not a trap.
     let (replicated,): (HttpResponse,) = suite
@@ -101,14 +103,7 @@ fn the_configuration_reaches_the_page_and_survives_an_upgrade() {
     let suite = Suite::new();
     let root_key = suite.env.root_key().unwrap();
     let frontend = suite.install("frontend", init(root_key.clone()));
-    let (before,): (HttpResponse,) = suite
-        .query(
-            frontend,
-            Principal::anonymous(),
-            "http_request",
-            (get("/"),),
-        )
-        .unwrap();
+    let before = serve(&suite, frontend, "/");
     let before = cookie(&before);
     let hex: String = root_key.iter().map(|b| format!("{b:02x}")).collect();
     assert!(before.contains(&format!("ic_root_key%3D{hex}")), "{before}");
@@ -119,14 +114,7 @@ fn the_configuration_reaches_the_page_and_survives_an_upgrade() {
         "frontend",
         encode_args((None::<FrontendInit>,)).unwrap(),
     );
-    let (after,): (HttpResponse,) = suite
-        .query(
-            frontend,
-            Principal::anonymous(),
-            "http_request",
-            (get("/"),),
-        )
-        .unwrap();
+    let after = serve(&suite, frontend, "/");
     assert_eq!(
         cookie(&after),
         before,
@@ -141,14 +129,7 @@ fn the_configuration_reaches_the_page_and_survives_an_upgrade() {
         Some(operator()),
     );
     assert!(bad.is_err());
-    let (still,): (HttpResponse,) = suite
-        .query(
-            frontend,
-            Principal::anonymous(),
-            "http_request",
-            (get("/"),),
-        )
-        .unwrap();
+    let still = serve(&suite, frontend, "/");
     assert_eq!(cookie(&still), before);
 
     suite.settle();

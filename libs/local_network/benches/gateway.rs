@@ -109,8 +109,13 @@ fn main() {
                 let started = Instant::now();
                 let tasks: Vec<_> = (0..in_flight)
                     .map(|_| {
-                        let (client, url, host, agent, path) =
-                            (client.clone(), url.clone(), host.clone(), agent.clone(), path.clone());
+                        let (client, url, host, agent, path) = (
+                            client.clone(),
+                            url.clone(),
+                            host.clone(),
+                            agent.clone(),
+                            path.clone(),
+                        );
                         tokio::spawn(async move {
                             for _ in 0..REQUESTS / in_flight {
                                 if via_gateway {
@@ -134,18 +139,29 @@ fn main() {
         "{:<34} {:>9} {:>11} {:>15}",
         "path", "in flight", "requests/s", "mean latency ms"
     );
-    let mean = |t: Duration, in_flight: usize| t.as_secs_f64() * 1000.0 / REQUESTS as f64 * in_flight as f64;
+    let mean = |t: Duration, in_flight: usize| {
+        t.as_secs_f64() * 1000.0 / REQUESTS as f64 * in_flight as f64
+    };
     for (via_gateway, in_flight, t) in &rows {
         println!(
             "{:<34} {:>9} {:>11.0} {:>15.2}",
-            if *via_gateway { "gateway, verification on" } else { "direct http_request query (agent)" },
+            if *via_gateway {
+                "gateway, verification on"
+            } else {
+                "direct http_request query (agent)"
+            },
             in_flight,
             REQUESTS as f64 / t.as_secs_f64(),
             mean(*t, *in_flight)
         );
     }
     for in_flight in [1, IN_FLIGHT] {
-        let get = |g: bool| rows.iter().find(|r| r.0 == g && r.1 == in_flight).unwrap().2;
+        let get = |g: bool| {
+            rows.iter()
+                .find(|r| r.0 == g && r.1 == in_flight)
+                .unwrap()
+                .2
+        };
         println!(
             "added by the gateway at {in_flight} in flight: {:.2} ms per request ({:.2}x the direct query)",
             mean(get(true), in_flight) - mean(get(false), in_flight),

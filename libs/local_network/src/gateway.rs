@@ -9,7 +9,7 @@
 //! id from its caller). The gateway's agent talks to this same server over loopback, so every
 //! query it makes is checked and signed exactly like any other client's.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::http::{HeaderMap, Request, Response, StatusCode};
 use candid::Principal;
 use ic_agent::Agent;
@@ -54,7 +54,7 @@ impl Gateway {
             Ok(b) => b,
             Err(e) => return text(StatusCode::PAYLOAD_TOO_LARGE, &format!("request body: {e}")),
         };
-        let canister_request = Request::from_parts(parts, Bytes::from(body));
+        let canister_request = Request::from_parts(parts, body);
         let mut builder = self.client.request(HttpGatewayRequestArgs {
             canister_request,
             canister_id: target.canister,

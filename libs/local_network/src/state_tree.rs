@@ -81,19 +81,8 @@ fn balanced(mut nodes: Vec<HashTree>) -> HashTree {
     }
 }
 
-/// A natural number as the state tree stores it (`/time`, `reject_code`): LEB128.
-pub fn leb128(mut n: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
-    }
-}
+/// Naturals in the state tree (`/time`, `reject_code`) are LEB128, as the runtime writes them.
+pub use ic_runtime::certification::leb128;
 
 #[cfg(test)]
 mod tests {
@@ -125,11 +114,5 @@ mod tests {
             tree.lookup_path([b"canister".as_slice(), b"e", b"module_hash"]),
             LookupResult::Absent
         );
-    }
-
-    #[test]
-    fn leb128_of_a_nanosecond_timestamp() {
-        assert_eq!(leb128(624_485), vec![0xe5, 0x8e, 0x26]);
-        assert_eq!(leb128(0), vec![0]);
     }
 }

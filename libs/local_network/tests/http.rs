@@ -98,7 +98,11 @@ fn the_suite_over_http_with_three_clients_survives_a_restart() {
     // Nothing asked: the services keep their defaults.
     assert_eq!(backup.interval_secs, 300);
     let default_strategy = balancer.strategy;
-    assert_eq!(deployed.len(), 7, "the six and the web app's asset canister");
+    assert_eq!(
+        deployed.len(),
+        7,
+        "the six and the web app's asset canister"
+    );
     assert_eq!(deployed[6].kind, CanisterKind::Frontend);
     assert!(deployed.iter().all(|d| d.created));
     assert_eq!(group.group_id, GROUP_ID);
@@ -113,15 +117,23 @@ fn the_suite_over_http_with_three_clients_survives_a_restart() {
 
     rt.block_on(async {
         let agent = agent(&server.url, identity(1)).await;
-        // ic-agent query (node-signed, verified) on every canister.
+        // ic-agent query (node-signed, verified) on every canister. A canister learns its module
+        // hash from a timer right after install, so the last one installed may need a moment.
         for d in &deployed {
-            let (h,): (HealthReport,) = query(&agent, d.id, "health_check", ()).await.unwrap();
-            assert_eq!(h.canister, d.kind);
-            assert!(
-                h.module_hash.is_some(),
-                "{:?} knows its module hash",
-                d.kind
-            );
+            let started = std::time::Instant::now();
+            loop {
+                let (h,): (HealthReport,) = query(&agent, d.id, "health_check", ()).await.unwrap();
+                assert_eq!(h.canister, d.kind);
+                if h.module_hash.is_some() {
+                    break;
+                }
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(10),
+                    "{:?} does not know its module hash",
+                    d.kind
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
         }
         // ic-agent update (certified): a new group, read back by a query.
         let (r,): (Result<GroupInfo, Error>,) = update(

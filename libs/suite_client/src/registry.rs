@@ -108,6 +108,12 @@ pub async fn deploy_suite(
     } else {
         Vec::new()
     };
+    let target = Target {
+        ids,
+        network,
+        known: &known,
+        controllers: &controllers,
+    };
     let mut registry = None;
     let mut deployed = Vec::new();
     for kind in CanisterKind::ALL {
@@ -115,21 +121,7 @@ pub async fn deploy_suite(
         let wasm = std::fs::read(&wasm_path)
             .map_err(|e| format!("{}: {e} (run scripts/build.sh)", wasm_path.display()))?;
         let arg = init_arg(kind, registry)?;
-        let existing = known
-            .iter()
-            .find(|(n, _)| n == kind.name())
-            .map(|(_, id)| *id);
-        let (id, created) = create_or_upgrade(
-            agent,
-            ids,
-            network,
-            kind,
-            existing,
-            &controllers,
-            &wasm,
-            arg,
-        )
-        .await?;
+        let (id, created) = create_or_upgrade(agent, &target, kind, &wasm, arg).await?;
         registry.get_or_insert(id);
         deployed.push(Deployed { kind, id, created });
     }
@@ -138,7 +130,7 @@ pub async fn deploy_suite(
     let group = setup_group(agent, registry, GROUP_ID, &members).await?;
     configure_scale_out(agent, wasm_dir, registry, &deployed).await?;
     let (balancer, backup) = configure_services(agent, &deployed, config).await?;
-    let frontend = deploy_frontend(agent, wasm_dir, ids, network, &controllers, &deployed).await?;
+    let frontend = deploy_frontend(agent, wasm_dir, &target, &deployed).await?;
     deployed.push(frontend);
     Ok(SuiteDeployment {
         deployed,
@@ -154,9 +146,7 @@ pub async fn deploy_suite(
 async fn deploy_frontend(
     agent: &Agent,
     wasm_dir: &Path,
-    ids: &Path,
-    network: &str,
-    controllers: &[Principal],
+    target: &Target<'_>,
     deployed: &[Deployed],
 ) -> Result<Deployed, String> {
     let kind = CanisterKind::Frontend;
@@ -167,7 +157,7 @@ async fn deploy_frontend(
             wasm_path.display()
         )
     })?;
-    let root_key = if network == "ic" {
+    let root_key = if target.network == "ic" {
         None
     } else {
         Some(agent.read_root_key())
@@ -180,37 +170,33 @@ async fn deploy_frontend(
         root_key,
     };
     let arg = candid::encode_args((Some(init),)).map_err(|e| e.to_string())?;
-    let existing = crate::ids::read(ids, network)?
-        .into_iter()
-        .find(|(n, _)| n == kind.name())
-        .map(|(_, id)| id);
-    let (id, created) = create_or_upgrade(
-        agent,
-        ids,
-        network,
-        kind,
-        existing,
-        &controllers,
-        &wasm,
-        arg,
-    )
-    .await?;
+    let (id, created) = create_or_upgrade(agent, target, kind, &wasm, arg).await?;
     Ok(Deployed { kind, id, created })
 }
 
-/// Upgrades `existing` (or installs, when it has no module), or creates a canister controlled by
-/// `controllers`, records its id in `ids` and installs. Returns the id and whether it is new.
-#[allow(clippy::too_many_arguments)]
+/// Where `deploy_suite` puts canisters: the ids file and network, the ids it already holds, and
+/// the controllers of new canisters.
+struct Target<'a> {
+    ids: &'a Path,
+    network: &'a str,
+    known: &'a [(String, Principal)],
+    controllers: &'a [Principal],
+}
+
+/// Upgrades `kind`'s canister from `target.known` (or installs, when it has no module), or
+/// creates one, records its id and installs. Returns the id and whether it is new.
 async fn create_or_upgrade(
     agent: &Agent,
-    ids: &Path,
-    network: &str,
+    target: &Target<'_>,
     kind: CanisterKind,
-    existing: Option<Principal>,
-    controllers: &[Principal],
     wasm: &[u8],
     arg: Vec<u8>,
 ) -> Result<(Principal, bool), String> {
+    let existing = target
+        .known
+        .iter()
+        .find(|(n, _)| n == kind.name())
+        .map(|(_, id)| *id);
     let (id, created, mode) = match existing {
         Some(id) => {
             let status = manage::status(agent, id).await?;
@@ -223,12 +209,13 @@ async fn create_or_upgrade(
         }
         None => {
             // A creation names an effective canister id: any existing one, or the first range's.
-            let near = crate::ids::read(ids, network)
+            let near = crate::ids::read(target.ids, target.network)
                 .ok()
                 .and_then(|k| k.first().map(|(_, id)| *id))
                 .unwrap_or_else(default_effective_id);
-            let id = manage::create_canister(agent, near, controllers.to_vec(), None).await?;
-            crate::ids::write(ids, network, kind.name(), id)?;
+            let controllers = target.controllers.to_vec();
+            let id = manage::create_canister(agent, near, controllers, None).await?;
+            crate::ids::write(target.ids, target.network, kind.name(), id)?;
             (id, true, Mode::Install)
         }
     };

@@ -2,7 +2,8 @@
 //! directory and a free port, wait until it listens, stop it with SIGTERM (it saves and exits),
 //! and connect agents to it.
 
-#![allow(dead_code)]
+// Each test file and benchmark uses a part of this module.
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
