@@ -181,7 +181,10 @@ fn the_gateway_serves_the_certified_app_and_refuses_what_does_not_verify() {
 
         // What does not verify is refused, never served; raw passes it on.
         let fx = format!("{fixture}.localhost");
-        for path in ["/uncertified", "/forged"] {
+        for (path, error) in [
+            ("/uncertified", "Certification values not found"),
+            ("/forged", "root hash"),
+        ] {
             let refused = web.get(&fx, path, "identity").await;
             assert!(
                 refused.status().is_server_error(),
@@ -189,7 +192,8 @@ fn the_gateway_serves_the_certified_app_and_refuses_what_does_not_verify() {
                 refused.status()
             );
             assert_eq!(header(&refused, VERIFIED_HEADER), None);
-            assert!(!refused.text().await.unwrap().contains("certified"));
+            let text = refused.text().await.unwrap();
+            assert!(text.contains(error), "{path}: {text}");
         }
         let raw = web
             .get(
