@@ -508,6 +508,25 @@ await test('privacy: Bob cannot see a private event, sees a shared one read-only
   await shot(A, 'week');
 });
 
+await test('keyboard: Enter opens an event, Tab stays in the dialog, Escape returns focus', async () => {
+  await A.goto(`${ORIGIN}/week/${WEEK}/`);
+  await calendarReady(A);
+  const ev = A.locator('.ec-event', { hasText: 'Secret A' });
+  await ev.focus();
+  await A.keyboard.press('Enter');
+  const dialog = A.getByRole('dialog', { name: 'Edit event' });
+  await dialog.waitFor();
+  for (let i = 0; i < 40; i++) {
+    await A.keyboard.press('Tab');
+    const inside = await A.evaluate(() => !!document.activeElement?.closest('dialog[open]'));
+    assert(inside, `focus left the dialog after ${i + 1} Tab presses`);
+  }
+  await A.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  const back = await A.evaluate(() => document.activeElement?.textContent ?? '');
+  assert(back.includes('Secret A'), `focus went to: ${back.slice(0, 60)}`);
+});
+
 await test('booking: Alice opens her booking page, Bob books a slot through it', async () => {
   await A.goto(`${ORIGIN}/settings/`);
   await A.getByLabel(/Let others book time with me/).check();
