@@ -475,16 +475,17 @@ await test('a weekly rule: one occurrence moved, one cancelled, then "this and f
 
 await test('privacy: Bob cannot see a private event, sees a shared one read-only; anonymous sees a public one', async () => {
   const cal = await aClient.actor('calendar', aShard);
-  const secret = ok(await cal.create_event(eventInput('Secret A', timed('2027-01-05T09:00:00Z', '2027-01-05T10:00:00Z'))), 'secret');
+  const secret = ok(await cal.create_event(eventInput('Secret A', timed('2027-01-05T09:00:00Z', '2027-01-05T10:00:00Z'), { color: ['#b91c1c'] })), 'secret');
   ok(
     await cal.create_event(
       eventInput('Shared A', timed('2027-01-06T09:00:00Z', '2027-01-06T10:00:00Z'), {
         visibility: [{ Shared: [{ principal: bClient.principal, role: { Viewer: null } }] }],
+        color: ['#0f766e'],
       }),
     ),
     'shared',
   );
-  const pub = ok(await cal.create_event(eventInput('Public A', timed('2027-01-07T09:00:00Z', '2027-01-07T10:00:00Z'), { visibility: [{ Public: null }] })), 'public');
+  const pub = ok(await cal.create_event(eventInput('Public A', timed('2027-01-07T09:00:00Z', '2027-01-07T11:30:00Z'), { visibility: [{ Public: null }], color: ['#fbbf24'], location: ['Room 4'] })), 'public');
   await B.goto(`${ORIGIN}/week/${WEEK}/?owner=${aClient.principal.toText()}&shard=${aShard}`);
   await calendarReady(B);
   await B.getByTestId('other-calendar').waitFor();
