@@ -754,6 +754,23 @@ if (operatorPem && existsSync(operatorPem)) {
   console.log('skip operations page with a stopped shard: set OPERATOR_PEM (or LOCAL_NETWORK_STATE_DIR) to a controller key');
 }
 
+await test('account deletion with confirmation removes the account on-chain', async () => {
+  const ctx = await newUser('Carol');
+  const page = await open(ctx, '/settings/', 'carol-delete');
+  await page.getByRole('button', { name: 'Delete my account…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Delete your account?' });
+  const confirm = dialog.getByRole('button', { name: 'Delete account' });
+  assert(await confirm.isDisabled(), 'deletion possible without typing the confirmation');
+  await dialog.getByLabel('Confirmation').fill('delete');
+  await confirm.click();
+  await page.getByText(/Deletion (FindingCanisters|Deleting|Complete)/).waitFor({ timeout: 20_000 });
+  const carol = await nodeClient(page, 'Carol');
+  const users = await carol.actor('user_registry');
+  const r = await users.get_my_account();
+  assert('Err' in r && 'NotFound' in r.Err, 'the account is still there');
+  await ctx.close();
+});
+
 await test('no console errors on any page', async () => {
   const unique = [...new Set(consoleErrors)];
   assert(!unique.length, unique.slice(0, 5).join(' || '));
