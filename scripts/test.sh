@@ -12,8 +12,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 log "running the workspace's tests"
 cd "$ROOT"
 cargo test --workspace "${CARGO_LOCKED[@]}" "$@"
-log "running the web app's unit tests"
-(cd "$ROOT/frontend" && npm run test:unit --silent)
+log "running the web app's unit tests and its bundle budget (150 KiB gzipped before the week view)"
+(cd "$ROOT/frontend" && npm run test:unit --silent && node scripts/size.mjs --max-kb 150)
 if [ $# -eq 0 ]; then
     "$ROOT/scripts/e2e.sh"
 fi

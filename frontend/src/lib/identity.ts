@@ -1,7 +1,8 @@
 // Who the user is. On the embedded local network there is no Internet Identity, so the app offers
 // a clearly labelled *development* identity: an Ed25519 key generated in this browser and kept in
-// localStorage, one per named user so two people can be simulated side by side. The embedded
-// network does not verify signatures, so this is a convenience, never a security boundary.
+// localStorage, one per named user so two people can be simulated side by side. The network
+// verifies every signature, but the key sits unencrypted in this browser's storage and anyone
+// using the browser may switch users: a convenience for development, never a security boundary.
 // On IC networks the user signs in with Internet Identity through @icp-sdk/auth (imported lazily
 // so the local bundle does not carry it).
 import type { Identity } from '@icp-sdk/core/agent';
