@@ -1,14 +1,20 @@
-//! Limits and rules every stored event satisfies, checked before anything is written so that
-//! bad input changes nothing. Also derives where an event sits in the time indexes.
+//! The validation gate: limits and rules every stored event and booking policy satisfies,
+//! checked before anything is written so that bad input changes nothing.
+//!
+//! [`ValidEvent::check`] is the only way to make a [`ValidEvent`], and a `ValidEvent` is the
+//! only thing the store writes (and what it keeps, so a record read back was checked when it was
+//! written). The check also derives where the event sits in the time indexes ([`Placement`]).
 
 use std::collections::BTreeSet;
 
-use candid::Principal;
-use interfaces::calendar::{Event, EventTime, InstanceChange, Visibility};
+use candid::{CandidType, Deserialize, Principal};
+use interfaces::calendar::{BookingPolicy, Event, EventId, EventTime, InstanceChange, Visibility};
 use interfaces::{Error, InputProblem};
 use recurrence::wire::{series_from_schedule, time_zone, timestamp, to_ns};
 use recurrence::Series;
 use security_base::limits;
+
+use crate::access::is_anonymous;
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 8_000;
@@ -24,6 +30,8 @@ pub const MAX_EXDATES: usize = 1_000;
 pub const MAX_OVERRIDES: usize = 1_000;
 /// A COUNT larger than this is refused: expanding it to find the series' end must stay cheap.
 pub const MAX_COUNT: u32 = 10_000;
+/// Working-hour ranges in a booking policy: four a day.
+pub const MAX_WORKING_RANGES: usize = 7 * 4;
 
 const HOUR_NS: u64 = 3_600 * 1_000_000_000;
 const DAY_NS: u64 = 24 * HOUR_NS;
@@ -34,8 +42,9 @@ pub const CLASS_BOUNDS_NS: [u64; 5] = [HOUR_NS, DAY_NS, 7 * DAY_NS, 62 * DAY_NS,
 /// The longest a single occurrence may last.
 pub const MAX_DURATION_NS: u64 = 366 * DAY_NS;
 
-/// Where an event sits in the time indexes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where an event sits in the time indexes. Stored with the event, so removing it never
+/// recomputes it.
+#[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
     OneOff {
         class: u8,
@@ -55,8 +64,59 @@ fn problem(field: &str, reason: &str) -> Error {
     )
 }
 
+/// An event that passed the gate, with its placement: the store's record of an event.
+///
+/// The fields are private: outside this module a `ValidEvent` comes only from [`Self::check`]
+/// or from the store's own records (which hold nothing else). The stored layout names the
+/// placement `slot`.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ValidEvent {
+    event: Event,
+    slot: Placement,
+}
+
+impl ValidEvent {
+    /// The gate: every field of `event`, as it would be stored.
+    pub fn check(event: Event) -> Result<Self, Error> {
+        let slot = check_event(&event)?;
+        Ok(Self { event, slot })
+    }
+
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    pub fn into_event(self) -> Event {
+        self.event
+    }
+
+    pub fn placement(&self) -> Placement {
+        self.slot
+    }
+
+    /// Sets the bookkeeping the checks do not read: id, revision and timestamps.
+    pub fn stamp(&mut self, id: EventId, revision: u64, created_at_ns: u64, updated_at_ns: u64) {
+        self.event.id = id;
+        self.event.revision = revision;
+        self.event.created_at_ns = created_at_ns;
+        self.event.updated_at_ns = updated_at_ns;
+    }
+
+    /// The event without `person` as attendee or share. Removing people breaks no rule (lists
+    /// only get shorter) and moves no time, so this needs no new check: account deletion
+    /// cannot be refused by limits that changed since the event was stored.
+    pub fn without(&self, person: &Principal) -> Self {
+        let mut next = self.clone();
+        next.event.attendees.retain(|a| a.principal != *person);
+        if let Visibility::Shared(shares) = &mut next.event.visibility {
+            shares.retain(|s| s.principal != *person);
+        }
+        next
+    }
+}
+
 /// Checks every field of `event` (as it would be stored) and returns its placement.
-pub fn check_event(event: &Event) -> Result<Placement, Error> {
+fn check_event(event: &Event) -> Result<Placement, Error> {
     limits::non_empty_text("title", &event.title, MAX_TITLE_CHARS)?;
     limits::text("description", &event.description, MAX_DESCRIPTION_CHARS)?;
     limits::text("location", &event.location, MAX_LOCATION_CHARS)?;
@@ -141,7 +201,7 @@ fn check_people(event: &Event) -> Result<(), Error> {
     if unique(attendees.iter()) != attendees.len() {
         return Err(problem("attendees", "an attendee is listed twice"));
     }
-    if attendees.contains(&Principal::anonymous()) {
+    if attendees.iter().any(is_anonymous) {
         return Err(problem(
             "attendees",
             "the anonymous principal cannot attend",
@@ -153,7 +213,7 @@ fn check_people(event: &Event) -> Result<(), Error> {
         if unique(people.iter()) != people.len() {
             return Err(problem("visibility", "a principal is listed twice"));
         }
-        if people.contains(&Principal::anonymous()) || people.contains(&event.owner) {
+        if people.iter().any(is_anonymous) || people.contains(&event.owner) {
             return Err(problem(
                 "visibility",
                 "share with named principals other than the owner (use Public for everyone)",
@@ -243,6 +303,38 @@ pub fn duration_class(length_ns: u64) -> u8 {
         .unwrap_or(CLASS_BOUNDS_NS.len() - 1) as u8
 }
 
+/// Checks a host's booking policy before it is stored.
+pub fn check_policy(p: &BookingPolicy) -> Result<(), Error> {
+    time_zone(&p.time_zone)?;
+    limits::non_empty_text("booking_title", &p.booking_title, MAX_TITLE_CHARS)?;
+    limits::count("working_hours", p.working_hours.len(), MAX_WORKING_RANGES)?;
+    if p.working_hours.is_empty() {
+        return Err(Error::invalid("working_hours", InputProblem::Empty));
+    }
+    for w in &p.working_hours {
+        if w.start_minute >= w.end_minute || w.end_minute > 24 * 60 {
+            return Err(problem(
+                "working_hours",
+                "each range must start before it ends, within one day (0..=1440)",
+            ));
+        }
+    }
+    within("slot_minutes", p.slot_minutes, 5, 8 * 60)?;
+    within("step_minutes", p.step_minutes, 5, 8 * 60)?;
+    within("buffer_before_minutes", p.buffer_before_minutes, 0, 4 * 60)?;
+    within("buffer_after_minutes", p.buffer_after_minutes, 0, 4 * 60)?;
+    within("min_notice_minutes", p.min_notice_minutes, 0, 60 * 24 * 60)?;
+    within("horizon_days", p.horizon_days, 1, 366)?;
+    Ok(())
+}
+
+fn within(field: &str, value: u32, lo: u32, hi: u32) -> Result<(), Error> {
+    if value < lo || value > hi {
+        return Err(problem(field, &format!("must be between {lo} and {hi}")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,6 +372,108 @@ mod tests {
             Err(Error::InvalidInput { field, .. }) => field,
             other => panic!("expected InvalidInput, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn the_gate_keeps_the_event_and_its_placement() {
+        let valid = ValidEvent::check(event()).unwrap();
+        assert_eq!(valid.event(), &event());
+        assert_eq!(Ok(valid.placement()), check_event(&event()));
+        let mut bad = event();
+        bad.title.clear();
+        assert_eq!(
+            field_of(ValidEvent::check(bad).map(|v| v.placement())),
+            "title"
+        );
+    }
+
+    /// Records written before the gate existed (`Stored { event, slot: IndexSlot }`) decode as
+    /// a `ValidEvent`: the stored layout did not change.
+    #[test]
+    fn records_of_the_previous_layout_decode_unchanged() {
+        #[derive(CandidType)]
+        #[allow(dead_code)]
+        enum IndexSlot {
+            OneOff {
+                class: u8,
+                start_ns: u64,
+                end_ns: u64,
+            },
+            Series {
+                last_end_ns: u64,
+            },
+        }
+        #[derive(CandidType)]
+        struct Stored {
+            event: Event,
+            slot: IndexSlot,
+        }
+        let old = Stored {
+            event: event(),
+            slot: IndexSlot::OneOff {
+                class: 0,
+                start_ns: 1,
+                end_ns: 2,
+            },
+        };
+        let bytes = candid::encode_one(&old).unwrap();
+        let read: ValidEvent = candid::decode_one(&bytes).unwrap();
+        assert_eq!(read.event(), &event());
+        assert_eq!(
+            read.placement(),
+            Placement::OneOff {
+                class: 0,
+                start_ns: 1,
+                end_ns: 2
+            }
+        );
+        assert_eq!(candid::encode_one(&read).unwrap(), bytes);
+    }
+
+    #[test]
+    fn removing_a_person_keeps_the_event_valid() {
+        let mut e = event();
+        let (guest, viewer) = (
+            Principal::from_slice(&[2; 29]),
+            Principal::from_slice(&[3; 29]),
+        );
+        e.attendees = vec![Attendee {
+            principal: guest,
+            rsvp: Rsvp::Accepted,
+        }];
+        e.visibility = Visibility::Shared(vec![interfaces::calendar::Share {
+            principal: viewer,
+            role: interfaces::calendar::Role::Viewer,
+        }]);
+        let valid = ValidEvent::check(e).unwrap();
+        let without_guest = valid.without(&guest);
+        assert!(without_guest.event().attendees.is_empty());
+        assert_eq!(without_guest.event().visibility, valid.event().visibility);
+        let neither = without_guest.without(&viewer);
+        assert_eq!(neither.event().visibility, Visibility::Shared(vec![]));
+        assert_eq!(neither.placement(), valid.placement());
+        assert_eq!(
+            ValidEvent::check(neither.event().clone()).map(|v| v.placement()),
+            Ok(valid.placement())
+        );
+    }
+
+    #[test]
+    fn policies_are_validated() {
+        let policy = crate::store::tests::policy;
+        let mut p = policy();
+        p.working_hours[0].end_minute = 8 * 60;
+        assert!(check_policy(&p).is_err());
+        let mut p = policy();
+        p.slot_minutes = 0;
+        assert!(check_policy(&p).is_err());
+        let mut p = policy();
+        p.time_zone = "Nowhere/Town".into();
+        assert!(check_policy(&p).is_err());
+        let mut p = policy();
+        p.working_hours = vec![p.working_hours[0]; MAX_WORKING_RANGES + 1];
+        assert!(check_policy(&p).is_err());
+        assert!(check_policy(&policy()).is_ok());
     }
 
     #[test]
