@@ -18,7 +18,8 @@ use super::parse::{
 };
 use super::{malformed, refused, MAX_IMPORT_EVENTS};
 
-/// caller runs each through `check_event`).
+/// Parses `text` into events owned by `owner`, not yet checked: the store's write path runs
+/// each through the validation gate.
 pub fn import(text: &str, owner: Principal, now_ns: u64) -> Result<Vec<Event>, Error> {
     let (components, default_zone) = components(text)?;
     let floating = default_zone.unwrap_or_else(|| "UTC".into());

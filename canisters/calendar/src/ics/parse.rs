@@ -259,8 +259,6 @@ pub(super) fn duration_ns(v: &str) -> Result<u64, Error> {
     Ok(seconds * 1_000_000_000)
 }
 
-/// Parses `text` into events owned by `owner` (not yet validated against the limits: the
-
 #[cfg(test)]
 mod tests {
     use super::*;
