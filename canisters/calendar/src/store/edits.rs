@@ -53,6 +53,17 @@ impl<M: Memory> Store<M> {
         }
     }
 
+    /// The event if `who` may apply `patch` to it at `revision`.
+    fn to_patch(
+        &self,
+        id: EventId,
+        who: &Principal,
+        revision: u64,
+        patch: &EventPatch,
+    ) -> Result<ValidEvent, Error> {
+        self.target(id, who, access::patch_action(patch), Some(revision))
+    }
+
     pub fn get(&self, ctx: &Ctx, id: EventId) -> Result<Event, Error> {
         self.readable(id, &ctx.caller).map(ValidEvent::into_event)
     }
@@ -94,8 +105,7 @@ impl<M: Memory> Store<M> {
         expected_revision: u64,
         patch: EventPatch,
     ) -> Result<Event, Error> {
-        let action = access::patch_action(&patch);
-        let old = self.target(id, &ctx.caller, action, Some(expected_revision))?;
+        let old = self.to_patch(id, &ctx.caller, expected_revision, &patch)?;
         let next = apply_patch(old.event(), patch);
         self.save_one(ctx, Change::replace(old, next))
     }
@@ -169,8 +179,7 @@ impl<M: Memory> Store<M> {
         at_original_start_ns: u64,
         patch: EventPatch,
     ) -> Result<SplitOutcome, Error> {
-        let action = access::patch_action(&patch);
-        let old = self.target(id, &ctx.caller, action, Some(expected_revision))?;
+        let old = self.to_patch(id, &ctx.caller, expected_revision, &patch)?;
         let o = old.event();
         if o.recurrence.is_none() {
             return Err(malformed("id", "only a recurring event can be split"));
