@@ -11,6 +11,7 @@ mod access;
 mod booking;
 mod ics;
 mod keys;
+mod layout;
 mod memory;
 mod metrics;
 mod reminders;
@@ -47,10 +48,12 @@ fn post_upgrade(args: Option<MemberInit>) {
     on_code_installed(args);
 }
 
-/// The one lifecycle path for install and upgrade. Events live in stable structures, so there
+/// The one lifecycle path for install and upgrade. First the stored data is brought to this
+/// code's layout (a trap here undoes the upgrade). Events live in stable structures, so there
 /// is nothing to restore; timers do not survive an upgrade, so they are armed again here, and
 /// whatever reminder updates were waiting in the outbox are sent again.
 fn on_code_installed(args: Option<MemberInit>) {
+    migrate_layout();
     canister_health::on_code_installed();
     security_base::member::init(
         KIND,
@@ -59,6 +62,13 @@ fn on_code_installed(args: Option<MemberInit>) {
         security_base::member::DEFAULT_PULL_INTERVAL,
     );
     reminders::arm();
+}
+
+/// Runs `layout::migrate`; data this code cannot read stops the message (and undoes it).
+fn migrate_layout() {
+    if let Err(reason) = state::mutate(layout::migrate) {
+        ic_cdk::trap(reason);
+    }
 }
 
 fn ctx() -> Ctx {
@@ -336,6 +346,8 @@ fn import_commit(key: ByteBuf) -> Result<u64, Error> {
         let before = state::read(|s| s.meta().data_version);
         state::snapshots(|snap| snap.import_commit(&memory::data()))?;
         state::reopen();
+        // A snapshot taken before an upgrade holds the layout of its time.
+        migrate_layout();
         Ok(state::mutate(|s| s.mark_restored(before)))
     })
 }

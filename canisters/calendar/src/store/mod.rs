@@ -57,14 +57,19 @@ pub struct Meta {
     /// Moves on every change of stored data.
     pub data_version: u64,
     pub config: CalendarConfig,
+    /// The stored layout's version (`crate::layout`); absent in what releases before it wrote.
+    /// Kept here so that a backup snapshot carries the version of the data it holds.
+    pub layout: Option<u32>,
 }
 
 impl Default for Meta {
+    /// A new, empty store, in the layout this code writes.
     fn default() -> Self {
         Self {
             next_id: 1,
             data_version: 0,
             config: DEFAULT_CONFIG,
+            layout: Some(crate::layout::CURRENT),
         }
     }
 }
@@ -150,6 +155,12 @@ impl<M: Memory> Store<M> {
     pub fn mark_restored(&mut self, before: u64) -> u64 {
         self.update_meta(|m| m.data_version = m.data_version.max(before) + 1);
         self.meta.get().data_version
+    }
+
+    /// Records the layout the data is now in (`crate::layout::migrate` does, after migrating;
+    /// `None` is what releases before the version wrote).
+    pub fn set_layout(&mut self, version: Option<u32>) {
+        self.update_meta(|m| m.layout = version);
     }
 
     fn touch(&mut self) {
