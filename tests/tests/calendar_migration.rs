@@ -67,17 +67,30 @@ impl Shard {
         Shard { pic, id }
     }
 
+    /// An update (or with `update` false, a query) call, decoded as `R`.
+    fn call<R: CandidType + for<'a> Deserialize<'a>>(
+        &self,
+        update: bool,
+        who: Principal,
+        method: &str,
+        args: impl candid::utils::ArgumentEncoder,
+    ) -> R {
+        let arg = encode_args(args).unwrap();
+        let reply = if update {
+            self.pic.update_call(self.id, who, method, arg)
+        } else {
+            self.pic.query_call(self.id, who, method, arg)
+        };
+        decode_one(&reply.unwrap()).unwrap()
+    }
+
     fn up<R: CandidType + for<'a> Deserialize<'a>>(
         &self,
         who: Principal,
         method: &str,
         args: impl candid::utils::ArgumentEncoder,
     ) -> R {
-        let bytes = self
-            .pic
-            .update_call(self.id, who, method, encode_args(args).unwrap())
-            .unwrap();
-        decode_one(&bytes).unwrap()
+        self.call(true, who, method, args)
     }
 
     fn q<R: CandidType + for<'a> Deserialize<'a>>(
@@ -86,11 +99,7 @@ impl Shard {
         method: &str,
         args: impl candid::utils::ArgumentEncoder,
     ) -> R {
-        let bytes = self
-            .pic
-            .query_call(self.id, who, method, encode_args(args).unwrap())
-            .unwrap();
-        decode_one(&bytes).unwrap()
+        self.call(false, who, method, args)
     }
 
     fn create(&self, who: Principal, input: EventInput) -> Event {
