@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use candid::{CandidType, Deserialize, Principal};
 use interfaces::calendar::{BookingPolicy, Event, EventId, EventTime, InstanceChange, Visibility};
-use interfaces::{Error, InputProblem};
+use interfaces::{notification, Error, InputProblem};
 use recurrence::wire::{series_from_schedule, time_zone, timestamp, to_ns};
 use recurrence::Series;
 use security_base::limits;
@@ -24,8 +24,14 @@ pub const MAX_RULE_CHARS: usize = 500;
 pub const MAX_ATTENDEES: usize = 100;
 pub const MAX_SHARES: usize = 100;
 pub const MAX_REMINDERS: usize = 5;
-/// Four weeks, as Google Calendar allows.
-pub const MAX_REMINDER_MINUTES: u32 = 40_320;
+/// Four weeks, as Google Calendar allows: the notification canister's limit, which it shares.
+pub const MAX_REMINDER_MINUTES: u32 = notification::MAX_MINUTES_BEFORE;
+
+// Every event the gate lets through must fit what the notification canister accepts: it
+// refuses a reminder batch whole, so one event beyond its limits would block the outbox.
+const _: () = assert!(MAX_REMINDERS <= notification::MAX_REMINDERS_PER_EVENT);
+// The recipients of a plan are the owner and the attendees.
+const _: () = assert!(MAX_ATTENDEES < notification::MAX_RECIPIENTS);
 pub const MAX_EXDATES: usize = 1_000;
 pub const MAX_OVERRIDES: usize = 1_000;
 /// A COUNT larger than this is refused: expanding it to find the series' end must stay cheap.
