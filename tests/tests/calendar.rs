@@ -193,6 +193,36 @@ fn visibility_sharing_roles_and_rsvp() {
         "public is public"
     );
     assert!(c.get(Principal::anonymous(), e.id).is_err());
+    // The anonymous caller reads the public event but changes nothing, whatever it asks.
+    let anonymous = Principal::anonymous();
+    assert_eq!(
+        c.update(anonymous, p.id, 1, EventPatch::default()),
+        Err(Error::AnonymousCaller)
+    );
+    assert_eq!(
+        c.up::<()>(anonymous, "delete_event", (p.id, None::<u64>)),
+        Err(Error::AnonymousCaller)
+    );
+    assert_eq!(
+        c.up::<Event>(anonymous, "rsvp", (p.id, Rsvp::Accepted)),
+        Err(Error::AnonymousCaller)
+    );
+    assert_eq!(
+        c.up::<Event>(
+            anonymous,
+            "edit_instance",
+            (p.id, 1u64, start + DAY, InstanceEdit::Cancelled)
+        ),
+        Err(Error::AnonymousCaller)
+    );
+    assert_eq!(
+        c.up::<SplitOutcome>(
+            anonymous,
+            "split_event",
+            (p.id, 1u64, start + DAY, EventPatch::default())
+        ),
+        Err(Error::AnonymousCaller)
+    );
 
     // Listing another owner's calendar shows exactly what the caller may read.
     let ids = |who| -> Vec<u64> {
@@ -633,6 +663,51 @@ fn free_busy_availability_and_booking_never_double_books() {
 
     c.up::<()>(teacher, "set_booking_policy", (Some(policy()),))
         .unwrap();
+    // Booking, policies, free/busy and iCalendar are for signed-in callers only.
+    let anonymous = Principal::anonymous();
+    assert_eq!(
+        c.up::<()>(anonymous, "set_booking_policy", (Some(policy()),)),
+        Err(Error::AnonymousCaller)
+    );
+    assert_eq!(
+        c.up::<Event>(
+            anonymous,
+            "book_slot",
+            (BookingRequest {
+                host: teacher,
+                start_ns: monday + 2 * HOUR,
+                note: None,
+            },)
+        ),
+        Err(Error::AnonymousCaller)
+    );
+    assert_eq!(
+        c.up::<IcsImportReport>(anonymous, "import_ics", (String::new(),)),
+        Err(Error::AnonymousCaller)
+    );
+    assert_eq!(
+        c.q::<Result<Vec<BusyBlock>, Error>>(
+            anonymous,
+            "free_busy",
+            (FreeBusyRequest {
+                user: teacher,
+                from_ns: monday - DAY,
+                to_ns: monday + DAY,
+            },)
+        ),
+        Err(Error::AnonymousCaller)
+    );
+    assert_eq!(
+        c.q::<Result<IcsPage, Error>>(
+            anonymous,
+            "export_ics",
+            (IcsExportRequest {
+                cursor: None,
+                limit: None,
+            },)
+        ),
+        Err(Error::AnonymousCaller)
+    );
     let slots: Result<Vec<Slot>, Error> = c.q(
         s1,
         "available_slots",

@@ -8,8 +8,7 @@
 
 use ic_stable_structures::Memory;
 use interfaces::calendar::{
-    Attendee, BookingPolicy, BookingRequest, BusyBlock, Event, EventInput, EventTime, Rsvp, Slot,
-    SlotRequest, Weekday,
+    BookingPolicy, BookingRequest, BusyBlock, Event, EventInput, Slot, SlotRequest, Weekday,
 };
 use interfaces::{Error, InputProblem};
 use recurrence::jiff::civil::Weekday as JiffWeekday;
@@ -17,11 +16,11 @@ use recurrence::jiff::ToSpan;
 use recurrence::wire::{time_zone, timestamp, to_ns};
 use security_base::limits;
 
+use crate::access;
 use crate::store::{Ctx, Store};
-use crate::validate::{check_event, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS};
+use crate::validate::MAX_DESCRIPTION_CHARS;
 
 const MINUTE_NS: u64 = 60_000_000_000;
-const MAX_WORKING_RANGES: usize = 7 * 4;
 pub const DEFAULT_SLOTS: u32 = 100;
 pub const MAX_SLOTS: u32 = 1_000;
 
@@ -32,37 +31,6 @@ fn bad(field: &str, reason: &str) -> Error {
             reason: reason.to_string(),
         },
     )
-}
-
-fn within(field: &str, value: u32, lo: u32, hi: u32) -> Result<(), Error> {
-    if value < lo || value > hi {
-        return Err(bad(field, &format!("must be between {lo} and {hi}")));
-    }
-    Ok(())
-}
-
-pub fn check_policy(p: &BookingPolicy) -> Result<(), Error> {
-    time_zone(&p.time_zone)?;
-    limits::non_empty_text("booking_title", &p.booking_title, MAX_TITLE_CHARS)?;
-    limits::count("working_hours", p.working_hours.len(), MAX_WORKING_RANGES)?;
-    if p.working_hours.is_empty() {
-        return Err(Error::invalid("working_hours", InputProblem::Empty));
-    }
-    for w in &p.working_hours {
-        if w.start_minute >= w.end_minute || w.end_minute > 24 * 60 {
-            return Err(bad(
-                "working_hours",
-                "each range must start before it ends, within one day (0..=1440)",
-            ));
-        }
-    }
-    within("slot_minutes", p.slot_minutes, 5, 8 * 60)?;
-    within("step_minutes", p.step_minutes, 5, 8 * 60)?;
-    within("buffer_before_minutes", p.buffer_before_minutes, 0, 4 * 60)?;
-    within("buffer_after_minutes", p.buffer_after_minutes, 0, 4 * 60)?;
-    within("min_notice_minutes", p.min_notice_minutes, 0, 60 * 24 * 60)?;
-    within("horizon_days", p.horizon_days, 1, 366)?;
-    Ok(())
 }
 
 fn weekday(w: JiffWeekday) -> Weekday {
@@ -147,7 +115,7 @@ pub fn available<M: Memory>(
     }
     let before = u64::from(policy.buffer_before_minutes) * MINUTE_NS;
     let after = u64::from(policy.buffer_after_minutes) * MINUTE_NS;
-    let busy = store.free_busy(
+    let busy = store.busy(
         &req.host,
         from.saturating_sub(before),
         to.saturating_add(after),
@@ -166,7 +134,7 @@ pub fn book<M: Memory>(
     ctx: &Ctx,
     req: BookingRequest,
 ) -> Result<Event, Error> {
-    security_base::guards::require_authenticated(&ctx.caller)?;
+    access::require_user(&ctx.caller)?;
     if let Some(note) = &req.note {
         limits::text("note", note, MAX_DESCRIPTION_CHARS)?;
     }
@@ -206,51 +174,29 @@ pub fn book<M: Memory>(
         &policy.time_zone,
     );
     input.description = req.note;
-    let mut event = store.draft(&host_ctx, input, store.next_id());
-    if ctx.caller != req.host {
-        event.attendees = vec![Attendee {
-            principal: ctx.caller,
-            rsvp: Rsvp::Accepted,
-        }];
-    }
-    debug_assert!(matches!(event.time, EventTime::Timed { .. }));
-    let slot = check_event(&event)?.into();
-    store.insert_booking(&host_ctx, event, slot)
+    let guest = (ctx.caller != req.host).then_some(ctx.caller);
+    store.add_booking(&host_ctx, input, guest)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::{ctx, fixture, policy as store_policy, user, DAY, HOUR};
+    use candid::Principal;
     use interfaces::calendar::WorkingHours;
 
+    /// The fixture's Monday mornings, and 13:00 to 15:00.
     fn policy() -> BookingPolicy {
-        BookingPolicy {
-            time_zone: "Europe/Berlin".into(),
-            working_hours: vec![
-                WorkingHours {
-                    weekday: Weekday::Monday,
-                    start_minute: 9 * 60,
-                    end_minute: 12 * 60,
-                },
-                WorkingHours {
-                    weekday: Weekday::Monday,
-                    start_minute: 13 * 60,
-                    end_minute: 15 * 60,
-                },
-            ],
-            slot_minutes: 60,
-            step_minutes: 30,
-            buffer_before_minutes: 15,
-            buffer_after_minutes: 15,
-            min_notice_minutes: 0,
-            horizon_days: 30,
-            booking_title: "Lesson".into(),
-        }
+        let mut p = store_policy();
+        p.working_hours.push(WorkingHours {
+            weekday: Weekday::Monday,
+            start_minute: 13 * 60,
+            end_minute: 15 * 60,
+        });
+        p
     }
 
-    // Monday 2026-03-30 00:00 in Berlin (CEST, UTC+2) = 2026-03-29T22:00Z.
-    const MONDAY: u64 = 1_774_821_600_000_000_000;
-    const HOUR: u64 = 60 * MINUTE_NS;
+    use crate::store::tests::MONDAY;
 
     #[test]
     fn candidates_follow_working_ranges_and_grid_on_the_wall_clock() {
@@ -281,17 +227,78 @@ mod tests {
         assert!(is_free(&busy, &at(11.0), 0, 0));
     }
 
+    fn booking(host: u8, start_ns: u64) -> BookingRequest {
+        BookingRequest {
+            host: user(host),
+            start_ns,
+            note: Some("first lesson".into()),
+        }
+    }
+
     #[test]
-    fn policies_are_validated() {
-        let mut p = policy();
-        p.working_hours[0].end_minute = 8 * 60;
-        assert!(check_policy(&p).is_err());
-        let mut p = policy();
-        p.slot_minutes = 0;
-        assert!(check_policy(&p).is_err());
-        let mut p = policy();
-        p.time_zone = "Nowhere/Town".into();
-        assert!(check_policy(&p).is_err());
-        assert!(check_policy(&policy()).is_ok());
+    fn a_booking_is_the_hosts_event_with_the_guest_accepted_and_takes_the_slot() {
+        let mut f = fixture();
+        f.store
+            .set_policy(&ctx(user(1)), Some(store_policy()))
+            .unwrap();
+        let e = book(&mut f.store, &ctx(user(2)), booking(1, MONDAY + 9 * HOUR)).unwrap();
+        assert_eq!((e.owner, e.description.as_str()), (user(1), "first lesson"));
+        assert_eq!(
+            e.attendees,
+            [interfaces::calendar::Attendee {
+                principal: user(2),
+                rsvp: interfaces::calendar::Rsvp::Accepted
+            }]
+        );
+        // The same slot again, or one reaching into its buffer, is taken.
+        for start in [MONDAY + 9 * HOUR, MONDAY + 10 * HOUR] {
+            assert!(matches!(
+                book(&mut f.store, &ctx(user(3)), booking(1, start)),
+                Err(Error::Conflict { .. })
+            ));
+        }
+        let req = SlotRequest {
+            host: user(1),
+            from_ns: MONDAY,
+            to_ns: MONDAY + DAY,
+            limit: None,
+        };
+        let starts: Vec<u64> = available(&f.store, f.ctx(user(3)).now_ns, &req)
+            .unwrap()
+            .iter()
+            .map(|s| (s.start_ns - MONDAY) / (HOUR / 2))
+            .collect();
+        assert_eq!(
+            starts,
+            [21, 22],
+            "10:30 and 11:00, after the booking's buffer"
+        );
+        // A host booking their own slot is not their own attendee.
+        let own = book(&mut f.store, &ctx(user(1)), booking(1, MONDAY + 11 * HOUR)).unwrap();
+        assert!(own.attendees.is_empty());
+    }
+
+    #[test]
+    fn bookings_need_a_signed_in_caller_a_policy_and_a_short_note() {
+        let mut f = fixture();
+        let anonymous = f.ctx(Principal::anonymous());
+        assert_eq!(
+            book(&mut f.store, &anonymous, booking(1, MONDAY + 9 * HOUR)),
+            Err(Error::AnonymousCaller)
+        );
+        assert!(matches!(
+            book(&mut f.store, &ctx(user(2)), booking(1, MONDAY + 9 * HOUR)),
+            Err(Error::NotFound { .. })
+        ));
+        f.store
+            .set_policy(&ctx(user(1)), Some(store_policy()))
+            .unwrap();
+        let mut long = booking(1, MONDAY + 9 * HOUR);
+        long.note = Some("n".repeat(MAX_DESCRIPTION_CHARS + 1));
+        assert!(matches!(
+            book(&mut f.store, &ctx(user(2)), long),
+            Err(Error::InvalidInput { .. })
+        ));
+        assert_eq!(f.store.event_count(), 0);
     }
 }

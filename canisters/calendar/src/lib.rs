@@ -3,11 +3,15 @@
 //!
 //! Endpoints stay thin: they build a [`store::Ctx`] from the system, call plain logic in
 //! [`store`], [`booking`] or [`ics`], and record metrics. Every user write is rate limited per
-//! caller, counted in `health_check`, and measured per method (`get_metrics`).
+//! caller, counted in `health_check`, and measured per method (`get_metrics`). Who may do what
+//! is decided in [`access`] and what may be stored in [`validate`], both called by that logic,
+//! never here.
 
+mod access;
 mod booking;
 mod ics;
 mod keys;
+mod layout;
 mod memory;
 mod metrics;
 mod reminders;
@@ -25,8 +29,7 @@ use interfaces::calendar::{
 };
 use interfaces::security::MemberInit;
 use interfaces::snapshot::{ImportProgress, SnapshotManifest};
-use interfaces::{CanisterKind, Error, HealthReport, InputProblem};
-use security_base::limits;
+use interfaces::{CanisterKind, Error, HealthReport};
 use serde_bytes::ByteBuf;
 
 use store::Ctx;
@@ -45,10 +48,12 @@ fn post_upgrade(args: Option<MemberInit>) {
     on_code_installed(args);
 }
 
-/// The one lifecycle path for install and upgrade. Events live in stable structures, so there
+/// The one lifecycle path for install and upgrade. First the stored data is brought to this
+/// code's layout (a trap here undoes the upgrade). Events live in stable structures, so there
 /// is nothing to restore; timers do not survive an upgrade, so they are armed again here, and
 /// whatever reminder updates were waiting in the outbox are sent again.
 fn on_code_installed(args: Option<MemberInit>) {
+    migrate_layout();
     canister_health::on_code_installed();
     security_base::member::init(
         KIND,
@@ -57,6 +62,13 @@ fn on_code_installed(args: Option<MemberInit>) {
         security_base::member::DEFAULT_PULL_INTERVAL,
     );
     reminders::arm();
+}
+
+/// Runs `layout::migrate`; data this code cannot read stops the message (and undoes it).
+fn migrate_layout() {
+    if let Err(reason) = state::mutate(layout::migrate) {
+        ic_cdk::trap(reason);
+    }
 }
 
 fn ctx() -> Ctx {
@@ -163,8 +175,7 @@ fn list_events(req: ListRequest) -> Result<EventPage, Error> {
 
 #[query]
 fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
-    security_base::guards::require_authenticated(&msg_caller())?;
-    state::read(|s| s.free_busy(&req.user, req.from_ns, req.to_ns))
+    state::read(|s| s.free_busy(&ctx(), &req))
 }
 
 // ---- booking -------------------------------------------------------------------------------
@@ -173,12 +184,7 @@ fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
 #[update]
 fn set_booking_policy(policy: Option<BookingPolicy>) -> Result<(), Error> {
     write("set_booking_policy", |c| {
-        security_base::guards::require_authenticated(&c.caller)?;
-        if let Some(p) = &policy {
-            booking::check_policy(p)?;
-        }
-        state::mutate(|s| s.set_policy(&c.caller, policy));
-        Ok(())
+        state::mutate(|s| s.set_policy(c, policy))
     })
 }
 
@@ -201,19 +207,7 @@ fn book_slot(req: BookingRequest) -> Result<Event, Error> {
 
 #[query]
 fn export_ics(req: IcsExportRequest) -> Result<IcsPage, Error> {
-    let caller = msg_caller();
-    security_base::guards::require_authenticated(&caller)?;
-    let limit = limits::page_size(req.limit, 100, ics::MAX_IMPORT_EVENTS as u32)?;
-    let (events, more) = state::read(|s| s.owned_page(&caller, req.cursor, limit));
-    Ok(IcsPage {
-        ics: ics::export(&events)?,
-        events: events.len() as u32,
-        next_cursor: if more {
-            events.last().map(|e| e.id)
-        } else {
-            None
-        },
-    })
+    state::read(|s| ics::export_page(s, &msg_caller(), req))
 }
 
 /// Imports a `VCALENDAR` for the caller, all or nothing: an event whose UID the caller already
@@ -221,23 +215,7 @@ fn export_ics(req: IcsExportRequest) -> Result<IcsPage, Error> {
 #[update]
 fn import_ics(text: String) -> Result<IcsImportReport, Error> {
     write("import_ics", |c| {
-        security_base::guards::require_authenticated(&c.caller)?;
-        if text.len() > ics::MAX_IMPORT_BYTES {
-            return Err(Error::invalid(
-                "ics",
-                InputProblem::TooLong {
-                    max: ics::MAX_IMPORT_BYTES as u64,
-                    actual: text.len() as u64,
-                },
-            ));
-        }
-        let events = ics::import(&text, c.caller, c.now_ns)?;
-        let checked = events
-            .into_iter()
-            .map(|e| validate::check_event(&e).map(|p| (e, p.into())))
-            .collect::<Result<Vec<_>, Error>>()?;
-        let (created, updated) = state::mutate(|s| s.import(c, checked))?;
-        Ok(IcsImportReport { created, updated })
+        state::mutate(|s| ics::import_into(s, c, &text))
     })
 }
 
@@ -368,6 +346,8 @@ fn import_commit(key: ByteBuf) -> Result<u64, Error> {
         let before = state::read(|s| s.meta().data_version);
         state::snapshots(|snap| snap.import_commit(&memory::data()))?;
         state::reopen();
+        // A snapshot taken before an upgrade holds the layout of its time.
+        migrate_layout();
         Ok(state::mutate(|s| s.mark_restored(before)))
     })
 }

@@ -1,14 +1,20 @@
-//! Limits and rules every stored event satisfies, checked before anything is written so that
-//! bad input changes nothing. Also derives where an event sits in the time indexes.
+//! The validation gate: limits and rules every stored event and booking policy satisfies,
+//! checked before anything is written so that bad input changes nothing.
+//!
+//! [`ValidEvent::check`] is the only way to make a [`ValidEvent`], and a `ValidEvent` is the
+//! only thing the store writes (and what it keeps, so a record read back was checked when it was
+//! written). The check also derives where the event sits in the time indexes ([`Placement`]).
 
 use std::collections::BTreeSet;
 
-use candid::Principal;
-use interfaces::calendar::{Event, EventTime, InstanceChange, Visibility};
-use interfaces::{Error, InputProblem};
+use candid::{CandidType, Deserialize, Principal};
+use interfaces::calendar::{BookingPolicy, Event, EventId, EventTime, InstanceChange, Visibility};
+use interfaces::{notification, Error, InputProblem};
 use recurrence::wire::{series_from_schedule, time_zone, timestamp, to_ns};
 use recurrence::Series;
 use security_base::limits;
+
+use crate::access::is_anonymous;
 
 pub const MAX_TITLE_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 8_000;
@@ -18,12 +24,20 @@ pub const MAX_RULE_CHARS: usize = 500;
 pub const MAX_ATTENDEES: usize = 100;
 pub const MAX_SHARES: usize = 100;
 pub const MAX_REMINDERS: usize = 5;
-/// Four weeks, as Google Calendar allows.
-pub const MAX_REMINDER_MINUTES: u32 = 40_320;
+/// Four weeks, as Google Calendar allows: the notification canister's limit, which it shares.
+pub const MAX_REMINDER_MINUTES: u32 = notification::MAX_MINUTES_BEFORE;
+
+// Every event the gate lets through must fit what the notification canister accepts: it
+// refuses a reminder batch whole, so one event beyond its limits would block the outbox.
+const _: () = assert!(MAX_REMINDERS <= notification::MAX_REMINDERS_PER_EVENT);
+// The recipients of a plan are the owner and the attendees.
+const _: () = assert!(MAX_ATTENDEES < notification::MAX_RECIPIENTS);
 pub const MAX_EXDATES: usize = 1_000;
 pub const MAX_OVERRIDES: usize = 1_000;
 /// A COUNT larger than this is refused: expanding it to find the series' end must stay cheap.
 pub const MAX_COUNT: u32 = 10_000;
+/// Working-hour ranges in a booking policy: four a day.
+pub const MAX_WORKING_RANGES: usize = 7 * 4;
 
 const HOUR_NS: u64 = 3_600 * 1_000_000_000;
 const DAY_NS: u64 = 24 * HOUR_NS;
@@ -34,8 +48,9 @@ pub const CLASS_BOUNDS_NS: [u64; 5] = [HOUR_NS, DAY_NS, 7 * DAY_NS, 62 * DAY_NS,
 /// The longest a single occurrence may last.
 pub const MAX_DURATION_NS: u64 = 366 * DAY_NS;
 
-/// Where an event sits in the time indexes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where an event sits in the time indexes. Stored with the event, so removing it never
+/// recomputes it.
+#[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Placement {
     OneOff {
         class: u8,
@@ -55,8 +70,59 @@ fn problem(field: &str, reason: &str) -> Error {
     )
 }
 
+/// An event that passed the gate, with its placement: the store's record of an event.
+///
+/// The fields are private: outside this module a `ValidEvent` comes only from [`Self::check`]
+/// or from the store's own records (which hold nothing else). The stored layout names the
+/// placement `slot`.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct ValidEvent {
+    event: Event,
+    slot: Placement,
+}
+
+impl ValidEvent {
+    /// The gate: every field of `event`, as it would be stored.
+    pub fn check(event: Event) -> Result<Self, Error> {
+        let slot = check_event(&event)?;
+        Ok(Self { event, slot })
+    }
+
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    pub fn into_event(self) -> Event {
+        self.event
+    }
+
+    pub fn placement(&self) -> Placement {
+        self.slot
+    }
+
+    /// Sets the bookkeeping the checks do not read: id, revision and timestamps.
+    pub fn stamp(&mut self, id: EventId, revision: u64, created_at_ns: u64, updated_at_ns: u64) {
+        self.event.id = id;
+        self.event.revision = revision;
+        self.event.created_at_ns = created_at_ns;
+        self.event.updated_at_ns = updated_at_ns;
+    }
+
+    /// The event without `person` as attendee or share. Removing people breaks no rule (lists
+    /// only get shorter) and moves no time, so this needs no new check: account deletion
+    /// cannot be refused by limits that changed since the event was stored.
+    pub fn without(&self, person: &Principal) -> Self {
+        let mut next = self.clone();
+        next.event.attendees.retain(|a| a.principal != *person);
+        if let Visibility::Shared(shares) = &mut next.event.visibility {
+            shares.retain(|s| s.principal != *person);
+        }
+        next
+    }
+}
+
 /// Checks every field of `event` (as it would be stored) and returns its placement.
-pub fn check_event(event: &Event) -> Result<Placement, Error> {
+fn check_event(event: &Event) -> Result<Placement, Error> {
     limits::non_empty_text("title", &event.title, MAX_TITLE_CHARS)?;
     limits::text("description", &event.description, MAX_DESCRIPTION_CHARS)?;
     limits::text("location", &event.location, MAX_LOCATION_CHARS)?;
@@ -141,7 +207,7 @@ fn check_people(event: &Event) -> Result<(), Error> {
     if unique(attendees.iter()) != attendees.len() {
         return Err(problem("attendees", "an attendee is listed twice"));
     }
-    if attendees.contains(&Principal::anonymous()) {
+    if attendees.iter().any(is_anonymous) {
         return Err(problem(
             "attendees",
             "the anonymous principal cannot attend",
@@ -153,7 +219,7 @@ fn check_people(event: &Event) -> Result<(), Error> {
         if unique(people.iter()) != people.len() {
             return Err(problem("visibility", "a principal is listed twice"));
         }
-        if people.contains(&Principal::anonymous()) || people.contains(&event.owner) {
+        if people.iter().any(is_anonymous) || people.contains(&event.owner) {
             return Err(problem(
                 "visibility",
                 "share with named principals other than the owner (use Public for everyone)",
@@ -243,138 +309,37 @@ pub fn duration_class(length_ns: u64) -> u8 {
         .unwrap_or(CLASS_BOUNDS_NS.len() - 1) as u8
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use interfaces::calendar::{Attendee, Date, Recurrence, Rsvp};
-
-    fn event() -> Event {
-        Event {
-            id: 1,
-            owner: Principal::from_slice(&[1; 29]),
-            ical_uid: "1@x".into(),
-            title: "Lesson".into(),
-            description: String::new(),
-            location: String::new(),
-            time: EventTime::Timed {
-                start_ns: 1_774_771_200_000_000_000,
-                end_ns: 1_774_774_800_000_000_000,
-            },
-            time_zone: "Europe/Berlin".into(),
-            recurrence: None,
-            overrides: vec![],
-            status: Default::default(),
-            transparency: Default::default(),
-            visibility: Default::default(),
-            color: None,
-            attendees: vec![],
-            reminders_minutes: vec![],
-            created_at_ns: 0,
-            updated_at_ns: 0,
-            revision: 1,
+/// Checks a host's booking policy before it is stored.
+pub fn check_policy(p: &BookingPolicy) -> Result<(), Error> {
+    time_zone(&p.time_zone)?;
+    limits::non_empty_text("booking_title", &p.booking_title, MAX_TITLE_CHARS)?;
+    limits::count("working_hours", p.working_hours.len(), MAX_WORKING_RANGES)?;
+    if p.working_hours.is_empty() {
+        return Err(Error::invalid("working_hours", InputProblem::Empty));
+    }
+    for w in &p.working_hours {
+        if w.start_minute >= w.end_minute || w.end_minute > 24 * 60 {
+            return Err(problem(
+                "working_hours",
+                "each range must start before it ends, within one day (0..=1440)",
+            ));
         }
     }
-
-    fn field_of(result: Result<Placement, Error>) -> String {
-        match result {
-            Err(Error::InvalidInput { field, .. }) => field,
-            other => panic!("expected InvalidInput, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn a_plain_event_is_a_one_hour_one_off() {
-        assert_eq!(
-            check_event(&event()),
-            Ok(Placement::OneOff {
-                class: 0,
-                start_ns: 1_774_771_200_000_000_000,
-                end_ns: 1_774_774_800_000_000_000
-            })
-        );
-    }
-
-    #[test]
-    fn each_rule_names_its_field() {
-        let mut e = event();
-        e.title = " ".repeat(0);
-        assert_eq!(field_of(check_event(&e)), "title");
-        let mut e = event();
-        e.time_zone = "Mars/Olympus".into();
-        assert_eq!(field_of(check_event(&e)), "time_zone");
-        let mut e = event();
-        e.color = Some("red".into());
-        assert_eq!(field_of(check_event(&e)), "color");
-        let mut e = event();
-        e.reminders_minutes = vec![10, 10];
-        assert_eq!(field_of(check_event(&e)), "reminders_minutes");
-        let mut e = event();
-        e.reminders_minutes = vec![MAX_REMINDER_MINUTES + 1];
-        assert_eq!(field_of(check_event(&e)), "reminders_minutes");
-        let mut e = event();
-        e.time = EventTime::Timed {
-            start_ns: 10,
-            end_ns: 5,
-        };
-        assert_eq!(field_of(check_event(&e)), "time");
-        let mut e = event();
-        e.recurrence = Some(Recurrence {
-            rule: "FREQ=HOURLY".into(),
-            exdates_ns: vec![],
-        });
-        assert_eq!(field_of(check_event(&e)), "recurrence.rule");
-        let mut e = event();
-        let a = Attendee {
-            principal: Principal::from_slice(&[2; 29]),
-            rsvp: Rsvp::NeedsAction,
-        };
-        e.attendees = vec![a, a];
-        assert_eq!(field_of(check_event(&e)), "attendees");
-    }
-
-    #[test]
-    fn all_day_spans_midnights_of_the_zone_and_series_get_their_end() {
-        let mut e = event();
-        e.time = EventTime::AllDay {
-            start: Date {
-                year: 2026,
-                month: 3,
-                day: 29,
-            },
-            end: Date {
-                year: 2026,
-                month: 3,
-                day: 30,
-            },
-        };
-        // 29 March 2026 is the spring-forward day in Berlin: 23 hours long.
-        let Ok(Placement::OneOff {
-            start_ns,
-            end_ns,
-            class,
-        }) = check_event(&e)
-        else {
-            panic!()
-        };
-        assert_eq!(end_ns - start_ns, 23 * HOUR_NS);
-        assert_eq!(class, 1);
-        e.recurrence = Some(Recurrence {
-            rule: "FREQ=DAILY;COUNT=3".into(),
-            exdates_ns: vec![],
-        });
-        assert!(matches!(
-            check_event(&e),
-            Ok(Placement::Series { last_end_ns }) if last_end_ns < u64::MAX
-        ));
-        e.recurrence = Some(Recurrence {
-            rule: "FREQ=DAILY".into(),
-            exdates_ns: vec![],
-        });
-        assert_eq!(
-            check_event(&e),
-            Ok(Placement::Series {
-                last_end_ns: u64::MAX
-            })
-        );
-    }
+    within("slot_minutes", p.slot_minutes, 5, 8 * 60)?;
+    within("step_minutes", p.step_minutes, 5, 8 * 60)?;
+    within("buffer_before_minutes", p.buffer_before_minutes, 0, 4 * 60)?;
+    within("buffer_after_minutes", p.buffer_after_minutes, 0, 4 * 60)?;
+    within("min_notice_minutes", p.min_notice_minutes, 0, 60 * 24 * 60)?;
+    within("horizon_days", p.horizon_days, 1, 366)?;
+    Ok(())
 }
+
+fn within(field: &str, value: u32, lo: u32, hi: u32) -> Result<(), Error> {
+    if value < lo || value > hi {
+        return Err(problem(field, &format!("must be between {lo} and {hi}")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

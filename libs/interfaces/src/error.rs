@@ -1,8 +1,8 @@
 //! The one error type every canister of the suite returns on the wire.
 //!
-//! Inside a canister, each domain has its own enum; at the endpoint they become this type, so a
-//! client matches on one set of variants whichever canister it called. Nothing here traps:
-//! authorization failures and bad input are answers, not rejects.
+//! The canisters use this type inside as well (there are no per-domain error enums to convert
+//! from), so a client matches on one set of variants whichever canister it called. Nothing here
+//! traps: authorization failures and bad input are answers, not rejects.
 
 use candid::{CandidType, Deserialize};
 use serde::Serialize;

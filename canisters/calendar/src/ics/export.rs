@@ -1,0 +1,225 @@
+//! Writing events as iCalendar: one `VEVENT` per event (with `RRULE`, `EXDATE`, `VALUE=DATE`
+//! for all-day events, `VALARM` per reminder) and one more per changed instance
+//! (`RECURRENCE-ID`; `STATUS:CANCELLED` for a cancelled one), in lines folded at 75 octets.
+
+use interfaces::calendar::{
+    Event, EventStatus, EventTime, InstanceChange, Role, Rsvp, Transparency, Visibility,
+};
+use interfaces::Error;
+use recurrence::jiff::civil::Date;
+use recurrence::jiff::tz::TimeZone;
+use recurrence::wire::{time_zone, timestamp};
+
+/// `events` as one complete `VCALENDAR`.
+pub fn export(events: &[Event]) -> Result<String, Error> {
+    let mut out = Lines::default();
+    out.line("BEGIN:VCALENDAR");
+    out.line("VERSION:2.0");
+    out.line("PRODID:-//icp-calendar//calendar shard//EN");
+    out.line("CALSCALE:GREGORIAN");
+    for e in events {
+        write_event(&mut out, e)?;
+    }
+    out.line("END:VCALENDAR");
+    Ok(out.0)
+}
+
+/// Lines folded at 75 octets with CRLF endings, as RFC 5545 3.1 requires.
+#[derive(Default)]
+pub(super) struct Lines(pub(super) String);
+
+impl Lines {
+    pub(super) fn line(&mut self, text: &str) {
+        let mut width = 0;
+        for c in text.chars() {
+            if width + c.len_utf8() > 75 {
+                self.0.push_str("\r\n ");
+                width = 1;
+            }
+            self.0.push(c);
+            width += c.len_utf8();
+        }
+        self.0.push_str("\r\n");
+    }
+}
+
+pub(super) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn utc(ns: u64) -> Result<String, Error> {
+    Ok(timestamp("ics", ns)?.strftime("%Y%m%dT%H%M%SZ").to_string())
+}
+
+/// `;TZID=<zone>:<local>` (or `:<utc>Z` for UTC) of an instant.
+fn zoned(zone: &str, tz: &TimeZone, ns: u64) -> Result<String, Error> {
+    if zone == "UTC" {
+        return Ok(format!(":{}", utc(ns)?));
+    }
+    let local = timestamp("ics", ns)?.to_zoned(tz.clone());
+    Ok(format!(";TZID={zone}:{}", local.strftime("%Y%m%dT%H%M%S")))
+}
+
+fn date_value(d: Date) -> String {
+    d.strftime("%Y%m%d").to_string()
+}
+
+fn write_event(out: &mut Lines, e: &Event) -> Result<(), Error> {
+    let tz = time_zone(&e.time_zone)?;
+    let all_day = matches!(e.time, EventTime::AllDay { .. });
+    // The instant an original start names, in the form DTSTART used.
+    let original = |ns: u64| -> Result<String, Error> {
+        if all_day {
+            let date = timestamp("ics", ns)?.to_zoned(tz.clone()).date();
+            Ok(format!(";VALUE=DATE:{}", date_value(date)))
+        } else {
+            zoned(&e.time_zone, &tz, ns)
+        }
+    };
+    out.line("BEGIN:VEVENT");
+    out.line(&format!("UID:{}", escape(&e.ical_uid)));
+    out.line(&format!("DTSTAMP:{}", utc(e.updated_at_ns)?));
+    out.line(&format!("CREATED:{}", utc(e.created_at_ns)?));
+    out.line(&format!("LAST-MODIFIED:{}", utc(e.updated_at_ns)?));
+    out.line(&format!("SEQUENCE:{}", e.revision));
+    out.line(&format!("SUMMARY:{}", escape(&e.title)));
+    if !e.description.is_empty() {
+        out.line(&format!("DESCRIPTION:{}", escape(&e.description)));
+    }
+    if !e.location.is_empty() {
+        out.line(&format!("LOCATION:{}", escape(&e.location)));
+    }
+    match &e.time {
+        EventTime::Timed { start_ns, end_ns } => {
+            out.line(&format!("DTSTART{}", zoned(&e.time_zone, &tz, *start_ns)?));
+            out.line(&format!("DTEND{}", zoned(&e.time_zone, &tz, *end_ns)?));
+        }
+        EventTime::AllDay { start, end } => {
+            let d = |w| recurrence::wire::date("ics", w);
+            out.line(&format!("DTSTART;VALUE=DATE:{}", date_value(d(*start)?)));
+            out.line(&format!("DTEND;VALUE=DATE:{}", date_value(d(*end)?)));
+            out.line(&format!("X-IC-TIMEZONE:{}", e.time_zone));
+        }
+    }
+    if let Some(r) = &e.recurrence {
+        out.line(&format!("RRULE:{}", r.rule));
+        for &x in &r.exdates_ns {
+            out.line(&format!("EXDATE{}", original(x)?));
+        }
+    }
+    out.line(&format!("STATUS:{}", status_text(e.status)));
+    out.line(match e.transparency {
+        Transparency::Opaque => "TRANSP:OPAQUE",
+        Transparency::Transparent => "TRANSP:TRANSPARENT",
+    });
+    match &e.visibility {
+        Visibility::Public => out.line("CLASS:PUBLIC"),
+        Visibility::Private => out.line("CLASS:PRIVATE"),
+        Visibility::Shared(shares) => {
+            out.line("CLASS:PRIVATE");
+            for s in shares {
+                let role = match s.role {
+                    Role::Viewer => "VIEWER",
+                    Role::Editor => "EDITOR",
+                };
+                out.line(&format!("X-IC-SHARE;ROLE={role}:{}", s.principal));
+            }
+        }
+    }
+    if let Some(color) = &e.color {
+        out.line(&format!("COLOR:{color}"));
+    }
+    for a in &e.attendees {
+        out.line(&format!(
+            "ATTENDEE;PARTSTAT={}:urn:ic:{}",
+            partstat(a.rsvp),
+            a.principal
+        ));
+    }
+    for m in &e.reminders_minutes {
+        out.line("BEGIN:VALARM");
+        out.line("ACTION:DISPLAY");
+        out.line(&format!("DESCRIPTION:{}", escape(&e.title)));
+        out.line(&format!("TRIGGER:-PT{m}M"));
+        out.line("END:VALARM");
+    }
+    out.line("END:VEVENT");
+    for o in &e.overrides {
+        out.line("BEGIN:VEVENT");
+        out.line(&format!("UID:{}", escape(&e.ical_uid)));
+        out.line(&format!("DTSTAMP:{}", utc(e.updated_at_ns)?));
+        out.line(&format!("RECURRENCE-ID{}", original(o.original_start_ns)?));
+        out.line(&format!("SUMMARY:{}", escape(&e.title)));
+        match o.change {
+            InstanceChange::Moved { start_ns, end_ns } => {
+                out.line(&format!("DTSTART{}", zoned(&e.time_zone, &tz, start_ns)?));
+                out.line(&format!("DTEND{}", zoned(&e.time_zone, &tz, end_ns)?));
+            }
+            InstanceChange::Cancelled => {
+                out.line(&format!("DTSTART{}", original(o.original_start_ns)?));
+                out.line("STATUS:CANCELLED");
+            }
+        }
+        out.line("END:VEVENT");
+    }
+    Ok(())
+}
+
+fn status_text(s: EventStatus) -> &'static str {
+    match s {
+        EventStatus::Confirmed => "CONFIRMED",
+        EventStatus::Tentative => "TENTATIVE",
+        EventStatus::Cancelled => "CANCELLED",
+    }
+}
+
+fn partstat(r: Rsvp) -> &'static str {
+    match r {
+        Rsvp::NeedsAction => "NEEDS-ACTION",
+        Rsvp::Accepted => "ACCEPTED",
+        Rsvp::Declined => "DECLINED",
+        Rsvp::Tentative => "TENTATIVE",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ics::parse::{content_lines, unescape};
+
+    #[test]
+    fn long_lines_fold_at_75_octets_and_unfold_back() {
+        let mut out = Lines::default();
+        let long = format!("DESCRIPTION:{}", "é".repeat(100));
+        out.line(&long);
+        assert!(out.0.split("\r\n").all(|l| l.len() <= 75));
+        let props = content_lines(&out.0).unwrap();
+        assert_eq!(props[0].value, "é".repeat(100));
+    }
+
+    #[test]
+    fn text_escapes_round_trip() {
+        let s = "a, b; c\\d\nnext";
+        assert_eq!(unescape(&escape(s)), s);
+    }
+
+    #[test]
+    fn an_empty_export_is_a_complete_calendar() {
+        assert_eq!(
+            export(&[]).unwrap(),
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//icp-calendar//calendar shard//EN\r\n\
+             CALSCALE:GREGORIAN\r\nEND:VCALENDAR\r\n"
+        );
+    }
+}

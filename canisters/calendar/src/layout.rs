@@ -1,0 +1,98 @@
+//! The stored layout: its version and the migrations from older versions.
+//!
+//! The version lives in the store's `Meta` cell, so a backup snapshot carries the version of the
+//! data it holds. [`migrate`] runs first whenever code meets stored data it did not write
+//! itself: after install and upgrade (the lifecycle path in `lib.rs`), and after a restore. It
+//! refuses data from a newer layout (the caller traps, which undoes the upgrade or the restore)
+//! rather than guess at it.
+//!
+//! Versions:
+//! - 0: releases before the version was stored (main up to f445301). Each event record is the
+//!   Candid record `{ event: Event; slot: Placement }`; `Meta` has no `layout`.
+//! - 1: the same records (`validate::ValidEvent` decodes them as they are); the version is
+//!   stored. The migration from 0 writes the version only.
+//!
+//! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
+//! by the release before it (`tests/tests/calendar_migration.rs` reads the version-0 dump in
+//! `canisters/calendar/fixtures/`).
+
+use ic_stable_structures::Memory;
+
+use crate::store::Store;
+
+/// The layout this code writes.
+pub const CURRENT: u32 = 1;
+
+/// What [`migrate`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The data was already in the current layout.
+    Current,
+    /// The data was migrated from this version.
+    Migrated { from: u32 },
+}
+
+/// Brings the store's data to the [`CURRENT`] layout, or says why it cannot.
+pub fn migrate<M: Memory>(store: &mut Store<M>) -> Result<Outcome, String> {
+    let stored = store.meta().layout.unwrap_or(0);
+    if stored > CURRENT {
+        return Err(format!(
+            "the stored data has layout version {stored}, newer than this code's {CURRENT}: \
+             install a release that knows it"
+        ));
+    }
+    if stored == CURRENT {
+        return Ok(Outcome::Current);
+    }
+    for from in stored..CURRENT {
+        match from {
+            // 0 -> 1: the records are unchanged; only the version is new.
+            0 => {}
+            _ => unreachable!("every version below CURRENT has a step"),
+        }
+    }
+    store.set_layout(Some(CURRENT));
+    Ok(Outcome::Migrated { from: stored })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::{ctx, fixture, lesson, user, MONDAY};
+
+    #[test]
+    fn a_new_store_is_in_the_current_layout() {
+        let mut f = fixture();
+        assert_eq!(f.store.meta().layout, Some(CURRENT));
+        let bytes = f.bytes();
+        assert_eq!(migrate(&mut f.store), Ok(Outcome::Current));
+        assert!(f.bytes() == bytes, "nothing to do, nothing written");
+    }
+
+    #[test]
+    fn data_without_a_version_is_migrated_from_version_0_and_keeps_working() {
+        let mut f = fixture();
+        let e = f.store.create(&ctx(user(1)), lesson(MONDAY)).unwrap();
+        f.store.set_layout(None);
+        let version = f.store.meta().data_version;
+        assert_eq!(migrate(&mut f.store), Ok(Outcome::Migrated { from: 0 }));
+        assert_eq!(f.store.meta().layout, Some(CURRENT));
+        assert_eq!(
+            f.store.meta().data_version,
+            version,
+            "the data did not change"
+        );
+        assert_eq!(f.store.get(&ctx(user(1)), e.id), Ok(e));
+        assert_eq!(migrate(&mut f.store), Ok(Outcome::Current));
+    }
+
+    #[test]
+    fn data_from_a_newer_layout_is_refused_untouched() {
+        let mut f = fixture();
+        f.store.set_layout(Some(CURRENT + 1));
+        let bytes = f.bytes();
+        let refused = migrate(&mut f.store).unwrap_err();
+        assert!(refused.contains("newer"), "{refused}");
+        assert!(f.bytes() == bytes);
+    }
+}

@@ -1,0 +1,239 @@
+//! Building the next version of an event, before the gate checks it: a new event from an
+//! input, a patch applied to a stored one. Pure functions of their arguments.
+
+use interfaces::calendar::{
+    Attendee, Event, EventId, EventInput, EventPatch, RecurrenceChange, Rsvp, Schedule,
+};
+use recurrence::wire::{series_from_schedule, timestamp};
+
+use super::Ctx;
+
+/// A new event from `input`, owned by the caller, with id `id` (its generated UID is built
+/// from it). Not yet checked or stored.
+pub fn draft(ctx: &Ctx, input: EventInput, id: EventId) -> Event {
+    Event {
+        id,
+        owner: ctx.caller,
+        ical_uid: format!("{id}@{}", ctx.shard),
+        title: input.title,
+        description: input.description.unwrap_or_default(),
+        location: input.location.unwrap_or_default(),
+        time: input.time,
+        time_zone: input.time_zone,
+        recurrence: input.recurrence.map(|mut r| {
+            r.rule = normalize_rule(&r.rule);
+            r
+        }),
+        overrides: vec![],
+        status: input.status.unwrap_or_default(),
+        transparency: input.transparency.unwrap_or_default(),
+        visibility: input.visibility.unwrap_or_default(),
+        color: input.color.filter(|c| !c.is_empty()),
+        attendees: input
+            .attendees
+            .unwrap_or_default()
+            .into_iter()
+            .map(|principal| Attendee {
+                principal,
+                rsvp: Rsvp::NeedsAction,
+            })
+            .collect(),
+        reminders_minutes: input.reminders_minutes.unwrap_or_default(),
+        created_at_ns: ctx.now_ns,
+        updated_at_ns: ctx.now_ns,
+        revision: 1,
+    }
+}
+
+/// `RRULE:FREQ=...` and `FREQ=...` are the same rule; store the parsed, canonical text.
+pub fn normalize_rule(rule: &str) -> String {
+    rule.trim()
+        .parse::<recurrence::RecurrenceRule>()
+        .map_or_else(|_| rule.to_string(), |r| r.to_string())
+}
+
+pub fn set_schedule(event: &mut Event, s: Schedule) {
+    event.time = s.time;
+    event.time_zone = s.time_zone;
+    event.recurrence = s.recurrence;
+    event.overrides = s.overrides;
+}
+
+/// `old` with `patch` applied (unchecked). When the timing changes, overrides that no longer
+/// name an instance are dropped, as calendar apps do when a whole series moves.
+pub fn apply_patch(old: &Event, patch: EventPatch) -> Event {
+    let mut e = old.clone();
+    let timing_changed =
+        patch.time.is_some() || patch.time_zone.is_some() || patch.recurrence.is_some();
+    if let Some(v) = patch.title {
+        e.title = v;
+    }
+    if let Some(v) = patch.description {
+        e.description = v;
+    }
+    if let Some(v) = patch.location {
+        e.location = v;
+    }
+    if let Some(v) = patch.time {
+        e.time = v;
+    }
+    if let Some(v) = patch.time_zone {
+        e.time_zone = v;
+    }
+    match patch.recurrence {
+        Some(RecurrenceChange::Set(mut r)) => {
+            r.rule = normalize_rule(&r.rule);
+            e.recurrence = Some(r);
+        }
+        Some(RecurrenceChange::Remove) => {
+            e.recurrence = None;
+            e.overrides.clear();
+        }
+        None => {}
+    }
+    if let Some(v) = patch.status {
+        e.status = v;
+    }
+    if let Some(v) = patch.transparency {
+        e.transparency = v;
+    }
+    if let Some(v) = patch.visibility {
+        e.visibility = v;
+    }
+    if let Some(v) = patch.color {
+        e.color = (!v.is_empty()).then_some(v);
+    }
+    if let Some(people) = patch.attendees {
+        e.attendees = people
+            .into_iter()
+            .map(|principal| Attendee {
+                principal,
+                rsvp: old
+                    .attendees
+                    .iter()
+                    .find(|a| a.principal == principal)
+                    .map_or(Rsvp::NeedsAction, |a| a.rsvp),
+            })
+            .collect();
+    }
+    if let Some(v) = patch.reminders_minutes {
+        e.reminders_minutes = v;
+    }
+    if timing_changed && !e.overrides.is_empty() {
+        if let Ok(series) = series_from_schedule(
+            &Event {
+                overrides: vec![],
+                ..e.clone()
+            }
+            .schedule(),
+        ) {
+            e.overrides.retain(|o| {
+                timestamp("overrides", o.original_start_ns)
+                    .ok()
+                    .and_then(|t| recurrence::is_instance(&series, t).ok())
+                    .unwrap_or(false)
+            });
+        }
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::{ctx_at, lesson, user, HOUR, MONDAY};
+    use interfaces::calendar::{EventTime, InstanceChange, InstanceOverride, Recurrence};
+
+    fn weekly() -> Event {
+        let mut input = lesson(MONDAY);
+        input.recurrence = Some(Recurrence {
+            rule: "RRULE:FREQ=WEEKLY;COUNT=4".into(),
+            exdates_ns: vec![],
+        });
+        draft(&ctx_at(user(1), 5), input, 9)
+    }
+
+    #[test]
+    fn a_draft_fills_defaults_and_normalizes_the_rule() {
+        let mut input = lesson(MONDAY);
+        input.color = Some(String::new());
+        input.attendees = Some(vec![user(2)]);
+        let e = draft(&ctx_at(user(1), 5), input, 9);
+        assert_eq!((e.id, e.owner, e.revision), (9, user(1), 1));
+        assert!(e.ical_uid.starts_with("9@"));
+        assert_eq!((e.created_at_ns, e.updated_at_ns), (5, 5));
+        assert_eq!(e.color, None, "an empty colour is no colour");
+        assert_eq!(e.attendees[0].rsvp, Rsvp::NeedsAction);
+        assert_eq!(
+            weekly().recurrence.unwrap().rule,
+            normalize_rule("FREQ=WEEKLY;COUNT=4")
+        );
+        assert!(!weekly().recurrence.unwrap().rule.starts_with("RRULE:"));
+    }
+
+    #[test]
+    fn a_patch_keeps_the_answers_of_attendees_who_stay() {
+        let mut old = weekly();
+        old.attendees = vec![
+            Attendee {
+                principal: user(2),
+                rsvp: Rsvp::Accepted,
+            },
+            Attendee {
+                principal: user(3),
+                rsvp: Rsvp::Declined,
+            },
+        ];
+        let patch = EventPatch {
+            attendees: Some(vec![user(3), user(4)]),
+            color: Some(String::new()),
+            ..Default::default()
+        };
+        let e = apply_patch(&old, patch);
+        let answers: Vec<_> = e.attendees.iter().map(|a| (a.principal, a.rsvp)).collect();
+        assert_eq!(
+            answers,
+            [(user(3), Rsvp::Declined), (user(4), Rsvp::NeedsAction)]
+        );
+    }
+
+    #[test]
+    fn moving_a_series_drops_instance_changes_that_no_longer_name_an_instance() {
+        let mut old = weekly();
+        let cancelled = |at| InstanceOverride {
+            original_start_ns: at,
+            change: InstanceChange::Cancelled,
+        };
+        old.overrides = vec![cancelled(MONDAY + 7 * 24 * HOUR)];
+        // Same timing: kept.
+        let renamed = apply_patch(
+            &old,
+            EventPatch {
+                title: Some("Theory".into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(renamed.overrides, old.overrides);
+        // Moved by an hour: the override names no instance any more.
+        let moved = apply_patch(
+            &old,
+            EventPatch {
+                time: Some(EventTime::Timed {
+                    start_ns: MONDAY + HOUR,
+                    end_ns: MONDAY + 2 * HOUR,
+                }),
+                ..Default::default()
+            },
+        );
+        assert!(moved.overrides.is_empty());
+        // Removing the rule removes every instance change.
+        let single = apply_patch(
+            &old,
+            EventPatch {
+                recurrence: Some(RecurrenceChange::Remove),
+                ..Default::default()
+            },
+        );
+        assert_eq!((single.recurrence, single.overrides.len()), (None, 0));
+    }
+}

@@ -1,0 +1,438 @@
+//! Event records and their indexes, and the one write path every change takes.
+//!
+//! [`Store::save`] is the validation gate's only caller: it checks every new version of a
+//! batch ([`ValidEvent::check`]), then the batch as a whole (quota, UID uniqueness), and only
+//! then writes. Below it, filing and unfiling take a [`ValidEvent`] only, so nothing unchecked
+//! reaches the records or the indexes (owned, by time, by series, by UID, participations, the
+//! per-user counters).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use candid::Principal;
+use candid_storable::Candid;
+use ic_stable_structures::Memory;
+use interfaces::calendar::{Event, EventId, EventStatus, Transparency, Visibility};
+use interfaces::Error;
+
+use super::{Ctx, Store};
+use crate::keys::{self, TimeEntry};
+use crate::validate::{Placement, ValidEvent};
+
+/// One event to write: a new event (`old` is `None`, and `new.id` is the id it gets) or the
+/// next version of a stored one.
+pub struct Change {
+    pub old: Option<ValidEvent>,
+    pub new: Event,
+}
+
+impl Change {
+    pub fn insert(new: Event) -> Self {
+        Self { old: None, new }
+    }
+
+    pub fn replace(old: ValidEvent, new: Event) -> Self {
+        Self {
+            old: Some(old),
+            new,
+        }
+    }
+}
+
+/// Counts in free/busy: not cancelled, opaque.
+pub fn blocks_time(e: &Event) -> bool {
+    e.status != EventStatus::Cancelled && e.transparency == Transparency::Opaque
+}
+
+/// Everyone an event names besides its owner: attendees and shares, each once.
+fn participants(e: &Event) -> Vec<Principal> {
+    let mut out: Vec<Principal> = e.attendees.iter().map(|a| a.principal).collect();
+    if let Visibility::Shared(shares) = &e.visibility {
+        out.extend(shares.iter().map(|s| s.principal));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+impl<M: Memory> Store<M> {
+    // ---- reads -----------------------------------------------------------------------------
+
+    pub(super) fn load(&self, id: EventId) -> Option<ValidEvent> {
+        self.events.get(&id).map(|s| s.0)
+    }
+
+    pub fn events_of(&self, owner: &Principal) -> u64 {
+        self.users.get(&keys::owner_key(owner)).unwrap_or(0)
+    }
+
+    pub fn by_uid(&self, owner: &Principal, uid: &str) -> Option<ValidEvent> {
+        self.by_uid
+            .get(&keys::uid_key(owner, uid))
+            .and_then(|id| self.load(id))
+    }
+
+    /// The owner's events with id greater than `after`, at most `limit`, and whether more exist.
+    pub fn owned_page(
+        &self,
+        owner: &Principal,
+        after: Option<EventId>,
+        limit: u32,
+    ) -> (Vec<Event>, bool) {
+        let start = after.map_or(0, |a| a.saturating_add(1));
+        let mut ids = self
+            .owned
+            .range(keys::owned_key(owner, start)..=keys::owned_key(owner, u64::MAX))
+            .map(|e| keys::owned_id(e.key()));
+        let page: Vec<Event> = ids
+            .by_ref()
+            .take(limit as usize)
+            .filter_map(|id| self.load(id).map(ValidEvent::into_event))
+            .collect();
+        (page, ids.next().is_some())
+    }
+
+    /// Ids of the events `who` owns (`owned`) or takes part in (`participations`).
+    pub(super) fn ids_of(&self, who: &Principal, owned: bool) -> Vec<EventId> {
+        let index = if owned {
+            &self.owned
+        } else {
+            &self.participations
+        };
+        index
+            .range(keys::owned_key(who, 0)..=keys::owned_key(who, u64::MAX))
+            .map(|entry| keys::owned_id(entry.key()))
+            .collect()
+    }
+
+    // ---- the write path --------------------------------------------------------------------
+
+    /// Checks every new version through the gate, then writes the batch (see [`Self::write`]).
+    /// The revision, timestamps and id of a replaced event are set here.
+    pub(super) fn save(&mut self, ctx: &Ctx, changes: Vec<Change>) -> Result<Vec<Event>, Error> {
+        let checked = changes
+            .into_iter()
+            .map(|c| Ok((c.old, ValidEvent::check(c.new)?)))
+            .collect::<Result<Vec<_>, Error>>()?;
+        self.write(ctx, checked)
+    }
+
+    /// Writes checked versions after the checks of the whole batch: each owner's quota holds
+    /// with the new events, and no UID is taken twice. A new event gets revision 1, a replaced
+    /// one the next revision; both are stamped `now`.
+    pub(super) fn write(
+        &mut self,
+        ctx: &Ctx,
+        batch: Vec<(Option<ValidEvent>, ValidEvent)>,
+    ) -> Result<Vec<Event>, Error> {
+        let mut adding: BTreeMap<Principal, u64> = BTreeMap::new();
+        let mut uids = BTreeSet::new();
+        for (old, new) in &batch {
+            let e = new.event();
+            if old.is_none() {
+                *adding.entry(e.owner).or_default() += 1;
+            }
+            let moved = old
+                .as_ref()
+                .is_none_or(|o| o.event().ical_uid != e.ical_uid);
+            let key = keys::uid_key(&e.owner, &e.ical_uid);
+            if moved && (self.by_uid.contains_key(&key) || !uids.insert(key)) {
+                return Err(Error::AlreadyExists {
+                    what: format!("event with UID {}", e.ical_uid),
+                });
+            }
+        }
+        for (owner, n) in adding {
+            self.check_quota(&owner, n)?;
+        }
+        // Everything is checked: only now write anything.
+        let mut out = Vec::with_capacity(batch.len());
+        for (old, mut new) in batch {
+            out.push(match old {
+                Some(old) => {
+                    let o = old.event();
+                    new.stamp(o.id, o.revision + 1, o.created_at_ns, ctx.now_ns);
+                    self.replace(ctx, &old, new)
+                }
+                None => {
+                    let id = new.event().id;
+                    new.stamp(id, 1, ctx.now_ns, ctx.now_ns);
+                    self.insert(ctx, new)
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    pub(super) fn check_quota(&self, owner: &Principal, adding: u64) -> Result<(), Error> {
+        let max = u64::from(self.config().max_events_per_user);
+        if self.events_of(owner) + adding > max {
+            return Err(Error::Conflict {
+                reason: format!("quota: at most {max} events per user"),
+            });
+        }
+        Ok(())
+    }
+
+    /// Files a new event under the next id (which `event`'s id must already be, since a
+    /// generated UID is built from it).
+    fn insert(&mut self, ctx: &Ctx, event: ValidEvent) -> Event {
+        let e = event.event();
+        let id = self.next_id();
+        assert_eq!(e.id, id, "a new event carries the next id");
+        self.update_meta(|m| m.next_id += 1);
+        let owner = keys::owner_key(&e.owner);
+        self.users
+            .insert(owner, self.users.get(&owner).unwrap_or(0) + 1);
+        self.owned.insert(keys::owned_key(&e.owner, id), ());
+        self.by_uid.insert(keys::uid_key(&e.owner, &e.ical_uid), id);
+        self.file(&event);
+        self.queue_reminders(ctx, None, Some(e));
+        self.events.insert(id, Candid(event.clone()));
+        self.touch();
+        event.into_event()
+    }
+
+    /// Replaces a stored event with its next version, moving its index entries.
+    fn replace(&mut self, ctx: &Ctx, old: &ValidEvent, new: ValidEvent) -> Event {
+        let (o, n) = (old.event(), new.event());
+        self.unfile(old);
+        if o.ical_uid != n.ical_uid {
+            self.by_uid.remove(&keys::uid_key(&o.owner, &o.ical_uid));
+            self.by_uid
+                .insert(keys::uid_key(&n.owner, &n.ical_uid), n.id);
+        }
+        self.file(&new);
+        self.queue_reminders(ctx, Some(o), Some(n));
+        self.events.insert(n.id, Candid(new.clone()));
+        self.touch();
+        new.into_event()
+    }
+
+    pub(super) fn remove(&mut self, ctx: &Ctx, event: &ValidEvent) {
+        let e = event.event();
+        self.unfile(event);
+        self.events.remove(&e.id);
+        self.owned.remove(&keys::owned_key(&e.owner, e.id));
+        self.by_uid.remove(&keys::uid_key(&e.owner, &e.ical_uid));
+        let owner = keys::owner_key(&e.owner);
+        match self.users.get(&owner).unwrap_or(1) {
+            0 | 1 => {
+                self.users.remove(&owner);
+            }
+            n => {
+                self.users.insert(owner, n - 1);
+            }
+        }
+        self.queue_reminders(ctx, Some(e), None);
+        self.touch();
+    }
+
+    /// Adds the time index and participation entries of an event.
+    fn file(&mut self, event: &ValidEvent) {
+        let e = event.event();
+        match event.placement() {
+            Placement::OneOff {
+                class,
+                start_ns,
+                end_ns,
+            } => {
+                self.by_time.insert(
+                    keys::time_key(&e.owner, class, start_ns, e.id),
+                    TimeEntry {
+                        end_ns,
+                        busy: blocks_time(e),
+                    },
+                );
+            }
+            Placement::Series { last_end_ns } => {
+                self.by_series
+                    .insert(keys::series_key(&e.owner, last_end_ns, e.id), ());
+            }
+        }
+        for p in participants(e) {
+            self.participations.insert(keys::owned_key(&p, e.id), ());
+        }
+    }
+
+    fn unfile(&mut self, event: &ValidEvent) {
+        let e = event.event();
+        match event.placement() {
+            Placement::OneOff {
+                class, start_ns, ..
+            } => {
+                self.by_time
+                    .remove(&keys::time_key(&e.owner, class, start_ns, e.id));
+            }
+            Placement::Series { last_end_ns } => {
+                self.by_series
+                    .remove(&keys::series_key(&e.owner, last_end_ns, e.id));
+            }
+        }
+        for p in participants(e) {
+            self.participations.remove(&keys::owned_key(&p, e.id));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::{ctx, ctx_at, fixture, lesson, user, weekly, Fixture, HOUR, MONDAY};
+    use interfaces::calendar::{EventPatch, Role, Share};
+
+    fn shared_lesson(f: &mut Fixture) -> Event {
+        let mut input = lesson(MONDAY);
+        input.attendees = Some(vec![user(2)]);
+        input.visibility = Some(Visibility::Shared(vec![Share {
+            principal: user(3),
+            role: Role::Viewer,
+        }]));
+        f.store.create(&ctx(user(1)), input).unwrap()
+    }
+
+    /// (events, owned, by time, by series, by UID, participations, users) entries.
+    fn sizes(f: &Fixture) -> [u64; 7] {
+        let s = &f.store;
+        [
+            s.events.len(),
+            s.owned.len(),
+            s.by_time.len(),
+            s.by_series.len(),
+            s.by_uid.len(),
+            s.participations.len(),
+            s.users.len(),
+        ]
+    }
+
+    #[test]
+    fn a_new_event_is_filed_in_every_index() {
+        let mut f = fixture();
+        let e = shared_lesson(&mut f);
+        assert_eq!(sizes(&f), [1, 1, 1, 0, 1, 2, 1]);
+        assert_eq!(f.store.by_uid(&user(1), &e.ical_uid).unwrap().event(), &e);
+        assert_eq!(f.store.ids_of(&user(1), true), [e.id]);
+        assert_eq!(f.store.ids_of(&user(2), false), [e.id]);
+        assert_eq!(f.store.ids_of(&user(3), false), [e.id]);
+        assert_eq!(f.store.events_of(&user(1)), 1);
+        assert_eq!(f.store.owned_page(&user(1), None, 10), (vec![e], false));
+    }
+
+    #[test]
+    fn a_new_version_moves_its_index_entries() {
+        let mut f = fixture();
+        let e = shared_lesson(&mut f);
+        let into_series = EventPatch {
+            recurrence: weekly(MONDAY, 3)
+                .recurrence
+                .map(interfaces::calendar::RecurrenceChange::Set),
+            attendees: Some(vec![]),
+            ..Default::default()
+        };
+        let e2 = f.store.update(&ctx(user(1)), e.id, 1, into_series).unwrap();
+        assert_eq!(sizes(&f), [1, 1, 0, 1, 1, 1, 1]);
+        assert!(f.store.ids_of(&user(2), false).is_empty());
+        assert_eq!(f.store.ids_of(&user(3), false), [e.id]);
+        assert_eq!(
+            (e2.id, e2.revision, e2.created_at_ns),
+            (e.id, 2, e.created_at_ns)
+        );
+    }
+
+    #[test]
+    fn removing_an_event_clears_every_index() {
+        let mut f = fixture();
+        let e = shared_lesson(&mut f);
+        let other = f
+            .store
+            .create(&ctx(user(1)), lesson(MONDAY + HOUR))
+            .unwrap();
+        f.store.delete(&ctx(user(1)), e.id, Some(1)).unwrap();
+        assert_eq!(sizes(&f), [1, 1, 1, 0, 1, 0, 1]);
+        assert_eq!(f.store.events_of(&user(1)), 1);
+        f.store.delete(&ctx(user(1)), other.id, None).unwrap();
+        assert_eq!(
+            sizes(&f),
+            [0; 7],
+            "the last event takes the user's counter with it"
+        );
+    }
+
+    #[test]
+    fn a_batch_is_checked_whole_before_anything_is_written() {
+        let mut f = fixture();
+        let c = ctx(user(1));
+        let first = crate::store::draft::draft(&c, lesson(MONDAY), f.store.next_id());
+        let mut second = crate::store::draft::draft(&c, lesson(MONDAY), first.id + 1);
+        // Saves both; on refusal, checks that no byte changed.
+        let both = |f: &mut Fixture, second: &Event| {
+            let bytes = f.bytes();
+            let batch = vec![
+                Change::insert(first.clone()),
+                Change::insert(second.clone()),
+            ];
+            let result = f.store.save(&c, batch);
+            assert!(result.is_ok() || f.bytes() == bytes, "nothing was written");
+            result.map(|saved| saved.len())
+        };
+        second.title.clear();
+        assert!(matches!(
+            both(&mut f, &second),
+            Err(Error::InvalidInput { .. })
+        ));
+        // Two new events with one UID.
+        second.title = "Theory".into();
+        second.ical_uid = first.ical_uid.clone();
+        assert!(matches!(
+            both(&mut f, &second),
+            Err(Error::AlreadyExists { .. })
+        ));
+        // The quota counts the whole batch.
+        second.ical_uid = "other".into();
+        f.quota(1);
+        assert!(matches!(both(&mut f, &second), Err(Error::Conflict { .. })));
+        f.quota(2);
+        assert_eq!(both(&mut f, &second), Ok(2));
+    }
+
+    #[test]
+    fn the_write_path_stamps_revisions_and_times() {
+        let mut f = fixture();
+        let e = f
+            .store
+            .create(&ctx_at(user(1), 100), lesson(MONDAY))
+            .unwrap();
+        assert_eq!(
+            (e.revision, e.created_at_ns, e.updated_at_ns),
+            (1, 100, 100)
+        );
+        let old = f.store.load(e.id).unwrap();
+        let mut next = e.clone();
+        // Whatever bookkeeping a draft carries, the stored version is the next revision.
+        (next.revision, next.created_at_ns, next.id) = (99, 7, 99);
+        let saved = f
+            .store
+            .save(&ctx_at(user(1), 200), vec![Change::replace(old, next)])
+            .unwrap();
+        assert_eq!(
+            (
+                saved[0].id,
+                saved[0].revision,
+                saved[0].created_at_ns,
+                saved[0].updated_at_ns
+            ),
+            (e.id, 2, 100, 200)
+        );
+    }
+
+    #[test]
+    fn only_opaque_events_that_are_not_cancelled_block_time() {
+        let mut f = fixture();
+        let mut e = shared_lesson(&mut f);
+        assert!(blocks_time(&e));
+        e.transparency = Transparency::Transparent;
+        assert!(!blocks_time(&e));
+        e.transparency = Transparency::Opaque;
+        e.status = EventStatus::Cancelled;
+        assert!(!blocks_time(&e));
+    }
+}

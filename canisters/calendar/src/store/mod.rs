@@ -1,0 +1,249 @@
+//! The calendar's data and every operation on it, as plain logic over stable structures.
+//!
+//! Generic over the memory so unit tests run it natively on `VectorMemory`. Nothing here reads
+//! the clock or the caller: both come in a [`Ctx`]. Each operation checks everything before its
+//! first write, so an error leaves the store exactly as it was.
+//!
+//! By concern:
+//! - [`events`]: event records and their indexes, and the one write path every change takes
+//!   (through the validation gate, `crate::validate::ValidEvent`);
+//! - [`edits`]: what users do to events (create, update, delete, answer, instances, splits,
+//!   imports, bookings) and account deletion, each decided by `crate::access`;
+//! - [`draft`]: building an event from an input or a patch (pure);
+//! - [`window`]: listing a range and free/busy;
+//! - [`outbox`]: the reminder updates waiting for the notification canister;
+//! - [`policies`]: booking policies;
+//! - here: the structures, counters and configuration.
+
+mod draft;
+mod edits;
+mod events;
+mod outbox;
+mod policies;
+mod window;
+
+#[cfg(test)]
+pub mod tests;
+
+use candid::{CandidType, Deserialize, Principal};
+use candid_storable::Candid;
+use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
+use interfaces::calendar::{BookingPolicy, CalendarConfig, EventId};
+use interfaces::notification::ReminderUpdate;
+use interfaces::{Error, InputProblem};
+
+use crate::keys::{OwnedKey, OwnerKey, SeriesKey, TimeEntry, TimeKey, UidKey};
+use crate::validate::ValidEvent;
+
+pub use draft::normalize_rule;
+
+pub const DEFAULT_CONFIG: CalendarConfig = CalendarConfig {
+    max_events_per_user: 10_000,
+    writes_per_minute: 600,
+};
+
+/// Who is asking, when, and which shard this is.
+#[derive(Clone, Copy, Debug)]
+pub struct Ctx {
+    pub caller: Principal,
+    pub now_ns: u64,
+    pub shard: Principal,
+}
+
+/// Counters and configuration, in one cell.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Meta {
+    pub next_id: u64,
+    /// Moves on every change of stored data.
+    pub data_version: u64,
+    pub config: CalendarConfig,
+    /// The stored layout's version (`crate::layout`); absent in what releases before it wrote.
+    /// Kept here so that a backup snapshot carries the version of the data it holds.
+    pub layout: Option<u32>,
+}
+
+impl Default for Meta {
+    /// A new, empty store, in the layout this code writes.
+    fn default() -> Self {
+        Self {
+            next_id: 1,
+            data_version: 0,
+            config: DEFAULT_CONFIG,
+            layout: Some(crate::layout::CURRENT),
+        }
+    }
+}
+
+/// The stable memories the store is built on, one per structure.
+pub struct Memories<M> {
+    pub meta: M,
+    pub events: M,
+    pub owned: M,
+    pub by_time: M,
+    pub by_series: M,
+    pub by_uid: M,
+    pub users: M,
+    pub participations: M,
+    pub policies: M,
+    pub reminder_outbox: M,
+}
+
+pub struct Store<M: Memory> {
+    meta: StableCell<Candid<Meta>, M>,
+    /// Every event, as it passed the validation gate (with its index placement).
+    events: StableBTreeMap<EventId, Candid<ValidEvent>, M>,
+    /// Every event of an owner.
+    owned: StableBTreeMap<OwnedKey, (), M>,
+    /// One-off events by (owner, duration class, start).
+    by_time: StableBTreeMap<TimeKey, TimeEntry, M>,
+    /// Recurring events by (owner, end of last instance).
+    by_series: StableBTreeMap<SeriesKey, (), M>,
+    by_uid: StableBTreeMap<UidKey, EventId, M>,
+    /// Events per owner (the quota).
+    users: StableBTreeMap<OwnerKey, u64, M>,
+    /// (principal, event) for every attendee and share, so deleting an account finds them.
+    participations: StableBTreeMap<OwnedKey, (), M>,
+    policies: StableBTreeMap<OwnerKey, Candid<BookingPolicy>, M>,
+    /// The latest reminder update per event, waiting for the notification canister; keyed by
+    /// event so repeated changes coalesce.
+    reminder_outbox: StableBTreeMap<EventId, Candid<ReminderUpdate>, M>,
+}
+
+impl<M: Memory> Store<M> {
+    pub fn init(m: Memories<M>) -> Self {
+        Self {
+            meta: StableCell::init(m.meta, Candid(Meta::default())),
+            events: StableBTreeMap::init(m.events),
+            owned: StableBTreeMap::init(m.owned),
+            by_time: StableBTreeMap::init(m.by_time),
+            by_series: StableBTreeMap::init(m.by_series),
+            by_uid: StableBTreeMap::init(m.by_uid),
+            users: StableBTreeMap::init(m.users),
+            participations: StableBTreeMap::init(m.participations),
+            policies: StableBTreeMap::init(m.policies),
+            reminder_outbox: StableBTreeMap::init(m.reminder_outbox),
+        }
+    }
+
+    pub fn meta(&self) -> &Meta {
+        self.meta.get()
+    }
+
+    pub fn config(&self) -> CalendarConfig {
+        self.meta.get().config
+    }
+
+    pub fn set_config(&mut self, config: CalendarConfig) -> Result<(), Error> {
+        if config.max_events_per_user == 0 {
+            return Err(Error::invalid("max_events_per_user", InputProblem::Empty));
+        }
+        if config.writes_per_minute == 0 {
+            return Err(Error::invalid("writes_per_minute", InputProblem::Empty));
+        }
+        self.update_meta(|m| m.config = config);
+        Ok(())
+    }
+
+    fn update_meta(&mut self, f: impl FnOnce(&mut Meta)) {
+        let mut meta = self.meta.get().0.clone();
+        f(&mut meta);
+        self.meta.set(Candid(meta));
+    }
+
+    /// After a restore: the data changed, so its version moves past both the restored one and
+    /// `before` (what this shard had), and backups see a change.
+    pub fn mark_restored(&mut self, before: u64) -> u64 {
+        self.update_meta(|m| m.data_version = m.data_version.max(before) + 1);
+        self.meta.get().data_version
+    }
+
+    /// Records the layout the data is now in (`crate::layout::migrate` does, after migrating;
+    /// `None` is what releases before the version wrote).
+    pub fn set_layout(&mut self, version: Option<u32>) {
+        self.update_meta(|m| m.layout = version);
+    }
+
+    fn touch(&mut self) {
+        self.update_meta(|m| m.data_version += 1);
+    }
+
+    pub fn next_id(&self) -> EventId {
+        self.meta.get().next_id
+    }
+
+    pub fn event_count(&self) -> u64 {
+        self.events.len()
+    }
+
+    pub fn series_count(&self) -> u64 {
+        self.by_series.len()
+    }
+
+    pub fn user_count(&self) -> u64 {
+        self.users.len()
+    }
+}
+
+#[cfg(test)]
+mod unit {
+    use super::tests::{fixture, lesson, user};
+    use super::*;
+
+    #[test]
+    fn a_config_with_a_zero_refuses_and_keeps_the_old_one() {
+        let mut f = fixture();
+        for config in [
+            CalendarConfig {
+                max_events_per_user: 0,
+                writes_per_minute: 5,
+            },
+            CalendarConfig {
+                max_events_per_user: 5,
+                writes_per_minute: 0,
+            },
+        ] {
+            assert!(matches!(
+                f.store.set_config(config),
+                Err(Error::InvalidInput { .. })
+            ));
+        }
+        assert_eq!(f.store.config(), DEFAULT_CONFIG);
+        let small = CalendarConfig {
+            max_events_per_user: 1,
+            writes_per_minute: 5,
+        };
+        f.store.set_config(small).unwrap();
+        assert_eq!(f.store.config(), small);
+    }
+
+    #[test]
+    fn a_restore_moves_the_data_version_past_both_sides() {
+        let mut f = fixture();
+        f.store.create(&f.ctx(user(1)), lesson(0)).unwrap();
+        let now = f.store.meta().data_version;
+        assert!(now > 0);
+        assert_eq!(f.store.mark_restored(now + 10), now + 11);
+        assert_eq!(f.store.mark_restored(0), now + 12);
+    }
+
+    #[test]
+    fn counters_follow_events_series_and_users() {
+        let mut f = fixture();
+        f.store.create(&f.ctx(user(1)), lesson(0)).unwrap();
+        let mut weekly = lesson(0);
+        weekly.recurrence = Some(interfaces::calendar::Recurrence {
+            rule: "FREQ=WEEKLY".into(),
+            exdates_ns: vec![],
+        });
+        f.store.create(&f.ctx(user(2)), weekly).unwrap();
+        assert_eq!(
+            (
+                f.store.event_count(),
+                f.store.series_count(),
+                f.store.user_count(),
+                f.store.next_id()
+            ),
+            (2, 1, 2, 3)
+        );
+    }
+}

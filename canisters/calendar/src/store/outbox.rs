@@ -1,0 +1,185 @@
+//! The reminder outbox: what the notification canister must learn about each changed event,
+//! kept in stable memory until it confirmed it (`crate::reminders` delivers it).
+//!
+//! Keyed by event, so repeated changes before a delivery coalesce into the latest update.
+
+use candid::Principal;
+use candid_storable::Candid;
+use ic_stable_structures::Memory;
+use interfaces::calendar::{Event, EventId, EventStatus, Rsvp};
+use interfaces::notification::{EventRef, ReminderPlan, ReminderUpdate};
+
+use super::{Ctx, Store};
+
+/// What the notification canister needs for an event's reminders. A cancelled event keeps its
+/// entry but with no reminders, which clears them.
+pub fn reminder_plan(e: &Event, shard: Principal) -> ReminderPlan {
+    let mut recipients = vec![e.owner];
+    recipients.extend(
+        e.attendees
+            .iter()
+            .filter(|a| matches!(a.rsvp, Rsvp::Accepted | Rsvp::Tentative))
+            .map(|a| a.principal),
+    );
+    ReminderPlan {
+        event: EventRef {
+            shard,
+            event_id: e.id,
+        },
+        revision: e.revision,
+        title: e.title.clone(),
+        recipients,
+        schedule: e.schedule(),
+        minutes_before: if e.status == EventStatus::Cancelled {
+            vec![]
+        } else {
+            e.reminders_minutes.clone()
+        },
+    }
+}
+
+impl<M: Memory> Store<M> {
+    /// Records what the notification canister must learn about a change from `old` to `new`
+    /// (`None` for a created or a deleted event). Events without reminders before or after
+    /// need no update.
+    pub(super) fn queue_reminders(&mut self, ctx: &Ctx, old: Option<&Event>, new: Option<&Event>) {
+        let had = old.is_some_and(|e| !e.reminders_minutes.is_empty());
+        let update = match new {
+            Some(e) if had || !e.reminders_minutes.is_empty() => {
+                ReminderUpdate::Set(reminder_plan(e, ctx.shard))
+            }
+            None if had => {
+                let e = old.expect("had implies old");
+                ReminderUpdate::Cancel {
+                    event: EventRef {
+                        shard: ctx.shard,
+                        event_id: e.id,
+                    },
+                    revision: e.revision + 1,
+                }
+            }
+            _ => return,
+        };
+        let id = new.or(old).expect("one side exists").id;
+        self.reminder_outbox.insert(id, Candid(update));
+    }
+
+    pub fn outbox_len(&self) -> u64 {
+        self.reminder_outbox.len()
+    }
+
+    /// Up to `n` pending reminder updates, oldest event first.
+    pub fn outbox_batch(&self, n: usize) -> Vec<(EventId, ReminderUpdate)> {
+        self.reminder_outbox
+            .iter()
+            .take(n)
+            .map(|e| (*e.key(), e.value().0))
+            .collect()
+    }
+
+    /// Drops delivered updates, unless a newer one for the same event arrived meanwhile.
+    pub fn outbox_delivered(&mut self, delivered: &[(EventId, ReminderUpdate)]) {
+        for (id, update) in delivered {
+            if self
+                .reminder_outbox
+                .get(id)
+                .is_some_and(|held| held.0 == *update)
+            {
+                self.reminder_outbox.remove(id);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::{fixture, lesson, user, MONDAY};
+    use interfaces::calendar::EventPatch;
+
+    /// A lesson with a reminder ten minutes before.
+    fn reminded() -> interfaces::calendar::EventInput {
+        interfaces::calendar::EventInput {
+            reminders_minutes: Some(vec![10]),
+            ..lesson(MONDAY)
+        }
+    }
+
+    fn plan_of(update: &ReminderUpdate) -> &ReminderPlan {
+        match update {
+            ReminderUpdate::Set(plan) => plan,
+            other => panic!("expected Set, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn events_without_reminders_queue_nothing() {
+        let mut f = fixture();
+        f.store.create(&f.ctx(user(1)), lesson(MONDAY)).unwrap();
+        assert_eq!(f.store.outbox_len(), 0);
+    }
+
+    #[test]
+    fn changes_coalesce_per_event_and_a_delete_cancels() {
+        let mut f = fixture();
+        let alice = f.ctx(user(1));
+        let e = f.store.create(&alice, reminded()).unwrap();
+        let renamed = EventPatch {
+            title: Some("Theory".into()),
+            ..Default::default()
+        };
+        f.store.update(&alice, e.id, 1, renamed).unwrap();
+        let batch = f.store.outbox_batch(10);
+        assert_eq!(batch.len(), 1, "one entry per event");
+        let plan = plan_of(&batch[0].1);
+        assert_eq!((plan.revision, plan.title.as_str()), (2, "Theory"));
+        assert_eq!(plan.recipients, [user(1)]);
+
+        f.store.delete(&alice, e.id, None).unwrap();
+        assert_eq!(
+            f.store.outbox_batch(10),
+            [(
+                e.id,
+                ReminderUpdate::Cancel {
+                    event: EventRef {
+                        shard: f.shard,
+                        event_id: e.id
+                    },
+                    revision: 3
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn a_delivery_keeps_an_update_that_replaced_it_meanwhile() {
+        let mut f = fixture();
+        let alice = f.ctx(user(1));
+        let e = f.store.create(&alice, reminded()).unwrap();
+        let sent = f.store.outbox_batch(10);
+        let patch = EventPatch {
+            reminders_minutes: Some(vec![30]),
+            ..Default::default()
+        };
+        f.store.update(&alice, e.id, 1, patch).unwrap();
+        f.store.outbox_delivered(&sent);
+        assert_eq!(f.store.outbox_len(), 1, "the newer update stays");
+        let newer = f.store.outbox_batch(10);
+        assert_eq!(plan_of(&newer[0].1).minutes_before, [30]);
+        f.store.outbox_delivered(&newer);
+        assert_eq!(f.store.outbox_len(), 0);
+    }
+
+    #[test]
+    fn plans_name_the_owner_and_attendees_who_come_and_a_cancelled_event_has_no_reminders() {
+        let mut f = fixture();
+        let mut input = reminded();
+        input.attendees = Some(vec![user(2), user(3)]);
+        let e = f.store.create(&f.ctx(user(1)), input).unwrap();
+        f.store.rsvp(&f.ctx(user(2)), e.id, Rsvp::Accepted).unwrap();
+        let mut e = f.store.get(&f.ctx(user(1)), e.id).unwrap();
+        assert_eq!(reminder_plan(&e, f.shard).recipients, [user(1), user(2)]);
+        e.status = EventStatus::Cancelled;
+        assert!(reminder_plan(&e, f.shard).minutes_before.is_empty());
+    }
+}
