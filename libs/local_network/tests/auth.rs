@@ -209,23 +209,10 @@ fn bad_delegations_are_refused_with_400() {
     server.stop();
 }
 
-/// Sends one raw HTTP/1.1 POST and returns (status, body).
+/// One raw HTTP/1.1 POST: (status, body as text).
 fn post(port: u16, path: &str, body: &[u8]) -> (u16, String) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/cbor\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    s.write_all(body).unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    let text = String::from_utf8_lossy(&out).to_string();
-    let status = text[9..12].parse().unwrap();
-    let split = text.find("\r\n\r\n").unwrap() + 4;
-    (status, text[split..].to_string())
+    let (status, body) = common::post(port, path, body);
+    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 /// The envelope of `content` signed by `signer`, with `sig` in place of its signature if given.

@@ -11,7 +11,7 @@ mod common;
 use std::process::Command;
 
 use candid::Principal;
-use common::{agent, identity, query, tokio, update, Server, TempDir};
+use common::{agent, identity, post, query, tokio, update, Server, TempDir};
 use ic_agent::Agent;
 use ic_agent::Identity;
 use interfaces::load_balancer::Strategy;
@@ -305,25 +305,6 @@ fn hex(s: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
         .collect()
-}
-
-/// Sends one raw HTTP/1.1 POST and returns (status, body).
-fn post(port: u16, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/cbor\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    )
-    .unwrap();
-    s.write_all(body).unwrap();
-    let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
-    let text = String::from_utf8_lossy(&out);
-    let status = text[9..12].parse().unwrap();
-    let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-    (status, out[split..].to_vec())
 }
 
 /// A query from `sender`, signed by `signer` (whose key it carries) if any.
