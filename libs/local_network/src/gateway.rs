@@ -69,7 +69,9 @@ impl Gateway {
         }
         let (mut parts, body) = response.canister_response.into_parts();
         // A verified v2 response keeps only its certified headers (IC-Certificate is not one of
-        // them), so say which verification passed: clients and the deploy script check it.
+        // them), so say which verification passed: clients and the deploy script check it. The
+        // canister's own header of that name never passes, or a raw answer could claim it.
+        parts.headers.remove(VERIFIED_HEADER);
         if let Some(version) = response.metadata.response_verification_version {
             parts.headers.insert(VERIFIED_HEADER, version.into());
         }
