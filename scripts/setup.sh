@@ -14,6 +14,16 @@ as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
+# `apt-get update` once per run, before the first install.
+apt_updated=0
+apt_install() {
+    if [ $apt_updated = 0 ]; then
+        as_root apt-get update -q
+        apt_updated=1
+    fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
+
 # Prints those of the named Debian packages that are not installed.
 missing_debian_packages() {
     local pkg
@@ -29,8 +39,7 @@ else
     mapfile -t missing < <(missing_debian_packages "${DEBIAN_WASM_PACKAGES[@]}")
     if [ ${#missing[@]} -gt 0 ]; then
         log "wasm: rustup lacks $WASM_TARGET; installing Debian packages: ${missing[*]}"
-        as_root apt-get update -q
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+        apt_install "${missing[@]}"
         did_something=1
     else
         log "wasm: Debian toolchain present ($(/usr/bin/rustc --version), $(wasm-ld --version | head -n1))"
@@ -85,8 +94,7 @@ BROWSER_PACKAGES=(chromium fonts-dejavu-core)
 mapfile -t browser_missing < <(missing_debian_packages "${BROWSER_PACKAGES[@]}")
 if [ ${#browser_missing[@]} -gt 0 ]; then
     log "installing Debian packages for the browser tests: ${browser_missing[*]}"
-    as_root apt-get update -q
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${browser_missing[@]}"
+    apt_install "${browser_missing[@]}"
     did_something=1
 else
     log "chromium present ($(chromium --version 2>/dev/null | head -n1))"
