@@ -459,10 +459,10 @@ impl PocketIc {
     pub fn root_key(&self) -> Option<Vec<u8>> {
         Some(self.lock().root_key().der().to_vec())
     }
-    /// Signs certificates with the key derived from `seed` from now on (the local network keeps
-    /// its root key across restarts this way).
-    pub fn set_root_key_seed(&self, seed: [u8; 32]) {
-        self.lock().set_root_key_seed(seed);
+    /// Signs certificates with `key` from now on (the local network keeps its root key across
+    /// restarts this way).
+    pub fn set_root_key(&self, key: std::sync::Arc<crate::certification::RootKey>) {
+        self.lock().set_root_key(key);
     }
 
     // ---------------------------------------------------------------- calls

@@ -96,7 +96,7 @@ pub struct Subnet {
     pub activity: u64,
     /// Where the last save went and each canister's `changes` then (`persist.rs`).
     pub(crate) saved: Option<(std::path::PathBuf, BTreeMap<Principal, u64>)>,
-    /// Seed of the key that signs data certificates; the key is derived on first use.
+    /// Seed of this instance's own certificate key, derived on first use unless one was given.
     root_key_seed: [u8; 32],
     root_key: std::sync::OnceLock<std::sync::Arc<RootKey>>,
 }
@@ -130,10 +130,9 @@ impl Subnet {
         }
     }
 
-    /// Signs certificates with the key of `seed` from now on (the local network's own key).
-    pub fn set_root_key_seed(&mut self, seed: [u8; 32]) {
-        self.root_key_seed = seed;
-        self.root_key = std::sync::OnceLock::new();
+    /// Signs certificates with `key` from now on (the local network's own key).
+    pub fn set_root_key(&mut self, key: std::sync::Arc<RootKey>) {
+        self.root_key = std::sync::OnceLock::from(key);
     }
 
     /// The key that signs this subnet's certificates.

@@ -4,6 +4,7 @@
 //! root key stays the same across restarts (clients may pin it: `icp -k <hex>`, icp.yaml).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use candid::Principal;
 use ed25519_dalek::{Signer, SigningKey};
@@ -16,9 +17,8 @@ const ED25519_DER_PREFIX: [u8; 12] = [
 ];
 
 pub struct Keys {
-    /// The runtime signs queries' data certificates with the same key (`Network::open`).
-    pub root_seed: [u8; 32],
-    root: RootKey,
+    /// Also signs the data certificates the runtime gives queries (`Network::open`).
+    pub root: Arc<RootKey>,
     node: SigningKey,
     /// The DER root key clients fetch from `/api/v2/status`.
     pub root_key_der: Vec<u8>,
@@ -30,7 +30,7 @@ pub struct Keys {
 
 impl Keys {
     pub fn from_seeds(root_seed: [u8; 32], node_seed: [u8; 32]) -> Keys {
-        let root = RootKey::from_seed(root_seed);
+        let root = Arc::new(RootKey::from_seed(root_seed));
         let node = SigningKey::from_bytes(&node_seed);
         let root_key_der = root.der().to_vec();
         let mut node_key_der = ED25519_DER_PREFIX.to_vec();
@@ -38,7 +38,6 @@ impl Keys {
         Keys {
             subnet_id: Principal::self_authenticating(&root_key_der),
             node_id: Principal::self_authenticating(&node_key_der),
-            root_seed,
             root,
             node,
             root_key_der,

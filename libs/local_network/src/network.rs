@@ -118,7 +118,7 @@ impl Network {
         // Time only moves forward; a restored runtime catches up with the wall clock.
         pic.set_time(now);
         // Queries' data certificates are signed by the key clients fetch from /api/v2/status.
-        pic.set_root_key_seed(keys.root_seed);
+        pic.set_root_key(keys.root.clone());
         let activity = pic.activity();
         Ok(Arc::new(Network {
             pic,
