@@ -6,16 +6,6 @@ import { defineConfig, type Plugin } from 'vite';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-const NAMES = [
-  'canister_registry',
-  'user_registry',
-  'calendar',
-  'notification',
-  'load_balancer',
-  'backup_canister',
-  'frontend',
-];
-
 /** The network's state directory: LOCAL_NETWORK_STATE_DIR, else the repository's default. */
 function stateDir(): string {
   return process.env.LOCAL_NETWORK_STATE_DIR ?? resolve(import.meta.dirname, '..', '.local-network');
@@ -38,8 +28,9 @@ function icEnvCookie(): string | undefined {
     | undefined;
   if (!info?.root_key || !ids) return undefined;
   const parts = [`ic_root_key=${info.root_key}`];
-  for (const name of NAMES) {
-    const id = ids[name]?.local;
+  // Every canister the deployment recorded, as the frontend canister's install argument lists them.
+  for (const [name, byNetwork] of Object.entries(ids)) {
+    const id = byNetwork?.local;
     if (id) parts.push(`PUBLIC_CANISTER_ID:${name}=${id}`);
   }
   return encodeURIComponent(parts.join('&'));
