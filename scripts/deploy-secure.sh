@@ -148,8 +148,8 @@ deploy_embedded() {
 # page is a gateway error, never served).
 check_web_app() {
     local url="$1" ids="$2" id port headers path
-    id=$(sed -n '/"frontend"/,/}/s/.*"local": *"\([^"]*\)".*/\1/p' "$ids" | head -1)
-    [ -n "$id" ] || die "canister_ids.json has no frontend id"
+    id=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["frontend"]["local"])' "$ids") \
+        || die "canister_ids.json has no frontend id"
     port="${url##*:}"
     for path in / /week/2026-12-02/; do
         headers=$(curl -s -o /dev/null -D - -H "Host: $id.localhost:$port" "$url$path") \
@@ -159,9 +159,8 @@ check_web_app() {
         printf '%s' "$headers" | grep -i '^x-ic-response-verification: 2' >/dev/null \
             || die "the gateway did not verify the certificate of the web app's $path"
     done
-    WEB_APP_URL="http://$id.localhost:$port/"
     log "the web app is served, certified, through the gateway"
-    log "open the calendar at $WEB_APP_URL"
+    log "open the calendar at http://$id.localhost:$port/"
 }
 
 # A throwaway identity creates, reads and deletes a private event on the calendar shard. (grep

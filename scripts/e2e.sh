@@ -47,7 +47,6 @@ url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$LOCAL_NETWORK_STATE_DIR/network.js
 ids="$LOCAL_NETWORK_STATE_DIR/canister_ids.json"
 calendar=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calendar"]["local"])' "$ids")
 
-
 # 2. The icp CLI as "alice" (a fresh plaintext identity in a throwaway HOME: only icp gets it,
 #    so the redeploy below still builds with the machine's cargo and toolchains).
 mkdir -p "$work/home"
