@@ -89,6 +89,38 @@ impl Suite {
         )
     }
 
+    /// Stores the calendar wasm in `registry` as the operator, the way `suite deploy-suite`
+    /// does, so members can create shards from it.
+    pub fn upload_calendar_wasm(&self, registry: Principal) -> interfaces::registry::WasmInfo {
+        use interfaces::registry::{WasmInfo, WasmUploadStart, WASM_CHUNK_BYTES};
+        use interfaces::Error;
+        use sha2::Digest;
+        let bytes = wasm("calendar");
+        let start = WasmUploadStart {
+            sha256: serde_bytes::ByteBuf::from(sha2::Sha256::digest(&bytes).to_vec()),
+            size: bytes.len() as u64,
+        };
+        let (started,): (Result<(), Error>,) = self
+            .update(registry, operator(), "start_wasm_upload", (start,))
+            .unwrap();
+        started.expect("upload started");
+        for (index, chunk) in bytes.chunks(WASM_CHUNK_BYTES).enumerate() {
+            let (left,): (Result<u64, Error>,) = self
+                .update(
+                    registry,
+                    operator(),
+                    "upload_wasm_chunk",
+                    (index as u64, serde_bytes::ByteBuf::from(chunk.to_vec())),
+                )
+                .unwrap();
+            left.expect("chunk stored");
+        }
+        let (committed,): (Result<WasmInfo, Error>,) = self
+            .update(registry, operator(), "commit_wasm_upload", ())
+            .unwrap();
+        committed.expect("upload committed")
+    }
+
     pub fn upgrade(&self, id: Principal, name: &str, arg: Vec<u8>) {
         self.env
             .upgrade_canister(id, wasm(name), arg, Some(operator()))

@@ -7,15 +7,30 @@ use std::time::Duration;
 use candid::{encode_args, Principal};
 use integration_tests::{operator, user, Group, Suite};
 use interfaces::backup::{
-    BackupStats, RecoveryPlan, RecoveryReport, SnapshotInfo, SnapshotPage, SnapshotQuery,
-    SnapshotStatus, StepOutcome, VerifyReport,
+    BackupStats, RecoveryPlan, RecoveryReport, RecoveryTarget, SnapshotInfo, SnapshotPage,
+    SnapshotQuery, SnapshotStatus, StepOutcome, VerifyReport,
 };
 use interfaces::calendar::{Event, EventInput, EventPage, ListRequest};
 use interfaces::notification::{AlertKind, AlertPage, AlertQuery};
+use interfaces::notification::{NotificationPage, NotificationQuery};
 use interfaces::security::MemberInit;
 use interfaces::{CanisterKind, Error, Permission};
 
 const MINUTE: Duration = Duration::from_secs(60);
+const IN_PLACE: RecoveryTarget = RecoveryTarget::InPlace;
+const NEW_SHARD: RecoveryTarget = RecoveryTarget::NewShard {
+    cycles: 2_000_000_000_000,
+};
+
+fn outcome(report: &RecoveryReport, name: &str) -> StepOutcome {
+    report
+        .steps
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no step {name}: {report:?}"))
+        .outcome
+        .clone()
+}
 const HOUR_NS: u64 = 3_600_000_000_000;
 /// 2026-05-04T07:00:00Z
 const START: u64 = 1_777_878_000_000_000_000;
@@ -422,7 +437,7 @@ fn a_corrupted_chunk_fails_verification_and_is_never_restored() {
     // A corrupted snapshot is refused before anything is pushed: the shard keeps its data.
     let before = f.events(f.shard_a, alice);
     let r: Result<RecoveryReport, Error> =
-        f.backup_up(operator(), "execute_recovery", (f.shard_a, id, f.shard_a));
+        f.backup_up(operator(), "execute_recovery", (f.shard_a, id, IN_PLACE));
     assert!(matches!(r, Err(Error::Conflict { .. })), "{r:?}");
     assert_eq!(f.events(f.shard_a, alice), before);
 }
@@ -450,10 +465,10 @@ fn a_lost_shard_and_a_fresh_shard_are_restored_exactly() {
     assert_eq!((alice_before.len(), bob_before.len()), (40, 5));
 
     let plan: RecoveryPlan = f
-        .backup_q("generate_recovery_plan", (f.shard_a, None::<Principal>))
+        .backup_q("generate_recovery_plan", (f.shard_a, IN_PLACE))
         .unwrap();
     assert_eq!(plan.snapshot.id, snapshot.id);
-    assert_eq!((plan.target, plan.target_is_new), (f.shard_a, false));
+    assert_eq!((plan.target, plan.target_is_new), (Some(f.shard_a), false));
     assert_eq!(plan.chunk_count, snapshot.chunk_count);
     assert_eq!(plan.total_bytes, snapshot.total_bytes);
     assert!(plan.steps.len() >= 4);
@@ -474,7 +489,7 @@ fn a_lost_shard_and_a_fresh_shard_are_restored_exactly() {
         .backup_up(
             operator(),
             "execute_recovery",
-            (f.shard_a, snapshot.id, f.shard_a),
+            (f.shard_a, snapshot.id, IN_PLACE),
         )
         .unwrap();
     assert!(report.restored, "{report:?}");
@@ -482,41 +497,46 @@ fn a_lost_shard_and_a_fresh_shard_are_restored_exactly() {
     assert_eq!(f.events(f.shard_a, alice), alice_before);
     assert_eq!(f.events(f.shard_a, bob), bob_before);
 
-    // A fresh shard, created and installed by the operator, restored from the same snapshot.
-    let fresh = f.suite.install("calendar", f.member_init());
+    // A new shard, created by the backup canister, restored from the same snapshot.
+    f.suite.upload_calendar_wasm(f.group.registry);
     let plan: RecoveryPlan = f
-        .backup_q("generate_recovery_plan", (f.shard_a, Some(fresh)))
+        .backup_q("generate_recovery_plan", (f.shard_a, NEW_SHARD))
         .unwrap();
-    assert!(plan.target_is_new);
+    assert_eq!((plan.target, plan.target_is_new), (None, true));
     assert!(plan.steps.iter().any(|s| s.contains("replace_shard")));
     let report: RecoveryReport = f
         .backup_up(
             operator(),
             "execute_recovery",
-            (f.shard_a, snapshot.id, fresh),
+            (f.shard_a, snapshot.id, NEW_SHARD),
         )
         .unwrap();
     assert!(report.restored, "{report:?}");
-    let outcome = |name: &str| {
-        report
-            .steps
-            .iter()
-            .find(|s| s.name == name)
-            .unwrap_or_else(|| panic!("no step {name}: {report:?}"))
-            .outcome
-            .clone()
-    };
-    assert_eq!(outcome("add_to_group"), StepOutcome::Done);
-    assert_eq!(outcome("import_commit"), StepOutcome::Done);
+    let fresh = report.target.expect("a new shard");
+    assert!(![f.shard_a, f.shard_b].contains(&fresh));
+    for name in ["create_shard", "install", "add_to_group", "import_commit"] {
+        assert_eq!(outcome(&report, name), StepOutcome::Done, "{name}");
+    }
     // The balancer on this branch may not offer replace_shard yet; whatever it answers is
     // reported, and the restore stands.
-    match outcome("replace_shard") {
+    match outcome(&report, "replace_shard") {
         StepOutcome::Done => assert!(report.users_moved.is_some()),
         StepOutcome::Failed { reason } => assert!(!reason.is_empty()),
         other => panic!("replace_shard was {other:?}"),
     }
     assert_eq!(f.events(fresh, alice), alice_before);
     assert_eq!(f.events(fresh, bob), bob_before);
+    // The operator controls it, with the backup canister that installed it.
+    let status = f
+        .suite
+        .env
+        .canister_status(fresh, Some(operator()))
+        .expect("the operator controls the new shard");
+    let mut controllers = status.settings.controllers.clone();
+    controllers.sort();
+    let mut expected = vec![f.backup, operator()];
+    expected.sort();
+    assert_eq!(controllers, expected);
     // The fresh shard is now a member of the group in the registry.
     let (group,): (Result<interfaces::security::GroupInfo, Error>,) = f
         .suite
@@ -529,15 +549,180 @@ fn a_lost_shard_and_a_fresh_shard_are_restored_exactly() {
     let r: Result<RecoveryReport, Error> = f.backup_up(
         operator(),
         "execute_recovery",
-        (f.shard_b, snapshot.id, f.shard_b),
+        (f.shard_b, snapshot.id, IN_PLACE),
     );
     assert!(matches!(r, Err(Error::InvalidInput { .. })));
     let r: Result<RecoveryReport, Error> = f.backup_up(
         operator(),
         "execute_recovery",
-        (f.shard_a, 9_999u64, f.shard_a),
+        (f.shard_a, 9_999u64, IN_PLACE),
     );
     assert!(matches!(r, Err(Error::NotFound { .. })));
+}
+
+/// The review's finding: `execute_recovery` wrote into any principal it was given, so a live
+/// shard was silently overwritten and a foreign canister joined the group with a shard's data.
+/// Now a restore goes back in place (into a data canister of the group) or into a shard the
+/// backup canister creates, and a failed attempt is retried into the same new shard.
+#[test]
+fn a_recovery_writes_only_in_place_or_into_a_shard_the_backup_canister_creates() {
+    let f = Fixture::new();
+    let alice = user(1);
+    f.create(f.shard_b, alice, "Lesson", START);
+    f.next_cycle();
+    let shard_b_snapshot = f.snapshots(Some(f.shard_b))[0].id;
+    let notification = f.group.member(CanisterKind::Notification);
+    let notification_snapshot = f.snapshots(Some(notification))[0].id;
+
+    // Only calendar shards are recreated; the others go back in place.
+    let r: Result<RecoveryReport, Error> = f.backup_up(
+        operator(),
+        "execute_recovery",
+        (notification, notification_snapshot, NEW_SHARD),
+    );
+    assert!(matches!(r, Err(Error::InvalidInput { .. })), "{r:?}");
+
+    // A shard that left the group is not written to in place.
+    let (removed,): (Result<interfaces::security::GroupInfo, Error>,) = f
+        .suite
+        .update(
+            f.group.registry,
+            operator(),
+            "remove_canister_from_group",
+            ("suite", f.shard_b),
+        )
+        .unwrap();
+    removed.unwrap();
+    f.suite.settle();
+    let before = f.events(f.shard_b, alice);
+    let r: Result<RecoveryReport, Error> = f.backup_up(
+        operator(),
+        "execute_recovery",
+        (f.shard_b, shard_b_snapshot, IN_PLACE),
+    );
+    assert!(matches!(r, Err(Error::NotFound { .. })), "{r:?}");
+    assert_eq!(f.events(f.shard_b, alice), before);
+
+    // Into a new shard, with the balancer stopped: restored, but its users cannot move yet.
+    f.suite.upload_calendar_wasm(f.group.registry);
+    let balancer = f.group.member(CanisterKind::LoadBalancer);
+    f.suite
+        .env
+        .stop_canister(balancer, Some(operator()))
+        .unwrap();
+    let first: RecoveryReport = f
+        .backup_up(
+            operator(),
+            "execute_recovery",
+            (f.shard_b, shard_b_snapshot, NEW_SHARD),
+        )
+        .unwrap();
+    assert!(first.restored, "{first:?}");
+    assert!(matches!(
+        outcome(&first, "replace_shard"),
+        StepOutcome::Failed { .. }
+    ));
+    let created = first.target.unwrap();
+    let plan: RecoveryPlan = f
+        .backup_q("generate_recovery_plan", (f.shard_b, NEW_SHARD))
+        .unwrap();
+    assert_eq!(
+        plan.target,
+        Some(created),
+        "the plan names the shard to reuse"
+    );
+
+    // Run again once the balancer is back: the same shard, no second one.
+    f.suite
+        .env
+        .start_canister(balancer, Some(operator()))
+        .unwrap();
+    let again: RecoveryReport = f
+        .backup_up(
+            operator(),
+            "execute_recovery",
+            (f.shard_b, shard_b_snapshot, NEW_SHARD),
+        )
+        .unwrap();
+    assert_eq!(again.target, Some(created));
+    assert_eq!(
+        outcome(&again, "replace_shard"),
+        StepOutcome::Done,
+        "{again:?}"
+    );
+    assert_eq!(f.events(created, alice), before);
+    // Finished with: a later recovery of that source would create a new one.
+    let plan: RecoveryPlan = f
+        .backup_q("generate_recovery_plan", (f.shard_b, NEW_SHARD))
+        .unwrap();
+    assert_eq!(plan.target, None);
+}
+
+/// The review's finding on reminders: after a restore the snapshot's outbox named the old
+/// shard, ids issued after the snapshot were issued again, and plans of events that no longer
+/// exist kept firing. Now ids never go back and the shard rebuilds its reminders as a whole.
+#[test]
+fn an_in_place_restore_never_reuses_ids_and_fires_only_the_restored_reminders() {
+    let f = Fixture::new();
+    let alice = user(1);
+    let notification = f.group.member(CanisterKind::Notification);
+    let start = f.suite.env.get_time().as_nanos_since_unix_epoch() + 3 * HOUR_NS;
+    let reminded = |title: &str| {
+        let mut input = EventInput::timed(title, start, start + HOUR_NS, "Europe/Berlin");
+        input.reminders_minutes = Some(vec![30]);
+        let (r,): (Result<Event, Error>,) = f
+            .suite
+            .update(f.shard_a, alice, "create_event", (input,))
+            .unwrap();
+        r.unwrap()
+    };
+    reminded("Kept");
+    f.next_cycle();
+    let snapshot = f.snapshots(Some(f.shard_a))[0].clone();
+    let vanished = reminded("Vanished");
+    f.suite.advance(MINUTE);
+
+    let report: RecoveryReport = f
+        .backup_up(
+            operator(),
+            "execute_recovery",
+            (f.shard_a, snapshot.id, IN_PLACE),
+        )
+        .unwrap();
+    assert!(report.restored, "{report:?}");
+    f.suite.advance(MINUTE);
+    let titles: Vec<String> = f
+        .events(f.shard_a, alice)
+        .into_iter()
+        .map(|e| e.title)
+        .collect();
+    assert_eq!(titles, ["Kept"]);
+
+    let after = f.create(f.shard_a, alice, "After the restore", START);
+    assert!(after.id > vanished.id, "{} reused", after.id);
+
+    // Past the reminders' moment: only the restored event's reminder reached the inbox.
+    f.suite.advance(Duration::from_secs(3 * 3_600));
+    let (page,): (Result<NotificationPage, Error>,) = f
+        .suite
+        .query(
+            notification,
+            alice,
+            "get_notifications",
+            (NotificationQuery {
+                cursor: None,
+                limit: Some(100),
+                unread_only: false,
+            },),
+        )
+        .unwrap();
+    let fired: Vec<String> = page
+        .unwrap()
+        .notifications
+        .into_iter()
+        .map(|n| n.title)
+        .collect();
+    assert_eq!(fired, ["Kept"]);
 }
 
 #[test]

@@ -385,34 +385,6 @@ fn a_stopped_shard_turns_unhealthy_within_k_checks_and_returns_after_m() {
     assert_eq!(ok(f.assign_me(numbered(100))), s2);
 }
 
-fn upload_calendar_wasm(suite: &Suite, registry: Principal) -> WasmInfo {
-    use sha2::Digest;
-    let bytes = wasm("calendar");
-    let start = WasmUploadStart {
-        sha256: ByteBuf::from(sha2::Sha256::digest(&bytes).to_vec()),
-        size: bytes.len() as u64,
-    };
-    let (started,): (Result<(), Error>,) = suite
-        .update(registry, operator(), "start_wasm_upload", (start,))
-        .unwrap();
-    ok(started);
-    for (index, chunk) in bytes.chunks(WASM_CHUNK_BYTES).enumerate() {
-        let (left,): (Result<u64, Error>,) = suite
-            .update(
-                registry,
-                operator(),
-                "upload_wasm_chunk",
-                (index as u64, ByteBuf::from(chunk.to_vec())),
-            )
-            .unwrap();
-        ok(left);
-    }
-    let (committed,): (Result<WasmInfo, Error>,) = suite
-        .update(registry, operator(), "commit_wasm_upload", ())
-        .unwrap();
-    ok(committed)
-}
-
 #[test]
 fn the_registry_stores_the_calendar_wasm_for_admins_with_manage_wasm_only() {
     let suite = Suite::new();
@@ -451,7 +423,7 @@ fn the_registry_stores_the_calendar_wasm_for_admins_with_manage_wasm_only() {
     let (none,): (Option<WasmInfo>,) = suite.query(registry, user(5), "get_wasm_info", ()).unwrap();
     assert_eq!(none, None);
 
-    let info = upload_calendar_wasm(&suite, registry);
+    let info = suite.upload_calendar_wasm(registry);
     assert_eq!(info.sha256.to_vec(), module_hash("calendar"));
     // It survives an upgrade; strangers cannot read it.
     suite.upgrade(
@@ -484,7 +456,7 @@ fn the_registry_stores_the_calendar_wasm_for_admins_with_manage_wasm_only() {
 fn filling_the_shards_past_capacity_spawns_a_fourth_shard_from_the_stored_wasm() {
     let f = fixture();
     let registry = f.group.registry;
-    upload_calendar_wasm(&f.suite, registry);
+    f.suite.upload_calendar_wasm(registry);
     // The balancer creates shards and adds them to the group: a registry admin for groups.
     let (granted,): (Result<(), Error>,) = f
         .suite

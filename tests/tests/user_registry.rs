@@ -6,9 +6,10 @@
 use std::time::Duration;
 
 use candid::{encode_args, Principal};
-use integration_tests::{user, Group, Suite};
+use integration_tests::{operator, user, Group, Suite};
 use interfaces::calendar::{
-    Event, EventInput, EventPage, ListRequest, Rsvp, Weekday, WorkingHours,
+    CalendarConfig, Event, EventInput, EventPage, ListRequest, Rsvp, Weekday, WorkingHours,
+    MAX_DELETIONS_PER_CALL,
 };
 use interfaces::notification::{
     Notification, NotificationPage, NotificationQuery, NotificationStats,
@@ -417,4 +418,67 @@ fn account_deletion_leaves_no_trace_of_the_user_on_any_canister() {
     );
     // Ada may come back as a new user.
     ok(f.register(ada, "Ada", None));
+}
+
+/// The review's finding: deletion ran in one message over every event the user takes part in,
+/// and anyone can invite anyone, so enough invitations blocked it; and only users with a
+/// profile could delete. Now each holder deletes a bounded batch per call, the user registry
+/// asks again until it is done, and the progress shows in the deletion status.
+#[test]
+fn deletion_goes_in_batches_and_needs_no_profile() {
+    let f = fixture(&[CanisterKind::Calendar]);
+    let calendar = f.group.member(CanisterKind::Calendar);
+    let (mallory, bob) = (user(1), user(2));
+    // Mallory invites Bob (who never created a profile) to more events than one call deletes.
+    let (configured,): (Result<(), Error>,) = f
+        .suite
+        .update(
+            calendar,
+            operator(),
+            "configure",
+            (CalendarConfig {
+                max_events_per_user: 2_000,
+                writes_per_minute: 10_000,
+            },),
+        )
+        .unwrap();
+    ok(configured);
+    let invitations = MAX_DELETIONS_PER_CALL + 20;
+    let now = f.now();
+    for i in 0..invitations {
+        let start = now + DAY + i * HOUR;
+        let mut input = EventInput::timed("spam", start, start + HOUR, "UTC");
+        input.attendees = Some(vec![bob]);
+        let (created,): (Result<Event, Error>,) = f
+            .suite
+            .update(calendar, mallory, "create_event", (input,))
+            .unwrap();
+        ok(created);
+    }
+
+    let status: DeletionStatus = ok(f.update(bob, "delete_account", ()));
+    assert_eq!(status.steps.len(), 1);
+    f.suite.settle();
+    let status: DeletionStatus = ok(f.query(bob, "get_deletion_status"));
+    assert!(
+        matches!(status.state, DeletionState::Complete { .. }),
+        "{status:?}"
+    );
+    assert_eq!(status.steps[0].items_deleted, Some(invitations));
+    let (page,): (Result<EventPage, Error>,) = f
+        .suite
+        .query(
+            calendar,
+            mallory,
+            "list_events",
+            (ListRequest {
+                owner: None,
+                from_ns: now,
+                to_ns: now + 60 * DAY,
+                cursor: None,
+                limit: Some(10),
+            },),
+        )
+        .unwrap();
+    assert!(ok(page).events.iter().all(|e| e.attendees.is_empty()));
 }

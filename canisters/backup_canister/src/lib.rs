@@ -5,8 +5,8 @@
 //! version moved since their last snapshot ([`pull`]): the source stages a consistent copy, the
 //! chunks (1 MiB from the sources, at most 1.5 MiB accepted) are pulled into stable memory and
 //! the SHA-256 over the stream is checked against the source's. Retention keeps recent and daily
-//! snapshots ([`retention`]). Recovery pushes a snapshot into the same canister or a fresh shard
-//! ([`recovery`]). The bookkeeping is plain logic in [`store`].
+//! snapshots ([`retention`]). Recovery pushes a snapshot back into the same canister or into a new
+//! shard it creates ([`recovery`]). The bookkeeping is plain logic in [`store`].
 //!
 //! Who may call what: `request_emergency_backup` any member of the group with its key; every
 //! other backup method controllers or registry admins holding `ManageGroups`.
@@ -23,8 +23,8 @@ use canister_health::track;
 use ic_cdk::api::{msg_caller, time};
 use ic_cdk::{init, post_upgrade, query, update};
 use interfaces::backup::{
-    BackupConfig, BackupStats, RecoveryPlan, RecoveryReport, SnapshotPage, SnapshotQuery,
-    SnapshotTrigger, VerifyReport,
+    BackupConfig, BackupStats, RecoveryPlan, RecoveryReport, RecoveryTarget, SnapshotPage,
+    SnapshotQuery, SnapshotTrigger, VerifyReport,
 };
 use interfaces::security::MemberInit;
 use interfaces::{CanisterKind, Error, HealthReport, InputProblem, Permission};
@@ -155,23 +155,22 @@ fn configure_backup(config: BackupConfig) -> Result<(), Error> {
     track(result)
 }
 
-/// How `canister` would be restored from its newest complete snapshot into `target` (itself
-/// when absent).
+/// How `canister` would be restored from its newest complete snapshot.
 #[query]
 fn generate_recovery_plan(
     canister: Principal,
-    target: Option<Principal>,
+    target: RecoveryTarget,
 ) -> Result<RecoveryPlan, Error> {
     admin().and_then(|_| recovery::plan(canister, target))
 }
 
-/// Restores snapshot `snapshot_id` of `canister` into `target` (the same canister, or a fresh
-/// shard installed with the calendar wasm); the report says which steps were done.
+/// Restores snapshot `snapshot_id` of `canister` in place or into a new shard; the report says
+/// which steps were done.
 #[update]
 async fn execute_recovery(
     canister: Principal,
     snapshot_id: u64,
-    target: Principal,
+    target: RecoveryTarget,
 ) -> Result<RecoveryReport, Error> {
     let result = match admin() {
         Ok(_) => recovery::execute(canister, snapshot_id, target).await,

@@ -22,6 +22,8 @@ const SNAPSHOTS: MemoryId = MemoryId::new(2);
 const CHUNKS: MemoryId = MemoryId::new(3);
 /// Per data canister: its last complete snapshot and last error.
 const CANISTERS: MemoryId = MemoryId::new(4);
+/// Per lost shard: the new shard created to restore it into, until its users moved there.
+const NEW_SHARDS: MemoryId = MemoryId::new(5);
 
 thread_local! {
     static MANAGER: RefCell<MemoryManager<DefaultMemoryImpl>> =
@@ -34,6 +36,10 @@ fn get(id: MemoryId) -> Memory {
 
 pub fn membership() -> Memory {
     get(MEMBERSHIP)
+}
+
+pub fn new_shards() -> Memory {
+    get(NEW_SHARDS)
 }
 
 pub fn store() -> Memories<Memory> {

@@ -1,89 +1,148 @@
-//! Recovery: planning which snapshot restores a canister, and pushing it into a target (the
-//! same canister, or a fresh shard the operator created and installed).
+//! Recovery: planning which snapshot restores a canister, and pushing it into a target: back
+//! into the canister the snapshot was taken from, or into a new calendar shard this canister
+//! creates for it. The target is never a canister the caller names (a live shard would be
+//! silently overwritten; a foreign canister would join the group and receive a shard's data
+//! and users).
 //!
 //! The target verifies the SHA-256 and switches atomically in `import_commit`, so a restore
-//! that fails midway leaves the target as it was. When the target is new it first joins the
-//! group (so it accepts this canister's key), and after the commit the load balancer moves the
-//! lost shard's users to it. Each step's outcome is reported; a step after the commit that
-//! failed (the balancer unreachable) is retried by running the recovery again.
+//! that fails midway leaves the target as it was. A new shard is created, installed with the
+//! registry's calendar wasm and added to the group (`security_base::provision`) before it
+//! receives the snapshot, and after the commit the load balancer moves the lost shard's users to
+//! it. Each step's outcome is reported. The new shard is remembered (stable memory) until its
+//! users moved, so running the recovery again after a failure reuses it (reinstalled empty)
+//! instead of creating another.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use candid::Principal;
+use ic_stable_structures::StableBTreeMap;
 use interfaces::backup::{
-    RecoveryPlan, RecoveryReport, RecoveryStep, SnapshotInfo, SnapshotStatus, StepOutcome,
+    RecoveryPlan, RecoveryReport, RecoveryStep, RecoveryTarget, SnapshotInfo, SnapshotStatus,
+    StepOutcome,
 };
 use interfaces::clients;
 use interfaces::snapshot::SnapshotManifest;
-use interfaces::{CanisterKind, Error};
+use interfaces::{CanisterKind, Error, InputProblem};
+use security_base::provision;
 
+use crate::memory::{self, Memory};
 use crate::state;
 
 thread_local! {
-    /// Targets a recovery is pushing into: two pushes into one target would mix their chunks.
+    /// Sources a recovery is running for: two recoveries of one source would mix their chunks
+    /// or create two shards.
     static RECOVERING: RefCell<BTreeSet<Principal>> = const { RefCell::new(BTreeSet::new()) };
+    /// Lost shard -> the new shard created for it, until its users moved there.
+    static NEW_SHARDS: RefCell<StableBTreeMap<Principal, Principal, Memory>> =
+        RefCell::new(StableBTreeMap::init(memory::new_shards()));
 }
 
-/// The steps of restoring `snapshot` into `target`, in order.
-pub fn steps(snapshot: &SnapshotInfo, target: Principal) -> Vec<String> {
-    let is_new = target != snapshot.canister;
+/// The new shard a recovery of `source` created earlier and did not finish with.
+fn pending_new_shard(source: &Principal) -> Option<Principal> {
+    NEW_SHARDS.with_borrow(|m| m.get(source))
+}
+
+/// The steps of restoring `snapshot` into `target` (`None`: a new shard still to be created),
+/// in order.
+pub fn steps(snapshot: &SnapshotInfo, target: Option<Principal>, is_new: bool) -> Vec<String> {
     let mut steps = vec![format!(
         "verify snapshot {}: recompute the SHA-256 over its {} stored chunks",
         snapshot.id, snapshot.chunk_count
     )];
+    let name = target.map_or_else(|| "the new shard".to_string(), |t| t.to_string());
     if is_new {
+        steps.push(match target {
+            None => "create_shard: a new canister with the cycles given, controlled by the backup canister and its controllers".to_string(),
+            Some(t) => format!("create_shard: reuse {t}, created by an earlier attempt"),
+        });
         steps.push(format!(
-            "add {target} to the group as {} in the registry (if not a member yet)",
-            snapshot.kind.name()
+            "install: the registry's calendar wasm into {name}, which holds nothing yet"
+        ));
+        steps.push(format!(
+            "add_to_group: {name} joins the group as a calendar shard"
         ));
     }
     steps.push(format!(
-        "import_begin on {target} with the snapshot's manifest"
+        "import_begin on {name} with the snapshot's manifest"
     ));
     steps.push(format!(
         "push {} chunks ({} bytes) with import_chunk",
         snapshot.chunk_count, snapshot.total_bytes
     ));
     steps.push(format!(
-        "import_commit on {target}: it checks the SHA-256 and switches to the restored data in one message"
+        "import_commit on {name}: it checks the SHA-256 and switches to the restored data in one message"
     ));
-    if is_new && snapshot.kind == CanisterKind::Calendar {
+    if is_new {
         steps.push(format!(
-            "replace_shard on the load balancer: {}'s users move to {target}",
+            "replace_shard on the load balancer: {}'s users move to {name}",
+            snapshot.canister
+        ));
+        steps.push(format!(
+            "forget_old_reminders: the notification canister drops {}'s reminder plans ({name} sends its own)",
             snapshot.canister
         ));
     }
     steps
 }
 
-/// The plan for restoring `canister` from its newest complete snapshot into `target` (itself
-/// when absent).
-pub fn plan(canister: Principal, target: Option<Principal>) -> Result<RecoveryPlan, Error> {
-    let snapshot = state::read(|s| s.latest_complete(&canister))
-        .ok_or_else(|| Error::not_found(format!("a complete snapshot of {canister}")))?;
-    let target = target.unwrap_or(canister);
-    check_target(target)?;
-    Ok(RecoveryPlan {
-        target,
-        target_is_new: target != canister,
-        total_bytes: snapshot.total_bytes,
-        chunk_count: snapshot.chunk_count,
-        steps: steps(&snapshot, target),
-        snapshot,
-    })
+/// Checks that `target` is allowed for `snapshot`: in place only into a data canister of this
+/// group; a new shard only for a calendar shard (the registry stores only the calendar wasm).
+fn check_target(snapshot: &SnapshotInfo, target: RecoveryTarget) -> Result<(), Error> {
+    match target {
+        RecoveryTarget::InPlace => {
+            if security_base::member::members_of_kind(snapshot.kind).contains(&snapshot.canister) {
+                Ok(())
+            } else {
+                Err(Error::not_found(format!(
+                    "{} as a {} of this group (restore it into a new shard instead)",
+                    snapshot.canister,
+                    snapshot.kind.name()
+                )))
+            }
+        }
+        RecoveryTarget::NewShard { cycles } => {
+            if snapshot.kind != CanisterKind::Calendar {
+                return Err(Error::invalid(
+                    "target",
+                    InputProblem::Malformed {
+                        reason: format!(
+                            "a {} is restored in place: only calendar shards can be recreated",
+                            snapshot.kind.name()
+                        ),
+                    },
+                ));
+            }
+            if cycles == 0 {
+                return Err(Error::invalid(
+                    "target.cycles",
+                    InputProblem::Malformed {
+                        reason: "a new shard needs cycles".into(),
+                    },
+                ));
+            }
+            Ok(())
+        }
+    }
 }
 
-fn check_target(target: Principal) -> Result<(), Error> {
-    if target == Principal::anonymous() || target == Principal::management_canister() {
-        return Err(Error::invalid(
-            "target",
-            interfaces::InputProblem::Malformed {
-                reason: "not a canister".into(),
-            },
-        ));
-    }
-    Ok(())
+/// The plan for restoring `canister` from its newest complete snapshot.
+pub fn plan(canister: Principal, target: RecoveryTarget) -> Result<RecoveryPlan, Error> {
+    let snapshot = state::read(|s| s.latest_complete(&canister))
+        .ok_or_else(|| Error::not_found(format!("a complete snapshot of {canister}")))?;
+    check_target(&snapshot, target)?;
+    let (target, is_new) = match target {
+        RecoveryTarget::InPlace => (Some(canister), false),
+        RecoveryTarget::NewShard { .. } => (pending_new_shard(&canister), true),
+    };
+    Ok(RecoveryPlan {
+        target,
+        target_is_new: is_new,
+        total_bytes: snapshot.total_bytes,
+        chunk_count: snapshot.chunk_count,
+        steps: steps(&snapshot, target, is_new),
+        snapshot,
+    })
 }
 
 struct Recovering(Principal);
@@ -116,21 +175,20 @@ fn skipped(reason: &str) -> StepOutcome {
 }
 
 /// Restores snapshot `snapshot_id` of `canister` into `target`. Errors (nothing was done): an
-/// unknown or incomplete snapshot, one of another canister, one whose stored bytes no longer
-/// hash to the source's SHA-256, or a recovery into `target` already running. Otherwise the
-/// report says which steps were done.
+/// unknown or incomplete snapshot, one of another canister, a target not allowed for it, one
+/// whose stored bytes no longer hash to the source's SHA-256, or a recovery of `canister`
+/// already running. Otherwise the report says which steps were done.
 pub async fn execute(
     canister: Principal,
     snapshot_id: u64,
-    target: Principal,
+    target: RecoveryTarget,
 ) -> Result<RecoveryReport, Error> {
-    check_target(target)?;
     let snapshot = state::read(|s| s.snapshot(snapshot_id))
         .ok_or_else(|| Error::not_found(format!("snapshot {snapshot_id}")))?;
     if snapshot.canister != canister {
         return Err(Error::invalid(
             "snapshot_id",
-            interfaces::InputProblem::Malformed {
+            InputProblem::Malformed {
                 reason: format!("snapshot {snapshot_id} is not of {canister}"),
             },
         ));
@@ -140,6 +198,7 @@ pub async fn execute(
             reason: format!("snapshot {snapshot_id} is not complete"),
         });
     }
+    check_target(&snapshot, target)?;
     let verified = state::read(|s| s.verify(snapshot_id))?;
     if !verified.ok {
         return Err(Error::Conflict {
@@ -148,12 +207,12 @@ pub async fn execute(
             ),
         });
     }
-    if !RECOVERING.with_borrow_mut(|r| r.insert(target)) {
+    if !RECOVERING.with_borrow_mut(|r| r.insert(canister)) {
         return Err(Error::Conflict {
-            reason: format!("a recovery into {target} is running"),
+            reason: format!("a recovery of {canister} is running"),
         });
     }
-    let _recovering = Recovering(target);
+    let _recovering = Recovering(canister);
     let key = security_base::member::own_key()
         .map(|k| k.expose_bytes().to_vec())
         .ok_or(Error::Unavailable {
@@ -163,30 +222,24 @@ pub async fn execute(
     let mut report = RecoveryReport {
         snapshot_id,
         source: canister,
-        target,
+        target: None,
         restored: false,
         restored_data_version: None,
         users_moved: None,
         steps: Vec::new(),
     };
     step(&mut report.steps, "verify", StepOutcome::Done);
-    let is_new = target != canister;
-    let kind = snapshot.kind;
-
-    // The target must be in the group before it accepts this canister's key.
-    if is_new {
-        let outcome = if security_base::member::members_of_kind(kind).contains(&target) {
-            StepOutcome::Done
-        } else {
-            match join_group(target, kind).await {
-                Ok(()) => StepOutcome::Done,
-                Err(e) => failed(e),
+    let target = match target {
+        RecoveryTarget::InPlace => canister,
+        RecoveryTarget::NewShard { cycles } => {
+            match prepare_new_shard(canister, cycles, &mut report).await {
+                Some(shard) => shard,
+                None => return Ok(skip_rest(report)),
             }
-        };
-        if !step(&mut report.steps, "add_to_group", outcome) {
-            return Ok(skip_rest(report, is_new, kind));
         }
-    }
+    };
+    report.target = Some(target);
+    let is_new = target != canister;
 
     let manifest = SnapshotManifest {
         export_id: snapshot.id,
@@ -204,7 +257,7 @@ pub async fn execute(
         "import_begin",
         begun.map_or_else(failed, |()| StepOutcome::Done),
     ) {
-        return Ok(skip_rest(report, is_new, kind));
+        return Ok(skip_rest(report));
     }
     let pushed = push_chunks(&key, &snapshot, target).await;
     if !step(
@@ -212,7 +265,7 @@ pub async fn execute(
         "push_chunks",
         pushed.map_or_else(failed, |()| StepOutcome::Done),
     ) {
-        return Ok(skip_rest(report, is_new, kind));
+        return Ok(skip_rest(report));
     }
     match clients::snapshot::import_commit(target, &key).await {
         Ok(version) => {
@@ -222,11 +275,11 @@ pub async fn execute(
         }
         Err(e) => {
             step(&mut report.steps, "import_commit", failed(e));
-            return Ok(skip_rest(report, is_new, kind));
+            return Ok(skip_rest(report));
         }
     }
 
-    if is_new && kind == CanisterKind::Calendar {
+    if is_new {
         let outcome =
             match security_base::member::members_of_kind(CanisterKind::LoadBalancer).first() {
                 None => skipped("the group has no load balancer"),
@@ -235,6 +288,8 @@ pub async fn execute(
                     match clients::load_balancer::replace_shard(lb, &key, canister, target).await {
                         Ok(moved) => {
                             report.users_moved = Some(moved);
+                            // Done with it: a later recovery of this source starts afresh.
+                            NEW_SHARDS.with_borrow_mut(|m| m.remove(&canister));
                             StepOutcome::Done
                         }
                         Err(e) => failed(e),
@@ -242,8 +297,81 @@ pub async fn execute(
                 }
             };
         step(&mut report.steps, "replace_shard", outcome);
+        // The lost shard's reminder plans would fire next to those the new shard sends.
+        let outcome = match forget_reminders_of(canister, &key).await {
+            Ok(()) => StepOutcome::Done,
+            Err(e) => failed(e),
+        };
+        step(&mut report.steps, "forget_old_reminders", outcome);
     }
     Ok(report)
+}
+
+/// Asks the notification canister to drop every reminder plan of `shard`, a batch per call.
+async fn forget_reminders_of(shard: Principal, key: &[u8]) -> Result<(), Error> {
+    let notification = security_base::member::members_of_kind(CanisterKind::Notification)
+        .first()
+        .copied()
+        .ok_or(Error::Unavailable {
+            reason: "the group has no notification canister".into(),
+        })?;
+    while !clients::notification::forget_shard_reminders(notification, key, shard)
+        .await?
+        .done
+    {}
+    Ok(())
+}
+
+/// Creates the new shard for `source` (or takes the one an earlier attempt created), installs
+/// the calendar wasm into it and adds it to the group. `None` when a step failed (reported).
+async fn prepare_new_shard(
+    source: Principal,
+    cycles: u128,
+    report: &mut RecoveryReport,
+) -> Option<Principal> {
+    // Fetched first, so a missing or corrupt stored wasm costs no cycles.
+    let wasm = match provision::fetch_calendar_wasm().await {
+        Ok(wasm) => wasm,
+        Err(e) => {
+            step(&mut report.steps, "create_shard", failed(e));
+            return None;
+        }
+    };
+    let reused = pending_new_shard(&source);
+    let shard = match reused {
+        Some(shard) => shard,
+        None => match provision::create_controlled_canister(cycles).await {
+            Ok(shard) => {
+                // Recorded as soon as it exists, so a later failure never creates a second one.
+                NEW_SHARDS.with_borrow_mut(|m| m.insert(source, shard));
+                shard
+            }
+            Err(e) => {
+                step(&mut report.steps, "create_shard", failed(e));
+                return None;
+            }
+        },
+    };
+    report.target = Some(shard);
+    step(&mut report.steps, "create_shard", StepOutcome::Done);
+    // A reused shard is reinstalled: an earlier attempt may have left part of a restore in it.
+    let installed = provision::install_member(shard, &wasm, reused.is_some()).await;
+    if !step(
+        &mut report.steps,
+        "install",
+        installed.map_or_else(failed, |()| StepOutcome::Done),
+    ) {
+        return None;
+    }
+    let joined = provision::join_group(shard).await;
+    if !step(
+        &mut report.steps,
+        "add_to_group",
+        joined.map_or_else(failed, |()| StepOutcome::Done),
+    ) {
+        return None;
+    }
+    Some(shard)
 }
 
 async fn push_chunks(key: &[u8], snapshot: &SnapshotInfo, target: Principal) -> Result<(), Error> {
@@ -256,23 +384,16 @@ async fn push_chunks(key: &[u8], snapshot: &SnapshotInfo, target: Principal) -> 
     Ok(())
 }
 
-async fn join_group(target: Principal, kind: CanisterKind) -> Result<(), Error> {
-    let status = security_base::member::status();
-    let (Some(registry), Some(group)) = (status.registry, status.group_id) else {
-        return Err(Error::Unavailable {
-            reason: "the backup canister has no group yet".into(),
-        });
-    };
-    clients::registry::add_canister_to_group(registry, &group, target, kind)
-        .await
-        .map(|_| ())
-}
-
 /// Marks every step after the one that failed as not attempted.
-fn skip_rest(mut report: RecoveryReport, is_new: bool, kind: CanisterKind) -> RecoveryReport {
-    let mut names = vec!["import_begin", "push_chunks", "import_commit"];
-    if is_new && kind == CanisterKind::Calendar {
-        names.push("replace_shard");
+fn skip_rest(mut report: RecoveryReport) -> RecoveryReport {
+    let is_new = report.target != Some(report.source);
+    let mut names = Vec::new();
+    if is_new {
+        names.extend(["create_shard", "install", "add_to_group"]);
+    }
+    names.extend(["import_begin", "push_chunks", "import_commit"]);
+    if is_new {
+        names.extend(["replace_shard", "forget_old_reminders"]);
     }
     for name in names {
         if !report.steps.iter().any(|s| s.name == name) {

@@ -26,6 +26,7 @@ use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event,
     EventId, EventInput, EventPage, EventPatch, FreeBusyRequest, IcsExportRequest, IcsImportReport,
     IcsPage, InstanceEdit, ListRequest, Rsvp, Slot, SlotRequest, SplitOutcome,
+    MAX_DELETIONS_PER_CALL,
 };
 use interfaces::security::MemberInit;
 use interfaces::snapshot::{ImportProgress, SnapshotManifest};
@@ -273,7 +274,7 @@ fn configure(config: CalendarConfig) -> Result<(), Error> {
 // ---- group members: account deletion and backups --------------------------------------------
 
 /// Account deletion (the user registry): removes the user's events, booking policy and their
-/// place in other people's events.
+/// place in other people's events, a bounded batch per call (`done` once nothing is left).
 #[update]
 fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
     member_call(
@@ -281,9 +282,8 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
         &key,
         &[CanisterKind::UserRegistry],
         |c| {
-            Ok(DeletedData {
-                items: state::mutate(|s| s.delete_user(c, &user)),
-            })
+            let (items, done) = state::mutate(|s| s.delete_user(c, &user, MAX_DELETIONS_PER_CALL));
+            Ok(DeletedData { items, done })
         },
     )
 }
@@ -343,12 +343,15 @@ fn import_chunk(key: ByteBuf, index: u32, data: ByteBuf) -> Result<ImportProgres
 #[update]
 fn import_commit(key: ByteBuf) -> Result<u64, Error> {
     member_call("import_commit", &key, BACKUP, |_| {
-        let before = state::read(|s| s.meta().data_version);
+        let before = state::read(|s| s.meta().clone());
         state::snapshots(|snap| snap.import_commit(&memory::data()))?;
         state::reopen();
         // A snapshot taken before an upgrade holds the layout of its time.
         migrate_layout();
-        Ok(state::mutate(|s| s.mark_restored(before)))
+        let version = state::mutate(|s| s.mark_restored(&before, time()));
+        // The reminders are rebuilt as a whole, from a timer (it awaits the notification canister).
+        reminders::flush_soon();
+        Ok(version)
     })
 }
 

@@ -5,6 +5,10 @@
 //! entry leaves the outbox only when the notification canister confirmed it and no newer update
 //! replaced it meanwhile. If the notification canister is missing, stopped or failing, the
 //! entries stay and the next tick retries: no reminder change is lost.
+//!
+//! After a restore the flush first rebuilds the notification canister's view of this shard
+//! (`store::ReminderResync`): it asks it to forget every plan of this shard, then queues every
+//! event with reminders again, a batch per message, delivering as it goes.
 
 use std::cell::Cell;
 use std::time::Duration;
@@ -12,6 +16,7 @@ use std::time::Duration;
 use interfaces::clients::notification;
 use interfaces::notification::MAX_UPDATES_PER_SYNC;
 use interfaces::CanisterKind;
+use interfaces::Error;
 use security_base::single_flight;
 
 use crate::state;
@@ -26,6 +31,8 @@ const BATCH: usize = if MAX_UPDATES_PER_SYNC < 200 {
 
 /// Largest encoded batch per call.
 const MAX_BATCH_BYTES: usize = 1 << 20;
+/// Events looked at per message when queuing every plan again after a restore.
+const REQUEUE_BATCH: usize = 500;
 
 thread_local! {
     static FLUSHING: Cell<bool> = const { Cell::new(false) };
@@ -38,7 +45,8 @@ pub fn arm() {
 
 /// Schedules a flush right after the current message (a change was just queued).
 pub fn flush_soon() {
-    if !FLUSHING.get() && state::read(|s| s.outbox_len()) > 0 {
+    let pending = state::read(|s| s.outbox_len() > 0 || s.meta().reminder_resync.is_some());
+    if !FLUSHING.get() && pending {
         ic_cdk_timers::set_timer(Duration::ZERO, flush());
     }
 }
@@ -47,13 +55,23 @@ pub fn last_error() -> Option<String> {
     LAST_ERROR.with_borrow(|e| e.clone())
 }
 
-/// Sends the outbox in batches until it is empty or a call fails.
+/// Sends the outbox in batches until it is empty or a call fails; after a restore, rebuilds
+/// the notification canister's view of this shard first.
 pub async fn flush() {
     // One flush at a time, so batches stay in order per event.
     let Some(_running) = single_flight::begin(&FLUSHING) else {
         return;
     };
+    let Some((target, key)) = notification_and_key() else {
+        return;
+    };
+    if let Err(e) = forget_own_plans(target, &key).await {
+        LAST_ERROR.set(Some(e.to_string()));
+        return;
+    }
+    let shard = ic_cdk::api::canister_self();
     loop {
+        let more_to_queue = state::mutate(|s| s.requeue_reminders(shard, REQUEUE_BATCH));
         let mut batch = state::read(|s| s.outbox_batch(BATCH));
         // An event may carry up to 1,000 exdates and 1,000 overrides: cap the call by size too,
         // well under the 2 MiB message limit (always at least one update per call).
@@ -67,23 +85,17 @@ pub async fn flush() {
             .count();
         batch.truncate(fits.max(1));
         if batch.is_empty() {
+            if more_to_queue {
+                // None of those events had reminders: go on in a new message, so the work of
+                // one stays bounded.
+                ic_cdk_timers::set_timer(Duration::ZERO, flush());
+            }
             break;
         }
-        let Some(target) = security_base::member::members_of_kind(CanisterKind::Notification)
-            .first()
-            .copied()
-        else {
-            LAST_ERROR.set(Some("no notification canister in the group yet".into()));
-            break;
-        };
-        let Some(key) = security_base::member::own_key() else {
-            LAST_ERROR.set(Some("this shard has no access key yet".into()));
-            break;
-        };
         let updates: Vec<_> = batch.iter().map(|(_, u)| u.clone()).collect();
         // Other messages run during this await; they may replace entries of this batch, which
         // `outbox_delivered` then keeps.
-        match notification::sync_reminders(target, key.expose_bytes(), &updates).await {
+        match notification::sync_reminders(target, &key, &updates).await {
             Ok(()) => {
                 state::mutate(|s| s.outbox_delivered(&batch));
                 LAST_ERROR.set(None);
@@ -94,4 +106,35 @@ pub async fn flush() {
             }
         }
     }
+}
+
+/// The notification canister and this shard's key, or `None` (and the reason kept) before the
+/// group gave them.
+fn notification_and_key() -> Option<(candid::Principal, Vec<u8>)> {
+    let Some(target) = security_base::member::members_of_kind(CanisterKind::Notification)
+        .first()
+        .copied()
+    else {
+        LAST_ERROR.set(Some("no notification canister in the group yet".into()));
+        return None;
+    };
+    let Some(key) = security_base::member::own_key() else {
+        LAST_ERROR.set(Some("this shard has no access key yet".into()));
+        return None;
+    };
+    Some((target, key.expose_bytes().to_vec()))
+}
+
+/// After a restore: asks the notification canister to forget every plan of this shard, a batch
+/// per call, before any plan is delivered again. Nothing to do otherwise.
+async fn forget_own_plans(target: candid::Principal, key: &[u8]) -> Result<(), Error> {
+    let shard = ic_cdk::api::canister_self();
+    while !state::read(|s| s.outbox_deliverable()) {
+        // Changes made while this awaits are queued in the outbox and delivered after it.
+        let reset = notification::forget_shard_reminders(target, key, shard).await?;
+        if reset.done {
+            state::mutate(|s| s.reminders_forgotten());
+        }
+    }
+    Ok(())
 }

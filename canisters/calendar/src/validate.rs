@@ -17,6 +17,8 @@ use security_base::limits;
 use crate::access::is_anonymous;
 
 pub const MAX_TITLE_CHARS: usize = 200;
+/// RFC 5545 sets no bound; real UIDs (Google's, Outlook's, UUID-based) stay well under 255.
+pub const MAX_ICAL_UID_CHARS: usize = 255;
 pub const MAX_DESCRIPTION_CHARS: usize = 8_000;
 pub const MAX_LOCATION_CHARS: usize = 500;
 pub const MAX_TIME_ZONE_CHARS: usize = 64;
@@ -123,6 +125,7 @@ impl ValidEvent {
 
 /// Checks every field of `event` (as it would be stored) and returns its placement.
 fn check_event(event: &Event) -> Result<Placement, Error> {
+    limits::text("ical_uid", &event.ical_uid, MAX_ICAL_UID_CHARS)?;
     limits::non_empty_text("title", &event.title, MAX_TITLE_CHARS)?;
     limits::text("description", &event.description, MAX_DESCRIPTION_CHARS)?;
     limits::text("location", &event.location, MAX_LOCATION_CHARS)?;

@@ -81,9 +81,11 @@ async fn add_canister_to_group(
     canister_type: CanisterKind,
     shard_key: Option<String>,
 ) -> Result<GroupInfo, Error> {
-    let added = require(Permission::ManageGroups).and_then(|_| {
-        state::mutate(|r| r.add_member(&group_id, principal, canister_type, shard_key, time()))
-    });
+    let added = require(Permission::ManageGroups)
+        .and_then(|_| registry::may_add_member(canister_type, is_controller(&msg_caller())))
+        .and_then(|_| {
+            state::mutate(|r| r.add_member(&group_id, principal, canister_type, shard_key, time()))
+        });
     if added.is_ok() {
         // The member is recorded before this await, so a concurrent add of the same canister is
         // refused; the outbox holds the deliveries if this message is interrupted.

@@ -399,24 +399,6 @@ impl<M: Memory> Registry<M> {
         Ok(self.group_info(group_id).expect("the group exists"))
     }
 
-    /// Queues a new key for `principal`; the old one stays valid for the overlap window.
-    pub fn request_key_rotation(
-        &mut self,
-        group_id: &str,
-        principal: Principal,
-        now_ns: u64,
-    ) -> Result<(), Error> {
-        self.member(group_id, &principal)?;
-        self.enqueue(
-            principal,
-            Work::DeliverKey {
-                group_id: group_id.to_string(),
-            },
-            now_ns,
-        );
-        Ok(())
-    }
-
     fn member(&self, group_id: &str, principal: &Principal) -> Result<MemberRecord, Error> {
         let record = self
             .groups
@@ -428,79 +410,6 @@ impl<M: Memory> Registry<M> {
             .into_iter()
             .find(|m| m.principal == *principal)
             .ok_or_else(|| Error::not_found(format!("{principal} in group {group_id}")))
-    }
-
-    /// Makes a fresh key for a member from 32 random bytes, stores only its salted hash (the old
-    /// hash stays valid for the overlap) and queues the snapshot pushes. The caller delivers the
-    /// returned key and then forgets it.
-    pub fn install_new_key(
-        &mut self,
-        group_id: &str,
-        principal: Principal,
-        seed: &[u8; 32],
-        now_ns: u64,
-    ) -> Result<AccessKey, Error> {
-        let (key, salt) = AccessKey::generate(seed);
-        let hash = key.hash_for(&principal, &salt);
-        let overlap = self.config().key_overlap_ns;
-        self.update_group(group_id, now_ns, |record| {
-            let member = record
-                .members
-                .iter_mut()
-                .find(|m| m.principal == principal)
-                .ok_or_else(|| Error::not_found(format!("{principal} in group {group_id}")))?;
-            member.keys = match (member.keys.take(), member.key_delivered) {
-                (Some(mut undelivered), false) => {
-                    undelivered.current = hash;
-                    Some(undelivered)
-                }
-                (old, _) => Some(access_key::rotate(old, hash, now_ns, overlap)),
-            };
-            member.key_rotated_at_ns = Some(now_ns);
-            member.key_delivered = false;
-            Ok(())
-        })?;
-        Ok(key)
-    }
-
-    /// The member confirmed its new key. No new version: the snapshot does not show delivery.
-    pub fn mark_key_delivered(&mut self, group_id: &str, principal: Principal) {
-        let key = group_id.to_string();
-        let Some(mut record) = self.groups.get(&key).map(|r| r.0) else {
-            return;
-        };
-        if let Some(member) = record.members.iter_mut().find(|m| m.principal == principal) {
-            member.key_delivered = true;
-            self.groups.insert(key, Candid(record));
-        }
-    }
-
-    /// Drops previous key hashes whose overlap has ended; changed groups get a new version.
-    pub fn expire_key_overlaps(&mut self, now_ns: u64) -> usize {
-        let ids: Vec<String> = self
-            .groups
-            .iter()
-            .filter(|e| {
-                e.value().members.iter().any(|m| {
-                    m.keys.as_ref().is_some_and(|k| {
-                        k.previous.is_some() && now_ns >= k.previous_valid_until_ns
-                    })
-                })
-            })
-            .map(|e| e.key().clone())
-            .collect();
-        for id in &ids {
-            self.update_group(id, now_ns, |record| {
-                for member in &mut record.members {
-                    if let Some(keys) = &mut member.keys {
-                        access_key::expire_previous(keys, now_ns);
-                    }
-                }
-                Ok(())
-            })
-            .expect("the group exists");
-        }
-        ids.len()
     }
 
     /// The `verify_inter_canister_call` diagnostic: would `target` accept `key` from `caller`?
@@ -625,6 +534,20 @@ fn validate_group_id(group_id: &str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Which members an admin holding `ManageGroups` may add: calendar shards only (the balancer
+/// adds the shards it creates). Every other kind is trusted with more than its own data (the
+/// backup canister exports every shard, the notification canister receives every reminder, the
+/// user registry every profile), so adding one needs a controller of the registry.
+pub fn may_add_member(kind: CanisterKind, caller_is_controller: bool) -> Result<(), Error> {
+    if caller_is_controller || kind == CanisterKind::Calendar {
+        Ok(())
+    } else {
+        Err(Error::NotController)
+    }
+}
+
+mod keys;
 
 #[cfg(test)]
 mod tests;

@@ -130,6 +130,7 @@ async fn assign_user(key: ByteBuf, user: Principal) -> Result<Principal, Error> 
 fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
     track(
         require_member(&key, &[CanisterKind::UserRegistry]).map(|()| DeletedData {
+            done: true,
             items: state::mutate(|b| b.delete_user(&user)),
         }),
     )

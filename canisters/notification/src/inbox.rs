@@ -193,22 +193,39 @@ impl<M: Memory> Store<M> {
         self.set_counts(user, (held > 0).then_some((held, unread_held)));
     }
 
-    /// Account deletion: the user's inbox, and the user as a recipient of every plan.
-    pub fn delete_user(&mut self, user: Principal, now_ns: u64) -> DeletedData {
+    /// Account deletion, a bounded batch per call: up to `max` of the user's notifications,
+    /// then up to the rest of `max` plans that address them; the inbox counts go with the last
+    /// notification. `done` once nothing about the user is left.
+    pub fn delete_user(&mut self, user: Principal, max: u64, now_ns: u64) -> DeletedData {
         let ids: Vec<u64> = self
             .inbox
             .keys_range((user, 0)..=(user, u64::MAX))
+            .take(max as usize)
             .map(|(_, id)| id)
             .collect();
         for &id in &ids {
             self.inbox.remove(&(user, id));
             self.delivery_order.remove(&id);
         }
-        self.set_counts(user, None);
-        let plans = self.remove_recipient(user, now_ns);
+        let mut items = ids.len() as u64;
+        let inbox_empty = self
+            .inbox
+            .keys_range((user, 0)..=(user, u64::MAX))
+            .next()
+            .is_none();
+        if inbox_empty {
+            self.set_counts(user, None);
+            items += self.remove_recipient(user, max - items, now_ns);
+        }
         self.flush();
+        let plans_left = self
+            .recipients
+            .keys_range((user, MIN_PRINCIPAL, 0)..=(user, MAX_PRINCIPAL, u64::MAX))
+            .next()
+            .is_some();
         DeletedData {
-            items: ids.len() as u64 + plans,
+            items,
+            done: inbox_empty && !plans_left,
         }
     }
 

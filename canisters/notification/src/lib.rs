@@ -29,10 +29,10 @@ use candid::Principal;
 use canister_health::track;
 use ic_cdk::api::{msg_caller, time};
 use ic_cdk::{init, inspect_message, post_upgrade, query, update};
-use interfaces::calendar::DeletedData;
+use interfaces::calendar::{DeletedData, MAX_DELETIONS_PER_CALL};
 use interfaces::notification::{
     Alert, AlertInput, AlertPage, AlertQuery, NotificationPage, NotificationQuery,
-    NotificationStats, ReminderUpdate,
+    NotificationStats, ReminderUpdate, ShardReminderReset, MAX_EVENTS_FORGOTTEN_PER_CALL,
 };
 use interfaces::security::MemberInit;
 use interfaces::snapshot::{ImportProgress, SnapshotManifest};
@@ -117,6 +117,34 @@ fn sync_reminders(key: ByteBuf, updates: Vec<ReminderUpdate>) -> Result<(), Erro
     track(result.map(|_| ()))
 }
 
+/// After a restore: a calendar shard drops its own plans before it sends them all again, and
+/// the backup canister drops those of a shard it replaced with a new one. A batch per call.
+#[update]
+fn forget_shard_reminders(key: ByteBuf, shard: Principal) -> Result<ShardReminderReset, Error> {
+    let caller = msg_caller();
+    let allowed = authorize(
+        caller,
+        &key,
+        &[CanisterKind::Calendar, CanisterKind::BackupCanister],
+    )
+    .and_then(|_| {
+        let is_backup =
+            security_base::member::members_of_kind(CanisterKind::BackupCanister).contains(&caller);
+        if shard == caller || is_backup {
+            Ok(())
+        } else {
+            Err(Error::Forbidden {
+                reason: "a shard may only forget its own reminders".into(),
+            })
+        }
+    });
+    track(allowed.map(|()| {
+        let (removed, done) =
+            state::mutate(|s| s.forget_shard(shard, MAX_EVENTS_FORGOTTEN_PER_CALL));
+        ShardReminderReset { removed, done }
+    }))
+}
+
 /// Account deletion, from the user registry: the user's inbox and every reminder addressed to
 /// them. Deleting again finds nothing and answers `items = 0`.
 #[update]
@@ -124,7 +152,7 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
     let caller = msg_caller();
     track(
         authorize(caller, &key, &[CanisterKind::UserRegistry])
-            .map(|_| state::mutate(|s| s.delete_user(user, time()))),
+            .map(|_| state::mutate(|s| s.delete_user(user, MAX_DELETIONS_PER_CALL, time()))),
     )
 }
 

@@ -382,12 +382,13 @@ impl<M: Memory> Store<M> {
         more
     }
 
-    /// Removes `user` from every plan that addresses them (account deletion). A plan left
+    /// Removes `user` from up to `max` plans that address them (account deletion). A plan left
     /// without recipients ends. Returns how many plans changed.
-    pub(crate) fn remove_recipient(&mut self, user: Principal, now_ns: u64) -> u64 {
+    pub(crate) fn remove_recipient(&mut self, user: Principal, max: u64, now_ns: u64) -> u64 {
         let events: Vec<EventKey> = self
             .recipients
             .keys_range((user, MIN_PRINCIPAL, 0)..=(user, MAX_PRINCIPAL, u64::MAX))
+            .take(max as usize)
             .map(|(_, shard, event_id)| (shard, event_id))
             .collect();
         for key in &events {
@@ -413,6 +414,34 @@ impl<M: Memory> Store<M> {
             }
         }
         events.len() as u64
+    }
+
+    /// Forgets up to `max` events of `shard` entirely: queued reminders, the recipient index,
+    /// the schedule and the record itself, leaving no tombstone. A shard restored from a backup
+    /// starts over with the revisions of its snapshot, which a tombstone or a newer held
+    /// revision would refuse as stale, and events created after the snapshot no longer exist;
+    /// the shard then sends every plan it holds again. Returns how many were removed and
+    /// whether none are left.
+    pub fn forget_shard(&mut self, shard: Principal, max: usize) -> (u64, bool) {
+        let keys: Vec<EventKey> = self
+            .events
+            .keys_range((shard, 0)..=(shard, u64::MAX))
+            .take(max.saturating_add(1))
+            .collect();
+        let done = keys.len() <= max;
+        let mut removed = 0;
+        for key in keys.into_iter().take(max) {
+            let held = self.events.get(&key);
+            let (recipients, _fired) = self.clear_event(&key, held);
+            for user in recipients {
+                self.recipients.remove(&(user, key.0, key.1));
+            }
+            self.schedules.remove(&key);
+            self.events.remove(&key);
+            removed += 1;
+        }
+        self.flush();
+        (removed, done)
     }
 
     /// The held record of an event (for tests).

@@ -98,9 +98,11 @@ pub enum Outcome {
     Assigned(Principal),
     /// The holders of a user's data: the group's members of the [`HOLDERS`] kinds.
     Planned(Vec<(Principal, CanisterKind)>),
-    /// The callee deleted this many items; `None` when it had left the group (it can no longer
-    /// be asked, and holds nothing the suite can reach).
+    /// The callee deleted this many items and holds nothing more; `None` when it had left the
+    /// group (it can no longer be asked, and holds nothing the suite can reach).
     Deleted(Option<u64>),
+    /// The callee deleted a batch of this many items and holds more: ask again.
+    DeletedBatch(u64),
 }
 
 pub struct Accounts<M: Memory> {
@@ -260,14 +262,17 @@ impl<M: Memory> Accounts<M> {
                 return self.deletion_status(user);
             }
         }
-        let record = self.record(user)?;
-        if let Some(id) = record.shard_request {
-            self.remove_item(id);
+        // Someone who never created a profile may still hold data (events they were invited
+        // to, bookings, reminders): their deletion asks the same canisters.
+        if let Ok(record) = self.record(user) {
+            if let Some(id) = record.shard_request {
+                self.remove_item(id);
+            }
+            if record.shard.is_none() {
+                self.update_config(|c| c.pending_shards = c.pending_shards.saturating_sub(1));
+            }
+            self.users.remove(&user);
         }
-        if record.shard.is_none() {
-            self.update_config(|c| c.pending_shards = c.pending_shards.saturating_sub(1));
-        }
-        self.users.remove(&user);
         self.forget_deletion(user);
         let deletion = DeletionRecord {
             requested_at_ns: now_ns,
@@ -432,6 +437,17 @@ impl<M: Memory> Accounts<M> {
             return;
         };
         match outcome {
+            Ok(Outcome::DeletedBatch(items)) => {
+                if let Work::DeleteUserData { user, target, .. } = item.work {
+                    self.update_step(user, target, |step| {
+                        step.items_deleted = Some(step.items_deleted.unwrap_or(0) + items);
+                        step.attempts = 0;
+                        step.last_error = None;
+                    });
+                }
+                // Due again at once: the next batch is the next call.
+                self.reschedule(id, item, now_ns);
+            }
             Ok(outcome) => {
                 if self.apply(&item.work, outcome, now_ns) {
                     self.remove_item(id);
@@ -474,9 +490,10 @@ impl<M: Memory> Accounts<M> {
                 };
                 if let Some(step) = deletion.steps.iter_mut().find(|s| s.canister == target) {
                     step.done_at_ns = Some(now_ns);
-                    step.items_deleted = items;
-                    if items.is_none() {
-                        step.last_error = Some("no longer a member of the group".into());
+                    match items {
+                        // Added to the batches deleted before.
+                        Some(n) => step.items_deleted = Some(step.items_deleted.unwrap_or(0) + n),
+                        None => step.last_error = Some("no longer a member of the group".into()),
                     }
                 }
                 self.save_deletion(user, deletion, now_ns);
@@ -484,6 +501,26 @@ impl<M: Memory> Accounts<M> {
             _ => return false,
         }
         true
+    }
+
+    /// Changes the step of `user`'s deletion that asks `target`.
+    fn update_step(&mut self, user: Principal, target: Principal, f: impl FnOnce(&mut StepRecord)) {
+        if let Some(mut d) = self.deletions.get(&user).map(|d| d.0) {
+            if let Some(step) = d.steps.iter_mut().find(|s| s.canister == target) {
+                f(step);
+            }
+            self.deletions.insert(user, Candid(d));
+        }
+    }
+
+    /// Keeps item `id`, due at `now_ns` with its attempts reset (it made progress).
+    fn reschedule(&mut self, id: u64, mut item: OutboxItem, now_ns: u64) {
+        self.schedule.remove(&(item.next_attempt_ns, id));
+        item.attempts = 0;
+        item.last_error = None;
+        item.next_attempt_ns = now_ns;
+        self.schedule.insert((now_ns, id), ());
+        self.outbox.insert(id, Candid(item));
     }
 
     /// Records a failed attempt; the next one waits twice as long as the last, up to a cap.

@@ -103,7 +103,12 @@ async fn run(item: OutboxItem) -> Result<Outcome, Error> {
                     })
                 }
             }?;
-            Ok(Outcome::Deleted(Some(deleted.items)))
+            // Each call deletes a bounded batch: a step is done only when the callee says so.
+            Ok(if deleted.done {
+                Outcome::Deleted(Some(deleted.items))
+            } else {
+                Outcome::DeletedBatch(deleted.items)
+            })
         }
     }
 }

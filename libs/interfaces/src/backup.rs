@@ -155,13 +155,27 @@ pub struct BackupStats {
     pub canisters: Vec<CanisterBackupState>,
 }
 
+/// Where a recovery writes a snapshot. Never a canister the caller names: a live canister
+/// would be overwritten, a foreign one would receive a whole shard's data and users.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecoveryTarget {
+    /// Back into the canister the snapshot was taken from, which must still be a data canister
+    /// of the group: its current data is replaced.
+    InPlace,
+    /// Into a new calendar shard the backup canister creates with `cycles` (controlled by it
+    /// and by its controllers) and adds to the group; the load balancer then moves the lost
+    /// shard's users to it. A retry after a failure reuses the shard created for that source.
+    NewShard { cycles: u128 },
+}
+
 /// How a canister would be restored: which snapshot, how big, into what, in which steps.
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct RecoveryPlan {
     pub snapshot: SnapshotInfo,
-    pub target: Principal,
+    /// The canister written to; absent when a new shard is still to be created.
+    pub target: Option<Principal>,
     /// The target is not the canister the snapshot was taken from: it joins the group, and
-    /// for a calendar shard the load balancer moves the lost shard's users to it.
+    /// the load balancer moves the lost shard's users to it.
     pub target_is_new: bool,
     pub total_bytes: u64,
     pub chunk_count: u32,
@@ -193,7 +207,8 @@ pub struct RecoveryStep {
 pub struct RecoveryReport {
     pub snapshot_id: u64,
     pub source: Principal,
-    pub target: Principal,
+    /// The canister written to; absent when creating a new shard failed.
+    pub target: Option<Principal>,
     pub restored: bool,
     /// The target's data version after the commit.
     pub restored_data_version: Option<u64>,

@@ -403,8 +403,14 @@ pub struct CalendarConfig {
     pub writes_per_minute: u32,
 }
 
-/// What a group member's `delete_user_data` removed.
+/// What one `delete_user_data` call of a group member removed. Each call removes a bounded
+/// batch, so no amount of data (anyone may invite anyone) can make deletion exceed a message;
+/// `done` is false while more is left, and the caller calls again.
 #[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DeletedData {
     pub items: u64,
+    pub done: bool,
 }
+
+/// Records one `delete_user_data` call removes at most.
+pub const MAX_DELETIONS_PER_CALL: u64 = 500;

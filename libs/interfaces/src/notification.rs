@@ -42,6 +42,16 @@ pub enum ReminderUpdate {
     Cancel { event: EventRef, revision: u64 },
 }
 
+/// What one `forget_shard_reminders` call removed, and whether the shard has none left.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardReminderReset {
+    pub removed: u64,
+    pub done: bool,
+}
+
+/// Events one `forget_shard_reminders` call removes at most.
+pub const MAX_EVENTS_FORGOTTEN_PER_CALL: usize = 2_000;
+
 // ---- limits of sync_reminders ------------------------------------------------------------------
 //
 // A calendar shard checks its events against these before it queues an update, so a sync it

@@ -8,6 +8,7 @@
 //!   and the endpoints every member exposes ([`group_member_endpoints!`]).
 //! - [`rate_limit`]: per-principal token buckets with bounded memory.
 //! - [`limits`]: text, list and page-size limits with typed errors.
+//! - [`provision`]: creating, installing and adding a new calendar shard (scale-out, restore).
 //! - [`single_flight`]: one run at a time for timer-driven work that awaits other canisters.
 
 pub mod access_key;
@@ -15,6 +16,7 @@ pub mod guards;
 pub mod limits;
 pub mod member;
 pub mod membership;
+pub mod provision;
 pub mod rate_limit;
 pub mod single_flight;
 

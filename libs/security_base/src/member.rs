@@ -141,9 +141,15 @@ pub fn ping(caller: Principal, key: &[u8]) -> Result<GroupPing, Error> {
 }
 
 /// An admin's diagnostic: this canister makes an authorized group call to `target` with its own
-/// key and returns the answer.
+/// key and returns the answer. The key goes only to a member of this canister's group: an admin
+/// naming any other principal would otherwise receive it.
 pub async fn check_peer(caller: Principal, target: Principal) -> Result<GroupPing, Error> {
     require_admin(caller, Permission::ManageGroups)?;
+    if with_state(|s| s.membership.get().member(&target).is_none()) {
+        return Err(Error::not_found(format!(
+            "{target} as a member of this group"
+        )));
+    }
     let key = with_state(|s| s.membership.get().own_key()).ok_or(Error::Unavailable {
         reason: "this canister has not received its access key yet".into(),
     })?;

@@ -213,7 +213,9 @@ impl<M: Memory> Store<M> {
         let mut changes = Vec::with_capacity(events.len());
         for mut event in events {
             event.owner = ctx.caller;
-            changes.push(match self.by_uid(&ctx.caller, &event.ical_uid) {
+            let old = self.by_uid(&ctx.caller, &event.ical_uid);
+            trusted_answers(&mut event, old.as_ref().map(|o| o.event()));
+            changes.push(match old {
                 Some(old) => Change::replace(old, event),
                 None => {
                     event.id = next_id;
@@ -228,17 +230,19 @@ impl<M: Memory> Store<M> {
         Ok((created, updated))
     }
 
-    /// Removes every trace of `user`: their events, their booking policy, and their place as
-    /// attendee or share in other people's events. Returns how many records changed.
-    pub fn delete_user(&mut self, ctx: &Ctx, user: &Principal) -> u64 {
+    /// Removes the traces of `user`, at most `max` records per call: their events, then their
+    /// place as attendee or share in other people's events, then their booking policy. Returns
+    /// how many records changed and whether nothing is left; each call finishes what it
+    /// removes, so account deletion resumes where the last call stopped.
+    pub fn delete_user(&mut self, ctx: &Ctx, user: &Principal, max: u64) -> (u64, bool) {
         let mut changed = 0;
-        for id in self.ids_of(user, true) {
+        for id in self.ids_of(user, true, max) {
             if let Some(event) = self.load(id) {
                 self.remove(ctx, &event);
                 changed += 1;
             }
         }
-        for id in self.ids_of(user, false) {
+        for id in self.ids_of(user, false, max - changed) {
             if let Some(old) = self.load(id) {
                 let next = old.without(user);
                 self.write(ctx, vec![(Some(old), next)])
@@ -246,10 +250,36 @@ impl<M: Memory> Store<M> {
                 changed += 1;
             }
         }
+        if changed == max {
+            let left = !self.ids_of(user, true, 1).is_empty()
+                || !self.ids_of(user, false, 1).is_empty()
+                || self.policy(user).is_some();
+            return (changed, !left);
+        }
         if self.remove_policy(user) {
             changed += 1;
         }
-        changed
+        (changed, true)
+    }
+}
+
+/// An import speaks only for its owner: a file can say anything about other people's answers
+/// (`PARTSTAT=ACCEPTED` for someone who never saw the invitation would send them the owner's
+/// reminders). So an attendee keeps the answer they gave on the event this import replaces, the
+/// owner's own answer is taken as written, and everyone else starts as not answered.
+fn trusted_answers(event: &mut Event, replaced: Option<&Event>) {
+    let owner = event.owner;
+    for attendee in &mut event.attendees {
+        if attendee.principal == owner {
+            continue;
+        }
+        attendee.rsvp = replaced
+            .and_then(|old| {
+                old.attendees
+                    .iter()
+                    .find(|a| a.principal == attendee.principal)
+            })
+            .map_or(Rsvp::NeedsAction, |a| a.rsvp);
     }
 }
 
@@ -267,7 +297,11 @@ mod tests {
     }
 
     fn shared_with_editor() -> EventInput {
-        let mut input = lesson(MONDAY);
+        shared_with_editor_at(MONDAY)
+    }
+
+    fn shared_with_editor_at(start: u64) -> EventInput {
+        let mut input = lesson(start);
         input.visibility = Some(Visibility::Shared(vec![Share {
             principal: user(3),
             role: interfaces::calendar::Role::Editor,
@@ -444,6 +478,60 @@ mod tests {
     }
 
     #[test]
+    fn an_import_cannot_answer_for_anyone_but_its_owner() {
+        let mut f = fixture();
+        let c = ctx(user(1));
+        let answer = |e: &Event, who: Principal| {
+            e.attendees
+                .iter()
+                .find(|a| a.principal == who)
+                .unwrap()
+                .rsvp
+        };
+        let mut forged = crate::store::draft::draft(&c, lesson(MONDAY), 0);
+        forged.ical_uid = "forged@file".into();
+        forged.attendees = [(user(1), Rsvp::Accepted), (user(2), Rsvp::Accepted)]
+            .map(|(principal, rsvp)| interfaces::calendar::Attendee { principal, rsvp })
+            .to_vec();
+        f.store.import(&c, vec![forged.clone()]).unwrap();
+        let stored = f
+            .store
+            .by_uid(&user(1), "forged@file")
+            .unwrap()
+            .into_event();
+        assert_eq!(answer(&stored, user(1)), Rsvp::Accepted, "the owner's own");
+        assert_eq!(answer(&stored, user(2)), Rsvp::NeedsAction);
+        assert_eq!(reminder_recipients(&stored), vec![user(1)]);
+
+        // user(2) answers; a re-import claiming otherwise keeps what they said.
+        f.store
+            .rsvp(&ctx(user(2)), stored.id, Rsvp::Declined)
+            .unwrap();
+        forged.attendees[1].rsvp = Rsvp::Accepted;
+        f.store.import(&c, vec![forged]).unwrap();
+        let stored = f
+            .store
+            .by_uid(&user(1), "forged@file")
+            .unwrap()
+            .into_event();
+        assert_eq!(answer(&stored, user(2)), Rsvp::Declined);
+    }
+
+    fn reminder_recipients(e: &Event) -> Vec<Principal> {
+        crate::store::outbox::reminder_plan(e, user(9)).recipients
+    }
+
+    #[test]
+    fn reminders_go_to_attendees_who_accepted() {
+        let mut f = fixture();
+        let e = f.store.create(&ctx(user(1)), shared_with_editor()).unwrap();
+        assert_eq!(reminder_recipients(&e), vec![user(1)]);
+        f.store.rsvp(&ctx(user(2)), e.id, Rsvp::Tentative).unwrap();
+        let e = f.store.rsvp(&ctx(user(4)), e.id, Rsvp::Accepted).unwrap();
+        assert_eq!(reminder_recipients(&e), vec![user(1), user(4)]);
+    }
+
+    #[test]
     fn deleting_a_user_removes_their_events_policy_and_places() {
         let mut f = fixture();
         let (alice, bob) = (ctx(user(1)), ctx(user(2)));
@@ -451,18 +539,39 @@ mod tests {
         let theirs = f.store.create(&alice, shared_with_editor()).unwrap();
         f.store.set_policy(&bob, Some(policy())).unwrap();
         // Bob: one event, one attendance, one policy.
-        assert_eq!(f.store.delete_user(&alice, &user(2)), 3);
+        assert_eq!(f.store.delete_user(&alice, &user(2), 500), (3, true));
         assert!(f.store.get(&bob, mine.id).is_err());
         let theirs = f.store.get(&alice, theirs.id).unwrap();
         assert_eq!(theirs.attendees.len(), 1);
         assert_eq!(theirs.revision, 2);
         assert_eq!(f.store.policy(&user(2)), None);
         // The editor share goes the same way.
-        assert_eq!(f.store.delete_user(&alice, &user(3)), 1);
+        assert_eq!(f.store.delete_user(&alice, &user(3), 500), (1, true));
         assert_eq!(
             f.store.get(&alice, theirs.id).unwrap().visibility,
             Visibility::Shared(vec![])
         );
-        assert_eq!(f.store.delete_user(&alice, &user(2)), 0);
+        assert_eq!(f.store.delete_user(&alice, &user(2), 500), (0, true));
+    }
+
+    #[test]
+    fn deleting_a_user_goes_in_bounded_batches_that_resume() {
+        let mut f = fixture();
+        let (alice, bob) = (ctx(user(1)), ctx(user(2)));
+        f.quota(100);
+        for day in 0..4 {
+            f.store.create(&bob, lesson(MONDAY + day * DAY)).unwrap();
+            f.store
+                .create(&alice, shared_with_editor_at(MONDAY + day * DAY))
+                .unwrap();
+        }
+        f.store.set_policy(&bob, Some(policy())).unwrap();
+        // 4 events, 4 attendances, 1 policy: 9 records, 4 per call.
+        assert_eq!(f.store.delete_user(&alice, &user(2), 4), (4, false));
+        assert_eq!(f.store.delete_user(&alice, &user(2), 4), (4, false));
+        assert_eq!(f.store.delete_user(&alice, &user(2), 4), (1, true));
+        assert_eq!(f.store.delete_user(&alice, &user(2), 4), (0, true));
+        assert_eq!(f.store.policy(&user(2)), None);
+        assert_eq!(f.store.event_count(), 4, "alice's events stay");
     }
 }

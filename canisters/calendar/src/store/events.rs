@@ -92,7 +92,7 @@ impl<M: Memory> Store<M> {
     }
 
     /// Ids of the events `who` owns (`owned`) or takes part in (`participations`).
-    pub(super) fn ids_of(&self, who: &Principal, owned: bool) -> Vec<EventId> {
+    pub(super) fn ids_of(&self, who: &Principal, owned: bool, max: u64) -> Vec<EventId> {
         let index = if owned {
             &self.owned
         } else {
@@ -100,6 +100,7 @@ impl<M: Memory> Store<M> {
         };
         index
             .range(keys::owned_key(who, 0)..=keys::owned_key(who, u64::MAX))
+            .take(max as usize)
             .map(|entry| keys::owned_id(entry.key()))
             .collect()
     }
@@ -310,9 +311,9 @@ mod tests {
         let e = shared_lesson(&mut f);
         assert_eq!(sizes(&f), [1, 1, 1, 0, 1, 2, 1]);
         assert_eq!(f.store.by_uid(&user(1), &e.ical_uid).unwrap().event(), &e);
-        assert_eq!(f.store.ids_of(&user(1), true), [e.id]);
-        assert_eq!(f.store.ids_of(&user(2), false), [e.id]);
-        assert_eq!(f.store.ids_of(&user(3), false), [e.id]);
+        assert_eq!(f.store.ids_of(&user(1), true, 10), [e.id]);
+        assert_eq!(f.store.ids_of(&user(2), false, 10), [e.id]);
+        assert_eq!(f.store.ids_of(&user(3), false, 10), [e.id]);
         assert_eq!(f.store.events_of(&user(1)), 1);
         assert_eq!(f.store.owned_page(&user(1), None, 10), (vec![e], false));
     }
@@ -330,8 +331,8 @@ mod tests {
         };
         let e2 = f.store.update(&ctx(user(1)), e.id, 1, into_series).unwrap();
         assert_eq!(sizes(&f), [1, 1, 0, 1, 1, 1, 1]);
-        assert!(f.store.ids_of(&user(2), false).is_empty());
-        assert_eq!(f.store.ids_of(&user(3), false), [e.id]);
+        assert!(f.store.ids_of(&user(2), false, 10).is_empty());
+        assert_eq!(f.store.ids_of(&user(3), false, 10), [e.id]);
         assert_eq!(
             (e2.id, e2.revision, e2.created_at_ns),
             (e.id, 2, e.created_at_ns)

@@ -36,6 +36,7 @@ use crate::keys::{OwnedKey, OwnerKey, SeriesKey, TimeEntry, TimeKey, UidKey};
 use crate::validate::ValidEvent;
 
 pub use draft::normalize_rule;
+pub use outbox::ReminderResync;
 
 pub const DEFAULT_CONFIG: CalendarConfig = CalendarConfig {
     max_events_per_user: 10_000,
@@ -60,6 +61,9 @@ pub struct Meta {
     /// The stored layout's version (`crate::layout`); absent in what releases before it wrote.
     /// Kept here so that a backup snapshot carries the version of the data it holds.
     pub layout: Option<u32>,
+    /// Set by a restore until the notification canister holds exactly this shard's plans again
+    /// (`outbox`); absent otherwise and in what releases before it wrote.
+    pub reminder_resync: Option<ReminderResync>,
 }
 
 impl Default for Meta {
@@ -70,6 +74,7 @@ impl Default for Meta {
             data_version: 0,
             config: DEFAULT_CONFIG,
             layout: Some(crate::layout::CURRENT),
+            reminder_resync: None,
         }
     }
 }
@@ -151,9 +156,20 @@ impl<M: Memory> Store<M> {
     }
 
     /// After a restore: the data changed, so its version moves past both the restored one and
-    /// `before` (what this shard had), and backups see a change.
-    pub fn mark_restored(&mut self, before: u64) -> u64 {
-        self.update_meta(|m| m.data_version = m.data_version.max(before) + 1);
+    /// `before.data_version` (what this shard had), and backups see a change. Ids never go
+    /// back: the next one is above every id this shard issued before the restore, including
+    /// those of events created after the snapshot, which no longer exist (clients, reminders and
+    /// invitations may still name them). The shard issues far fewer than one id per
+    /// microsecond, so the restore time in microseconds is above every id it ever issued, also
+    /// when it had lost its data before the restore. The reminder outbox of the snapshot is
+    /// dropped (it may name another shard) and the reminders are rebuilt as a whole.
+    pub fn mark_restored(&mut self, before: &Meta, now_ns: u64) -> u64 {
+        self.reminder_outbox.clear_new();
+        self.update_meta(|m| {
+            m.data_version = m.data_version.max(before.data_version) + 1;
+            m.next_id = m.next_id.max(before.next_id).max(now_ns / 1_000);
+            m.reminder_resync = Some(ReminderResync::Forget);
+        });
         self.meta.get().data_version
     }
 
@@ -217,13 +233,26 @@ mod unit {
     }
 
     #[test]
-    fn a_restore_moves_the_data_version_past_both_sides() {
+    fn a_restore_moves_the_data_version_and_the_ids_past_both_sides() {
         let mut f = fixture();
         f.store.create(&f.ctx(user(1)), lesson(0)).unwrap();
         let now = f.store.meta().data_version;
         assert!(now > 0);
-        assert_eq!(f.store.mark_restored(now + 10), now + 11);
-        assert_eq!(f.store.mark_restored(0), now + 12);
+        let before = |data_version, next_id| Meta {
+            data_version,
+            next_id,
+            ..Meta::default()
+        };
+        assert_eq!(f.store.mark_restored(&before(now + 10, 0), 0), now + 11);
+        assert_eq!(f.store.mark_restored(&before(0, 0), 0), now + 12);
+        // The shard had issued ids up to 500 before the restore; the snapshot knew only 2.
+        f.store.mark_restored(&before(0, 500), 0);
+        assert_eq!(f.store.next_id(), 500);
+        // A shard that lost its data first: the restore time in microseconds is above them all.
+        f.store
+            .mark_restored(&before(0, 1), 1_800_000_000_000_000_000);
+        assert_eq!(f.store.next_id(), 1_800_000_000_000_000);
+        assert_eq!(f.store.meta().reminder_resync, Some(ReminderResync::Forget));
     }
 
     #[test]

@@ -2,8 +2,14 @@
 //! kept in stable memory until it confirmed it (`crate::reminders` delivers it).
 //!
 //! Keyed by event, so repeated changes before a delivery coalesce into the latest update.
+//!
+//! After a restore the notification canister's view of this shard is rebuilt as a whole
+//! ([`ReminderResync`]): first it forgets every plan of this shard (plans of events that no
+//! longer exist would keep firing, and the snapshot's older revisions would be ignored as
+//! stale), then every event with reminders is queued again, a batch at a time; the outbox is
+//! delivered only once the forgetting is done.
 
-use candid::Principal;
+use candid::{CandidType, Deserialize, Principal};
 use candid_storable::Candid;
 use ic_stable_structures::Memory;
 use interfaces::calendar::{Event, EventId, EventStatus, Rsvp};
@@ -11,14 +17,25 @@ use interfaces::notification::{EventRef, ReminderPlan, ReminderUpdate};
 
 use super::{Ctx, Store};
 
+/// Where rebuilding the notification canister's view of this shard stands after a restore.
+#[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReminderResync {
+    /// The notification canister is to forget every plan of this shard first.
+    Forget,
+    /// Events from this id on are still to be queued again.
+    Requeue { from_id: EventId },
+}
+
 /// What the notification canister needs for an event's reminders. A cancelled event keeps its
 /// entry but with no reminders, which clears them.
+/// Reminders go to the owner and to attendees who accepted: no answer, a tentative one or a
+/// refusal is no promise to attend.
 pub fn reminder_plan(e: &Event, shard: Principal) -> ReminderPlan {
     let mut recipients = vec![e.owner];
     recipients.extend(
         e.attendees
             .iter()
-            .filter(|a| matches!(a.rsvp, Rsvp::Accepted | Rsvp::Tentative))
+            .filter(|a| a.rsvp == Rsvp::Accepted && a.principal != e.owner)
             .map(|a| a.principal),
     );
     ReminderPlan {
@@ -62,6 +79,47 @@ impl<M: Memory> Store<M> {
         };
         let id = new.or(old).expect("one side exists").id;
         self.reminder_outbox.insert(id, Candid(update));
+    }
+
+    /// Whether the outbox may be delivered: not while the notification canister is still to
+    /// forget this shard's plans (it would forget what was just delivered).
+    pub fn outbox_deliverable(&self) -> bool {
+        self.meta().reminder_resync != Some(ReminderResync::Forget)
+    }
+
+    /// The notification canister forgot this shard's plans: queue them all again.
+    pub fn reminders_forgotten(&mut self) {
+        self.update_meta(|m| {
+            if m.reminder_resync == Some(ReminderResync::Forget) {
+                m.reminder_resync = Some(ReminderResync::Requeue { from_id: 0 });
+            }
+        });
+    }
+
+    /// Queues the reminder plans of up to `max` events of the resync's cursor on. Returns
+    /// whether events are left to queue.
+    pub fn requeue_reminders(&mut self, shard: Principal, max: usize) -> bool {
+        let Some(ReminderResync::Requeue { from_id }) = self.meta().reminder_resync else {
+            return false;
+        };
+        let batch: Vec<Event> = self
+            .events
+            .range(from_id..)
+            .take(max)
+            .map(|e| e.value().0.into_event())
+            .collect();
+        for e in batch.iter().filter(|e| !e.reminders_minutes.is_empty()) {
+            self.reminder_outbox
+                .insert(e.id, Candid(ReminderUpdate::Set(reminder_plan(e, shard))));
+        }
+        let next = match batch.last() {
+            Some(last) if batch.len() == max => Some(ReminderResync::Requeue {
+                from_id: last.id + 1,
+            }),
+            _ => None,
+        };
+        self.update_meta(|m| m.reminder_resync = next);
+        next.is_some()
     }
 
     pub fn outbox_len(&self) -> u64 {
@@ -181,5 +239,50 @@ mod tests {
         assert_eq!(reminder_plan(&e, f.shard).recipients, [user(1), user(2)]);
         e.status = EventStatus::Cancelled;
         assert!(reminder_plan(&e, f.shard).minutes_before.is_empty());
+    }
+
+    #[test]
+    fn a_restore_rebuilds_every_plan_after_the_notification_canister_forgot_them() {
+        let mut f = fixture();
+        let alice = f.ctx(user(1));
+        let mut reminded_ids = vec![];
+        for i in 0..5 {
+            let e = f.store.create(&alice, reminded()).unwrap();
+            reminded_ids.push(e.id);
+            if i % 2 == 0 {
+                f.store.create(&alice, lesson(MONDAY)).unwrap();
+            }
+        }
+        assert_eq!(f.store.outbox_len(), 5);
+        let before = f.store.meta().clone();
+        f.store.mark_restored(&before, 0);
+        assert_eq!(
+            f.store.outbox_len(),
+            0,
+            "the snapshot's outbox may name another shard"
+        );
+        assert!(!f.store.outbox_deliverable());
+        assert!(
+            !f.store.requeue_reminders(f.shard, 3),
+            "not before the forgetting"
+        );
+        assert_eq!(f.store.outbox_len(), 0);
+
+        f.store.reminders_forgotten();
+        assert!(f.store.outbox_deliverable());
+        let mut rounds = 0;
+        while f.store.requeue_reminders(f.shard, 3) {
+            rounds += 1;
+        }
+        assert_eq!(rounds, 2, "8 events, 3 per round");
+        let queued: Vec<_> = f.store.outbox_batch(10);
+        assert_eq!(
+            queued.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            reminded_ids
+        );
+        assert!(queued
+            .iter()
+            .all(|(_, u)| plan_of(u).event.shard == f.shard));
+        assert_eq!(f.store.meta().reminder_resync, None);
     }
 }

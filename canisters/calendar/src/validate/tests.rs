@@ -188,6 +188,11 @@ fn each_rule_names_its_field() {
     };
     e.attendees = vec![a, a];
     assert_eq!(field_of(check_event(&e)), "attendees");
+    let mut e = event();
+    e.ical_uid = "u".repeat(MAX_ICAL_UID_CHARS + 1);
+    assert_eq!(field_of(check_event(&e)), "ical_uid");
+    e.ical_uid = "u".repeat(MAX_ICAL_UID_CHARS);
+    assert!(check_event(&e).is_ok());
 }
 
 #[test]

@@ -189,6 +189,7 @@ fn rotation_keeps_the_old_key_for_the_overlap_then_expiry_drops_it() {
     let old = r.install_new_key("a", canister(1), &[1; 32], 100).unwrap();
     r.mark_key_delivered("a", canister(1));
     let new = r.install_new_key("a", canister(1), &[2; 32], 200).unwrap();
+    r.mark_key_delivered("a", canister(1));
     assert!(r.verify_call(new.expose_bytes(), &canister(1), &canister(2), 201));
     assert!(r.verify_call(old.expose_bytes(), &canister(1), &canister(2), 1_199));
     assert!(!r.verify_call(old.expose_bytes(), &canister(1), &canister(2), 1_200));
@@ -204,6 +205,41 @@ fn rotation_keeps_the_old_key_for_the_overlap_then_expiry_drops_it() {
         .previous
         .is_none());
     assert_eq!(r.expire_key_overlaps(5_000), 0, "nothing left to expire");
+}
+
+#[test]
+fn a_member_that_missed_its_new_key_keeps_the_old_one_past_the_overlap() {
+    let mut r = registry();
+    r.set_timing(Some(1_000), None);
+    r.register_group("a", 0).unwrap();
+    r.add_member("a", canister(1), CanisterKind::Calendar, None, 0)
+        .unwrap();
+    r.add_member("a", canister(2), CanisterKind::Calendar, None, 0)
+        .unwrap();
+    let old = r.install_new_key("a", canister(1), &[1; 32], 100).unwrap();
+    r.mark_key_delivered("a", canister(1));
+    // The rotation's delivery fails (the member is stopped): it still holds `old`.
+    r.install_new_key("a", canister(1), &[2; 32], 200).unwrap();
+    for now in (300..=10_000).step_by(100) {
+        r.expire_key_overlaps(now);
+        assert!(
+            r.verify_call(old.expose_bytes(), &canister(1), &canister(2), now + 1),
+            "still valid at {now}: the member has nothing else"
+        );
+    }
+    // A retried delivery succeeds: from then on the old key runs out at the window's end.
+    let newest = r
+        .install_new_key("a", canister(1), &[3; 32], 10_000)
+        .unwrap();
+    r.mark_key_delivered("a", canister(1));
+    let until = r.snapshot("a").unwrap().members[0]
+        .keys
+        .as_ref()
+        .unwrap()
+        .previous_valid_until_ns;
+    r.expire_key_overlaps(until);
+    assert!(!r.verify_call(old.expose_bytes(), &canister(1), &canister(2), until));
+    assert!(r.verify_call(newest.expose_bytes(), &canister(1), &canister(2), until));
 }
 
 #[test]
@@ -356,5 +392,20 @@ fn members_calling_the_registry_are_authorized_by_their_own_key() {
     assert_eq!(
         r.authorize_member(&[0; 3], &canister(1), 11),
         Err(Error::InvalidAccessKey)
+    );
+}
+
+#[test]
+fn only_controllers_add_members_other_than_calendar_shards() {
+    assert_eq!(may_add_member(CanisterKind::Calendar, false), Ok(()));
+    for kind in CanisterKind::ALL {
+        assert_eq!(may_add_member(kind, true), Ok(()));
+        if kind != CanisterKind::Calendar {
+            assert_eq!(may_add_member(kind, false), Err(Error::NotController));
+        }
+    }
+    assert_eq!(
+        may_add_member(CanisterKind::Frontend, false),
+        Err(Error::NotController)
     );
 }

@@ -488,7 +488,7 @@ fn removing_a_recipient_keeps_the_others_and_ends_a_plan_left_empty() {
         plan(2, 1, schedule(start, "UTC", None), &[10], &[user(1)]),
         now,
     );
-    assert_eq!(s.remove_recipient(user(1), now), 2);
+    assert_eq!(s.remove_recipient(user(1), 10, now), 2);
     assert_eq!(s.due.len(), 1, "event 2 ended");
     assert!(matches!(
         s.event(&(shard(1), 2)).unwrap().state,
@@ -521,4 +521,41 @@ fn tombstones_are_forgotten_after_their_retention() {
     assert_eq!(s.tombstones.len(), 0);
     assert!(!s.expire_tombstones(now + 100 * TOMBSTONE_RETENTION_NS, 10));
     assert_eq!(s.events.len(), 1);
+}
+
+#[test]
+fn forgetting_a_shard_drops_its_plans_in_batches_and_accepts_old_revisions_again() {
+    let mut s = store();
+    let now = at("2026-05-01T08:00", "UTC");
+    let start = now + DAY;
+    for id in 1..=5 {
+        set(
+            &mut s,
+            plan(id, 7, schedule(start, "UTC", None), &[15], &[user(1)]),
+            now,
+        );
+    }
+    cancel(&mut s, 6, 3, now);
+    // Another shard's plan is not touched.
+    let mut other = plan(1, 1, schedule(start, "UTC", None), &[15], &[user(2)]);
+    other.event = event(2, 1);
+    s.sync(shard(2), vec![ReminderUpdate::Set(other)], now)
+        .unwrap();
+
+    assert_eq!(s.forget_shard(shard(1), 4), (4, false));
+    assert_eq!(s.forget_shard(shard(1), 4), (2, true));
+    assert_eq!(s.forget_shard(shard(1), 4), (0, true));
+    assert_eq!(s.tombstones.len(), 0);
+    assert_eq!(s.recipients.len(), 1, "only the other shard's recipient");
+    assert_eq!(s.due.len(), 1);
+
+    // The restored shard's older revision is taken, not ignored as stale.
+    let outcome = set(
+        &mut s,
+        plan(1, 2, schedule(start, "UTC", None), &[15], &[user(1)]),
+        now,
+    );
+    assert_eq!(outcome.applied, 1);
+    let r = fire(&mut s, start - 15 * MIN);
+    assert_eq!((r.reminders, r.notifications), (2, 2));
 }

@@ -303,3 +303,29 @@ fn an_assignment_that_lands_after_deletion_is_dropped() {
     assert_eq!(a.stats().shards_pending, 0);
     assert_eq!(a.stats().outbox_pending, 0);
 }
+
+#[test]
+fn a_holder_deletes_in_batches_with_visible_progress_and_no_profile_is_needed() {
+    let mut a = accounts();
+    // user(3) never created a profile, but was invited to events on a shard.
+    let holders = vec![(canister(2), CanisterKind::Calendar)];
+    let status = a.delete_account(user(3), Some(holders), 10).unwrap();
+    assert_eq!(status.state, DeletionState::Deleting);
+
+    // Three batches of 500, then the rest: each batch is its own call, due again at once.
+    for round in 1..=3u64 {
+        assert_eq!(
+            run_outbox(&mut a, 10 + round, |_| Ok(Outcome::DeletedBatch(500))),
+            1
+        );
+        let step = &a.deletion_status(user(3)).unwrap().steps[0];
+        assert_eq!(
+            (step.items_deleted, step.done_at_ns),
+            (Some(500 * round), None)
+        );
+    }
+    run_outbox(&mut a, 20, |_| Ok(Outcome::Deleted(Some(7))));
+    let done = a.deletion_status(user(3)).unwrap();
+    assert_eq!(done.state, DeletionState::Complete { at_ns: 20 });
+    assert_eq!(done.steps[0].items_deleted, Some(1_507));
+}

@@ -6,7 +6,7 @@ use serde_bytes::ByteBuf;
 
 use super::{call_bounded, call_unbounded};
 use crate::calendar::DeletedData;
-use crate::notification::{AlertInput, ReminderUpdate};
+use crate::notification::{AlertInput, ReminderUpdate, ShardReminderReset};
 use crate::Error;
 
 /// A calendar shard's reminder changes (at most
@@ -21,6 +21,23 @@ pub async fn sync_reminders(
         notification,
         "sync_reminders",
         &(ByteBuf::from(key.to_vec()), updates),
+    )
+    .await?;
+    result
+}
+
+/// Drops every reminder plan of `shard` (a batch per call; `done` says when none is left):
+/// a calendar shard for itself after a restore, or the backup canister for a shard it replaced.
+/// Unbounded wait: the caller sends its plans again only after the reset.
+pub async fn forget_shard_reminders(
+    notification: Principal,
+    key: &[u8],
+    shard: Principal,
+) -> Result<ShardReminderReset, Error> {
+    let (result,): (Result<ShardReminderReset, Error>,) = call_unbounded(
+        notification,
+        "forget_shard_reminders",
+        &(ByteBuf::from(key.to_vec()), shard),
     )
     .await?;
     result
