@@ -329,7 +329,21 @@ async fn prepare_new_shard(
     cycles: u128,
     report: &mut RecoveryReport,
 ) -> Option<Principal> {
-    // Fetched first, so a missing or corrupt stored wasm costs no cycles.
+    let reused = pending_new_shard(&source);
+    // A shard that already joined is installed and holds its key: the import that follows
+    // replaces whatever an earlier attempt left in it. (Reinstalling would wipe the key the
+    // registry delivered once, and the shard could make no group call.)
+    if let Some(shard) = reused {
+        if security_base::member::members_of_kind(CanisterKind::Calendar).contains(&shard) {
+            report.target = Some(shard);
+            step(&mut report.steps, "create_shard", StepOutcome::Done);
+            let earlier = "installed and in the group since an earlier attempt";
+            step(&mut report.steps, "install", skipped(earlier));
+            step(&mut report.steps, "add_to_group", skipped(earlier));
+            return Some(shard);
+        }
+    }
+    // Fetched before creating, so a missing or corrupt stored wasm costs no cycles.
     let wasm = match provision::fetch_calendar_wasm().await {
         Ok(wasm) => wasm,
         Err(e) => {
@@ -337,7 +351,6 @@ async fn prepare_new_shard(
             return None;
         }
     };
-    let reused = pending_new_shard(&source);
     let shard = match reused {
         Some(shard) => shard,
         None => match provision::create_controlled_canister(cycles).await {
@@ -354,7 +367,7 @@ async fn prepare_new_shard(
     };
     report.target = Some(shard);
     step(&mut report.steps, "create_shard", StepOutcome::Done);
-    // A reused shard is reinstalled: an earlier attempt may have left part of a restore in it.
+    // Not in the group yet: it holds no key and no data, so a reused one is reinstalled.
     let installed = provision::install_member(shard, &wasm, reused.is_some()).await;
     if !step(
         &mut report.steps,
