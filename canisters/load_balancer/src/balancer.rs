@@ -17,6 +17,7 @@ use interfaces::{Error, InputProblem};
 
 use crate::health::{self, CheckOutcome, Rules, Transition};
 use crate::memory;
+use crate::scale_out_guard::{self, GuardState};
 use crate::strategy::{self, Candidate, Rng};
 
 /// Most shards a group can hold (the registry's member limit).
@@ -34,6 +35,8 @@ pub fn default_config() -> BalancerConfig {
         scale_out_enabled: true,
         new_shard_cycles: 2_000_000_000_000,
         max_shards: 16,
+        max_new_shards_per_day: Some(scale_out_guard::DEFAULT_MAX_NEW_SHARDS_PER_DAY),
+        min_cycles_after_scale_out: Some(scale_out_guard::DEFAULT_MIN_CYCLES_AFTER_SCALE_OUT),
     }
 }
 
@@ -72,6 +75,8 @@ pub struct Stored {
     /// Why the last scale-out that gave up before creating a canister failed.
     pub last_spawn_error: Option<String>,
     pub shards_created: u64,
+    /// The brakes on scale-out (`scale_out_guard.rs`); `None` in state written before them.
+    pub scale_out_guard: Option<GuardState>,
 }
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -143,6 +148,7 @@ impl<M: Memory> Balancer<M> {
             spawn: None,
             last_spawn_error: None,
             shards_created: 0,
+            scale_out_guard: None,
         };
         Balancer {
             state: StableCell::init(memory(memory::STATE), Candid(initial)),
@@ -155,7 +161,7 @@ impl<M: Memory> Balancer<M> {
         self.state.get()
     }
 
-    fn update_stored<R>(&mut self, f: impl FnOnce(&mut Stored) -> R) -> R {
+    pub(crate) fn update_stored<R>(&mut self, f: impl FnOnce(&mut Stored) -> R) -> R {
         let mut stored = self.state.get().0.clone();
         let result = f(&mut stored);
         self.state.set(Candid(stored));
@@ -218,6 +224,12 @@ impl<M: Memory> Balancer<M> {
         c.scale_out_enabled = update.scale_out_enabled.unwrap_or(c.scale_out_enabled);
         c.new_shard_cycles = update.new_shard_cycles.unwrap_or(c.new_shard_cycles);
         c.max_shards = update.max_shards.unwrap_or(c.max_shards);
+        c.max_new_shards_per_day = update
+            .max_new_shards_per_day
+            .or(c.max_new_shards_per_day);
+        c.min_cycles_after_scale_out = update
+            .min_cycles_after_scale_out
+            .or(c.min_cycles_after_scale_out);
         validate_config(&c)?;
         self.update_stored(|s| s.config = c.clone());
         Ok(c)
@@ -555,7 +567,7 @@ impl<M: Memory> Balancer<M> {
     }
 
     /// Every tracked shard (group members first, in group order), then the totals.
-    pub fn stats(&self, group_shards: &[Principal]) -> LoadBalancerStats {
+    pub fn stats(&self, group_shards: &[Principal], now_ns: u64) -> LoadBalancerStats {
         let mut shards: Vec<ShardStats> = group_shards
             .iter()
             .map(|s| {
@@ -569,13 +581,17 @@ impl<M: Memory> Balancer<M> {
             }
         }
         let stored = self.stored();
-        let scale_out = match &stored.spawn {
+        let guard = stored.scale_out_guard.clone().unwrap_or_default();
+        let mut scale_out = match &stored.spawn {
             None => ScaleOutStatus {
                 stage: "idle".into(),
                 canister: None,
                 attempts: 0,
                 last_error: stored.last_spawn_error.clone(),
                 shards_created: stored.shards_created,
+                shards_created_last_day: 0,
+                last_refusal: None,
+                refusal_alert: None,
             },
             Some(spawn) => {
                 let (stage, canister) = match &spawn.stage {
@@ -589,9 +605,15 @@ impl<M: Memory> Balancer<M> {
                     attempts: spawn.attempts,
                     last_error: spawn.last_error.clone(),
                     shards_created: stored.shards_created,
+                    shards_created_last_day: 0,
+                    last_refusal: None,
+                    refusal_alert: None,
                 }
             }
         };
+        scale_out.shards_created_last_day = scale_out_guard::created_last_day(&guard, now_ns);
+        scale_out.last_refusal = guard.last_refusal.as_ref().map(|r| r.describe());
+        scale_out.refusal_alert = guard.alert.clone();
         LoadBalancerStats {
             strategy: stored.config.strategy,
             config: stored.config.clone(),
@@ -657,6 +679,20 @@ fn validate_config(c: &BalancerConfig) -> Result<(), Error> {
         100,
     )?;
     in_range("max_shards", c.max_shards as u64, 1, MAX_SHARDS as u64)?;
+    in_range(
+        "max_new_shards_per_day",
+        scale_out_guard::max_per_day(c) as u64,
+        0,
+        MAX_SHARDS as u64,
+    )?;
+    if scale_out_guard::min_cycles_after(c) > 1_000_000_000_000_000 {
+        return Err(Error::invalid(
+            "min_cycles_after_scale_out",
+            InputProblem::Malformed {
+                reason: "more than 1,000 T cycles".into(),
+            },
+        ));
+    }
     if c.new_shard_cycles > 1_000_000_000_000_000 {
         return Err(Error::invalid(
             "new_shard_cycles",

@@ -1,7 +1,8 @@
 //! Scale-out: creating a calendar shard from the wasm stored in the registry.
 //!
-//! The flow follows check, reserve, await, commit: (1) `reserve_spawn` records the scale-out in
-//! stable memory, so no second one starts while this one awaits; (2) fetch the stored wasm in
+//! The flow follows check, reserve, await, commit: (1) the guard in `scale_out_guard.rs` admits
+//! it (daily cap, cycles floor; a refusal alerts the operator) and `reserve_spawn` records the
+//! scale-out in stable memory, so no second one starts while this one awaits; (2) fetch the stored wasm in
 //! chunks from the registry and check its SHA-256; (3) create a canister with cycles, controlled
 //! by this canister and by whoever controls this canister (the operator keeps every shard); (4)
 //! install the wasm, chunk by chunk through the shard's chunk store, with this group's registry
@@ -27,7 +28,7 @@ use sha2::{Digest, Sha256};
 
 use crate::balancer::SpawnStage;
 use crate::checks::{group_shards, own_key};
-use crate::state;
+use crate::{scale_out_guard, state};
 
 /// Most controllers a canister may have on the IC.
 const MAX_CONTROLLERS: usize = 10;
@@ -48,10 +49,23 @@ pub async fn run() {
     };
     let shards = group_shards();
     let now = ic_cdk::api::time();
-    // (1) Reserve, or find the reservation a failed attempt left.
+    // (1) Reserve, or find the reservation a failed attempt left. A new scale-out first passes
+    // the guard (daily cap, cycles floor); a refusal alerts the operator instead.
     let resuming = state::read(|b| b.spawn().is_some());
-    if !resuming && !state::mutate(|b| b.reserve_spawn(&shards, now)) {
-        return;
+    if !resuming {
+        if !state::read(|b| b.needs_scale_out(&shards)) {
+            return;
+        }
+        let balance = ic_cdk::api::canister_cycle_balance();
+        match state::mutate(|b| b.admit_scale_out(now, balance)) {
+            Ok(()) => {}
+            Err(Some(refusal)) => return scale_out_guard::alert_operator(refusal).await,
+            Err(None) => return,
+        }
+        // No await since the guard admitted it, so the reservation sees the same state.
+        if !state::mutate(|b| b.reserve_spawn(&shards, now)) {
+            return;
+        }
     }
     if let Err(err) = advance().await {
         ic_cdk::println!("scale-out failed: {err}");
@@ -73,7 +87,10 @@ async fn advance() -> Result<(), Error> {
                 // (3) The cycles leave with this call; the canister is recorded as soon as it
                 // exists, so a later failure never creates a second one.
                 let canister = create().await?;
-                state::mutate(|b| b.spawn_advanced(SpawnStage::Installing { canister }));
+                state::mutate(|b| {
+                    b.shard_created(ic_cdk::api::time());
+                    b.spawn_advanced(SpawnStage::Installing { canister })
+                });
                 install(canister, wasm, false).await?;
                 state::mutate(|b| b.spawn_advanced(SpawnStage::Registering { canister }));
             }

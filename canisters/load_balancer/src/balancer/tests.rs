@@ -171,7 +171,7 @@ fn users_go_below_threshold_first_and_a_full_group_asks_for_a_new_shard() {
     b.spawn_failed("no wasm".into());
     assert_eq!(b.spawn(), None);
     assert_eq!(
-        b.stats(&shards).scale_out.last_error.as_deref(),
+        b.stats(&shards, 0).scale_out.last_error.as_deref(),
         Some("no wasm")
     );
     // The health round retries; assignments no longer start attempts of their own.
@@ -190,7 +190,7 @@ fn users_go_below_threshold_first_and_a_full_group_asks_for_a_new_shard() {
     let grown = vec![shard(1), shard(2), shard(3)];
     assert!(!b.needs_scale_out(&grown));
     assert_eq!(b.assign(user(50), &grown).unwrap(), shard(3));
-    let stats = b.stats(&grown);
+    let stats = b.stats(&grown, 0);
     assert_eq!(stats.scale_out.shards_created, 1);
     assert!(stats.shards[2].created_by_balancer);
 }
@@ -311,10 +311,10 @@ fn everything_survives_a_reload_from_the_same_memory() {
         .map(|n| b.assign(user(n), &three()).unwrap())
         .collect();
     b.record_check(shard(1), CheckOutcome::Answered { latency_ns: 50 }, 1);
-    let before = b.stats(&three());
+    let before = b.stats(&three(), 0);
     drop(b);
     let b = balancer_on(raw);
-    assert_eq!(b.stats(&three()), before);
+    assert_eq!(b.stats(&three(), 0), before);
     for (n, pick) in picks.iter().enumerate() {
         assert_eq!(b.shard_for(&user(n as u32)), Some(*pick));
     }
