@@ -46,13 +46,18 @@ fn series_with_overrides(uid: &str, count: i64, overridden: i64) -> String {
     text
 }
 
-fn calendar(body: &str) -> String {
+fn vcalendar(body: &str) -> String {
     format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//review//EN\r\n{body}END:VCALENDAR\r\n")
 }
 
 /// The review's 62 KB file: one series with 810 overridden instances.
 pub fn review_62k() -> String {
-    calendar(&series_with_overrides("review-62k", 10_000, 810))
+    vcalendar(&series_with_overrides("r", 10_000, 810))
+}
+
+/// One series of `count` daily instances with its last `overridden` cancelled, as a file.
+pub fn series_file(count: i64, overridden: i64) -> String {
+    vcalendar(&series_with_overrides("r", count, overridden))
 }
 
 /// The review's 1 MiB file: as many such series as fit.
@@ -67,7 +72,11 @@ pub fn review_1m() -> String {
         body.push_str(&next);
         n += 1;
     }
-    calendar(&body)
+    // Top up to just under 1 MiB with one more series of as many overrides as fit.
+    let per_override = 90;
+    let room = ((1 << 20) - 400 - body.len()) / per_override;
+    body.push_str(&series_with_overrides("z", 10_000, room.min(810) as i64 - 2));
+    vcalendar(&body)
 }
 
 /// 500 series (the most one import may carry) of 10,000 instances each, and a rule that never
@@ -88,7 +97,7 @@ pub fn many_long_series() -> String {
             ics_time(BASE_S + HOUR_S)
         ));
     }
-    calendar(&body)
+    vcalendar(&body)
 }
 
 fn daily(count: u32) -> EventInput {
