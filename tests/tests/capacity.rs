@@ -241,10 +241,7 @@ fn a_thousand_throwaway_identities_take_no_slot_and_create_no_shard() {
     for ((method, result), count) in &got {
         println!("  {method:>9} -> {result:<12} x {count}");
     }
-    println!(
-        "  calendar shards in the group: {}",
-        f.calendar_members()
-    );
+    println!("  calendar shards in the group: {}", f.calendar_members());
     println!("  cycles used: {}", spent.join(", "));
 
     assert_eq!(
@@ -267,7 +264,10 @@ fn a_thousand_throwaway_identities_take_no_slot_and_create_no_shard() {
         (1..=110).contains(&signed_up),
         "the sign-up budget lets in one burst (100) and its trickle: {got:?}"
     );
-    assert_eq!(stats.total_users, signed_up as u64, "only accounts hold slots");
+    assert_eq!(
+        stats.total_users, signed_up as u64,
+        "only accounts hold slots"
+    );
     // Every refused sign-up was told to wait, and nothing else went wrong.
     assert_eq!(
         got.get(&("register", "RateLimited".to_string())).copied(),
@@ -313,7 +313,10 @@ fn a_refused_scale_out_creates_nothing_and_alerts_the_operator() {
         .collect();
     assert_eq!(capped.len(), 1, "{capped:?}");
     assert_eq!(capped[0].kind, AlertKind::Other);
-    assert_eq!(capped[0].count, 1, "one alert per reason per day, not one per round");
+    assert_eq!(
+        capped[0].count, 1,
+        "one alert per reason per day, not one per round"
+    );
 
     // More allowed per day, but the balancer must keep more cycles than it has: refused again.
     let balance = f.cycles(f.lb);

@@ -89,8 +89,10 @@ impl Fixture {
             },
             settings: None,
         };
-        let (registered,): (Result<interfaces::user::UserAccount, Error>,) =
-            self.suite.update(users, who, "register", (request,)).unwrap();
+        let (registered,): (Result<interfaces::user::UserAccount, Error>,) = self
+            .suite
+            .update(users, who, "register", (request,))
+            .unwrap();
         registered?;
         self.suite.settle();
         let (result,): (Result<Principal, Error>,) =

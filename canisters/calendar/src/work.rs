@@ -61,6 +61,10 @@ mod tests {
             matches!(&refused, Err(Error::InvalidInput { field, .. }) if field == "ics"),
             "{refused:?}"
         );
-        assert_eq!(may_continue("ics", 0, 1), Ok(()), "nothing is metered natively");
+        assert_eq!(
+            may_continue("ics", 0, 1),
+            Ok(()),
+            "nothing is metered natively"
+        );
     }
 }

@@ -224,9 +224,7 @@ impl<M: Memory> Balancer<M> {
         c.scale_out_enabled = update.scale_out_enabled.unwrap_or(c.scale_out_enabled);
         c.new_shard_cycles = update.new_shard_cycles.unwrap_or(c.new_shard_cycles);
         c.max_shards = update.max_shards.unwrap_or(c.max_shards);
-        c.max_new_shards_per_day = update
-            .max_new_shards_per_day
-            .or(c.max_new_shards_per_day);
+        c.max_new_shards_per_day = update.max_new_shards_per_day.or(c.max_new_shards_per_day);
         c.min_cycles_after_scale_out = update
             .min_cycles_after_scale_out
             .or(c.min_cycles_after_scale_out);

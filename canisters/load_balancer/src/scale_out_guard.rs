@@ -258,7 +258,8 @@ mod tests {
     fn the_cycles_floor_counts_the_shard_the_fee_and_the_reserve() {
         let c = default_config();
         let g = GuardState::default();
-        let needed = c.new_shard_cycles + CREATION_FEE_ALLOWANCE + DEFAULT_MIN_CYCLES_AFTER_SCALE_OUT;
+        let needed =
+            c.new_shard_cycles + CREATION_FEE_ALLOWANCE + DEFAULT_MIN_CYCLES_AFTER_SCALE_OUT;
         assert_eq!(admit(&c, &g, 0, needed), Ok(()));
         assert_eq!(
             admit(&c, &g, 0, needed - 1),

@@ -43,6 +43,9 @@ mod tests {
         assert!(matches!(admit(0), Err(Error::RateLimited { .. })));
         // Ten a minute: one every six seconds.
         assert_eq!(admit(6_000_000_000), Ok(()));
-        assert!(matches!(admit(6_000_000_000), Err(Error::RateLimited { .. })));
+        assert!(matches!(
+            admit(6_000_000_000),
+            Err(Error::RateLimited { .. })
+        ));
     }
 }
