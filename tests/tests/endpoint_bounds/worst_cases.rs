@@ -118,7 +118,7 @@ fn daily(count: u32) -> EventInput {
         rule: format!("RRULE:FREQ=DAILY;COUNT={count}"),
         exdates_ns: vec![],
     });
-    input.attendees = Some((10..110).map(|n| user_principal(n)).collect());
+    input.attendees = Some((10..110).map(user_principal).collect());
     input.reminders_minutes = Some(vec![5, 10, 30, 60, 1_440]);
     input.description = Some("d".repeat(8_000));
     input
