@@ -43,6 +43,7 @@ fn fixture() -> Fixture {
         CanisterKind::Calendar,
         CanisterKind::Notification,
         CanisterKind::BackupCanister,
+        CanisterKind::UserRegistry,
     ]);
     let lb = group.member(CanisterKind::LoadBalancer);
     let shards = group
@@ -75,7 +76,33 @@ impl Fixture {
         });
     }
 
+    /// `who` signs up with the user registry (which asks the balancer for their shard; a user
+    /// who has an account already keeps it), then asks the balancer which shard is theirs. Only
+    /// accounts get a shard: `assign_me` itself never assigns.
     fn assign_me(&self, who: Principal) -> Result<Principal, Error> {
+        let users = self.group.member(CanisterKind::UserRegistry);
+        let request = interfaces::user::RegisterRequest {
+            profile: interfaces::user::Profile {
+                display_name: "user".into(),
+                avatar_color: None,
+                email: None,
+            },
+            settings: None,
+        };
+        loop {
+            let (registered,): (Result<interfaces::user::UserAccount, Error>,) = self
+                .suite
+                .update(users, who, "register", (request.clone(),))
+                .unwrap();
+            match registered {
+                // Past the registry's sign-up burst, new accounts wait their turn.
+                Err(Error::RateLimited { retry_after_ns }) => {
+                    self.suite.advance(Duration::from_nanos(retry_after_ns))
+                }
+                other => break other.map(|_| ())?,
+            }
+        }
+        self.suite.settle();
         let (result,): (Result<Principal, Error>,) =
             self.suite.update(self.lb, who, "assign_me", ()).unwrap();
         result

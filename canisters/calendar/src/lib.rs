@@ -18,6 +18,7 @@ mod reminders;
 mod state;
 mod store;
 mod validate;
+mod work;
 
 use candid::Principal;
 use ic_cdk::api::{canister_self, is_controller, msg_caller, performance_counter, time};

@@ -10,14 +10,15 @@ use candid_storable::Candid;
 use ic_stable_structures::memory_manager::MemoryId;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::load_balancer::{
-    BalancerConfig, BalancerConfigUpdate, FollowUp, LoadBalancerStats, ScaleOutStatus, ShardHealth,
-    ShardStats, Strategy,
+    BalancerConfig, BalancerConfigUpdate, FollowUp, ShardHealth, ShardStats, Strategy,
 };
 use interfaces::{Error, InputProblem};
 
 use crate::health::{self, CheckOutcome, Rules, Transition};
 use crate::memory;
+use crate::scale_out_guard::{self, GuardState};
 use crate::strategy::{self, Candidate, Rng};
+use config::{in_range, validate_config};
 
 /// Most shards a group can hold (the registry's member limit).
 pub const MAX_SHARDS: u32 = 256;
@@ -34,6 +35,8 @@ pub fn default_config() -> BalancerConfig {
         scale_out_enabled: true,
         new_shard_cycles: 2_000_000_000_000,
         max_shards: 16,
+        max_new_shards_per_day: Some(scale_out_guard::DEFAULT_MAX_NEW_SHARDS_PER_DAY),
+        min_cycles_after_scale_out: Some(scale_out_guard::DEFAULT_MIN_CYCLES_AFTER_SCALE_OUT),
     }
 }
 
@@ -72,6 +75,8 @@ pub struct Stored {
     /// Why the last scale-out that gave up before creating a canister failed.
     pub last_spawn_error: Option<String>,
     pub shards_created: u64,
+    /// The brakes on scale-out (`scale_out_guard.rs`); `None` in state written before them.
+    pub scale_out_guard: Option<GuardState>,
 }
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -143,6 +148,7 @@ impl<M: Memory> Balancer<M> {
             spawn: None,
             last_spawn_error: None,
             shards_created: 0,
+            scale_out_guard: None,
         };
         Balancer {
             state: StableCell::init(memory(memory::STATE), Candid(initial)),
@@ -155,7 +161,7 @@ impl<M: Memory> Balancer<M> {
         self.state.get()
     }
 
-    fn update_stored<R>(&mut self, f: impl FnOnce(&mut Stored) -> R) -> R {
+    pub(crate) fn update_stored<R>(&mut self, f: impl FnOnce(&mut Stored) -> R) -> R {
         let mut stored = self.state.get().0.clone();
         let result = f(&mut stored);
         self.state.set(Candid(stored));
@@ -218,6 +224,10 @@ impl<M: Memory> Balancer<M> {
         c.scale_out_enabled = update.scale_out_enabled.unwrap_or(c.scale_out_enabled);
         c.new_shard_cycles = update.new_shard_cycles.unwrap_or(c.new_shard_cycles);
         c.max_shards = update.max_shards.unwrap_or(c.max_shards);
+        c.max_new_shards_per_day = update.max_new_shards_per_day.or(c.max_new_shards_per_day);
+        c.min_cycles_after_scale_out = update
+            .min_cycles_after_scale_out
+            .or(c.min_cycles_after_scale_out);
         validate_config(&c)?;
         self.update_stored(|s| s.config = c.clone());
         Ok(c)
@@ -529,144 +539,10 @@ impl<M: Memory> Balancer<M> {
             s.shards_created += 1;
         });
     }
-
-    // ---- reading -----------------------------------------------------------------------------
-
-    fn shard_stats(&self, shard: Principal, r: &ShardRecord, in_group: bool) -> ShardStats {
-        ShardStats {
-            shard,
-            users: r.users,
-            capacity: self.capacity_of(r),
-            health: r.health,
-            in_group,
-            retired: r.retired,
-            created_by_balancer: r.created_by_balancer,
-            latency_avg_ns: r.latency_avg_ns,
-            last_latency_ns: r.last_latency_ns,
-            consecutive_failures: r.consecutive_failures,
-            consecutive_successes: r.consecutive_successes,
-            checks: r.checks,
-            failures: r.failures,
-            last_check_ns: r.last_check_ns,
-            last_error: r.last_error.clone(),
-            emergency_backup: r.emergency_backup.clone(),
-            alert: r.alert.clone(),
-        }
-    }
-
-    /// Every tracked shard (group members first, in group order), then the totals.
-    pub fn stats(&self, group_shards: &[Principal]) -> LoadBalancerStats {
-        let mut shards: Vec<ShardStats> = group_shards
-            .iter()
-            .map(|s| {
-                let record = self.shard(s).unwrap_or_else(|| ShardRecord::new(false));
-                self.shard_stats(*s, &record, true)
-            })
-            .collect();
-        for entry in self.shards.iter() {
-            if !group_shards.contains(entry.key()) {
-                shards.push(self.shard_stats(*entry.key(), &entry.value(), false));
-            }
-        }
-        let stored = self.stored();
-        let scale_out = match &stored.spawn {
-            None => ScaleOutStatus {
-                stage: "idle".into(),
-                canister: None,
-                attempts: 0,
-                last_error: stored.last_spawn_error.clone(),
-                shards_created: stored.shards_created,
-            },
-            Some(spawn) => {
-                let (stage, canister) = match &spawn.stage {
-                    SpawnStage::Creating => ("creating", None),
-                    SpawnStage::Installing { canister } => ("installing", Some(*canister)),
-                    SpawnStage::Registering { canister } => ("registering", Some(*canister)),
-                };
-                ScaleOutStatus {
-                    stage: stage.into(),
-                    canister,
-                    attempts: spawn.attempts,
-                    last_error: spawn.last_error.clone(),
-                    shards_created: stored.shards_created,
-                }
-            }
-        };
-        LoadBalancerStats {
-            strategy: stored.config.strategy,
-            config: stored.config.clone(),
-            shards,
-            total_users: self.assignments.len(),
-            health_rounds: stored.health_rounds,
-            last_round_ns: stored.last_round_ns,
-            last_round_instructions: stored.last_round_instructions,
-            scale_out,
-            seeded: stored.rng.is_some(),
-        }
-    }
 }
 
-fn in_range(field: &str, value: u64, min: u64, max: u64) -> Result<(), Error> {
-    if value < min {
-        return Err(Error::invalid(
-            field,
-            InputProblem::Malformed {
-                reason: format!("must be at least {min}"),
-            },
-        ));
-    }
-    if value > max {
-        return Err(Error::invalid(
-            field,
-            InputProblem::TooMany { max, actual: value },
-        ));
-    }
-    Ok(())
-}
-
-fn validate_config(c: &BalancerConfig) -> Result<(), Error> {
-    in_range("default_capacity", c.default_capacity, 1, u64::MAX / 2)?;
-    in_range(
-        "capacity_threshold_percent",
-        c.capacity_threshold_percent as u64,
-        1,
-        100,
-    )?;
-    in_range(
-        "health_check_interval_seconds",
-        c.health_check_interval_seconds,
-        1,
-        24 * 60 * 60,
-    )?;
-    in_range(
-        "health_check_timeout_seconds",
-        c.health_check_timeout_seconds as u64,
-        1,
-        300,
-    )?;
-    in_range(
-        "unhealthy_after_failures",
-        c.unhealthy_after_failures as u64,
-        1,
-        100,
-    )?;
-    in_range(
-        "healthy_after_successes",
-        c.healthy_after_successes as u64,
-        1,
-        100,
-    )?;
-    in_range("max_shards", c.max_shards as u64, 1, MAX_SHARDS as u64)?;
-    if c.new_shard_cycles > 1_000_000_000_000_000 {
-        return Err(Error::invalid(
-            "new_shard_cycles",
-            InputProblem::Malformed {
-                reason: "more than 1,000 T cycles".into(),
-            },
-        ));
-    }
-    Ok(())
-}
+mod config;
+mod stats;
 
 #[cfg(test)]
 mod tests;

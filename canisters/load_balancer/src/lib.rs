@@ -8,7 +8,8 @@
 //! `state`; the health timer is `checks.rs` and creating shards is `spawn.rs`.
 //!
 //! Who may call what:
-//! - `assign_me`: any non-anonymous user, for themself; `get_shard_for`: the user themself,
+//! - `assign_me`: any non-anonymous user, for themself (answers the assignment the user registry
+//!   asked for at sign-up; it never assigns); `get_shard_for`: the user themself,
 //!   controllers, or registry admins with `ManageGroups`;
 //! - `assign_user`, `delete_user_data`: the group's user registry, with its own key;
 //! - `replace_shard`: the group's backup canister, with its own key;
@@ -19,6 +20,7 @@ mod balancer;
 mod checks;
 mod health;
 mod memory;
+mod scale_out_guard;
 mod spawn;
 mod state;
 mod strategy;
@@ -92,15 +94,20 @@ async fn assign(user: Principal) -> Result<Principal, Error> {
     result
 }
 
-/// The caller's calendar shard: assigned on the first call, the same one afterwards.
+/// The caller's calendar shard. Only a user with an account has one: the user registry asks for
+/// it (`assign_user`) when it creates the profile, so a principal that never registered gets
+/// `NotFound` here and costs the balancer nothing (no slot, no scale-out).
 #[update]
-async fn assign_me() -> Result<Principal, Error> {
+fn assign_me() -> Result<Principal, Error> {
     let caller = msg_caller();
-    let result = match require_authenticated(&caller) {
-        Ok(()) => assign(caller).await,
-        Err(e) => Err(e),
-    };
-    track(result)
+    track(require_authenticated(&caller).and_then(|()| {
+        state::read(|b| b.shard_for(&caller)).ok_or_else(|| {
+            Error::not_found(format!(
+                "a shard assignment for {caller} (create your profile with the user registry's \
+                 `register` first)"
+            ))
+        })
+    }))
 }
 
 /// `user`'s shard if one was assigned (`NotFound` otherwise: call `assign_me`).
@@ -179,7 +186,7 @@ fn set_shard_capacity(shard: Principal, capacity: u64) -> Result<ShardStats, Err
 #[query]
 fn get_load_balancer_stats() -> LoadBalancerStats {
     let shards = checks::group_shards();
-    state::read(|b| b.stats(&shards))
+    state::read(|b| b.stats(&shards, ic_cdk::api::time()))
 }
 
 #[query]

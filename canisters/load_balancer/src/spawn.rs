@@ -1,9 +1,10 @@
 //! Scale-out: creating a calendar shard from the wasm stored in the registry (the steps are
 //! `security_base::provision`'s, shared with the backup canister's restore into a new shard).
 //!
-//! The flow follows check, reserve, await, commit: (1) `reserve_spawn` records the scale-out in
-//! stable memory, so no second one starts while this one awaits; (2) fetch the stored wasm in
-//! chunks from the registry and check its SHA-256; (3) create a canister with cycles, controlled
+//! The flow follows check, reserve, await, commit: (1) the guard in `scale_out_guard.rs` admits
+//! it (daily cap, cycles floor; a refusal alerts the operator) and `reserve_spawn` records the
+//! scale-out in stable memory, so no second one starts while this one awaits; (2) fetch the
+//! stored wasm in chunks from the registry and check its SHA-256; (3) create a canister with cycles, controlled
 //! by this canister and by whoever controls this canister (the operator keeps every shard); (4)
 //! install the wasm, chunk by chunk through the shard's chunk store, with this group's registry
 //! as its `MemberInit`; (5) add it to the group as a calendar member (this canister must be a
@@ -21,7 +22,7 @@ use security_base::single_flight;
 
 use crate::balancer::SpawnStage;
 use crate::checks::group_shards;
-use crate::state;
+use crate::{scale_out_guard, state};
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
@@ -39,10 +40,23 @@ pub async fn run() {
     };
     let shards = group_shards();
     let now = ic_cdk::api::time();
-    // (1) Reserve, or find the reservation a failed attempt left.
+    // (1) Reserve, or find the reservation a failed attempt left. A new scale-out first passes
+    // the guard (daily cap, cycles floor); a refusal alerts the operator instead.
     let resuming = state::read(|b| b.spawn().is_some());
-    if !resuming && !state::mutate(|b| b.reserve_spawn(&shards, now)) {
-        return;
+    if !resuming {
+        if !state::read(|b| b.needs_scale_out(&shards)) {
+            return;
+        }
+        let balance = ic_cdk::api::canister_cycle_balance();
+        match state::mutate(|b| b.admit_scale_out(now, balance)) {
+            Ok(()) => {}
+            Err(Some(refusal)) => return scale_out_guard::alert_operator(refusal).await,
+            Err(None) => return,
+        }
+        // No await since the guard admitted it, so the reservation sees the same state.
+        if !state::mutate(|b| b.reserve_spawn(&shards, now)) {
+            return;
+        }
     }
     if let Err(err) = advance().await {
         ic_cdk::println!("scale-out failed: {err}");
@@ -65,7 +79,10 @@ async fn advance() -> Result<(), Error> {
                 // exists, so a later failure never creates a second one.
                 let cycles = state::read(|b| b.config().new_shard_cycles);
                 let canister = provision::create_controlled_canister(cycles).await?;
-                state::mutate(|b| b.spawn_advanced(SpawnStage::Installing { canister }));
+                state::mutate(|b| {
+                    b.shard_created(ic_cdk::api::time());
+                    b.spawn_advanced(SpawnStage::Installing { canister })
+                });
                 provision::install_member(canister, &wasm, false).await?;
                 state::mutate(|b| b.spawn_advanced(SpawnStage::Registering { canister }));
             }

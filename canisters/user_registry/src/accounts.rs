@@ -171,6 +171,26 @@ impl<M: Memory> Accounts<M> {
         self.account(user)
     }
 
+    /// Whether `register` would create an account for `user` (`Ok(false)`: it exists); the
+    /// errors `register` would answer come first, so a refused request costs no sign-up.
+    pub fn is_new_signup(&self, user: Principal, request: &RegisterRequest) -> Result<bool, Error> {
+        if self.users.contains_key(&user) {
+            return Ok(false);
+        }
+        if self
+            .deletions
+            .get(&user)
+            .is_some_and(|d| d.completed_at_ns.is_none())
+        {
+            return Err(Error::Conflict {
+                reason: "this account is still being deleted".into(),
+            });
+        }
+        validate::profile(&request.profile)?;
+        validate::settings(&request.settings.clone().unwrap_or_default())?;
+        Ok(true)
+    }
+
     fn record(&self, user: Principal) -> Result<UserRecord, Error> {
         self.users
             .get(&user)

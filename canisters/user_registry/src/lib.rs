@@ -8,6 +8,7 @@
 mod accounts;
 mod memory;
 mod outbox;
+mod signup;
 mod state;
 mod validate;
 
@@ -80,11 +81,18 @@ fn user_query() -> Result<Principal, Error> {
 }
 
 /// Creates the caller's account; registering again answers the existing account unchanged.
-/// The user's calendar shard is then asked of the load balancer (see `get_my_shard`).
+/// The user's calendar shard is then asked of the load balancer (see `get_my_shard`). A new
+/// account, once its request is valid, takes one sign-up from the budget all new accounts share
+/// (`signup.rs`): only accounts get a shard, and only so many a minute.
 #[update]
 fn register(request: RegisterRequest) -> Result<UserAccount, Error> {
-    let result =
-        user_update().and_then(|caller| state::mutate(|a| a.register(caller, request, time())));
+    let result = user_update().and_then(|caller| {
+        let now = time();
+        if state::read(|a| a.is_new_signup(caller, &request))? {
+            signup::admit(now)?;
+        }
+        state::mutate(|a| a.register(caller, request, now))
+    });
     if result.is_ok() {
         outbox::kick();
     }

@@ -113,8 +113,9 @@ class Session {
 
   /**
    * First visit: register with the user registry (which asks the load balancer for a shard),
-   * then make sure a shard is known. The registry may answer `Pending` when the balancer did not
-   * answer yet; the balancer's `assign_me` is sticky, so asking it directly gives the same shard.
+   * then make sure a shard is known. The registry may answer `Pending` until the balancer
+   * answered it (a moment after sign-up), so it is asked again a few times; the balancer's
+   * `assign_me` then only reads the assignment (it never assigns to a principal without account).
    */
   private async ensureAccount(): Promise<void> {
     const users = this.users!;
@@ -122,6 +123,10 @@ class Session {
     if (!account) {
       const name = this.env?.local ? this.devUser : 'New user';
       account = await users.register(name, browserZone());
+    }
+    for (let attempt = 0; attempt < 10 && account.shard.__kind__ !== 'Assigned'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      account = (await users.myAccount()) ?? account;
     }
     this.account = account;
     this.shard =

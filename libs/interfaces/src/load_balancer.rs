@@ -59,6 +59,11 @@ pub struct BalancerConfig {
     pub new_shard_cycles: u128,
     /// No new shard once the group has this many.
     pub max_shards: u32,
+    /// Most shards created in any 24 hours (absent: 1). Sign-ups alone never create more.
+    pub max_new_shards_per_day: Option<u32>,
+    /// Cycles the balancer must keep after paying for a new shard (its cycles and the creation
+    /// fee); below that the scale-out is refused (absent: 5 T).
+    pub min_cycles_after_scale_out: Option<u128>,
 }
 
 /// A change to [`BalancerConfig`]: absent fields keep their value. Invalid values are refused
@@ -75,6 +80,8 @@ pub struct BalancerConfigUpdate {
     pub scale_out_enabled: Option<bool>,
     pub new_shard_cycles: Option<u128>,
     pub max_shards: Option<u32>,
+    pub max_new_shards_per_day: Option<u32>,
+    pub min_cycles_after_scale_out: Option<u128>,
 }
 
 #[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,6 +139,12 @@ pub struct ScaleOutStatus {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub shards_created: u64,
+    /// Shards created in the last 24 hours (counted against `max_new_shards_per_day`).
+    pub shards_created_last_day: u32,
+    /// Why the last scale-out that was needed was refused (daily cap, cycles floor), if it was.
+    pub last_refusal: Option<String>,
+    /// The operator alert for the last refusal.
+    pub refusal_alert: Option<FollowUp>,
 }
 
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]

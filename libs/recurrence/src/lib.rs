@@ -23,7 +23,8 @@ pub use error::RecurrenceError;
 pub use expand::MAX_PERIODS;
 pub use rule::{Frequency, RecurrenceRule, Until, WeekdayNum};
 pub use series::{
-    instances, is_instance, last_end, next_instances_after, EventTime, Exception, Instance, Series,
+    are_instances, instances, is_instance, last_end, next_instances_after, EventTime, Exception,
+    Instance, Series,
 };
 pub use split::split_series;
 

@@ -326,6 +326,43 @@ pub fn is_instance(series: &Series, original: Timestamp) -> Result<bool, Recurre
     Ok(false)
 }
 
+/// For each of `originals` (in any order), whether it is the original start of an instance, as
+/// [`is_instance`] answers for one. A COUNT rule must be counted from DTSTART, so asking one at a
+/// time would cost (originals x instances); here the count is walked once, up to the latest
+/// original, and the cost is (originals + instances). Other rules start each check at its own
+/// day, so those are checked one by one.
+pub fn are_instances(
+    series: &Series,
+    originals: &[Timestamp],
+) -> Result<Vec<bool>, RecurrenceError> {
+    let counted = series.rule.as_ref().is_some_and(|r| r.count.is_some());
+    if !counted || originals.len() <= 1 {
+        return originals.iter().map(|&t| is_instance(series, t)).collect();
+    }
+    let mut order: Vec<usize> = (0..originals.len()).collect();
+    order.sort_by_key(|&i| originals[i]);
+    let tz = series.tz()?;
+    let first_day = local_day(&tz, originals[order[0]]);
+    let last_day = local_day(&tz, originals[order[order.len() - 1]]);
+    let mut occ = Occurrences::new(series, first_day - 1, last_day + 1)?;
+    let mut out = vec![false; originals.len()];
+    let mut next = 0;
+    while next < order.len() {
+        let Some(o) = occ.next_occurrence()? else {
+            break;
+        };
+        // Originals before this occurrence fell between two instances: not instances.
+        while next < order.len() && originals[order[next]] < o.start {
+            next += 1;
+        }
+        while next < order.len() && originals[order[next]] == o.start {
+            out[order[next]] = true;
+            next += 1;
+        }
+    }
+    Ok(out)
+}
+
 /// Instances overlapping `[window_start, window_end)`, in start order, at most `limit`.
 ///
 /// Overlap follows RFC 4791 9.9: an instance that began before the window but ends inside it
@@ -383,19 +420,26 @@ fn push_moved(
     out: &mut Vec<Instance>,
     keep: impl Fn(Timestamp, Timestamp) -> bool,
 ) -> Result<(), RecurrenceError> {
-    for (&original, exception) in &series.exceptions {
-        if let Exception::Moved { start, end } = *exception {
-            if keep(start, end)
-                && !series.exdates.contains(&original)
-                && is_instance(series, original)?
-            {
-                out.push(Instance {
-                    original_start: original,
-                    start,
-                    end,
-                    overridden: true,
-                });
-            }
+    let moved: Vec<(Timestamp, Timestamp, Timestamp)> = series
+        .exceptions
+        .iter()
+        .filter_map(|(&original, exception)| match *exception {
+            Exception::Moved { start, end } => Some((original, start, end)),
+            Exception::Cancelled => None,
+        })
+        .filter(|&(original, start, end)| keep(start, end) && !series.exdates.contains(&original))
+        .collect();
+    // One walk for all of them (see `are_instances`), not one per moved instance.
+    let originals: Vec<Timestamp> = moved.iter().map(|m| m.0).collect();
+    let real = are_instances(series, &originals)?;
+    for ((original, start, end), real) in moved.into_iter().zip(real) {
+        if real {
+            out.push(Instance {
+                original_start: original,
+                start,
+                end,
+                overridden: true,
+            });
         }
     }
     Ok(())

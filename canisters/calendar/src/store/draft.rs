@@ -127,12 +127,21 @@ pub fn apply_patch(old: &Event, patch: EventPatch) -> Event {
             }
             .schedule(),
         ) {
-            e.overrides.retain(|o| {
-                timestamp("overrides", o.original_start_ns)
-                    .ok()
-                    .and_then(|t| recurrence::is_instance(&series, t).ok())
-                    .unwrap_or(false)
-            });
+            // One walk of the series for all overrides (`are_instances`), not one per override.
+            let originals: Vec<_> = e
+                .overrides
+                .iter()
+                .map(|o| timestamp("overrides", o.original_start_ns).ok())
+                .collect();
+            let valid: Vec<_> = originals.iter().flatten().copied().collect();
+            let real = recurrence::are_instances(&series, &valid).unwrap_or_default();
+            let mut real = real.into_iter();
+            let keep: Vec<bool> = originals
+                .iter()
+                .map(|t| t.is_some() && real.next().unwrap_or(false))
+                .collect();
+            let mut keep = keep.into_iter();
+            e.overrides.retain(|_| keep.next().unwrap_or(false));
         }
     }
     e

@@ -110,9 +110,15 @@ impl<M: Memory> Store<M> {
     /// Checks every new version through the gate, then writes the batch (see [`Self::write`]).
     /// The revision, timestamps and id of a replaced event are set here.
     pub(super) fn save(&mut self, ctx: &Ctx, changes: Vec<Change>) -> Result<Vec<Event>, Error> {
+        // A batch (an import) checks the message's work before each event (`crate::work`).
+        let total = changes.len();
         let checked = changes
             .into_iter()
-            .map(|c| Ok((c.old, ValidEvent::check(c.new)?)))
+            .enumerate()
+            .map(|(done, c)| {
+                crate::work::may_continue("ics", done, total)?;
+                Ok((c.old, ValidEvent::check(c.new)?))
+            })
             .collect::<Result<Vec<_>, Error>>()?;
         self.write(ctx, checked)
     }

@@ -171,7 +171,7 @@ fn users_go_below_threshold_first_and_a_full_group_asks_for_a_new_shard() {
     b.spawn_failed("no wasm".into());
     assert_eq!(b.spawn(), None);
     assert_eq!(
-        b.stats(&shards).scale_out.last_error.as_deref(),
+        b.stats(&shards, 0).scale_out.last_error.as_deref(),
         Some("no wasm")
     );
     // The health round retries; assignments no longer start attempts of their own.
@@ -190,7 +190,7 @@ fn users_go_below_threshold_first_and_a_full_group_asks_for_a_new_shard() {
     let grown = vec![shard(1), shard(2), shard(3)];
     assert!(!b.needs_scale_out(&grown));
     assert_eq!(b.assign(user(50), &grown).unwrap(), shard(3));
-    let stats = b.stats(&grown);
+    let stats = b.stats(&grown, 0);
     assert_eq!(stats.scale_out.shards_created, 1);
     assert!(stats.shards[2].created_by_balancer);
 }
@@ -311,11 +311,58 @@ fn everything_survives_a_reload_from_the_same_memory() {
         .map(|n| b.assign(user(n), &three()).unwrap())
         .collect();
     b.record_check(shard(1), CheckOutcome::Answered { latency_ns: 50 }, 1);
-    let before = b.stats(&three());
+    let before = b.stats(&three(), 0);
     drop(b);
     let b = balancer_on(raw);
-    assert_eq!(b.stats(&three()), before);
+    assert_eq!(b.stats(&three(), 0), before);
     for (n, pick) in picks.iter().enumerate() {
         assert_eq!(b.shard_for(&user(n as u32)), Some(*pick));
     }
+}
+
+#[test]
+fn the_scale_out_guard_refuses_past_the_daily_cap_and_stops_sign_up_kicks() {
+    let mut b = balancer();
+    let shards = vec![shard(1)];
+    with(
+        &mut b,
+        BalancerConfigUpdate {
+            default_capacity: Some(2),
+            capacity_threshold_percent: Some(50),
+            ..Default::default()
+        },
+    );
+    b.assign(user(1), &shards).unwrap();
+    assert!(b.scale_out_now(&shards));
+    let plenty = 100_000_000_000_000;
+    assert_eq!(b.admit_scale_out(1, plenty), Ok(()));
+    b.shard_created(1);
+    // Today's one shard is spent: refused, an alert is due once, and sign-ups stop kicking.
+    let refused = b.admit_scale_out(2, plenty);
+    assert!(matches!(refused, Err(Some(_))), "{refused:?}");
+    assert!(!b.scale_out_now(&shards));
+    let stats = b.stats(&shards, 2);
+    assert_eq!(stats.scale_out.shards_created_last_day, 1);
+    assert!(stats
+        .scale_out
+        .last_refusal
+        .unwrap()
+        .contains("max_new_shards_per_day"));
+    // Too few cycles is its own reason.
+    with(
+        &mut b,
+        BalancerConfigUpdate {
+            max_new_shards_per_day: Some(3),
+            ..Default::default()
+        },
+    );
+    assert!(matches!(b.admit_scale_out(3, 1), Err(Some(_))));
+    assert_eq!(b.admit_scale_out(4, plenty), Ok(()));
+    // Out-of-range limits are refused whole.
+    assert!(b
+        .set_config(BalancerConfigUpdate {
+            max_new_shards_per_day: Some(MAX_SHARDS + 1),
+            ..Default::default()
+        })
+        .is_err());
 }

@@ -81,7 +81,7 @@ export class UsersApi {
     return unwrap(await call(() => this.users.delete_account()));
   }
 
-  /** The shard the load balancer gives the caller (sticky: the same on every call). */
+  /** The caller's shard per the load balancer (assigned when the registry created the account). */
   async assignMe(): Promise<string> {
     return unwrap(await call(() => this.balancer.assign_me())).toText();
   }
