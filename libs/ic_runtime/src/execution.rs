@@ -1,7 +1,9 @@
-//! Runs one entry point or callback of a canister atomically. Before each execution the wasm
-//! memory and mutable globals are copied aside and a stable-memory journal level is opened;
-//! a trap (or a query, whose changes are never kept) puts everything back. Instruction limits
-//! are wasmtime fuel, so `performance_counter` and "instructions used" are fuel too.
+//! Runs one entry point or callback of a canister atomically. Before each execution the
+//! mutable globals are copied aside and a journal level is opened for the wasm heap (pages
+//! saved on first write, `heap_journal.rs`) and for stable memory; a trap (or a query, whose
+//! changes are never kept) puts everything back, at a cost that follows the pages written, not
+//! the heap size. Instruction limits are wasmtime fuel, so `performance_counter` and
+//! "instructions used" are fuel too.
 
 use std::sync::Arc;
 
@@ -10,7 +12,8 @@ use wasmtime::{Global, Instance, Memory, Ref, Store, Table, Val};
 use crate::context::{ExecCtx, Host};
 use crate::engine::{engine, CompiledModule};
 use crate::errors::Trap;
-use crate::instrument::TABLE_EXPORT;
+use crate::heap_journal::{self, HeapJournal};
+use crate::instrument::{MEMORY_EXPORT, START_EXPORT, TABLE_EXPORT};
 use crate::stable::StableMemory;
 
 /// Wasm memory + globals, as copied aside before an execution.
@@ -28,8 +31,8 @@ pub struct Code {
     memory: Memory,
     table: Option<Table>,
     globals: Vec<Global>,
-    /// Reused buffer for the per-execution snapshot, so no allocation per message.
-    scratch: Snapshot,
+    /// Reused buffer for the globals saved before each execution.
+    scratch_globals: Vec<Val>,
 }
 
 /// What to run.
@@ -57,6 +60,18 @@ impl Code {
         stable: StableMemory,
         fuel: u64,
     ) -> Result<Code, String> {
+        Self::instantiate_on(module, stable, fuel, None)
+    }
+
+    /// Instantiates `module`, on `kept_heap` when an upgrade keeps the wasm memory: the memory
+    /// is grown to the kept size and filled with it before the start function runs, as the IC
+    /// instantiates the new module on the kept memory.
+    pub fn instantiate_on(
+        module: Arc<CompiledModule>,
+        stable: StableMemory,
+        fuel: u64,
+        kept_heap: Option<Vec<u8>>,
+    ) -> Result<Code, String> {
         let mut store = Store::new(engine(), Host::new(stable));
         store.set_fuel(fuel).map_err(|e| e.to_string())?;
         let instance = module
@@ -64,9 +79,32 @@ impl Code {
             .instantiate(&mut store)
             .map_err(|e| format!("Wasm module instantiation failed: {e}"))?;
         let memory = instance
-            .get_memory(&mut store, "memory")
-            .ok_or("Wasm module does not export its memory as \"memory\"")?;
+            .get_memory(&mut store, MEMORY_EXPORT)
+            .ok_or("Wasm module has no memory")?;
         store.data_mut().memory = Some(memory);
+        if let Some(heap) = kept_heap {
+            let have = memory.data_size(&store) as u64 / crate::stable::WASM_PAGE;
+            let want = heap.len() as u64 / crate::stable::WASM_PAGE;
+            if want > have {
+                memory
+                    .grow(&mut store, want - have)
+                    .map_err(|e| format!("cannot grow wasm memory to the kept size: {e}"))?;
+            }
+            memory.data_mut(&mut store)[..heap.len()].copy_from_slice(&heap);
+        }
+        if module.has_start {
+            let start = instance
+                .get_typed_func::<(), ()>(&mut store, START_EXPORT)
+                .map_err(|e| format!("Wasm module start function: {e}"))?;
+            start
+                .call(&mut store, ())
+                .map_err(|e| format!("Wasm module start function trapped: {e}"))?;
+        }
+        // From here on every heap page is read-only between executions (see heap_journal).
+        let journal = HeapJournal::default();
+        heap_journal::install_handler(&mut store, &journal);
+        journal.attach(memory.data_ptr(&store), memory.data_size(&store));
+        store.data_mut().journal = journal;
         let table = if module.has_table {
             instance.get_table(&mut store, TABLE_EXPORT)
         } else {
@@ -88,7 +126,7 @@ impl Code {
             memory,
             table,
             globals,
-            scratch: Snapshot::default(),
+            scratch_globals: Vec::new(),
         })
     }
 
@@ -186,13 +224,20 @@ impl Code {
                     .grow(&mut fresh.store, want - have)
                     .expect("memory grew to this size before");
             }
-            fresh.scratch = std::mem::take(&mut self.scratch);
+            fresh.scratch_globals = std::mem::take(&mut self.scratch_globals);
             *self = fresh;
         }
+        let journal = self.store.data().journal.clone();
+        journal.unprotect_all();
         self.memory
             .data_mut(&mut self.store)
             .copy_from_slice(&from.memory);
-        for (g, v) in self.globals.iter().zip(&from.globals) {
+        journal.protect_all(from.memory.len());
+        self.set_globals(&from.globals);
+    }
+
+    fn set_globals(&mut self, values: &[Val]) {
+        for (g, v) in self.globals.iter().zip(values) {
             g.set(&mut self.store, *v).expect("same global types");
         }
     }
@@ -219,8 +264,14 @@ impl Code {
     /// `always_rollback` (queries, inspect_message).
     pub fn execute(&mut self, entry: Entry<'_>, ctx: ExecCtx, always_rollback: bool) -> Outcome {
         let fuel = ctx.fuel_limit;
-        let mut scratch = std::mem::take(&mut self.scratch);
-        self.capture(&mut scratch);
+        let mut globals = std::mem::take(&mut self.scratch_globals);
+        globals.clear();
+        for g in &self.globals {
+            globals.push(g.get(&mut self.store));
+        }
+        let size_before = self.memory_size();
+        let journal = self.store.data().journal.clone();
+        journal.begin();
         self.stable_mut().begin();
         self.store.data_mut().ctx = ctx;
         self.store.set_fuel(fuel).expect("fuel is enabled");
@@ -241,11 +292,23 @@ impl Code {
         let trap = result.err().map(|e| classify(e, &mut ctx, fuel));
         if trap.is_some() || always_rollback {
             self.stable_mut().rollback();
-            self.restore(&scratch);
+            journal.rollback();
+            if self.memory_size() == size_before {
+                self.set_globals(&globals);
+            } else {
+                // The execution grew the heap, and wasm memories cannot shrink: the module is
+                // instantiated afresh with the (restored) heap as it was. Rare, and O(heap).
+                let heap = self.memory.data(&self.store)[..size_before].to_vec();
+                self.restore(&Snapshot {
+                    memory: heap,
+                    globals: globals.clone(),
+                });
+            }
         } else {
             self.stable_mut().commit();
+            journal.commit(self.memory_size());
         }
-        self.scratch = scratch;
+        self.scratch_globals = globals;
         Outcome {
             ctx,
             trap,
@@ -264,8 +327,14 @@ impl Code {
             )));
             return Err(wasmtime::format_err!("bad callback index"));
         };
-        let typed = func.typed::<i32, ()>(&self.store)?;
-        typed.call(&mut self.store, env as u32 as i32)
+        // The env argument is pointer-sized: i64 in a wasm64 module.
+        if self.module.memory64 {
+            func.typed::<i64, ()>(&self.store)?
+                .call(&mut self.store, env as i64)
+        } else {
+            func.typed::<i32, ()>(&self.store)?
+                .call(&mut self.store, env as u32 as i32)
+        }
     }
 }
 
