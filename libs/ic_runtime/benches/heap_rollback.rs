@@ -1,7 +1,7 @@
 //! Heap-size benchmark (not a test): `cargo bench -p ic_runtime --bench heap_rollback`.
 //! Prints per-message wall time on canisters whose heaps are 1 MB, 100 MB and 1 GB (every page
 //! resident), each message writing 8 bytes: committed updates, rolled-back queries and
-//! trapping updates. Before the dirty-page journal, each of them copied the whole heap.
+//! trapping updates. Each figure is the median of 15 batches (the machine is shared). Before the dirty-page journal, each of them copied the whole heap.
 //! Also prints the instructions charged for a 1 MiB stable-memory write (the IC's cost table:
 //! 20 + 1 per byte = 1,048,596).
 //!
@@ -59,12 +59,22 @@ fn canister(pages: u64) -> Vec<u8> {
     wat::parse_str(wat).expect("valid WAT")
 }
 
+/// Per-message time: the median over `BATCHES` batches of `n / BATCHES` messages, so that a
+/// burst of load from other processes on the machine does not decide the result.
 fn per_message(n: u32, mut run: impl FnMut()) -> Duration {
-    let t = Instant::now();
-    for _ in 0..n {
-        run();
-    }
-    t.elapsed() / n
+    const BATCHES: u32 = 15;
+    let per_batch = (n / BATCHES).max(1);
+    let mut times: Vec<Duration> = (0..BATCHES)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..per_batch {
+                run();
+            }
+            t.elapsed() / per_batch
+        })
+        .collect();
+    times.sort();
+    times[times.len() / 2]
 }
 
 fn micros(d: Duration) -> String {
@@ -90,6 +100,9 @@ fn main() {
         let id = pic.create_canister();
         pic.install_canister(id, canister(pages), vec![], None);
         pic.update_call(id, who, "fill", vec![]).expect("fill");
+        for _ in 0..20 {
+            pic.update_call(id, who, "write8", vec![]).expect("warm up");
+        }
         let update = per_message(n, || {
             pic.update_call(id, who, "write8", vec![]).expect("update");
         });

@@ -31,8 +31,9 @@ pub struct Code {
     memory: Memory,
     table: Option<Table>,
     globals: Vec<Global>,
-    /// Reused buffer for the globals saved before each execution.
-    scratch_globals: Vec<Val>,
+    /// Reused buffer for what is saved before each execution: the globals, and the whole
+    /// heap when it is too small for the journal to pay (`heap_journal::TRACK_FROM`).
+    scratch: Snapshot,
 }
 
 /// What to run.
@@ -126,7 +127,7 @@ impl Code {
             memory,
             table,
             globals,
-            scratch_globals: Vec::new(),
+            scratch: Snapshot::default(),
         })
     }
 
@@ -224,7 +225,7 @@ impl Code {
                     .grow(&mut fresh.store, want - have)
                     .expect("memory grew to this size before");
             }
-            fresh.scratch_globals = std::mem::take(&mut self.scratch_globals);
+            fresh.scratch = std::mem::take(&mut self.scratch);
             *self = fresh;
         }
         let journal = self.store.data().journal.clone();
@@ -264,13 +265,19 @@ impl Code {
     /// `always_rollback` (queries, inspect_message).
     pub fn execute(&mut self, entry: Entry<'_>, ctx: ExecCtx, always_rollback: bool) -> Outcome {
         let fuel = ctx.fuel_limit;
-        let mut globals = std::mem::take(&mut self.scratch_globals);
-        globals.clear();
-        for g in &self.globals {
-            globals.push(g.get(&mut self.store));
+        let journal = self.store.data().journal.clone();
+        let mut saved = std::mem::take(&mut self.scratch);
+        let copying = !journal.tracking();
+        if copying {
+            self.capture(&mut saved);
+        } else {
+            saved.memory.clear();
+            saved.globals.clear();
+            for g in &self.globals {
+                saved.globals.push(g.get(&mut self.store));
+            }
         }
         let size_before = self.memory_size();
-        let journal = self.store.data().journal.clone();
         journal.begin();
         self.stable_mut().begin();
         self.store.data_mut().ctx = ctx;
@@ -293,22 +300,21 @@ impl Code {
         if trap.is_some() || always_rollback {
             self.stable_mut().rollback();
             journal.rollback();
-            if self.memory_size() == size_before {
-                self.set_globals(&globals);
+            if copying {
+                self.restore(&saved);
+            } else if self.memory_size() == size_before {
+                self.set_globals(&saved.globals);
             } else {
                 // The execution grew the heap, and wasm memories cannot shrink: the module is
                 // instantiated afresh with the (restored) heap as it was. Rare, and O(heap).
-                let heap = self.memory.data(&self.store)[..size_before].to_vec();
-                self.restore(&Snapshot {
-                    memory: heap,
-                    globals: globals.clone(),
-                });
+                saved.memory = self.memory.data(&self.store)[..size_before].to_vec();
+                self.restore(&saved);
             }
         } else {
             self.stable_mut().commit();
             journal.commit(self.memory_size());
         }
-        self.scratch_globals = globals;
+        self.scratch = saved;
         Outcome {
             ctx,
             trap,

@@ -12,6 +12,11 @@
 //! and the alternatives (copying the heap per message, or scanning `/proc/self/pagemap`) cost
 //! time in proportion to the heap.
 //!
+//! Small heaps are not tracked: below `TRACK_FROM` bytes copying the whole heap aside per
+//! execution (what `execution.rs` then does) is cheaper than a fault per written page (a
+//! signal and an mprotect, a few µs each), and a message easily writes dozens of pages. A heap
+//! that grows past it is protected once and tracked from then on.
+//!
 //! Growth is not journaled: pages a message adds are fresh and writable; commit makes them
 //! read-only, and a rolled-back message that grew the heap is undone by the caller
 //! (`execution.rs` re-instantiates, as wasm memories cannot shrink).
@@ -25,8 +30,13 @@ fn page_size() -> usize {
     *SIZE.get_or_init(|| unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize)
 }
 
+/// Heaps from this size on are tracked page by page; smaller ones are copied per execution.
+pub const TRACK_FROM: usize = 8 * 1024 * 1024;
+
 #[derive(Default)]
 struct State {
+    /// The heap is tracked (large enough); otherwise every method but `tracking` is a no-op.
+    tracking: bool,
     /// Address of the heap's first byte and the bytes that are read-only between executions.
     base: usize,
     len: usize,
@@ -120,6 +130,7 @@ impl HeapJournal {
         let mut s = self.lock();
         s.base = base as usize;
         s.len = 0;
+        s.tracking = false;
         s.active = false;
         s.pages.clear();
         s.saved.clear();
@@ -128,9 +139,18 @@ impl HeapJournal {
         self.extend(len);
     }
 
-    /// The heap grew to `len` bytes: the new pages become read-only too.
+    /// The heap grew to `len` bytes: the new pages become read-only too. A heap reaching
+    /// `TRACK_FROM` is protected whole and tracked from now on.
     fn extend(&self, len: usize) {
         let mut s = self.lock();
+        if !s.tracking {
+            if len < TRACK_FROM {
+                s.len = len;
+                return;
+            }
+            s.tracking = true;
+            s.len = 0;
+        }
         if len > s.len {
             let size = page_size();
             protect(s.base + s.len, len - s.len, false);
@@ -139,11 +159,16 @@ impl HeapJournal {
         }
     }
 
+    /// Whether executions are journaled; if not, the caller copies the heap aside.
+    pub fn tracking(&self) -> bool {
+        self.lock().tracking
+    }
+
     /// An execution starts: first writes are journaled from now on.
     pub fn begin(&self) {
         let mut s = self.lock();
         debug_assert!(s.pages.is_empty(), "the last execution ended");
-        s.active = true;
+        s.active = s.tracking;
     }
 
     /// The execution's writes stay; the heap, now `len` bytes, is read-only again.
@@ -197,14 +222,18 @@ impl HeapJournal {
     /// end with `protect_all`.
     pub fn unprotect_all(&self) {
         let s = self.lock();
-        protect(s.base, s.len, true);
+        if s.tracking {
+            protect(s.base, s.len, true);
+        }
     }
 
     /// Everything read-only again, over the heap's current `len` bytes.
     pub fn protect_all(&self, len: usize) {
         {
             let s = self.lock();
-            protect(s.base, s.len, false);
+            if s.tracking {
+                protect(s.base, s.len, false);
+            }
         }
         self.extend(len);
     }

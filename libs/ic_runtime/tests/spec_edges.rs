@@ -240,3 +240,46 @@ fn a_1_mib_stable_write_costs_what_the_ic_charges() {
         "a 1 MiB stable write cost {extra} instructions, expected {expected} + a few"
     );
 }
+
+#[test]
+fn a_large_heap_is_rolled_back_page_by_page() {
+    let pic = PocketIc::new();
+    let b = probe(&pic);
+    let peek = |pic: &PocketIc| {
+        pic.query_call(b, Principal::anonymous(), "peek", vec![])
+            .unwrap()
+    };
+    let call =
+        |method: &str, arg: &[u8]| pic.update_call(b, Principal::anonymous(), method, arg.to_vec());
+    call("store_arg", b"kept.123").unwrap();
+    assert_eq!(
+        peek(&pic),
+        b"kept.123kept.123",
+        "host and wasm writes committed"
+    );
+
+    call("store_arg_trap", b"gone.456").unwrap_err();
+    assert_eq!(peek(&pic), b"kept.123kept.123", "a trap undoes both");
+    pic.query_call(
+        b,
+        Principal::anonymous(),
+        "store_arg_query",
+        b"qury.789".to_vec(),
+    )
+    .unwrap();
+    assert_eq!(
+        peek(&pic),
+        b"kept.123kept.123",
+        "a query's writes are discarded"
+    );
+
+    let pages = query_u64(&pic, b, "heap_pages");
+    call("grow_write_trap", b"").unwrap_err();
+    assert_eq!(query_u64(&pic, b, "heap_pages"), pages, "growth undone");
+    assert_eq!(peek(&pic), b"kept.123kept.123");
+
+    // The journal keeps working after all that.
+    call("store_arg", b"next.000").unwrap();
+    call("store_arg_trap", b"gone.999").unwrap_err();
+    assert_eq!(peek(&pic), b"next.000next.000");
+}
