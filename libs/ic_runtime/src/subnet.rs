@@ -81,6 +81,8 @@ pub enum IngressStatus {
 /// How long a completed ingress message's status stays readable: the IC's maximum ingress
 /// expiry of 5 minutes (after which a request with the same id could not be valid anyway).
 pub const INGRESS_RETENTION_NANOS: u64 = 5 * 60 * 1_000_000_000;
+/// At most this many completed results are kept, the oldest forgotten first.
+pub const MAX_RETAINED_INGRESS: usize = 100_000;
 
 pub struct Subnet {
     pub canisters: BTreeMap<Principal, Canister>,
@@ -88,6 +90,8 @@ pub struct Subnet {
     time_set: bool,
     queue: VecDeque<Message>,
     pub ingress: HashMap<u64, IngressStatus>,
+    /// Completed ingress messages in completion order, to forget them when they expire.
+    ingress_done: VecDeque<(u64, u64)>,
     pub(crate) next_message_id: u64,
     pub(crate) next_canister: u64,
     pub seed: [u8; 32],
@@ -122,6 +126,7 @@ impl Subnet {
             time_set: false,
             queue: VecDeque::new(),
             ingress: HashMap::new(),
+            ingress_done: VecDeque::new(),
             next_message_id: 0,
             next_canister: u64::from_be_bytes(n),
             seed,
@@ -273,13 +278,18 @@ impl Subnet {
         }
     }
 
-    /// Forgets completed messages older than the retention period.
+    /// Forgets completed messages older than the retention period, or beyond the most recent
+    /// `MAX_RETAINED_INGRESS` (a bound on memory when virtual time hardly moves).
     fn prune_ingress(&mut self) {
         let now = self.time;
-        self.ingress.retain(|_, status| match status {
-            IngressStatus::Done(_, at) => now.saturating_sub(*at) <= INGRESS_RETENTION_NANOS,
-            IngressStatus::Processing => true,
-        });
+        while let Some(&(at, id)) = self.ingress_done.front() {
+            let expired = now.saturating_sub(at) > INGRESS_RETENTION_NANOS;
+            if !expired && self.ingress_done.len() <= MAX_RETAINED_INGRESS {
+                break;
+            }
+            self.ingress_done.pop_front();
+            self.ingress.remove(&id);
+        }
     }
 
     /// Ticks until the ingress message completes (PocketIC's `await_call`).
@@ -404,6 +414,7 @@ impl Subnet {
                 let now = self.time;
                 self.ingress
                     .insert(message_id, IngressStatus::Done(result, now));
+                self.ingress_done.push_back((now, message_id));
             }
             Origin::Canister {
                 caller,
