@@ -73,9 +73,9 @@ pub enum Message {
 
 pub enum IngressStatus {
     Processing,
-    /// The result and the time it was recorded: it stays readable (any number of times, as on
-    /// the IC and PocketIC) until `INGRESS_RETENTION_NANOS` later.
-    Done(Result<Vec<u8>, Reject>, u64),
+    /// The result: it stays readable (any number of times, as on the IC and PocketIC) until
+    /// `INGRESS_RETENTION_NANOS` after it was recorded.
+    Done(Result<Vec<u8>, Reject>),
 }
 
 /// How long a completed ingress message's status stays readable: the IC's maximum ingress
@@ -273,7 +273,7 @@ impl Subnet {
     /// A completed message's result; reading it leaves it in place.
     pub fn ingress_result(&self, id: u64) -> Option<Result<Vec<u8>, Reject>> {
         match self.ingress.get(&id) {
-            Some(IngressStatus::Done(result, _)) => Some(result.clone()),
+            Some(IngressStatus::Done(result)) => Some(result.clone()),
             _ => None,
         }
     }
@@ -412,8 +412,7 @@ impl Subnet {
         match origin {
             Origin::Ingress { message_id } => {
                 let now = self.time;
-                self.ingress
-                    .insert(message_id, IngressStatus::Done(result, now));
+                self.ingress.insert(message_id, IngressStatus::Done(result));
                 self.ingress_done.push_back((now, message_id));
             }
             Origin::Canister {
