@@ -101,6 +101,21 @@ fn main() {
     }
     println!("{:<44} {}", "query call", rate(n, t.elapsed()));
 
+    // Instructions of single messages (system calls charged as the IC charges them).
+    pic.update_call(store, sender, "inc", no_args.clone())
+        .unwrap();
+    let inc = pic.canister_last_instructions(store);
+    let put_arg = encode_args(("key", "x".repeat(1000))).unwrap();
+    pic.update_call(store, sender, "put", put_arg).unwrap();
+    let put = pic.canister_last_instructions(store);
+    pic.query_call(store, sender, "get", encode_one("key").unwrap())
+        .unwrap();
+    let get = pic.canister_last_instructions(store);
+    println!(
+        "{:<44} inc {inc}   put (1 KB value) {put}   get {get}",
+        "instructions per message (rt_store)"
+    );
+
     let n = 200;
     let t = Instant::now();
     for _ in 0..n {

@@ -314,6 +314,23 @@ impl PocketIc {
         }));
         self.install(canister_id, mode, wasm, arg, sender)
     }
+    /// Upgrades a canister built with Motoko's enhanced orthogonal persistence: its wasm memory
+    /// is kept (`wasm_memory_persistence = keep`), as pocket-ic's method of the same name does.
+    pub fn upgrade_eop_canister(
+        &self,
+        canister_id: CanisterId,
+        wasm: Vec<u8>,
+        arg: Vec<u8>,
+        sender: Option<Principal>,
+    ) -> Result<(), RejectResponse> {
+        let mode = CanisterInstallMode::Upgrade(Some(UpgradeFlags {
+            skip_pre_upgrade: None,
+            wasm_memory_persistence: Some(
+                ic_management_canister_types::WasmMemoryPersistence::Keep,
+            ),
+        }));
+        self.install(canister_id, mode, wasm, arg, sender)
+    }
     pub fn reinstall_canister(
         &self,
         canister_id: CanisterId,

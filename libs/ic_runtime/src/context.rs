@@ -127,6 +127,9 @@ pub struct ExecCtx {
     pub balance: u128,
     pub cycles_available: u128,
     pub cycles_refunded: u128,
+    /// The key that signs the subnet's certificates (`ic0.root_key_*`), set for the replicated
+    /// kinds that may read it.
+    pub root_key: Option<std::sync::Arc<crate::certification::RootKey>>,
     /// Set for the entry method of a non-replicated (composite) query only, as on the IC.
     pub data_certificate: Option<crate::certification::DataCertificate>,
     pub fuel_limit: u64,
@@ -173,6 +176,7 @@ impl Default for ExecCtx {
             balance: Default::default(),
             cycles_available: Default::default(),
             cycles_refunded: Default::default(),
+            root_key: Default::default(),
             data_certificate: Default::default(),
             fuel_limit: Default::default(),
             context_instructions: Default::default(),
@@ -199,6 +203,8 @@ pub struct Host {
     pub ctx: ExecCtx,
     pub stable: StableMemory,
     pub memory: Option<Memory>,
+    /// Dirty-page journal of the wasm heap; host writes into the heap `touch` it first.
+    pub journal: crate::heap_journal::HeapJournal,
 }
 
 impl Host {
@@ -207,6 +213,7 @@ impl Host {
             ctx: ExecCtx::default(),
             stable,
             memory: None,
+            journal: Default::default(),
         }
     }
 }

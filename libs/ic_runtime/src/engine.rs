@@ -22,6 +22,10 @@ pub struct CompiledModule {
     pub function_exports: BTreeSet<String>,
     pub global_exports: Vec<String>,
     pub has_table: bool,
+    /// The start function, exported as `instrument::START_EXPORT`, runs at instantiation.
+    pub has_start: bool,
+    /// A wasm64 (memory64) module: pointer-sized ic0 arguments and callback envs are i64.
+    pub memory64: bool,
     /// Size of the installed bytes, for canister_status' memory metrics.
     pub wasm_size: usize,
     /// The installed bytes themselves: saving a canister's state stores them (`persist.rs`).
@@ -42,17 +46,29 @@ pub fn engine() -> &'static Engine {
         let mut config = Config::new();
         // Fuel is how instruction limits and ic0.performance_counter are implemented.
         config.consume_fuel(true);
+        // wasm64 modules (Motoko's default output) use memory64 and 64-bit tables.
+        config.wasm_memory64(true);
+        // The heap journal keeps the heap's address between executions (heap_journal.rs): a
+        // memory never moves, so a wasm64 heap stops growing at the 4 GiB reservation.
+        config.memory_may_move(false);
         // Trap messages are formatted by the runtime; a wasm backtrace would only add noise.
         config.wasm_backtrace_max_frames(None);
         Engine::new(&config).expect("wasmtime accepts this configuration")
     })
 }
 
-fn linker() -> &'static Linker<Host> {
-    static LINKER: OnceLock<Linker<Host>> = OnceLock::new();
-    LINKER.get_or_init(|| {
-        crate::linker::wasm32_linker(engine()).expect("the ic0 functions register once")
-    })
+fn linker(memory64: bool) -> &'static Linker<Host> {
+    static LINKER32: OnceLock<Linker<Host>> = OnceLock::new();
+    static LINKER64: OnceLock<Linker<Host>> = OnceLock::new();
+    if memory64 {
+        LINKER64.get_or_init(|| {
+            crate::linker::wasm64_linker(engine()).expect("the ic0 functions register once")
+        })
+    } else {
+        LINKER32.get_or_init(|| {
+            crate::linker::wasm32_linker(engine()).expect("the ic0 functions register once")
+        })
+    }
 }
 
 fn cache() -> &'static Mutex<HashMap<[u8; 32], Arc<CompiledModule>>> {
@@ -129,9 +145,6 @@ fn write_disk(path: &Path, module: &Module) {
 fn prepare(installed: &[u8], disk: Option<&Path>) -> Result<CompiledModule, String> {
     let wasm = instrument::decompress(installed)?;
     let prepared = instrument::instrument(&wasm)?;
-    if prepared.memory64 {
-        return Err("Wasm module uses memory64: ic_runtime links the ic0 API for wasm32 only so far (see README, pointer width)".into());
-    }
     let cached = disk.map(|dir| {
         let key: String = sha256(&prepared.wasm)
             .iter()
@@ -152,7 +165,7 @@ fn prepare(installed: &[u8], disk: Option<&Path>) -> Result<CompiledModule, Stri
     };
     // Imports ic_runtime does not know (a newer ic0 function) must not stop instantiation:
     // they become functions that trap when called.
-    let mut linker = linker().clone();
+    let mut linker = linker(prepared.memory64).clone();
     linker
         .define_unknown_imports_as_traps(&module)
         .map_err(|e| format!("Wasm module cannot be linked: {e:#}"))?;
@@ -165,6 +178,8 @@ fn prepare(installed: &[u8], disk: Option<&Path>) -> Result<CompiledModule, Stri
         function_exports: prepared.function_exports,
         global_exports: prepared.global_exports,
         has_table: prepared.has_table,
+        has_start: prepared.has_start,
+        memory64: prepared.memory64,
         wasm_size: installed.len(),
         installed: installed.into(),
         metadata: prepared.metadata,

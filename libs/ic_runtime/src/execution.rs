@@ -1,7 +1,9 @@
-//! Runs one entry point or callback of a canister atomically. Before each execution the wasm
-//! memory and mutable globals are copied aside and a stable-memory journal level is opened;
-//! a trap (or a query, whose changes are never kept) puts everything back. Instruction limits
-//! are wasmtime fuel, so `performance_counter` and "instructions used" are fuel too.
+//! Runs one entry point or callback of a canister atomically. Before each execution the
+//! mutable globals are copied aside and a journal level is opened for the wasm heap (pages
+//! saved on first write, `heap_journal.rs`) and for stable memory; a trap (or a query, whose
+//! changes are never kept) puts everything back, at a cost that follows the pages written, not
+//! the heap size. Instruction limits are wasmtime fuel, so `performance_counter` and
+//! "instructions used" are fuel too.
 
 use std::sync::Arc;
 
@@ -10,7 +12,8 @@ use wasmtime::{Global, Instance, Memory, Ref, Store, Table, Val};
 use crate::context::{ExecCtx, Host};
 use crate::engine::{engine, CompiledModule};
 use crate::errors::Trap;
-use crate::instrument::TABLE_EXPORT;
+use crate::heap_journal::{self, HeapJournal};
+use crate::instrument::{MEMORY_EXPORT, START_EXPORT, TABLE_EXPORT};
 use crate::stable::StableMemory;
 
 /// Wasm memory + globals, as copied aside before an execution.
@@ -28,7 +31,8 @@ pub struct Code {
     memory: Memory,
     table: Option<Table>,
     globals: Vec<Global>,
-    /// Reused buffer for the per-execution snapshot, so no allocation per message.
+    /// Reused buffer for what is saved before each execution: the globals, and the whole
+    /// heap when it is too small for the journal to pay (`heap_journal::TRACK_FROM`).
     scratch: Snapshot,
 }
 
@@ -57,6 +61,18 @@ impl Code {
         stable: StableMemory,
         fuel: u64,
     ) -> Result<Code, String> {
+        Self::instantiate_on(module, stable, fuel, None)
+    }
+
+    /// Instantiates `module`, on `kept_heap` when an upgrade keeps the wasm memory: the memory
+    /// is grown to the kept size and filled with it before the start function runs, as the IC
+    /// instantiates the new module on the kept memory.
+    pub fn instantiate_on(
+        module: Arc<CompiledModule>,
+        stable: StableMemory,
+        fuel: u64,
+        kept_heap: Option<Vec<u8>>,
+    ) -> Result<Code, String> {
         let mut store = Store::new(engine(), Host::new(stable));
         store.set_fuel(fuel).map_err(|e| e.to_string())?;
         let instance = module
@@ -64,9 +80,32 @@ impl Code {
             .instantiate(&mut store)
             .map_err(|e| format!("Wasm module instantiation failed: {e}"))?;
         let memory = instance
-            .get_memory(&mut store, "memory")
-            .ok_or("Wasm module does not export its memory as \"memory\"")?;
+            .get_memory(&mut store, MEMORY_EXPORT)
+            .ok_or("Wasm module has no memory")?;
         store.data_mut().memory = Some(memory);
+        if let Some(heap) = kept_heap {
+            let have = memory.data_size(&store) as u64 / crate::stable::WASM_PAGE;
+            let want = heap.len() as u64 / crate::stable::WASM_PAGE;
+            if want > have {
+                memory
+                    .grow(&mut store, want - have)
+                    .map_err(|e| format!("cannot grow wasm memory to the kept size: {e}"))?;
+            }
+            memory.data_mut(&mut store)[..heap.len()].copy_from_slice(&heap);
+        }
+        if module.has_start {
+            let start = instance
+                .get_typed_func::<(), ()>(&mut store, START_EXPORT)
+                .map_err(|e| format!("Wasm module start function: {e}"))?;
+            start
+                .call(&mut store, ())
+                .map_err(|e| format!("Wasm module start function trapped: {e}"))?;
+        }
+        // From here on every heap page is read-only between executions (see heap_journal).
+        let journal = HeapJournal::default();
+        heap_journal::install_handler(&mut store, &journal);
+        journal.attach(memory.data_ptr(&store), memory.data_size(&store));
+        store.data_mut().journal = journal;
         let table = if module.has_table {
             instance.get_table(&mut store, TABLE_EXPORT)
         } else {
@@ -189,10 +228,17 @@ impl Code {
             fresh.scratch = std::mem::take(&mut self.scratch);
             *self = fresh;
         }
+        let journal = self.store.data().journal.clone();
+        journal.unprotect_all();
         self.memory
             .data_mut(&mut self.store)
             .copy_from_slice(&from.memory);
-        for (g, v) in self.globals.iter().zip(&from.globals) {
+        journal.protect_all(from.memory.len());
+        self.set_globals(&from.globals);
+    }
+
+    fn set_globals(&mut self, values: &[Val]) {
+        for (g, v) in self.globals.iter().zip(values) {
             g.set(&mut self.store, *v).expect("same global types");
         }
     }
@@ -219,8 +265,20 @@ impl Code {
     /// `always_rollback` (queries, inspect_message).
     pub fn execute(&mut self, entry: Entry<'_>, ctx: ExecCtx, always_rollback: bool) -> Outcome {
         let fuel = ctx.fuel_limit;
-        let mut scratch = std::mem::take(&mut self.scratch);
-        self.capture(&mut scratch);
+        let journal = self.store.data().journal.clone();
+        let mut saved = std::mem::take(&mut self.scratch);
+        let copying = !journal.tracking();
+        if copying {
+            self.capture(&mut saved);
+        } else {
+            saved.memory.clear();
+            saved.globals.clear();
+            for g in &self.globals {
+                saved.globals.push(g.get(&mut self.store));
+            }
+        }
+        let size_before = self.memory_size();
+        journal.begin();
         self.stable_mut().begin();
         self.store.data_mut().ctx = ctx;
         self.store.set_fuel(fuel).expect("fuel is enabled");
@@ -241,11 +299,22 @@ impl Code {
         let trap = result.err().map(|e| classify(e, &mut ctx, fuel));
         if trap.is_some() || always_rollback {
             self.stable_mut().rollback();
-            self.restore(&scratch);
+            journal.rollback();
+            if copying {
+                self.restore(&saved);
+            } else if self.memory_size() == size_before {
+                self.set_globals(&saved.globals);
+            } else {
+                // The execution grew the heap, and wasm memories cannot shrink: the module is
+                // instantiated afresh with the (restored) heap as it was. Rare, and O(heap).
+                saved.memory = self.memory.data(&self.store)[..size_before].to_vec();
+                self.restore(&saved);
+            }
         } else {
             self.stable_mut().commit();
+            journal.commit(self.memory_size());
         }
-        self.scratch = scratch;
+        self.scratch = saved;
         Outcome {
             ctx,
             trap,
@@ -264,8 +333,14 @@ impl Code {
             )));
             return Err(wasmtime::format_err!("bad callback index"));
         };
-        let typed = func.typed::<i32, ()>(&self.store)?;
-        typed.call(&mut self.store, env as u32 as i32)
+        // The env argument is pointer-sized: i64 in a wasm64 module.
+        if self.module.memory64 {
+            func.typed::<i64, ()>(&self.store)?
+                .call(&mut self.store, env as i64)
+        } else {
+            func.typed::<i32, ()>(&self.store)?
+                .call(&mut self.store, env as u32 as i32)
+        }
     }
 }
 

@@ -11,6 +11,12 @@ use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
 
 /// The name the table is exported under after instrumentation.
 pub const TABLE_EXPORT: &str = "__ic_table";
+/// The name the (one) memory is exported under after instrumentation, whatever the module
+/// called it: the IC accepts a memory exported under any name, or not exported at all.
+pub const MEMORY_EXPORT: &str = "__ic_memory";
+/// The module's start function, exported under this name with the start section removed, so
+/// the runtime decides when it runs (after a kept heap is in place, as on the IC).
+pub const START_EXPORT: &str = "__ic_start";
 /// Prefix of the exported mutable globals.
 pub const GLOBAL_EXPORT_PREFIX: &str = "__ic_global_";
 
@@ -23,6 +29,8 @@ pub struct Instrumented {
     /// Names of the re-exported mutable globals, in index order.
     pub global_exports: Vec<String>,
     pub has_table: bool,
+    /// The module had a start function (now exported as `START_EXPORT`).
+    pub has_start: bool,
     /// True for a wasm64 (memory64) module; see the README on pointer width.
     pub memory64: bool,
     /// Custom sections `icp:public <name>` / `icp:private <name>`: (name, public, content).
@@ -56,9 +64,24 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, String> {
     let mut exports: Vec<(String, ExternalKind, u32)> = Vec::new();
     let mut export_range = None;
     let mut metadata = Vec::new();
+    let mut export_insert_at = None;
+    let mut start = None;
 
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(|e| format!("Wasm module is invalid: {e}"))?;
+        if matches!(
+            payload,
+            Payload::TypeSection(_)
+                | Payload::ImportSection(_)
+                | Payload::FunctionSection(_)
+                | Payload::TableSection(_)
+                | Payload::MemorySection(_)
+                | Payload::TagSection(_)
+                | Payload::GlobalSection(_)
+        ) {
+            // Sections that precede the export section: a new one goes after the last.
+            export_insert_at = payload.as_section().map(|(_, r)| r.end);
+        }
         match &payload {
             Payload::ImportSection(reader) => {
                 for import in reader.clone().into_imports() {
@@ -98,6 +121,7 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, String> {
                 }
                 export_range = payload.as_section().map(|(_, r)| r);
             }
+            Payload::StartSection { func, range } => start = Some((*func, range.clone())),
             Payload::CustomSection(reader) => {
                 let name = reader.name();
                 if let Some(n) = name.strip_prefix("icp:public ") {
@@ -115,11 +139,15 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, String> {
         );
     }
     check_method_names(&exports)?;
-    let export_range =
-        export_range.ok_or("Wasm module exports nothing: a canister needs at least its memory")?;
 
     let mut global_exports = Vec::new();
     let mut new_exports = exports.clone();
+    if memories == 1 {
+        new_exports.push((MEMORY_EXPORT.to_string(), ExternalKind::Memory, 0));
+    }
+    if let Some((func, _)) = &start {
+        new_exports.push((START_EXPORT.to_string(), ExternalKind::Func, *func));
+    }
     if has_table {
         new_exports.push((TABLE_EXPORT.to_string(), ExternalKind::Table, 0));
     }
@@ -144,14 +172,28 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, String> {
         });
         leb(&mut body, *index as u64);
     }
-    // The section header (id 7 + LEB size) sits just before the range wasmparser reports.
-    let header_start = section_header_start(wasm, export_range.start);
+    // Replace the export section, or add one where the section order puts it.
+    let (cut_start, cut_end) = match export_range {
+        // The section header (id 7 + LEB size) sits just before the range wasmparser reports.
+        Some(range) => (section_header_start(wasm, range.start), range.end),
+        None => {
+            let at = export_insert_at.ok_or("Wasm module has no memory: a canister needs one")?;
+            (at, at)
+        }
+    };
     let mut out = Vec::with_capacity(wasm.len() + body.len());
-    out.extend_from_slice(&wasm[..header_start]);
+    out.extend_from_slice(&wasm[..cut_start]);
     out.push(7);
     leb(&mut out, body.len() as u64);
     out.extend_from_slice(&body);
-    out.extend_from_slice(&wasm[export_range.end..]);
+    match &start {
+        // The start section (id 8) follows the export section: drop it.
+        Some((_, range)) => {
+            out.extend_from_slice(&wasm[cut_end..section_header_start(wasm, range.start)]);
+            out.extend_from_slice(&wasm[range.end..]);
+        }
+        None => out.extend_from_slice(&wasm[cut_end..]),
+    }
 
     let function_exports = exports
         .iter()
@@ -163,6 +205,7 @@ pub fn instrument(wasm: &[u8]) -> Result<Instrumented, String> {
         function_exports,
         global_exports,
         has_table,
+        has_start: start.is_some(),
         memory64,
         metadata,
     })

@@ -21,6 +21,7 @@ pub mod engine;
 mod env;
 mod errors;
 mod execution;
+mod heap_journal;
 pub mod instrument;
 mod lifecycle;
 mod linker;

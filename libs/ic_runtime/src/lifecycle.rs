@@ -18,8 +18,17 @@ use crate::subnet::{base_ctx, Subnet};
 pub enum Mode {
     Install,
     Reinstall,
-    Upgrade { skip_pre_upgrade: bool },
+    /// `keep_wasm_memory`: the `wasm_memory_persistence = keep` option, which Motoko's
+    /// enhanced orthogonal persistence needs: the new code starts on the old heap.
+    Upgrade {
+        skip_pre_upgrade: bool,
+        keep_wasm_memory: bool,
+    },
 }
+
+/// The custom section (`icp:private enhanced-orthogonal-persistence`) by which a module says
+/// its heap must survive upgrades.
+const EOP_SECTION: &str = "enhanced-orthogonal-persistence";
 
 fn keep_logs(c: &mut Canister, outcome: &Outcome, time: u64) {
     for (t, line) in &outcome.ctx.logs {
@@ -48,9 +57,27 @@ pub fn install_code(
 ) -> Result<(), Reject> {
     let time = sub.time;
     let limit = sub.limits.install;
+    let root_key = sub.root_key();
     sub.canister(&id)?;
     let module = engine::load(wasm).map_err(|e| invalid_wasm(id, e))?;
     let c = sub.canister_mut(&id)?;
+    let eop = module
+        .metadata
+        .iter()
+        .any(|(name, _, _)| name == EOP_SECTION);
+    if let Mode::Upgrade {
+        keep_wasm_memory: false,
+        ..
+    } = mode
+    {
+        if eop && c.code.is_some() {
+            return Err(Reject::from_canister(
+                id,
+                ErrorCode::CanisterContractViolation,
+                "Missing upgrade option: Enhanced orthogonal persistence requires the `wasm_memory_persistence` upgrade option.",
+            ));
+        }
+    }
     match (mode, c.code.is_some()) {
         (Mode::Install, true) => {
             return Err(Reject::new(
@@ -73,6 +100,9 @@ pub fn install_code(
             let mut code = Code::instantiate(module, StableMemory::default(), limit)
                 .map_err(|e| invalid_wasm(id, e))?;
             let mut ctx = base_ctx(c, time, ExecKind::Init, sender, limit);
+            ctx.root_key = Some(root_key.clone());
+            // The spec bumps the version before the new code runs: init sees the new one.
+            ctx.version = c.version + 1;
             ctx.arg = arg;
             ctx.timer_before = 0;
             let mut outcome = Outcome {
@@ -96,13 +126,17 @@ pub fn install_code(
                 outcome.ctx.balance,
             )
         }
-        Mode::Upgrade { skip_pre_upgrade } => {
+        Mode::Upgrade {
+            skip_pre_upgrade,
+            keep_wasm_memory,
+        } => {
             let old = c.code.as_mut().expect("checked non-empty");
             let outer = old.begin_outer();
             let mut used = 0;
             let mut balance = c.cycles;
             if !skip_pre_upgrade && old.exports("canister_pre_upgrade") {
-                let ctx = base_ctx(c, time, ExecKind::PreUpgrade, sender, limit);
+                let mut ctx = base_ctx(c, time, ExecKind::PreUpgrade, sender, limit);
+                ctx.root_key = Some(root_key.clone());
                 let old = c.code.as_mut().expect("checked non-empty");
                 let outcome = old.execute(Entry::Export("canister_pre_upgrade"), ctx, false);
                 used = outcome.instructions;
@@ -117,21 +151,41 @@ pub fn install_code(
                 balance = outcome.ctx.balance;
             }
             // Stable memory moves to the new instance with the outer journal level still open.
-            let stable = c.code.as_mut().expect("non-empty").take_stable();
-            let mut code =
-                match Code::instantiate(module.clone(), StableMemory::default(), limit - used) {
-                    Ok(mut code) => {
-                        *code.stable_mut() = stable;
-                        code
-                    }
-                    Err(e) => {
-                        let old = c.code.as_mut().expect("non-empty");
-                        *old.stable_mut() = stable;
-                        old.restore_outer(&outer);
-                        return Err(invalid_wasm(id, e));
-                    }
-                };
+            let old = c.code.as_mut().expect("non-empty");
+            let kept_heap = if !keep_wasm_memory {
+                None
+            } else if old.module.memory64 != module.memory64 {
+                old.restore_outer(&outer);
+                return Err(invalid_wasm(
+                    id,
+                    "the new module's memory is not the same kind (wasm32/wasm64) as the kept one"
+                        .into(),
+                ));
+            } else {
+                // The new instance starts on the heap pre_upgrade left (its globals are new).
+                Some(old.heap_and_globals().0)
+            };
+            let stable = old.take_stable();
+            let mut code = match Code::instantiate_on(
+                module.clone(),
+                StableMemory::default(),
+                limit - used,
+                kept_heap,
+            ) {
+                Ok(mut code) => {
+                    *code.stable_mut() = stable;
+                    code
+                }
+                Err(e) => {
+                    let old = c.code.as_mut().expect("non-empty");
+                    *old.stable_mut() = stable;
+                    old.restore_outer(&outer);
+                    return Err(invalid_wasm(id, e));
+                }
+            };
             let mut ctx = base_ctx(c, time, ExecKind::Init, sender, limit - used);
+            ctx.root_key = Some(root_key.clone());
+            ctx.version = c.version + 1;
             ctx.arg = arg;
             ctx.timer_before = 0;
             ctx.balance = balance;

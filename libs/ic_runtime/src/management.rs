@@ -179,7 +179,9 @@ pub fn handle(
             "update_settings" => decode::<UpdateSettingsArgs>(payload).and_then(|a| {
                 let time = sub.time;
                 let c = controlled(sub, a.canister_id, sender, method)?;
-                apply_settings(c, a.settings, time, sender).map(|_| encode(&()))
+                apply_settings(c, a.settings, time, sender)?;
+                c.version += 1; // spec: every settings change moves canister_version
+                Ok(encode(&()))
             }),
             "canister_status" => decode::<CanisterIdRecord>(payload).and_then(|a| {
                 controlled(sub, a.canister_id, sender, method).map(|c| encode(&status(c)))
@@ -196,7 +198,9 @@ pub fn handle(
                 }))
             }),
             "start_canister" => decode::<CanisterIdRecord>(payload).and_then(|a| {
-                controlled(sub, a.canister_id, sender, method)?.status = Status::Running;
+                let c = controlled(sub, a.canister_id, sender, method)?;
+                c.status = Status::Running;
+                c.version += 1; // spec: start and stop move canister_version
                 let (cancelled, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut sub.pending_stops)
                     .into_iter()
                     .partition(|(id, _)| *id == a.canister_id);
@@ -215,6 +219,7 @@ pub fn handle(
             }) {
                 Err(e) => Err(e),
                 Ok((id, c)) => {
+                    c.version += 1;
                     if c.status == Status::Stopped
                         || (c.status == Status::Running && c.call_contexts.is_empty())
                     {
@@ -288,7 +293,12 @@ fn mode(m: CanisterInstallMode) -> Mode {
         CanisterInstallMode::Install => Mode::Install,
         CanisterInstallMode::Reinstall => Mode::Reinstall,
         CanisterInstallMode::Upgrade(flags) => Mode::Upgrade {
-            skip_pre_upgrade: flags.and_then(|f| f.skip_pre_upgrade).unwrap_or(false),
+            skip_pre_upgrade: flags
+                .as_ref()
+                .and_then(|f| f.skip_pre_upgrade)
+                .unwrap_or(false),
+            keep_wasm_memory: flags.and_then(|f| f.wasm_memory_persistence)
+                == Some(ic_management_canister_types::WasmMemoryPersistence::Keep),
         },
     }
 }

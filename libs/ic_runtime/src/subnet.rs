@@ -73,8 +73,16 @@ pub enum Message {
 
 pub enum IngressStatus {
     Processing,
+    /// The result: it stays readable (any number of times, as on the IC and PocketIC) until
+    /// `INGRESS_RETENTION_NANOS` after it was recorded.
     Done(Result<Vec<u8>, Reject>),
 }
+
+/// How long a completed ingress message's status stays readable: the IC's maximum ingress
+/// expiry of 5 minutes (after which a request with the same id could not be valid anyway).
+pub const INGRESS_RETENTION_NANOS: u64 = 5 * 60 * 1_000_000_000;
+/// At most this many completed results are kept, the oldest forgotten first.
+pub const MAX_RETAINED_INGRESS: usize = 100_000;
 
 pub struct Subnet {
     pub canisters: BTreeMap<Principal, Canister>,
@@ -82,6 +90,8 @@ pub struct Subnet {
     time_set: bool,
     queue: VecDeque<Message>,
     pub ingress: HashMap<u64, IngressStatus>,
+    /// Completed ingress messages in completion order, to forget them when they expire.
+    ingress_done: VecDeque<(u64, u64)>,
     pub(crate) next_message_id: u64,
     pub(crate) next_canister: u64,
     pub seed: [u8; 32],
@@ -116,6 +126,7 @@ impl Subnet {
             time_set: false,
             queue: VecDeque::new(),
             ingress: HashMap::new(),
+            ingress_done: VecDeque::new(),
             next_message_id: 0,
             next_canister: u64::from_be_bytes(n),
             seed,
@@ -259,13 +270,25 @@ impl Subnet {
         Ok(())
     }
 
-    pub fn ingress_result(&mut self, id: u64) -> Option<Result<Vec<u8>, Reject>> {
+    /// A completed message's result; reading it leaves it in place.
+    pub fn ingress_result(&self, id: u64) -> Option<Result<Vec<u8>, Reject>> {
         match self.ingress.get(&id) {
-            Some(IngressStatus::Done(_)) => match self.ingress.remove(&id) {
-                Some(IngressStatus::Done(r)) => Some(r),
-                _ => unreachable!(),
-            },
+            Some(IngressStatus::Done(result)) => Some(result.clone()),
             _ => None,
+        }
+    }
+
+    /// Forgets completed messages older than the retention period, or beyond the most recent
+    /// `MAX_RETAINED_INGRESS` (a bound on memory when virtual time hardly moves).
+    fn prune_ingress(&mut self) {
+        let now = self.time;
+        while let Some(&(at, id)) = self.ingress_done.front() {
+            let expired = now.saturating_sub(at) > INGRESS_RETENTION_NANOS;
+            if !expired && self.ingress_done.len() <= MAX_RETAINED_INGRESS {
+                break;
+            }
+            self.ingress_done.pop_front();
+            self.ingress.remove(&id);
         }
     }
 
@@ -295,6 +318,7 @@ impl Subnet {
             self.time += 1;
         }
         self.time_set = false;
+        self.prune_ingress();
         self.expire_deadlines();
         self.schedule_system_tasks();
         let mut executed = 0;
@@ -387,7 +411,9 @@ impl Subnet {
     pub fn respond(&mut self, origin: Origin, result: Result<Vec<u8>, Reject>, refund: u128) {
         match origin {
             Origin::Ingress { message_id } => {
+                let now = self.time;
                 self.ingress.insert(message_id, IngressStatus::Done(result));
+                self.ingress_done.push_back((now, message_id));
             }
             Origin::Canister {
                 caller,
@@ -425,6 +451,7 @@ impl Subnet {
         }
         let time = self.time;
         let update_limit = self.limits.update;
+        let root_key = self.root_key();
         let c = match self.canister_mut(&req.receiver) {
             Ok(c) => c,
             Err(reject) => return self.respond(req.origin, Err(reject), req.cycles),
@@ -479,10 +506,16 @@ impl Subnet {
         };
         let c = self.canisters.get_mut(&req.receiver).expect("found above");
         let mut ctx = base_ctx(c, time, kind, req.sender, limit);
+        ctx.root_key = Some(root_key);
         ctx.arg = req.payload;
         ctx.can_respond = true;
         ctx.cycles_available = req.cycles;
-        ctx.deadline = req.deadline;
+        // A query method sees no deadline even when called bounded-wait (spec: 0 there).
+        ctx.deadline = if kind == ExecKind::Update {
+            req.deadline
+        } else {
+            0
+        };
         let code = c.code.as_mut().expect("checked above");
         let outcome = code.execute(
             Entry::Export(&export),
@@ -494,6 +527,7 @@ impl Subnet {
 
     fn handle_task(&mut self, canister: Principal, export: &'static str) {
         let time = self.time;
+        let root_key = self.root_key();
         let limit = self.limits.update;
         let Some(c) = self.canisters.get_mut(&canister) else {
             return;
@@ -513,13 +547,14 @@ impl Subnet {
                 instructions: 0,
             },
         );
-        let ctx = base_ctx(
+        let mut ctx = base_ctx(
             c,
             time,
             ExecKind::System,
             Principal::management_canister(),
             limit,
         );
+        ctx.root_key = Some(root_key);
         let outcome = c
             .code
             .as_mut()
@@ -530,6 +565,7 @@ impl Subnet {
 
     fn handle_response(&mut self, resp: Response) {
         let time = self.time;
+        let root_key = self.root_key();
         let limit = self.limits.update;
         let Some(c) = self.canisters.get_mut(&resp.canister) else {
             return;
@@ -563,6 +599,7 @@ impl Subnet {
             return self.finish(resp.canister, cb.context_id, outcome);
         }
         let mut ctx = base_ctx(c, time, kind, caller, limit);
+        ctx.root_key = Some(root_key.clone());
         match resp.result {
             Ok(bytes) => ctx.arg = bytes,
             Err(reject) => ctx.reject = Some((reject.code as u32, reject.message)),
@@ -582,6 +619,7 @@ impl Subnet {
             }
             c.log(time, trap.log_line().into_bytes());
             let mut cctx = base_ctx(c, time, ExecKind::Cleanup, caller, limit);
+            cctx.root_key = Some(root_key);
             cctx.context_instructions = used + outcome.instructions;
             let cleanup = c.code.as_mut().expect("checked").execute(
                 Entry::Callback { fun, env },
@@ -640,9 +678,7 @@ impl Subnet {
         c.last_instructions = outcome.instructions;
         let mut requests = Vec::new();
         if outcome.trap.is_none() {
-            if outcome.ctx.kind != ExecKind::ReplicatedQuery {
-                apply_state_effects(c, &outcome, time);
-            }
+            apply_state_effects(c, &outcome, time);
             for call in std::mem::take(&mut outcome.ctx.calls) {
                 c.calls_made += 1;
                 let callback_id = c.fresh_id();
@@ -747,20 +783,31 @@ impl Subnet {
     }
 }
 
-/// Timer, certified data and cycle balance changes of a successful execution.
+/// Timer, certified data, cycle balance and canister version changes of a successful
+/// execution. A replicated query keeps only the cycles it accepted: its heap changes, and so
+/// any timer or certified data it set, are discarded.
 fn apply_state_effects(c: &mut Canister, outcome: &Outcome, _time: u64) {
     if outcome.trap.is_some() {
         return;
     }
     let ctx = &outcome.ctx;
-    if let Some(t) = ctx.timer {
-        c.global_timer = t;
-    }
-    if let Some(data) = &ctx.certified_data {
-        c.certified_data = data.clone();
-    }
-    if ctx.kind != ExecKind::ReplicatedQuery && ctx.kind != ExecKind::Query {
-        c.cycles = ctx.balance;
+    match ctx.kind {
+        ExecKind::ReplicatedQuery => c.cycles = ctx.balance,
+        ExecKind::Query | ExecKind::Inspect => {}
+        _ => {
+            if let Some(t) = ctx.timer {
+                c.global_timer = t;
+            }
+            if let Some(data) = &ctx.certified_data {
+                c.certified_data = data.clone();
+            }
+            c.cycles = ctx.balance;
+            // Every committed execution that may change the canister moves its version (spec:
+            // canister_version); a dropped one-way response ran no code and moves nothing.
+            if outcome.instructions > 0 {
+                c.version += 1;
+            }
+        }
     }
 }
 
@@ -802,25 +849,4 @@ pub fn base_ctx(c: &Canister, time: u64, kind: ExecKind, caller: Principal, fuel
         max_reply_size: MAX_PAYLOAD,
         ..Default::default()
     }
-}
-
-/// A root key shaped like the IC's (DER header of a BLS12-381 key + 96 bytes), but not a real
-/// key: nothing here is certified (see README).
-pub fn root_key() -> &'static [u8] {
-    static KEY: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
-    KEY.get_or_init(|| {
-        let mut key = der_prefix();
-        for i in 0..3u8 {
-            key.extend_from_slice(&crate::engine::sha256(&[b'k', i]));
-        }
-        key
-    })
-}
-
-fn der_prefix() -> Vec<u8> {
-    vec![
-        0x30, 0x81, 0x82, 0x30, 0x1d, 0x06, 0x0d, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xdc, 0x7c,
-        0x05, 0x03, 0x01, 0x02, 0x01, 0x06, 0x0c, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0xdc, 0x7c,
-        0x05, 0x03, 0x02, 0x01, 0x03, 0x61, 0x00,
-    ]
 }

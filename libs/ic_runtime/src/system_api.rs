@@ -13,8 +13,11 @@ use crate::errors::Trap;
 
 pub type C<'a, 'b> = &'a mut Caller<'b, Host>;
 
-/// Payload caps: 2 MiB for requests and replicated replies.
+/// Payload caps: 2 MiB for ingress messages and replicated replies.
 pub const MAX_PAYLOAD: usize = 2 * 1024 * 1024;
+/// Calls between canisters of one subnet may carry 5 times that (the IC's
+/// `MULTIPLIER_MAX_SIZE_LOCAL_SUBNET`); every canister here shares the one subnet.
+pub const MAX_LOCAL_CALL_PAYLOAD: usize = 5 * MAX_PAYLOAD;
 /// Bounded-wait timeouts are silently capped at this many seconds.
 pub const MAX_CALL_TIMEOUT_SECS: u32 = 300;
 /// The subnet every canister lives on (one subnet, see README).
@@ -116,11 +119,9 @@ fn deadline_kinds(k: ExecKind) -> bool {
 fn inspect_kind(k: ExecKind) -> bool {
     k == ExecKind::Inspect
 }
+/// The spec's U, RQ, Ry, Rt: a replicated query may keep cycles although its heap changes go.
 fn accept_kinds(k: ExecKind) -> bool {
-    matches!(
-        k,
-        ExecKind::Update | ExecKind::ReplyCallback | ExecKind::RejectCallback
-    )
+    available_kinds(k)
 }
 fn available_kinds(k: ExecKind) -> bool {
     matches!(
@@ -133,6 +134,10 @@ fn available_kinds(k: ExecKind) -> bool {
 }
 fn refunded_kinds(k: ExecKind) -> bool {
     matches!(k, ExecKind::ReplyCallback | ExecKind::RejectCallback)
+}
+/// `root_key_*`: replicated executions only (the spec's I G U RQ Ry Rt C T).
+fn root_key_kinds(k: ExecKind) -> bool {
+    k.is_replicated()
 }
 fn certificate_kinds(k: ExecKind) -> bool {
     matches!(k, ExecKind::Query | ExecKind::CompositeQuery)
@@ -173,6 +178,7 @@ fn write_wasm(c: C, what: &str, dst: u64, data: &[u8]) -> Result<()> {
     let (bytes, host) = mem.data_and_store_mut(&mut *c);
     match dst.checked_add(data.len() as u64) {
         Some(end) if end <= bytes.len() as u64 => {
+            host.journal.touch(dst as usize, data.len());
             bytes[dst as usize..end as usize].copy_from_slice(data);
             Ok(())
         }
@@ -210,6 +216,7 @@ fn copy_out(
     };
     match dst.checked_add(size) {
         Some(end) if end <= bytes.len() as u64 => {
+            host.journal.touch(dst as usize, size as usize);
             bytes[dst as usize..end as usize].copy_from_slice(&data[from]);
             Ok(())
         }
@@ -363,16 +370,33 @@ pub fn msg_reply(c: C) -> Result<()> {
 pub fn msg_reject(c: C, src: u64, size: u64) -> Result<()> {
     check_can_respond(c, "msg_reject")?;
     let bytes = read_wasm(c, "ic0.msg_reject", src, size)?;
-    c.data_mut().ctx.response = Some(Err(String::from_utf8_lossy(&bytes).into_owned()));
+    // The IC traps on a reject message that is not UTF-8 rather than passing on garbled text.
+    let text = String::from_utf8(bytes).map_err(|_| {
+        violation(
+            c,
+            "ic0.msg_reject: the reject message is not valid UTF-8".into(),
+        )
+    })?;
+    c.data_mut().ctx.response = Some(Err(text));
     Ok(())
 }
 
 // ---------------------------------------------------------------- cycles
 
+/// Cycles the call context still offers: none once it has replied or rejected, because the
+/// rest went back to the caller with the response.
+fn cycles_left(host: &Host) -> u128 {
+    let ctx = &host.ctx;
+    if ctx.response.is_some() {
+        0
+    } else {
+        ctx.cycles_available - ctx.cycles_accepted
+    }
+}
+
 pub fn msg_cycles_available128(c: C, dst: u64) -> Result<()> {
     allow(c, "msg_cycles_available128", available_kinds)?;
-    let ctx = &c.data().ctx;
-    let left = ctx.cycles_available - ctx.cycles_accepted;
+    let left = cycles_left(c.data());
     write_u128(c, "ic0.msg_cycles_available128", dst, left)
 }
 pub fn msg_cycles_refunded128(c: C, dst: u64) -> Result<()> {
@@ -382,8 +406,8 @@ pub fn msg_cycles_refunded128(c: C, dst: u64) -> Result<()> {
 }
 pub fn msg_cycles_accept128(c: C, high: u64, low: u64, dst: u64) -> Result<()> {
     allow(c, "msg_cycles_accept128", accept_kinds)?;
+    let amount = u128_of(high, low).min(cycles_left(c.data()));
     let ctx = &mut c.data_mut().ctx;
-    let amount = u128_of(high, low).min(ctx.cycles_available - ctx.cycles_accepted);
     ctx.cycles_accepted += amount;
     ctx.balance += amount;
     write_u128(c, "ic0.msg_cycles_accept128", dst, amount)
@@ -435,13 +459,17 @@ pub fn subnet_self_copy(c: C, dst: u64, offset: u64, size: u64) -> Result<()> {
 pub fn subnet_self_node_count(_c: C) -> Result<u32> {
     Ok(13)
 }
-pub fn root_key_size(_c: C) -> Result<u64> {
-    Ok(crate::subnet::root_key().len() as u64)
+/// The DER key that signs the subnet's certificates, the same one `PocketIc::root_key` gives.
+fn root_key_der(host: &Host) -> &[u8] {
+    host.ctx.root_key.as_deref().map_or(&[], |k| k.der())
+}
+pub fn root_key_size(c: C) -> Result<u64> {
+    allow(c, "root_key_size", root_key_kinds)?;
+    Ok(root_key_der(c.data()).len() as u64)
 }
 pub fn root_key_copy(c: C, dst: u64, offset: u64, size: u64) -> Result<()> {
-    copy_out(c, "ic0.root_key_copy", dst, offset, size, |_| {
-        crate::subnet::root_key()
-    })
+    allow(c, "root_key_copy", root_key_kinds)?;
+    copy_out(c, "ic0.root_key_copy", dst, offset, size, root_key_der)
 }
 pub fn is_controller(c: C, src: u64, size: u64) -> Result<u32> {
     if size > 29 {
@@ -519,11 +547,11 @@ pub fn call_data_append(c: C, src: u64, size: u64) -> Result<()> {
         .payload
         .len() as u64
         + size;
-    if total > MAX_PAYLOAD as u64 {
+    if total > MAX_LOCAL_CALL_PAYLOAD as u64 {
         return Err(violation(
             c,
             format!(
-                "ic0.call_data_append: payload size ({total}) cannot be larger than {MAX_PAYLOAD}."
+                "ic0.call_data_append: payload size ({total}) cannot be larger than {MAX_LOCAL_CALL_PAYLOAD}."
             ),
         ));
     }
@@ -610,6 +638,7 @@ pub fn stable64_read(c: C, dst: u64, offset: u64, size: u64) -> Result<()> {
             out_of_bounds("ic0.stable64_read", dst, size, len),
         ));
     };
+    host.journal.touch(dst as usize, size as usize);
     match host
         .stable
         .read(offset, &mut bytes[dst as usize..end as usize])

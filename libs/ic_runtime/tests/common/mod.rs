@@ -77,3 +77,11 @@ pub fn counter(pic: &PocketIc, store: Principal) -> u64 {
     let (n,): (u64,) = ic_runtime::query_candid(pic, store, "counter", ()).unwrap();
     n
 }
+
+/// A hand-written fixture canister from `fixtures/wat/<name>.wat`, assembled to wasm.
+pub fn wat(name: &str) -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/wat")
+        .join(format!("{name}.wat"));
+    wat::parse_file(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
