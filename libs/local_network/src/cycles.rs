@@ -258,7 +258,7 @@ impl CyclesLedger {
 
     fn block(&mut self) -> Nat {
         self.next_block += 1;
-        nat(self.next_block - 1)
+        Nat::from(self.next_block - 1)
     }
 
     /// A query to the ledger or the CMC.
