@@ -12,6 +12,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 [ -x "$IC_WASM" ] || die "ic-wasm is missing: run scripts/setup.sh"
 
+# One build at a time per checkout: `icp deploy` runs the canisters' build steps in parallel,
+# and two builds writing the same target/canisters files would race.
+mkdir -p "$ROOT/target"
+exec 9>"$ROOT/target/.build.lock"
+flock 9
+
 fixture_names() {
     local dir
     for dir in "$ROOT"/libs/*/fixtures/*/; do

@@ -10,10 +10,16 @@
 # --network local (default): dfx's local replica when dfx is installed; otherwise the embedded
 #   network (libs/local_network: the in-process runtime behind the IC HTTP interface on
 #   127.0.0.1), started in the background with its pid, log and state in .local-network/.
-# --network ic: mainnet through dfx (needs dfx, an identity and cycles).
+# --network ic: mainnet with the icp CLI and the committed icp.yaml: build, `icp deploy -e ic`,
+#   then the group wiring icp cannot do (`suite wire-suite`), then the same verification. The
+#   identity is icp's default one (`icp identity default`); it pays for new canisters from its
+#   cycles-ledger balance, and the script refuses to start when that is too low. Running it
+#   again upgrades in place. ICP_MAINNET_URL=http://127.0.0.1:PORT makes an embedded network
+#   stand in for mainnet (its root key fetched; project and ids kept in its state directory).
+#   DEPLOY_WITH_DFX=1 uses dfx instead (when installed).
 # --strategy: how the load balancer places new users (RoundRobin, LeastConnections,
 #   WeightedRandom, ResponseTime); --backup-interval: seconds between backup cycles (300 by
-#   default). Unset, an upgrade keeps what the canisters run with. Embedded network only so far.
+#   default). Unset, an upgrade keeps what the canisters run with.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -23,7 +29,7 @@ while [ $# -gt 0 ]; do
         --network) network="${2:-}"; shift 2 ;;
         --network=*) network="${1#--network=}"; shift ;;
         --strategy|--backup-interval) service_config+=("$1" "${2:-}"); shift 2 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         *) die "unknown argument: $1 (see --help)" ;;
     esac
 done
@@ -143,13 +149,17 @@ deploy_embedded() {
     log "the suite is deployed and verified on the embedded network at $url"
 }
 
+# The id of canister $1 in ids file $2: dfx's shape (its `local` entry) or icp's flat mapping.
+id_of() {
+    python3 -c 'import json, sys; v = json.load(open(sys.argv[2]))[sys.argv[1]]; print(v if isinstance(v, str) else v["local"])' "$1" "$2"
+}
+
 # The web app through the gateway, as a browser asks for it: the page and a deep link answer 200
 # with a certificate the gateway verified (response verification v2; an uncertified or tampered
 # page is a gateway error, never served).
 check_web_app() {
     local url="$1" ids="$2" id port headers path
-    id=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["frontend"]["local"])' "$ids") \
-        || die "canister_ids.json has no frontend id"
+    id=$(id_of frontend "$ids") || die "$ids has no frontend id"
     port="${url##*:}"
     for path in / /week/2026-12-02/; do
         headers=$(curl -s -o /dev/null -D - -H "Host: $id.localhost:$port" "$url$path") \
@@ -183,9 +193,12 @@ smoke_test() {
     log "smoke test: a throwaway identity created, read and deleted event $id"
 }
 
-if [ "$network" = ic ]; then
-    command -v dfx >/dev/null 2>&1 || die "--network ic needs dfx"
+if [ "$network" = ic ] && [ "${DEPLOY_WITH_DFX:-}" = 1 ]; then
+    command -v dfx >/dev/null 2>&1 || die "DEPLOY_WITH_DFX=1 needs dfx"
     deploy_with_dfx ic
+elif [ "$network" = ic ]; then
+    source "$ROOT/scripts/deploy-icp.sh"
+    deploy_with_icp
 elif command -v dfx >/dev/null 2>&1; then
     deploy_with_dfx local
 else

@@ -2,7 +2,9 @@
 # Shared settings for the project's scripts: where things are and how to run cargo for wasm.
 # Sourced, never run. Everything here is read-only: scripts/setup.sh installs what is missing.
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Physical paths: icp's generated stand-in project links to scripts/ and target/, and its build
+# steps must still build this checkout.
+ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 TOOLS_DIR="$ROOT/.tools"
 # Pinned: the ic-wasm release whose `check-endpoints` understands ic-cdk 0.19's hidden methods.
 IC_WASM_VERSION="0.11.1"

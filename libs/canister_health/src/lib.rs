@@ -13,6 +13,7 @@ use std::time::Duration;
 use interfaces::{CanisterKind, HealthReport};
 
 mod counters;
+pub mod deployment;
 
 pub use counters::Counters;
 

@@ -235,6 +235,29 @@ impl PocketIc {
             .expect("canister id record")
             .canister_id
     }
+    /// Creates a canister with `cycles` for `sender` (its default controller), or says why not
+    /// (bad settings): what a cycles ledger's `create_canister` does on the IC's behalf.
+    pub fn create_canister_with_cycles(
+        &self,
+        sender: Principal,
+        settings: Option<CanisterSettings>,
+        cycles: u128,
+    ) -> Result<CanisterId, RejectResponse> {
+        let arg = ProvisionalCreateCanisterWithCyclesArgs {
+            amount: Some(cycles.into()),
+            settings,
+            specified_id: None,
+            sender_canister_version: None,
+        };
+        let bytes = self.management(
+            Some(sender),
+            "provisional_create_canister_with_cycles",
+            &arg,
+        )?;
+        Ok(candid::decode_one::<CanisterIdRecord>(&bytes)
+            .expect("canister id record")
+            .canister_id)
+    }
     pub fn create_canister_with_id(
         &self,
         sender: Option<Principal>,
@@ -453,7 +476,8 @@ impl PocketIc {
         bytes.resize(bytes.len().div_ceil(page) * page, 0);
         *code.stable_mut() = crate::stable::StableMemory::from_bytes(bytes);
     }
-    /// The canister's log (debug_print and traps). Only controllers may read it.
+    /// The canister's log (debug_print and traps), for controllers and whoever its
+    /// `log_visibility` setting admits.
     pub fn fetch_canister_logs(
         &self,
         canister_id: CanisterId,
@@ -463,7 +487,7 @@ impl PocketIc {
         let c = s
             .canister(&canister_id)
             .map_err(|r| r.into_response(false))?;
-        if !c.is_controller(&sender) {
+        if !c.may_read_logs(&sender) {
             return Err(Reject::new(
                 crate::errors::ErrorCode::CanisterRejectedMessage,
                 format!("Caller {sender} is not allowed to query ic00 method fetch_canister_logs"),

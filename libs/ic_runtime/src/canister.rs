@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use candid::{Nat, Principal};
 use ic_management_canister_types::{
-    CanisterLogRecord, Change, ChangeDetails, ChangeOrigin, FromCanisterRecord, FromUserRecord,
+    CanisterLogRecord, Change, ChangeDetails, ChangeOrigin, EnvironmentVariable,
+    FromCanisterRecord, FromUserRecord, LogVisibility,
 };
 
 use crate::execution::Code;
@@ -64,7 +65,8 @@ pub struct Callback {
     pub deadline: u64,
 }
 
-/// The settings `canister_status` reports; only controllers have an effect here.
+/// The settings `canister_status` reports. Controllers, log visibility (who may fetch the logs)
+/// and the environment variables (what `ic0.env_var_*` sees) have an effect here.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub controllers: Vec<Principal>,
@@ -75,6 +77,9 @@ pub struct Settings {
     pub wasm_memory_limit: Nat,
     pub wasm_memory_threshold: Nat,
     pub log_memory_limit: Nat,
+    pub log_visibility: LogVisibility,
+    /// Sorted by name, names unique (as `update_settings` leaves them).
+    pub environment_variables: Vec<EnvironmentVariable>,
 }
 
 impl Settings {
@@ -88,6 +93,8 @@ impl Settings {
             wasm_memory_limit: Nat::from(3_221_225_472u64),
             wasm_memory_threshold: Nat::from(0u8),
             log_memory_limit: Nat::from(4096u32),
+            log_visibility: LogVisibility::Controllers,
+            environment_variables: Vec::new(),
         }
     }
 }
@@ -153,6 +160,16 @@ impl Canister {
 
     pub fn is_controller(&self, p: &Principal) -> bool {
         self.settings.controllers.contains(p)
+    }
+
+    /// Whether `p` may fetch this canister's logs (controllers always may).
+    pub fn may_read_logs(&self, p: &Principal) -> bool {
+        self.is_controller(p)
+            || match &self.settings.log_visibility {
+                LogVisibility::Controllers => false,
+                LogVisibility::Public => true,
+                LogVisibility::AllowedViewers(viewers) => viewers.contains(p),
+            }
     }
 
     pub fn module_hash(&self) -> Option<Vec<u8>> {

@@ -121,6 +121,8 @@ pub struct ExecCtx {
     /// `msg_deadline`: 0 for unbounded-wait calls and ingress.
     pub deadline: u64,
     pub controllers: Vec<Principal>,
+    /// The canister's environment variables `(name, value)`, sorted by name.
+    pub env_vars: Vec<(String, String)>,
     /// 1 running, 2 stopping, 3 stopped.
     pub status: u32,
     pub version: u64,
@@ -171,6 +173,7 @@ impl Default for ExecCtx {
             time: Default::default(),
             deadline: Default::default(),
             controllers: Default::default(),
+            env_vars: Default::default(),
             status: Default::default(),
             version: Default::default(),
             balance: Default::default(),

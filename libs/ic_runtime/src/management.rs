@@ -6,10 +6,9 @@
 use candid::{CandidType, Nat, Principal};
 use ic_management_canister_types::{
     CanisterIdRecord, CanisterInfoArgs, CanisterInfoResult, CanisterInstallMode, CanisterSettings,
-    CanisterStatusResult, CanisterStatusType, ChangeDetails, ChunkHash, ControllersChangeRecord,
-    CreateCanisterArgs, CreationRecord, DefiniteCanisterSettings, InstallChunkedCodeArgs,
-    InstallCodeArgs, LogVisibility, MemoryMetrics, ProvisionalCreateCanisterWithCyclesArgs,
-    ProvisionalTopUpCanisterArgs, QueryStats, SnapshotVisibility, UninstallCodeArgs,
+    ChangeDetails, ChunkHash, ControllersChangeRecord, CreateCanisterArgs, CreationRecord,
+    EnvironmentVariable, InstallChunkedCodeArgs, InstallCodeArgs,
+    ProvisionalCreateCanisterWithCyclesArgs, ProvisionalTopUpCanisterArgs, UninstallCodeArgs,
     UpdateSettingsArgs, UploadChunkArgs,
 };
 use serde::de::DeserializeOwned;
@@ -184,7 +183,8 @@ pub fn handle(
                 Ok(encode(&()))
             }),
             "canister_status" => decode::<CanisterIdRecord>(payload).and_then(|a| {
-                controlled(sub, a.canister_id, sender, method).map(|c| encode(&status(c)))
+                controlled(sub, a.canister_id, sender, method)
+                    .map(|c| encode(&crate::status::status(c)))
             }),
             "canister_info" => decode::<CanisterInfoArgs>(payload).and_then(|a| {
                 let c = sub.canister(&a.canister_id)?;
@@ -385,7 +385,47 @@ fn apply_settings(
     set(wasm_memory_limit, s.wasm_memory_limit);
     set(wasm_memory_threshold, s.wasm_memory_threshold);
     set(log_memory_limit, s.log_memory_limit);
+    if let Some(visibility) = s.log_visibility {
+        c.settings.log_visibility = visibility;
+    }
+    if let Some(vars) = s.environment_variables {
+        c.settings.environment_variables = checked_env_vars(vars)?;
+    }
     Ok(())
+}
+
+/// Most environment variables a canister may have, and the longest name and value (bytes).
+const MAX_ENV_VARS: usize = 20;
+const MAX_ENV_VAR_NAME: usize = 128;
+const MAX_ENV_VAR_VALUE: usize = 128;
+
+/// The variables sorted by name, or a typed refusal (too many, too long, a name twice).
+fn checked_env_vars(
+    mut vars: Vec<EnvironmentVariable>,
+) -> Result<Vec<EnvironmentVariable>, Reject> {
+    let invalid = |m: String| Reject::new(ErrorCode::InvalidManagementPayload, m);
+    if vars.len() > MAX_ENV_VARS {
+        return Err(invalid(format!(
+            "Invalid settings: expected at most {MAX_ENV_VARS} environment variables, got {}",
+            vars.len()
+        )));
+    }
+    for v in &vars {
+        if v.name.len() > MAX_ENV_VAR_NAME || v.value.len() > MAX_ENV_VAR_VALUE {
+            return Err(invalid(format!(
+                "Invalid settings: environment variable {:?} exceeds {MAX_ENV_VAR_NAME} bytes of name or {MAX_ENV_VAR_VALUE} bytes of value",
+                v.name
+            )));
+        }
+    }
+    vars.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(w) = vars.windows(2).find(|w| w[0].name == w[1].name) {
+        return Err(invalid(format!(
+            "Invalid settings: environment variable {:?} is set twice",
+            w[0].name
+        )));
+    }
+    Ok(vars)
 }
 
 fn install_chunked(
@@ -425,61 +465,4 @@ fn install_chunked(
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-pub fn status(c: &Canister) -> CanisterStatusResult {
-    let (wasm_memory, stable_memory, wasm_binary) = match &c.code {
-        Some(code) => (
-            code.memory_size(),
-            code.stable().bytes().len(),
-            code.module.wasm_size,
-        ),
-        None => (0, 0, 0),
-    };
-    let chunk_bytes: usize = c.chunks.values().map(|v| v.len()).sum();
-    let s = &c.settings;
-    CanisterStatusResult {
-        status: match c.status {
-            Status::Running => CanisterStatusType::Running,
-            Status::Stopping => CanisterStatusType::Stopping,
-            Status::Stopped => CanisterStatusType::Stopped,
-        },
-        ready_for_migration: false,
-        version: c.version,
-        settings: DefiniteCanisterSettings {
-            controllers: s.controllers.clone(),
-            compute_allocation: s.compute_allocation.clone(),
-            memory_allocation: s.memory_allocation.clone(),
-            freezing_threshold: s.freezing_threshold.clone(),
-            reserved_cycles_limit: s.reserved_cycles_limit.clone(),
-            log_visibility: LogVisibility::Controllers,
-            log_memory_limit: s.log_memory_limit.clone(),
-            snapshot_visibility: SnapshotVisibility::Controllers,
-            wasm_memory_limit: s.wasm_memory_limit.clone(),
-            wasm_memory_threshold: s.wasm_memory_threshold.clone(),
-            environment_variables: Vec::new(),
-        },
-        module_hash: c.module_hash(),
-        memory_size: Nat::from(wasm_memory + stable_memory + wasm_binary + chunk_bytes),
-        memory_metrics: MemoryMetrics {
-            wasm_memory_size: Nat::from(wasm_memory),
-            stable_memory_size: Nat::from(stable_memory),
-            global_memory_size: Nat::from(0u8),
-            wasm_binary_size: Nat::from(wasm_binary),
-            custom_sections_size: Nat::from(0u8),
-            canister_history_size: Nat::from(c.history.len() * 100),
-            wasm_chunk_store_size: Nat::from(chunk_bytes),
-            snapshots_size: Nat::from(0u8),
-            log_memory_store_size: Nat::from(c.logs.iter().map(|l| l.content.len()).sum::<usize>()),
-        },
-        cycles: Nat::from(c.cycles),
-        reserved_cycles: Nat::from(0u8),
-        idle_cycles_burned_per_day: Nat::from(0u8),
-        query_stats: QueryStats {
-            num_calls_total: Nat::from(0u8),
-            num_instructions_total: Nat::from(0u8),
-            request_payload_bytes_total: Nat::from(0u8),
-            response_payload_bytes_total: Nat::from(0u8),
-        },
-    }
 }

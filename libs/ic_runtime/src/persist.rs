@@ -24,7 +24,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use candid::{CandidType, Deserialize, Nat, Principal};
-use ic_management_canister_types::{CanisterLogRecord, Change};
+use ic_management_canister_types::{CanisterLogRecord, Change, EnvironmentVariable, LogVisibility};
 use serde_bytes::ByteBuf;
 use wasmtime::Val;
 
@@ -60,6 +60,10 @@ struct SavedSettings {
     wasm_memory_limit: Nat,
     wasm_memory_threshold: Nat,
     log_memory_limit: Nat,
+    /// `None` in states saved before log visibility was kept: controllers only.
+    log_visibility: Option<LogVisibility>,
+    /// `None` in states saved before environment variables were kept: none.
+    environment_variables: Option<Vec<EnvironmentVariable>>,
 }
 
 #[derive(CandidType, Deserialize)]
@@ -204,6 +208,8 @@ pub fn capture(sub: &mut Subnet, dir: &Path) -> Result<Capture, String> {
                 wasm_memory_limit: s.wasm_memory_limit.clone(),
                 wasm_memory_threshold: s.wasm_memory_threshold.clone(),
                 log_memory_limit: s.log_memory_limit.clone(),
+                log_visibility: Some(s.log_visibility.clone()),
+                environment_variables: Some(s.environment_variables.clone()),
             },
             status: c.status.code(),
             cycles: Nat::from(c.cycles),
@@ -394,6 +400,8 @@ fn load_canister(dir: &Path, snap: &Path, s: SavedCanister) -> Result<Canister, 
         wasm_memory_limit: s.settings.wasm_memory_limit,
         wasm_memory_threshold: s.settings.wasm_memory_threshold,
         log_memory_limit: s.settings.log_memory_limit,
+        log_visibility: s.settings.log_visibility.unwrap_or_default(),
+        environment_variables: s.settings.environment_variables.unwrap_or_default(),
     };
     // A canister saved while stopping had no open call context left: it is stopped now.
     c.status = match s.status {

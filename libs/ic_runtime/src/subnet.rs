@@ -841,6 +841,12 @@ pub fn base_ctx(c: &Canister, time: u64, kind: ExecKind, caller: Principal, fuel
         caller,
         time,
         controllers: c.settings.controllers.clone(),
+        env_vars: c
+            .settings
+            .environment_variables
+            .iter()
+            .map(|v| (v.name.clone(), v.value.clone()))
+            .collect(),
         status: c.status.code(),
         version: c.version,
         balance: c.cycles,

@@ -31,7 +31,7 @@ fn fail(host: &mut Host, trap: Trap) -> Error {
     anyhow!(text)
 }
 
-fn violation(c: C, text: String) -> Error {
+pub(crate) fn violation(c: C, text: String) -> Error {
     fail(c.data_mut(), Trap::ContractViolation(text))
 }
 
@@ -160,7 +160,7 @@ fn out_of_bounds(what: &str, addr: u64, size: u64, len: usize) -> Trap {
 }
 
 /// Copies `size` bytes from wasm memory at `src`.
-fn read_wasm(c: C, what: &str, src: u64, size: u64) -> Result<Vec<u8>> {
+pub(crate) fn read_wasm(c: C, what: &str, src: u64, size: u64) -> Result<Vec<u8>> {
     let mem = memory(c)?;
     let (bytes, host) = mem.data_and_store_mut(&mut *c);
     match src.checked_add(size) {
@@ -173,7 +173,7 @@ fn read_wasm(c: C, what: &str, src: u64, size: u64) -> Result<Vec<u8>> {
 }
 
 /// Writes `data` into wasm memory at `dst`.
-fn write_wasm(c: C, what: &str, dst: u64, data: &[u8]) -> Result<()> {
+pub(crate) fn write_wasm(c: C, what: &str, dst: u64, data: &[u8]) -> Result<()> {
     let mem = memory(c)?;
     let (bytes, host) = mem.data_and_store_mut(&mut *c);
     match dst.checked_add(data.len() as u64) {
@@ -739,54 +739,9 @@ pub fn cost_vetkd_derive_key(_c: C, _src: u64, _size: u64, _curve: u32, _dst: u6
     Ok(2)
 }
 
-// ---------------------------------------------------------------- environment variables (none)
+// ---------------------------------------------------------------- environment variables
 
-pub fn env_var_count(_c: C) -> Result<u64> {
-    Ok(0)
-}
-pub fn env_var_name_size(c: C, index: u64) -> Result<u64> {
-    Err(violation(
-        c,
-        format!("ic0.env_var_name_size: index {index} out of bounds (0 variables)"),
-    ))
-}
-pub fn env_var_name_copy(c: C, index: u64, _dst: u64, _offset: u64, _size: u64) -> Result<()> {
-    Err(violation(
-        c,
-        format!("ic0.env_var_name_copy: index {index} out of bounds (0 variables)"),
-    ))
-}
-pub fn env_var_name_exists(c: C, src: u64, size: u64) -> Result<u32> {
-    read_wasm(c, "ic0.env_var_name_exists", src, size)?;
-    Ok(0)
-}
-pub fn env_var_value_size(c: C, src: u64, size: u64) -> Result<u64> {
-    let name = read_wasm(c, "ic0.env_var_value_size", src, size)?;
-    Err(violation(
-        c,
-        format!(
-            "ic0.env_var_value_size: no variable named {:?}",
-            String::from_utf8_lossy(&name)
-        ),
-    ))
-}
-pub fn env_var_value_copy(
-    c: C,
-    src: u64,
-    size: u64,
-    _dst: u64,
-    _offset: u64,
-    _len: u64,
-) -> Result<()> {
-    let name = read_wasm(c, "ic0.env_var_value_copy", src, size)?;
-    Err(violation(
-        c,
-        format!(
-            "ic0.env_var_value_copy: no variable named {:?}",
-            String::from_utf8_lossy(&name)
-        ),
-    ))
-}
+pub use crate::env_vars::*;
 
 // ---------------------------------------------------------------- debugging
 

@@ -4,10 +4,12 @@
 //! - [`network`] + [`server`]: the embedded local network, the in-process runtime served over
 //!   the IC HTTP interface on 127.0.0.1 and persisted in a state directory, for dfx-style
 //!   clients (the `icp` CLI, agent-js, ic-agent), with an HTTP gateway ([`gateway`]) for
-//!   canisters' web pages. See README.md.
+//!   canisters' web pages, and [`cycles`]: the cycles ledger and the cycles minting canister at
+//!   their mainnet ids. See README.md.
 
 pub mod auth;
 pub mod cbor;
+pub mod cycles;
 pub mod deploy;
 pub mod envelope;
 pub mod gateway;

@@ -2,7 +2,8 @@
 //! canister-id range this network certifies. A call to the management canister `aaaaa-aa` is
 //! addressed by the URL of the canister it manages: the `canister_id` field of its Candid
 //! argument (`target_canister` for `install_chunked_code`); `create_canister` and
-//! `provisional_create_canister_with_cycles` may use any id in the subnet's range.
+//! `provisional_create_canister_with_cycles` may use any id in the subnet's range. Also the
+//! management canister's one query, `fetch_canister_logs`.
 
 use candid::{CandidType, Deserialize, Principal};
 
@@ -69,9 +70,67 @@ pub fn canister_range() -> (Principal, Principal) {
     (lo, hi)
 }
 
+/// The system canisters' range, `[rwlgt-iiaaa-aaaaa-aaaaa-cai, …02ffffff…]`: it holds the ids
+/// the network serves natively (the cycles ledger and the cycles minting canister, see
+/// `cycles.rs`), so agents accept certified answers from them.
+pub fn system_range() -> (Principal, Principal) {
+    let lo = Principal::from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
+    let hi = Principal::from_slice(&[0, 0, 0, 0, 2, 0xff, 0xff, 0xff, 1, 1]);
+    (lo, hi)
+}
+
+/// Every range this subnet certifies, in ascending order.
+pub fn certified_ranges() -> Vec<(Principal, Principal)> {
+    vec![system_range(), canister_range()]
+}
+
 pub fn in_range(id: &Principal) -> bool {
     let (lo, hi) = canister_range();
     id.as_slice().len() == 10 && lo.as_slice() <= id.as_slice() && id.as_slice() <= hi.as_slice()
+}
+
+/// The management canister's one query method, `fetch_canister_logs` (controllers, and
+/// whoever the canister's `log_visibility` admits).
+pub fn query(
+    pic: &ic_runtime::PocketIc,
+    sender: Principal,
+    method: &str,
+    arg: &[u8],
+) -> Result<Vec<u8>, ic_transport_types::RejectResponse> {
+    use ic_runtime::management_types::{
+        CanisterLogFilter, FetchCanisterLogsArgs, FetchCanisterLogsResult,
+    };
+    if method != "fetch_canister_logs" {
+        return Err(ic_transport_types::RejectResponse {
+            reject_code: ic_transport_types::RejectCode::DestinationInvalid,
+            reject_message: format!(
+                "Management canister method {method} cannot be called as a query"
+            ),
+            error_code: Some("IC0536".into()),
+        });
+    }
+    let args: FetchCanisterLogsArgs =
+        candid::decode_one(arg).map_err(|e| ic_transport_types::RejectResponse {
+            reject_code: ic_transport_types::RejectCode::CanisterReject,
+            reject_message: format!("Error decoding candid: {e}"),
+            error_code: Some("IC0503".into()),
+        })?;
+    let mut records = pic
+        .fetch_canister_logs(args.canister_id, sender)
+        .map_err(|r| crate::network::transport_reject(&r))?;
+    match args.filter {
+        None => {}
+        Some(CanisterLogFilter::ByIdx { start, end }) => {
+            records.retain(|r| start <= r.idx && r.idx <= end)
+        }
+        Some(CanisterLogFilter::ByTimestampNanos { start, end }) => {
+            records.retain(|r| start <= r.timestamp_nanos && r.timestamp_nanos <= end)
+        }
+    }
+    Ok(candid::encode_one(FetchCanisterLogsResult {
+        canister_log_records: records,
+    })
+    .expect("log records encode"))
 }
 
 #[cfg(test)]
@@ -103,5 +162,25 @@ mod tests {
         assert!(!in_range(
             &Principal::from_text("rrkah-fqaaa-aaaaa-aaaaq-cai").unwrap()
         ));
+    }
+
+    #[test]
+    fn the_system_range_holds_the_cycles_ledger_and_the_cmc() {
+        let (lo, hi) = system_range();
+        for id in [
+            crate::cycles::CYCLES_LEDGER,
+            crate::cycles::CYCLES_MINTING_CANISTER,
+        ] {
+            assert!(lo.as_slice() <= id.as_slice() && id.as_slice() <= hi.as_slice());
+        }
+        assert!(hi.as_slice() < canister_range().0.as_slice());
+        assert_eq!(
+            crate::cycles::CYCLES_LEDGER.to_text(),
+            "um5iw-rqaaa-aaaaq-qaaba-cai"
+        );
+        assert_eq!(
+            crate::cycles::CYCLES_MINTING_CANISTER.to_text(),
+            "rkp4c-7iaaa-aaaaa-aaaca-cai"
+        );
     }
 }

@@ -24,6 +24,7 @@ use ic_transport_types::{
 };
 use serde::Serialize;
 
+use crate::cycles::{self, CyclesLedger};
 use crate::envelope::{HttpError, Request};
 use crate::keys::Keys;
 use crate::mgmt;
@@ -69,6 +70,8 @@ pub struct Network {
     saved_activity: Mutex<u64>,
     /// Whether the runtime was loaded from the state directory (false: a fresh network).
     pub restored: bool,
+    /// The natively served cycles ledger and CMC.
+    ledger: Mutex<CyclesLedger>,
 }
 
 /// What happened to a submitted call.
@@ -83,7 +86,7 @@ fn runtime_dir(state_dir: &Path) -> PathBuf {
     state_dir.join("runtime")
 }
 
-fn transport_reject(r: &RejectResponse) -> ic_transport_types::RejectResponse {
+pub(crate) fn transport_reject(r: &RejectResponse) -> ic_transport_types::RejectResponse {
     ic_transport_types::RejectResponse {
         reject_code: RejectCode::try_from(r.reject_code as u64).unwrap_or(RejectCode::SysFatal),
         reject_message: r.reject_message.clone(),
@@ -101,6 +104,7 @@ impl Network {
         std::fs::set_permissions(&config.state_dir, std::fs::Permissions::from_mode(0o700))
             .map_err(|e| format!("{}: {e}", config.state_dir.display()))?;
         let keys = Keys::load_or_create(&config.state_dir)?;
+        let ledger = CyclesLedger::open(&config.state_dir)?;
         let now = Time::from_nanos_since_unix_epoch(now_ns());
         let loaded = PocketIcBuilder::new().build_from_state(&runtime_dir(&config.state_dir))?;
         let restored = loaded.is_some();
@@ -129,7 +133,20 @@ impl Network {
             stopping: AtomicBool::new(false),
             saved_activity: Mutex::new(activity),
             restored,
+            ledger: Mutex::new(ledger),
         }))
+    }
+
+    fn ledger(&self) -> std::sync::MutexGuard<'_, CyclesLedger> {
+        self.ledger.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cycles-ledger balance of `owner`'s default account.
+    pub fn cycles_balance(&self, owner: Principal) -> u128 {
+        self.ledger().balance(&cycles::Account {
+            owner,
+            subaccount: None,
+        })
     }
 
     fn requests(&self) -> std::sync::MutexGuard<'_, Requests> {
@@ -263,13 +280,15 @@ impl Network {
         mgmt::check_effective_id(effective, *canister_id, method_name, arg)
             .map_err(|e| HttpError::new(400, e))?;
         let result = if *canister_id == Principal::management_canister() {
-            Err(ic_transport_types::RejectResponse {
-                reject_code: RejectCode::DestinationInvalid,
-                reject_message: format!(
-                    "Management canister method {method_name} cannot be called as a query here"
-                ),
-                error_code: Some("IC0536".into()),
-            })
+            mgmt::query(&self.pic, req.sender, method_name, arg)
+        } else if cycles::is_system(canister_id) {
+            self.ledger()
+                .query(*canister_id, method_name, arg, self.keys.subnet_id)
+                .map_err(|message| ic_transport_types::RejectResponse {
+                    reject_code: RejectCode::DestinationInvalid,
+                    reject_message: message,
+                    error_code: Some("IC0302".into()),
+                })
         } else {
             self.pic
                 .query_call(*canister_id, req.sender, method_name, arg.clone())
@@ -317,6 +336,22 @@ impl Network {
         if let Known::Seen { .. } = self.requests().known(&req.request_id) {
             let rx = self.requests().wait(&req.request_id).expect("seen");
             return Ok(Submitted::Accepted(rx));
+        }
+        if cycles::is_system(canister_id) {
+            // Served at once, outside the runtime: the answer is recorded like a finished call.
+            let outcome = self.ledger().update(
+                &self.pic,
+                req.sender,
+                *canister_id,
+                method_name,
+                arg,
+                self.keys.subnet_id,
+            );
+            let mut requests = self.requests();
+            requests.record_finished(req.request_id, req.sender, *ingress_expiry, outcome);
+            return Ok(Submitted::Accepted(
+                requests.wait(&req.request_id).expect("just recorded"),
+            ));
         }
         let id = match self
             .pic
@@ -403,7 +438,7 @@ impl Network {
             [b"canister_ranges", rest @ ..] => match rest.first() {
                 Some(id) if *id != sid.as_slice() => {}
                 _ => {
-                    let (lo, _) = mgmt::canister_range();
+                    let (lo, _) = mgmt::certified_ranges()[0];
                     root.insert(
                         &[b"canister_ranges", sid.as_slice(), lo.as_slice()],
                         Node::Leaf(self.ranges_cbor()),
@@ -533,8 +568,7 @@ impl Network {
     }
 
     fn ranges_cbor(&self) -> Vec<u8> {
-        let (lo, hi) = mgmt::canister_range();
-        crate::cbor::to_vec(&vec![(lo, hi)])
+        crate::cbor::to_vec(&mgmt::certified_ranges())
     }
 
     /// Adds `/time` (the wall clock) and signs.

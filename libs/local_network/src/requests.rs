@@ -69,6 +69,26 @@ impl Requests {
         );
     }
 
+    /// Records a call that was answered at once (the network's native system canisters).
+    pub fn record_finished(
+        &mut self,
+        id: RequestId,
+        sender: Principal,
+        expiry_ns: u64,
+        outcome: Outcome,
+    ) {
+        self.entries.insert(
+            id,
+            Entry {
+                sender,
+                expiry_ns,
+                message: u64::MAX,
+                outcome: Some(outcome),
+                waiters: Vec::new(),
+            },
+        );
+    }
+
     /// Runtime messages still running.
     pub fn running(&self) -> Vec<u64> {
         self.by_message.keys().copied().collect()

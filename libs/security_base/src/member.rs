@@ -52,14 +52,18 @@ fn with_state_mut<R>(f: impl FnOnce(&mut MemberState) -> R) -> R {
     })
 }
 
-/// Called from the canister's one lifecycle path (init and post_upgrade). `args` sets the
-/// registry at install; at upgrade `None` keeps the stored one. Arms the pull timer, and pulls
-/// right away when the canister has no snapshot yet.
+/// Called from the canister's one lifecycle path (init and post_upgrade). The registry is the
+/// one `args` names, else the one `icp deploy` recorded in the `PUBLIC_CANISTER_ID:
+/// canister_registry` environment variable; with neither, an upgrade keeps the stored one.
+/// Arms the pull timer, and pulls right away when the canister has no snapshot yet.
 pub fn init(kind: CanisterKind, memory: Memory, args: Option<MemberInit>, pull_interval: Duration) {
     let mut cell = StableCell::init(memory, Candid(Membership::default()));
-    if let Some(args) = args {
+    let registry = args.map(|a| a.registry).or_else(|| {
+        canister_health::deployment::canister_id(CanisterKind::CanisterRegistry.name())
+    });
+    if let Some(registry) = registry {
         let mut membership = cell.get().0.clone();
-        membership.registry = Some(args.registry);
+        membership.registry = Some(registry);
         cell.set(Candid(membership));
     }
     let needs_pull = cell.get().registry.is_some() && cell.get().snapshot.is_none();

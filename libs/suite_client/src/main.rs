@@ -10,6 +10,7 @@
 //!   health [--ids FILE] [--json] [CANISTER...]
 //!   setup-group --registry ID [--group G] KIND=ID...
 //!   deploy-suite --wasm-dir DIR --ids FILE [--controller P]... [--strategy S] [--backup-interval SECS]
+//!   wire-suite --wasm-dir DIR --ids FILE [--strategy S] [--backup-interval SECS]
 //! ```
 //!
 //! CANISTER is a principal or a name looked up in `--ids FILE` (dfx's `canister_ids.json`
@@ -32,7 +33,8 @@ commands:
   status CANISTER | start CANISTER | stop CANISTER
   health [--json] [CANISTER...]            (default: every canister in --ids)
   setup-group --registry CANISTER [--group G] KIND=CANISTER...
-  deploy-suite --wasm-dir DIR [--controller P]... [--strategy S] [--backup-interval SECS]   (needs --ids)";
+  deploy-suite --wasm-dir DIR [--controller P]... [--strategy S] [--backup-interval SECS]   (needs --ids)
+  wire-suite --wasm-dir DIR [--strategy S] [--backup-interval SECS]   (needs --ids; after `icp deploy`)";
 
 /// Command-line options: global ones, then the command and its own.
 struct Args {
@@ -264,7 +266,7 @@ async fn run(args: Args) -> Result<ExitCode, String> {
                 );
             }
         }
-        "deploy-suite" => {
+        "deploy-suite" | "wire-suite" => {
             let wasm_dir = PathBuf::from(args.opt("--wasm-dir").unwrap_or("target/canisters"));
             let file = ids_file.as_ref().ok_or("deploy-suite needs --ids FILE")?;
             let mut controllers = args
@@ -293,17 +295,21 @@ async fn run(args: Args) -> Result<ExitCode, String> {
                 group,
                 balancer,
                 backup,
-            } = registry::deploy_suite(&agent, &wasm_dir, file, &ids_network, controllers, &config)
-                .await?;
+            } = if pos[0] == "wire-suite" {
+                registry::wire_suite(&agent, &wasm_dir, file, &ids_network, &config).await?
+            } else {
+                registry::deploy_suite(&agent, &wasm_dir, file, &ids_network, controllers, &config)
+                    .await?
+            };
             for d in &deployed {
                 println!(
                     "{:<18} {:<28} {}",
                     d.kind.name(),
                     d.id,
-                    if d.created {
-                        "created and installed"
-                    } else {
-                        "upgraded"
+                    match (d.created, pos[0].as_str()) {
+                        (true, _) => "created and installed",
+                        (false, "wire-suite") if d.kind != CanisterKind::Frontend => "wired",
+                        (false, _) => "upgraded",
                     }
                 );
             }

@@ -140,6 +140,55 @@ pub async fn deploy_suite(
     })
 }
 
+/// The group wiring for canisters another tool (`icp deploy`) created and installed, read from
+/// `ids` (icp's flat `{name: id}` mapping or dfx's shape): sets up the group, stores the calendar
+/// wasm for scale-out, configures the balancer and the backup schedule, and, on any network but
+/// the IC, upgrades the web app with the root key its page must trust. Nothing is created or
+/// reinstalled, so running it again changes nothing that is already in place.
+pub async fn wire_suite(
+    agent: &Agent,
+    wasm_dir: &Path,
+    ids: &Path,
+    network: &str,
+    config: &ServiceConfig,
+) -> Result<SuiteDeployment, String> {
+    let known = crate::ids::read(ids, network)?;
+    let mut deployed = Vec::new();
+    for kind in CanisterKind::ALL {
+        let id = known
+            .iter()
+            .find(|(n, _)| n == kind.name())
+            .map(|(_, id)| *id)
+            .ok_or(format!("{}: no id for {}", ids.display(), kind.name()))?;
+        deployed.push(Deployed {
+            kind,
+            id,
+            created: false,
+        });
+    }
+    let registry = deployed[0].id;
+    let members: Vec<_> = deployed.iter().map(|d| (d.kind, d.id, None)).collect();
+    let group = setup_group(agent, registry, GROUP_ID, &members).await?;
+    configure_scale_out(agent, wasm_dir, registry, &deployed).await?;
+    let (balancer, backup) = configure_services(agent, &deployed, config).await?;
+    if network != "ic" {
+        let target = Target {
+            ids,
+            network,
+            known: &known,
+            controllers: &[],
+        };
+        let frontend = deploy_frontend(agent, wasm_dir, &target, &deployed).await?;
+        deployed.push(frontend);
+    }
+    Ok(SuiteDeployment {
+        deployed,
+        group,
+        balancer,
+        backup,
+    })
+}
+
 /// Creates or upgrades the web app's asset canister (not a group member: it holds no data). Its
 /// argument carries the six ids and, on any network but the IC, the root key the agent trusts,
 /// so the page's agent-js verifies this network's certificates.
