@@ -87,13 +87,9 @@ Get cycles on its cycles-ledger account first, e.g. convert ICP: icp cycles mint
     "${suite[@]}" wire-suite --wasm-dir "$ROOT/target/canisters" "${service_config[@]}" \
         || { rm -f "$pem"; die "suite wire-suite failed"; }
     log "verifying"
-    local table healthy=0
-    for _ in $(seq 1 30); do
-        table=$("${suite[@]}" health 2>&1) && { healthy=1; break; }
-        sleep 1
-    done
+    local healthy=0
+    wait_until_healthy "${suite[@]}" && healthy=1
     rm -f "$pem"
-    printf '%s\n' "$table"
     [ $healthy = 1 ] || die "a canister is not healthy"
     if [ -n "${ICP_MAINNET_URL:-}" ]; then
         smoke_test "$url" "$ids"

@@ -134,22 +134,27 @@ deploy_embedded() {
     log "deploying (creates what is missing, upgrades the rest in place)"
     "${suite[@]}" deploy-suite --wasm-dir "$ROOT/target/canisters" "${service_config[@]}"
     log "verifying"
-    # A canister learns its module hash from the management canister right after install or
-    # upgrade, so a freshly upgraded one may need a moment: ask again for up to 30 s, then
-    # report whatever is still wrong.
-    local table healthy=0
-    for _ in $(seq 1 30); do
-        table=$("${suite[@]}" health 2>&1) && { healthy=1; break; }
-        sleep 1
-    done
-    printf '%s\n' "$table"
-    [ $healthy = 1 ] || die "a canister is not healthy"
+    wait_until_healthy "${suite[@]}" || die "a canister is not healthy"
     smoke_test "$url" "$ids"
     check_web_app "$url" "$ids"
     log "the suite is deployed and verified on the embedded network at $url"
 }
 
 # The id of canister $1 in ids file $2: dfx's shape (its `local` entry) or icp's flat mapping.
+# Prints the suite's health table (`<suite command...> health`); fails if a canister is not
+# healthy. A canister learns its module hash from the management canister right after install or
+# upgrade, so a freshly upgraded one may need a moment: ask again for up to 30 s, then report
+# whatever is still wrong.
+wait_until_healthy() {
+    local table
+    for _ in $(seq 1 30); do
+        table=$("$@" health 2>&1) && { printf '%s\n' "$table"; return 0; }
+        sleep 1
+    done
+    printf '%s\n' "$table"
+    return 1
+}
+
 id_of() {
     python3 -c 'import json, sys; v = json.load(open(sys.argv[2]))[sys.argv[1]]; print(v if isinstance(v, str) else v["local"])' "$1" "$2"
 }

@@ -319,21 +319,6 @@ fn main() {
 
 /// The backup canister's access key, read from its stable memory (the suite never returns it).
 fn held_key(pic: &PocketIc, member: Principal) -> Vec<u8> {
-    #[derive(CandidType, Deserialize)]
-    struct Held {
-        own_key: Option<ByteBuf>,
-        registry: Option<Principal>,
-    }
-    let memory = pic.get_stable_memory(member);
-    memory
-        .windows(4)
-        .enumerate()
-        .filter(|(_, w)| *w == b"DIDL")
-        .find_map(|(at, _)| {
-            let mut de = candid::de::IDLDeserialize::new(&memory[at..]).ok()?;
-            let held: Held = de.get_value().ok()?;
-            held.registry?;
-            held.own_key.map(|k| k.into_vec())
-        })
+    integration_tests::key_in_stable_memory(&pic.get_stable_memory(member))
         .expect("the backup canister holds its key")
 }

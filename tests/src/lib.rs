@@ -184,24 +184,29 @@ impl Suite {
     /// The access key a member canister holds, read out of its stable memory the way an
     /// attacker with a memory dump would (the suite never returns it). `None` if it has none.
     pub fn held_key(&self, member: Principal) -> Option<Vec<u8>> {
-        #[derive(CandidType, Deserialize)]
-        struct Held {
-            own_key: Option<serde_bytes::ByteBuf>,
-            registry: Option<Principal>,
-        }
-        let memory = self.env.get_stable_memory(member);
-        // The membership is one Candid value in a StableCell: try every Candid header.
-        memory
-            .windows(4)
-            .enumerate()
-            .filter(|(_, w)| *w == b"DIDL")
-            .find_map(|(at, _)| {
-                let mut de = candid::de::IDLDeserialize::new(&memory[at..]).ok()?;
-                let held: Held = de.get_value().ok()?;
-                held.registry?;
-                held.own_key.map(|k| k.into_vec())
-            })
+        key_in_stable_memory(&self.env.get_stable_memory(member))
     }
+}
+
+/// A member's access key found in a dump of its stable memory, the way an attacker with the dump
+/// would find it. The membership is one Candid value in a `StableCell`: every Candid header is
+/// tried. `None` if it holds no key.
+pub fn key_in_stable_memory(memory: &[u8]) -> Option<Vec<u8>> {
+    #[derive(CandidType, Deserialize)]
+    struct Held {
+        own_key: Option<serde_bytes::ByteBuf>,
+        registry: Option<Principal>,
+    }
+    memory
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"DIDL")
+        .find_map(|(at, _)| {
+            let mut de = candid::de::IDLDeserialize::new(&memory[at..]).ok()?;
+            let held: Held = de.get_value().ok()?;
+            held.registry?;
+            held.own_key.map(|k| k.into_vec())
+        })
 }
 
 /// Whether `needle` appears anywhere in `haystack`.

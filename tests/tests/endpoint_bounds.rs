@@ -121,7 +121,7 @@ impl Net {
             net.members.push((kind, id));
         }
         net.settle();
-        net.backup_key = held_key(
+        net.backup_key = integration_tests::key_in_stable_memory(
             &net.pic
                 .get_stable_memory(net.member(CanisterKind::BackupCanister)),
         )
@@ -203,25 +203,6 @@ impl Default for Net {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// A member's key as an attacker with a memory dump would find it (see `Suite::held_key`).
-fn held_key(memory: &[u8]) -> Option<Vec<u8>> {
-    #[derive(candid::CandidType, candid::Deserialize)]
-    struct Held {
-        own_key: Option<serde_bytes::ByteBuf>,
-        registry: Option<Principal>,
-    }
-    memory
-        .windows(4)
-        .enumerate()
-        .filter(|(_, w)| *w == b"DIDL")
-        .find_map(|(at, _)| {
-            let mut de = candid::de::IDLDeserialize::new(&memory[at..]).ok()?;
-            let held: Held = de.get_value().ok()?;
-            held.registry?;
-            held.own_key.map(|k| k.into_vec())
-        })
 }
 
 // ---- one call, checked --------------------------------------------------------------------------

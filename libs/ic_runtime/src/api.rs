@@ -331,11 +331,7 @@ impl PocketIc {
         arg: Vec<u8>,
         sender: Option<Principal>,
     ) -> Result<(), RejectResponse> {
-        let mode = CanisterInstallMode::Upgrade(Some(UpgradeFlags {
-            skip_pre_upgrade: None,
-            wasm_memory_persistence: None,
-        }));
-        self.install(canister_id, mode, wasm, arg, sender)
+        self.upgrade(canister_id, wasm, arg, sender, None)
     }
     /// Upgrades a canister built with Motoko's enhanced orthogonal persistence: its wasm memory
     /// is kept (`wasm_memory_persistence = keep`), as pocket-ic's method of the same name does.
@@ -346,11 +342,20 @@ impl PocketIc {
         arg: Vec<u8>,
         sender: Option<Principal>,
     ) -> Result<(), RejectResponse> {
+        let keep = ic_management_canister_types::WasmMemoryPersistence::Keep;
+        self.upgrade(canister_id, wasm, arg, sender, Some(keep))
+    }
+    fn upgrade(
+        &self,
+        canister_id: CanisterId,
+        wasm: Vec<u8>,
+        arg: Vec<u8>,
+        sender: Option<Principal>,
+        wasm_memory_persistence: Option<ic_management_canister_types::WasmMemoryPersistence>,
+    ) -> Result<(), RejectResponse> {
         let mode = CanisterInstallMode::Upgrade(Some(UpgradeFlags {
             skip_pre_upgrade: None,
-            wasm_memory_persistence: Some(
-                ic_management_canister_types::WasmMemoryPersistence::Keep,
-            ),
+            wasm_memory_persistence,
         }));
         self.install(canister_id, mode, wasm, arg, sender)
     }

@@ -2,7 +2,7 @@
 //! `update_settings` (kept in `Settings::environment_variables`, copied into each execution's
 //! context). Unknown names and bad indices trap, as on the IC.
 
-use crate::system_api::{read_wasm, violation, write_wasm, C};
+use crate::system_api::{read_wasm, source_range, violation, write_wasm, C};
 
 use wasmtime::Result;
 
@@ -52,18 +52,10 @@ fn env_var_value_of(c: C, what: &str, src: u64, size: u64) -> Result<Vec<u8>> {
 
 /// Copies `data[offset..offset + size]` to wasm memory at `dst`.
 fn copy_owned(c: C, what: &str, dst: u64, offset: u64, size: u64, data: &[u8]) -> Result<()> {
-    let Some(from) = offset
-        .checked_add(size)
-        .filter(|end| *end <= data.len() as u64)
-        .map(|end| offset as usize..end as usize)
-    else {
-        let len = data.len();
-        return Err(violation(
-            c,
-            format!("{what}: src={offset} + length={size} exceeds the slice size={len}"),
-        ));
-    };
-    write_wasm(c, what, dst, &data[from])
+    match source_range(what, offset, size, data.len()) {
+        Ok(from) => write_wasm(c, what, dst, &data[from]),
+        Err(message) => Err(violation(c, message)),
+    }
 }
 
 pub fn env_var_count(c: C) -> Result<u64> {

@@ -189,6 +189,21 @@ pub(crate) fn write_wasm(c: C, what: &str, dst: u64, data: &[u8]) -> Result<()> 
     }
 }
 
+/// The part `offset..offset + size` of a `len`-byte source a `*_copy` call asks for, or the
+/// contract violation's message.
+pub(crate) fn source_range(
+    what: &str,
+    offset: u64,
+    size: u64,
+    len: usize,
+) -> std::result::Result<std::ops::Range<usize>, String> {
+    offset
+        .checked_add(size)
+        .filter(|end| *end <= len as u64)
+        .map(|end| offset as usize..end as usize)
+        .ok_or_else(|| format!("{what}: src={offset} + length={size} exceeds the slice size={len}"))
+}
+
 /// The `*_copy(dst, offset, size)` pattern: copy a slice of host data into wasm memory.
 fn copy_out(
     c: C,
@@ -201,18 +216,9 @@ fn copy_out(
     let mem = memory(c)?;
     let (bytes, host) = mem.data_and_store_mut(&mut *c);
     let data = src(host);
-    let Some(from) = offset
-        .checked_add(size)
-        .filter(|end| *end <= data.len() as u64)
-        .map(|end| offset as usize..end as usize)
-    else {
-        let len = data.len();
-        return Err(fail(
-            host,
-            Trap::ContractViolation(format!(
-                "{what}: src={offset} + length={size} exceeds the slice size={len}"
-            )),
-        ));
+    let from = match source_range(what, offset, size, data.len()) {
+        Ok(from) => from,
+        Err(message) => return Err(fail(host, Trap::ContractViolation(message))),
     };
     match dst.checked_add(size) {
         Some(end) if end <= bytes.len() as u64 => {
