@@ -1,14 +1,15 @@
-//! `Candid<T>`: a value stored in a stable structure as Candid bytes.
-//!
-//! Candid lets a stored record gain optional fields in a later version and still decode what an
-//! older version wrote, which is what an upgrade needs. The values are unbounded, so use them
-//! as `StableBTreeMap` values or `StableCell` contents, not as keys.
+//! Values stored in stable structures, in one of two encodings:
+//! - [`Candid<T>`]: Candid bytes. A stored record can gain optional fields in a later version
+//!   and still decode what an older version wrote; right for small, rarely read records.
+//! - [`Compact<T>`]: postcard bytes, no schema in them. For records read on every call, where
+//!   decoding cost matters; their shape is fixed by a stored layout version.
 
 use std::borrow::Cow;
 
 use candid::{CandidType, Decode, Encode};
 use ic_stable_structures::storable::{Bound, Storable};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Candid<T>(pub T);
@@ -39,6 +40,46 @@ impl<T: CandidType + DeserializeOwned> Storable for Candid<T> {
     }
 }
 
+/// A value stored in a compact, fixed-schema encoding (postcard: varints, no field names, no type
+/// table), for records read on every call where Candid's type-table decoding dominates the cost.
+///
+/// Unlike [`Candid`], the bytes carry no schema: a change to the type is a new stored layout,
+/// with its version kept by the canister and a migration that reads the old type. Unbounded, so
+/// use it for `StableBTreeMap` values or `StableCell` contents, not as keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Compact<T>(pub T);
+
+impl<T> std::ops::Deref for Compact<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Serialize + DeserializeOwned> Storable for Compact<T> {
+    const BOUND: Bound = Bound::Unbounded;
+
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Owned(self.encode())
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        self.encode()
+    }
+
+    fn from_bytes(bytes: Cow<'_, [u8]>) -> Self {
+        // As for `Candid`: only this canister wrote these bytes, under the layout its code
+        // checked at upgrade; a failure means corruption or a missing migration.
+        Compact(postcard::from_bytes(&bytes).expect("a stored value decodes"))
+    }
+}
+
+impl<T: Serialize> Compact<T> {
+    fn encode(&self) -> Vec<u8> {
+        postcard::to_allocvec(&self.0).expect("a stored value always encodes")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,7 +90,7 @@ mod tests {
         name: String,
     }
 
-    #[derive(CandidType, Deserialize, Debug, PartialEq, Clone)]
+    #[derive(CandidType, Deserialize, serde::Serialize, Debug, PartialEq, Clone)]
     struct V2 {
         name: String,
         color: Option<String>,
@@ -59,6 +100,17 @@ mod tests {
     fn round_trips() {
         let v = Candid(V1 { name: "a".into() });
         assert_eq!(Candid::<V1>::from_bytes(v.to_bytes()), v);
+    }
+
+    #[test]
+    fn compact_round_trips_and_is_smaller_than_candid() {
+        let v = V2 {
+            name: "a".into(),
+            color: Some("red".into()),
+        };
+        let compact = Compact(v.clone()).into_bytes();
+        assert_eq!(Compact::<V2>::from_bytes(Cow::Borrowed(&compact)).0, v);
+        assert!(compact.len() < Candid(v).into_bytes().len() / 3);
     }
 
     #[test]
