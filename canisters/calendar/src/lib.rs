@@ -14,13 +14,14 @@ mod keys;
 mod layout;
 mod memory;
 mod metrics;
+mod model;
 mod reminders;
 mod state;
 mod store;
 mod validate;
 mod work;
 
-use candid::Principal;
+use candid::{candid_method, Principal};
 use ic_cdk::api::{canister_self, is_controller, msg_caller, performance_counter, time};
 use ic_cdk::{init, inspect_message, post_upgrade, query, update};
 use interfaces::calendar::{
@@ -64,6 +65,31 @@ fn on_code_installed(args: Option<MemberInit>) {
         security_base::member::DEFAULT_PULL_INTERVAL,
     );
     reminders::arm();
+    prepare_replies();
+}
+
+/// Builds the reply headers of every endpoint now: queries cannot keep what they build, so a
+/// header first built in a query would be built again in each one (`candid_codec::prepare`).
+fn prepare_replies() {
+    use candid_codec::prepare;
+    prepare::<Result<Event, Error>>();
+    prepare::<Result<(), Error>>();
+    prepare::<Result<EventPage, Error>>();
+    prepare::<Result<Vec<BusyBlock>, Error>>();
+    prepare::<Option<BookingPolicy>>();
+    prepare::<Result<Vec<Slot>, Error>>();
+    prepare::<Result<IcsPage, Error>>();
+    prepare::<Result<IcsImportReport, Error>>();
+    prepare::<Result<SplitOutcome, Error>>();
+    prepare::<HealthReport>();
+    prepare::<CalendarMetrics>();
+    prepare::<Option<String>>();
+    prepare::<CalendarConfig>();
+    prepare::<Result<DeletedData, Error>>();
+    prepare::<Result<u64, Error>>();
+    prepare::<Result<SnapshotManifest, Error>>();
+    prepare::<Result<ByteBuf, Error>>();
+    prepare::<Result<ImportProgress, Error>>();
 }
 
 /// Runs `layout::migrate`; data this code cannot read stops the message (and undoes it).
@@ -115,38 +141,68 @@ fn member_call<T>(
 
 // ---- events --------------------------------------------------------------------------------
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn create_event(input: EventInput) -> Result<Event, Error> {
     write("create_event", |c| state::mutate(|s| s.create(c, input)))
 }
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn get_event(id: EventId) -> Result<Event, Error> {
     state::read(|s| s.get(&ctx(), id))
 }
 
 /// A partial update made from `expected_revision`; `StaleRevision` if someone changed the event
 /// since. When the timing changes, instance changes that no longer name an instance are dropped.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::args",
+    encode_with = "candid_codec::reply"
+)]
 fn update_event(id: EventId, expected_revision: u64, patch: EventPatch) -> Result<Event, Error> {
     write("update_event", |c| {
         state::mutate(|s| s.update(c, id, expected_revision, patch))
     })
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::args",
+    encode_with = "candid_codec::reply"
+)]
 fn delete_event(id: EventId, expected_revision: Option<u64>) -> Result<(), Error> {
     write("delete_event", |c| {
         state::mutate(|s| s.delete(c, id, expected_revision))
     })
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::args",
+    encode_with = "candid_codec::reply"
+)]
 fn rsvp(id: EventId, answer: Rsvp) -> Result<Event, Error> {
     write("rsvp", |c| state::mutate(|s| s.rsvp(c, id, answer)))
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::args",
+    encode_with = "candid_codec::reply"
+)]
 fn edit_instance(
     id: EventId,
     expected_revision: u64,
@@ -158,7 +214,12 @@ fn edit_instance(
     })
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::args",
+    encode_with = "candid_codec::reply"
+)]
 fn split_event(
     id: EventId,
     expected_revision: u64,
@@ -170,12 +231,22 @@ fn split_event(
     })
 }
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn list_events(req: ListRequest) -> Result<EventPage, Error> {
     state::read(|s| s.list(&ctx(), &req))
 }
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
     state::read(|s| s.free_busy(&ctx(), &req))
 }
@@ -183,38 +254,68 @@ fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
 // ---- booking -------------------------------------------------------------------------------
 
 /// Sets (or with `null` removes) the caller's booking policy.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn set_booking_policy(policy: Option<BookingPolicy>) -> Result<(), Error> {
     write("set_booking_policy", |c| {
         state::mutate(|s| s.set_policy(c, policy))
     })
 }
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn get_booking_policy(host: Principal) -> Option<BookingPolicy> {
     state::read(|s| s.policy(&host))
 }
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn available_slots(req: SlotRequest) -> Result<Vec<Slot>, Error> {
     state::read(|s| booking::available(s, time(), &req))
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn book_slot(req: BookingRequest) -> Result<Event, Error> {
     write("book_slot", |c| state::mutate(|s| booking::book(s, c, req)))
 }
 
 // ---- iCalendar -----------------------------------------------------------------------------
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn export_ics(req: IcsExportRequest) -> Result<IcsPage, Error> {
     state::read(|s| ics::export_page(s, &msg_caller(), req))
 }
 
 /// Imports a `VCALENDAR` for the caller, all or nothing: an event whose UID the caller already
 /// has is replaced, others are added.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn import_ics(text: String) -> Result<IcsImportReport, Error> {
     write("import_ics", |c| {
         state::mutate(|s| ics::import_into(s, c, &text))
@@ -223,12 +324,14 @@ fn import_ics(text: String) -> Result<IcsImportReport, Error> {
 
 // ---- operations ----------------------------------------------------------------------------
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "candid_codec::reply")]
 fn health_check() -> HealthReport {
     canister_health::report(KIND)
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "candid_codec::reply")]
 fn get_metrics() -> CalendarMetrics {
     state::read(|s| CalendarMetrics {
         events: s.event_count(),
@@ -243,7 +346,8 @@ fn get_metrics() -> CalendarMetrics {
 }
 
 /// Why reminder updates are waiting, when the last delivery failed.
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "candid_codec::reply")]
 fn get_reminder_delivery_error() -> Option<String> {
     reminders::last_error()
 }
@@ -259,12 +363,18 @@ fn heap_bytes() -> u64 {
     }
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "candid_codec::reply")]
 fn get_config() -> CalendarConfig {
     state::read(|s| s.config())
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn configure(config: CalendarConfig) -> Result<(), Error> {
     let caller = msg_caller();
     let result = security_base::guards::require_controller(&caller, is_controller(&caller))
@@ -276,7 +386,12 @@ fn configure(config: CalendarConfig) -> Result<(), Error> {
 
 /// Account deletion (the user registry): removes the user's events, booking policy and their
 /// place in other people's events, a bounded batch per call (`done` once nothing is left).
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::args",
+    encode_with = "candid_codec::reply"
+)]
 fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
     member_call(
         "delete_user_data",
@@ -293,7 +408,12 @@ const BACKUP: &[CanisterKind] = &[CanisterKind::BackupCanister];
 
 /// Moves with every change to the shard's data (`CalendarMetrics::data_version`, for the backup
 /// canister, which snapshots only when it moved since its last snapshot).
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn data_version(key: ByteBuf) -> Result<u64, Error> {
     authorize_backup(&key).map(|()| state::read(|s| s.meta().data_version))
 }
@@ -309,7 +429,12 @@ fn authorize_backup(key: &[u8]) -> Result<(), Error> {
 }
 
 /// Copies the shard's data into a staging area as one consistent snapshot.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn export_begin(key: ByteBuf) -> Result<SnapshotManifest, Error> {
     member_call("export_begin", &key, BACKUP, |_| {
         let version = state::read(|s| s.meta().data_version);
@@ -319,21 +444,36 @@ fn export_begin(key: ByteBuf) -> Result<SnapshotManifest, Error> {
     })
 }
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "candid_codec::args",
+    encode_with = "candid_codec::reply"
+)]
 fn export_chunk(key: ByteBuf, export_id: u64, index: u32) -> Result<ByteBuf, Error> {
     authorize_backup(&key)
         .and_then(|()| state::snapshots(|snap| snap.export_chunk(export_id, index)))
         .map(ByteBuf::from)
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::args",
+    encode_with = "candid_codec::reply"
+)]
 fn import_begin(key: ByteBuf, manifest: SnapshotManifest) -> Result<(), Error> {
     member_call("import_begin", &key, BACKUP, |_| {
         state::snapshots(|snap| snap.import_begin(manifest))
     })
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::args",
+    encode_with = "candid_codec::reply"
+)]
 fn import_chunk(key: ByteBuf, index: u32, data: ByteBuf) -> Result<ImportProgress, Error> {
     member_call("import_chunk", &key, BACKUP, |_| {
         state::snapshots(|snap| snap.import_chunk(index, &data))
@@ -341,7 +481,12 @@ fn import_chunk(key: ByteBuf, index: u32, data: ByteBuf) -> Result<ImportProgres
 }
 
 /// Verifies the imported snapshot and switches to it in this one message.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "candid_codec::arg",
+    encode_with = "candid_codec::reply"
+)]
 fn import_commit(key: ByteBuf) -> Result<u64, Error> {
     member_call("import_commit", &key, BACKUP, |_| {
         let before = state::read(|s| s.meta().clone());

@@ -15,6 +15,7 @@ use recurrence::Series;
 use security_base::limits;
 
 use crate::access::is_anonymous;
+use crate::model::event::EventRecord;
 
 pub const MAX_TITLE_CHARS: usize = 200;
 /// RFC 5545 sets no bound; real UIDs (Google's, Outlook's, UUID-based) stay well under 255.
@@ -75,9 +76,8 @@ fn problem(field: &str, reason: &str) -> Error {
 /// An event that passed the gate, with its placement: the store's record of an event.
 ///
 /// The fields are private: outside this module a `ValidEvent` comes only from [`Self::check`]
-/// or from the store's own records (which hold nothing else). The stored layout names the
-/// placement `slot`.
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+/// or from the store's own records ([`Self::from_record`]), which hold nothing else.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidEvent {
     event: Event,
     slot: Placement,
@@ -88,6 +88,12 @@ impl ValidEvent {
     pub fn check(event: Event) -> Result<Self, Error> {
         let slot = check_event(&event)?;
         Ok(Self { event, slot })
+    }
+
+    /// The event a stored record holds: it passed this gate when it was written.
+    pub fn from_record(record: EventRecord) -> Self {
+        let (event, slot) = record.into_parts();
+        Self { event, slot }
     }
 
     pub fn event(&self) -> &Event {

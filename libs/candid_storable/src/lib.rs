@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use candid::{CandidType, Decode, Encode};
+use candid::{CandidType, Decode};
 use ic_stable_structures::storable::{Bound, Storable};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -21,15 +21,17 @@ impl<T> std::ops::Deref for Candid<T> {
     }
 }
 
-impl<T: CandidType + DeserializeOwned> Storable for Candid<T> {
+impl<T: CandidType + DeserializeOwned + 'static> Storable for Candid<T> {
     const BOUND: Bound = Bound::Unbounded;
 
+    // The same bytes as `candid::encode_one`, with the type description built once per type
+    // (`candid_codec`), so writing a small record does not cost describing its type each time.
     fn to_bytes(&self) -> Cow<'_, [u8]> {
-        Cow::Owned(Encode!(&self.0).expect("a stored value always encodes"))
+        Cow::Owned(candid_codec::encode(&self.0))
     }
 
     fn into_bytes(self) -> Vec<u8> {
-        Encode!(&self.0).expect("a stored value always encodes")
+        candid_codec::encode(&self.0)
     }
 
     fn from_bytes(bytes: Cow<'_, [u8]>) -> Self {

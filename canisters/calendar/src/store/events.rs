@@ -9,13 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use candid::Principal;
-use candid_storable::Candid;
 use ic_stable_structures::Memory;
 use interfaces::calendar::{Event, EventId, EventStatus, Transparency, Visibility};
 use interfaces::Error;
 
 use super::{Ctx, Store};
 use crate::keys::{self, TimeEntry};
+use crate::model::event::EventRecord;
 use crate::validate::{Placement, ValidEvent};
 
 /// One event to write: a new event (`old` is `None`, and `new.id` is the id it gets) or the
@@ -58,7 +58,46 @@ impl<M: Memory> Store<M> {
     // ---- reads -----------------------------------------------------------------------------
 
     pub(super) fn load(&self, id: EventId) -> Option<ValidEvent> {
-        self.events.get(&id).map(|s| s.0)
+        candid_codec::profile::span("storage", || {
+            self.events
+                .get(&id)
+                .map(|bytes| ValidEvent::from_record(EventRecord::decode(&bytes)))
+        })
+    }
+
+    /// Every stored event with an id from `from` on, in id order.
+    pub(super) fn records_from(&self, from: EventId) -> impl Iterator<Item = ValidEvent> + '_ {
+        self.events
+            .range(from..)
+            .map(|entry| ValidEvent::from_record(EventRecord::decode(&entry.value())))
+    }
+
+    /// Rewrites every stored record with `convert` (the layout migration; in id order, in
+    /// place). Stops at the first record `convert` refuses, with its id and reason.
+    pub fn rewrite_records(
+        &mut self,
+        convert: impl Fn(&[u8]) -> Result<Vec<u8>, String>,
+    ) -> Result<u64, String> {
+        let mut next = 0;
+        let mut rewritten = 0;
+        // In batches of keys: the map cannot be written while an iterator over it is open.
+        loop {
+            let batch: Vec<(EventId, Vec<u8>)> = self
+                .events
+                .range(next..)
+                .take(500)
+                .map(|entry| (*entry.key(), entry.value()))
+                .collect();
+            let Some(&(last, _)) = batch.last() else {
+                return Ok(rewritten);
+            };
+            for (id, bytes) in batch {
+                let new = convert(&bytes).map_err(|e| format!("event {id}: {e}"))?;
+                self.events.insert(id, new);
+                rewritten += 1;
+            }
+            next = last + 1;
+        }
     }
 
     pub fn events_of(&self, owner: &Principal) -> u64 {
@@ -194,7 +233,9 @@ impl<M: Memory> Store<M> {
         self.by_uid.insert(keys::uid_key(&e.owner, &e.ical_uid), id);
         self.file(&event);
         self.queue_reminders(ctx, None, Some(e));
-        self.events.insert(id, Candid(event.clone()));
+        candid_codec::profile::span("storage", || {
+            self.events.insert(id, EventRecord::of(&event).encode())
+        });
         self.touch();
         event.into_event()
     }
@@ -210,7 +251,9 @@ impl<M: Memory> Store<M> {
         }
         self.file(&new);
         self.queue_reminders(ctx, Some(o), Some(n));
-        self.events.insert(n.id, Candid(new.clone()));
+        candid_codec::profile::span("storage", || {
+            self.events.insert(n.id, EventRecord::of(&new).encode())
+        });
         self.touch();
         new.into_event()
     }

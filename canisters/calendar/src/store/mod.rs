@@ -33,7 +33,6 @@ use interfaces::notification::ReminderUpdate;
 use interfaces::{Error, InputProblem};
 
 use crate::keys::{OwnedKey, OwnerKey, SeriesKey, TimeEntry, TimeKey, UidKey};
-use crate::validate::ValidEvent;
 
 pub use draft::normalize_rule;
 pub use outbox::ReminderResync;
@@ -95,8 +94,10 @@ pub struct Memories<M> {
 
 pub struct Store<M: Memory> {
     meta: StableCell<Candid<Meta>, M>,
-    /// Every event, as it passed the validation gate (with its index placement).
-    events: StableBTreeMap<EventId, Candid<ValidEvent>, M>,
+    /// Every event, as it passed the validation gate (with its index placement): the bytes of
+    /// its `model::event::EventRecord` (layout 2). Raw bytes, so that the layout migration can
+    /// rewrite records of older layouts in place; [`Store::load`] is the one reader.
+    events: StableBTreeMap<EventId, Vec<u8>, M>,
     /// Every event of an owner.
     owned: StableBTreeMap<OwnedKey, (), M>,
     /// One-off events by (owner, duration class, start).

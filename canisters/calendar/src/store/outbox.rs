@@ -16,6 +16,7 @@ use interfaces::calendar::{Event, EventId, EventStatus, Rsvp};
 use interfaces::notification::{EventRef, ReminderPlan, ReminderUpdate};
 
 use super::{Ctx, Store};
+use crate::validate::ValidEvent;
 
 /// Where rebuilding the notification canister's view of this shard stands after a restore.
 #[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,10 +104,9 @@ impl<M: Memory> Store<M> {
             return false;
         };
         let batch: Vec<Event> = self
-            .events
-            .range(from_id..)
+            .records_from(from_id)
             .take(max)
-            .map(|e| e.value().0.into_event())
+            .map(ValidEvent::into_event)
             .collect();
         for e in batch.iter().filter(|e| !e.reminders_minutes.is_empty()) {
             self.reminder_outbox

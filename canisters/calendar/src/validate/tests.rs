@@ -51,8 +51,8 @@ fn the_gate_keeps_the_event_and_its_placement() {
     );
 }
 
-/// Records written before the gate existed (`Stored { event, slot: IndexSlot }`) decode as
-/// a `ValidEvent`: the stored layout did not change.
+/// Records written before the gate existed (`Stored { event, slot: IndexSlot }`, layouts 0
+/// and 1) read back as the same `ValidEvent` (through the layout-2 record the migration makes).
 #[test]
 fn records_of_the_previous_layout_decode_unchanged() {
     #[derive(CandidType)]
@@ -81,7 +81,8 @@ fn records_of_the_previous_layout_decode_unchanged() {
         },
     };
     let bytes = candid::encode_one(&old).unwrap();
-    let read: ValidEvent = candid::decode_one(&bytes).unwrap();
+    let record = crate::model::event::EventRecord::from_v1(&bytes).unwrap();
+    let read = ValidEvent::from_record(record.clone());
     assert_eq!(read.event(), &event());
     assert_eq!(
         read.placement(),
@@ -91,7 +92,7 @@ fn records_of_the_previous_layout_decode_unchanged() {
             end_ns: 2
         }
     );
-    assert_eq!(candid::encode_one(&read).unwrap(), bytes);
+    assert_eq!(record.to_v1(), bytes);
 }
 
 #[test]

@@ -1,0 +1,366 @@
+//! The stored event record of layout 2: every field of an event and its index placement, in
+//! postcard (no field names, no type table, varints).
+//!
+//! Reading an event back is the most frequent thing the calendar does (every get, update,
+//! delete and listed event), and decoding the Candid records of layouts 0 and 1 cost about
+//! ten times the rest of such a call. The types here mirror `interfaces::calendar::Event`
+//! field by field; they are separate so that the stored layout changes only on purpose.
+//! [`EventRecord::from_v1`] reads what layouts 0 and 1 stored, for the migration.
+
+use candid::{CandidType, Deserialize, Principal};
+use interfaces::calendar as wire;
+use serde::Serialize;
+
+use crate::validate::{Placement, ValidEvent};
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct EventRecord {
+    id: u64,
+    owner: Principal,
+    ical_uid: String,
+    title: String,
+    description: String,
+    location: String,
+    time: Time,
+    time_zone: String,
+    recurrence: Option<Recurrence>,
+    overrides: Vec<Override>,
+    status: Status,
+    transparency: Transparency,
+    visibility: Visibility,
+    color: Option<String>,
+    attendees: Vec<Attendee>,
+    reminders_minutes: Vec<u32>,
+    created_at_ns: u64,
+    updated_at_ns: u64,
+    revision: u64,
+    placement: Slot,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+struct Date {
+    year: i16,
+    month: u8,
+    day: u8,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+enum Time {
+    Timed { start_ns: u64, end_ns: u64 },
+    AllDay { start: Date, end: Date },
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+struct Recurrence {
+    rule: String,
+    exdates_ns: Vec<u64>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+enum Change {
+    Moved { start_ns: u64, end_ns: u64 },
+    Cancelled,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+struct Override {
+    original_start_ns: u64,
+    change: Change,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+enum Status {
+    Confirmed,
+    Tentative,
+    Cancelled,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+enum Transparency {
+    Opaque,
+    Transparent,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    Viewer,
+    Editor,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+enum Visibility {
+    Private,
+    Public,
+    Shared(Vec<(Principal, Role)>),
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+enum Answer {
+    NeedsAction,
+    Accepted,
+    Declined,
+    Tentative,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+struct Attendee {
+    principal: Principal,
+    answer: Answer,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+enum Slot {
+    OneOff {
+        class: u8,
+        start_ns: u64,
+        end_ns: u64,
+    },
+    Series {
+        last_end_ns: u64,
+    },
+}
+
+/// What layouts 0 and 1 stored for an event: the Candid record `{ event: Event; slot:
+/// Placement }` (the wire event as it was when those layouts were written).
+#[derive(CandidType, Deserialize)]
+pub struct RecordV1 {
+    event: wire::Event,
+    slot: Placement,
+}
+
+impl EventRecord {
+    pub fn encode(&self) -> Vec<u8> {
+        postcard::to_allocvec(self).expect("a stored event always encodes")
+    }
+
+    /// Reads a record this layout wrote. Only this canister wrote these bytes, under the
+    /// layout its code checked at upgrade, so a failure means corrupt memory or a missing
+    /// migration: trapping (undoing the message) is safer than going on.
+    pub fn decode(bytes: &[u8]) -> Self {
+        postcard::from_bytes(bytes).expect("a stored event decodes")
+    }
+
+    /// Reads a record of layout 0 or 1.
+    pub fn from_v1(bytes: &[u8]) -> Result<Self, String> {
+        let old = candid::decode_one::<RecordV1>(bytes).map_err(|e| e.to_string())?;
+        Ok(Self::new(&old.event, old.slot))
+    }
+
+    /// The bytes layouts 0 and 1 stored for this record (tests of the migration).
+    #[cfg(test)]
+    pub fn to_v1(self) -> Vec<u8> {
+        let (event, slot) = self.into_parts();
+        candid::encode_one(RecordV1 { event, slot }).unwrap()
+    }
+
+    pub fn of(event: &ValidEvent) -> Self {
+        Self::new(event.event(), event.placement())
+    }
+
+    /// The event and its placement, as the gate let them through when this was written.
+    pub fn into_parts(self) -> (wire::Event, Placement) {
+        let placement = match self.placement {
+            Slot::OneOff {
+                class,
+                start_ns,
+                end_ns,
+            } => Placement::OneOff {
+                class,
+                start_ns,
+                end_ns,
+            },
+            Slot::Series { last_end_ns } => Placement::Series { last_end_ns },
+        };
+        let event = wire::Event {
+            id: self.id,
+            owner: self.owner,
+            ical_uid: self.ical_uid,
+            title: self.title,
+            description: self.description,
+            location: self.location,
+            time: match self.time {
+                Time::Timed { start_ns, end_ns } => wire::EventTime::Timed { start_ns, end_ns },
+                Time::AllDay { start, end } => wire::EventTime::AllDay {
+                    start: start.into(),
+                    end: end.into(),
+                },
+            },
+            time_zone: self.time_zone,
+            recurrence: self.recurrence.map(|r| wire::Recurrence {
+                rule: r.rule,
+                exdates_ns: r.exdates_ns,
+            }),
+            overrides: self
+                .overrides
+                .into_iter()
+                .map(|o| wire::InstanceOverride {
+                    original_start_ns: o.original_start_ns,
+                    change: match o.change {
+                        Change::Moved { start_ns, end_ns } => {
+                            wire::InstanceChange::Moved { start_ns, end_ns }
+                        }
+                        Change::Cancelled => wire::InstanceChange::Cancelled,
+                    },
+                })
+                .collect(),
+            status: match self.status {
+                Status::Confirmed => wire::EventStatus::Confirmed,
+                Status::Tentative => wire::EventStatus::Tentative,
+                Status::Cancelled => wire::EventStatus::Cancelled,
+            },
+            transparency: match self.transparency {
+                Transparency::Opaque => wire::Transparency::Opaque,
+                Transparency::Transparent => wire::Transparency::Transparent,
+            },
+            visibility: match self.visibility {
+                Visibility::Private => wire::Visibility::Private,
+                Visibility::Public => wire::Visibility::Public,
+                Visibility::Shared(shares) => wire::Visibility::Shared(
+                    shares
+                        .into_iter()
+                        .map(|(principal, role)| wire::Share {
+                            principal,
+                            role: match role {
+                                Role::Viewer => wire::Role::Viewer,
+                                Role::Editor => wire::Role::Editor,
+                            },
+                        })
+                        .collect(),
+                ),
+            },
+            color: self.color,
+            attendees: self
+                .attendees
+                .into_iter()
+                .map(|a| wire::Attendee {
+                    principal: a.principal,
+                    rsvp: match a.answer {
+                        Answer::NeedsAction => wire::Rsvp::NeedsAction,
+                        Answer::Accepted => wire::Rsvp::Accepted,
+                        Answer::Declined => wire::Rsvp::Declined,
+                        Answer::Tentative => wire::Rsvp::Tentative,
+                    },
+                })
+                .collect(),
+            reminders_minutes: self.reminders_minutes,
+            created_at_ns: self.created_at_ns,
+            updated_at_ns: self.updated_at_ns,
+            revision: self.revision,
+        };
+        (event, placement)
+    }
+
+    fn new(e: &wire::Event, placement: Placement) -> Self {
+        Self {
+            id: e.id,
+            owner: e.owner,
+            ical_uid: e.ical_uid.clone(),
+            title: e.title.clone(),
+            description: e.description.clone(),
+            location: e.location.clone(),
+            time: match &e.time {
+                wire::EventTime::Timed { start_ns, end_ns } => Time::Timed {
+                    start_ns: *start_ns,
+                    end_ns: *end_ns,
+                },
+                wire::EventTime::AllDay { start, end } => Time::AllDay {
+                    start: (*start).into(),
+                    end: (*end).into(),
+                },
+            },
+            time_zone: e.time_zone.clone(),
+            recurrence: e.recurrence.as_ref().map(|r| Recurrence {
+                rule: r.rule.clone(),
+                exdates_ns: r.exdates_ns.clone(),
+            }),
+            overrides: e
+                .overrides
+                .iter()
+                .map(|o| Override {
+                    original_start_ns: o.original_start_ns,
+                    change: match o.change {
+                        wire::InstanceChange::Moved { start_ns, end_ns } => {
+                            Change::Moved { start_ns, end_ns }
+                        }
+                        wire::InstanceChange::Cancelled => Change::Cancelled,
+                    },
+                })
+                .collect(),
+            status: match e.status {
+                wire::EventStatus::Confirmed => Status::Confirmed,
+                wire::EventStatus::Tentative => Status::Tentative,
+                wire::EventStatus::Cancelled => Status::Cancelled,
+            },
+            transparency: match e.transparency {
+                wire::Transparency::Opaque => Transparency::Opaque,
+                wire::Transparency::Transparent => Transparency::Transparent,
+            },
+            visibility: match &e.visibility {
+                wire::Visibility::Private => Visibility::Private,
+                wire::Visibility::Public => Visibility::Public,
+                wire::Visibility::Shared(shares) => Visibility::Shared(
+                    shares
+                        .iter()
+                        .map(|s| {
+                            let role = match s.role {
+                                wire::Role::Viewer => Role::Viewer,
+                                wire::Role::Editor => Role::Editor,
+                            };
+                            (s.principal, role)
+                        })
+                        .collect(),
+                ),
+            },
+            color: e.color.clone(),
+            attendees: e
+                .attendees
+                .iter()
+                .map(|a| Attendee {
+                    principal: a.principal,
+                    answer: match a.rsvp {
+                        wire::Rsvp::NeedsAction => Answer::NeedsAction,
+                        wire::Rsvp::Accepted => Answer::Accepted,
+                        wire::Rsvp::Declined => Answer::Declined,
+                        wire::Rsvp::Tentative => Answer::Tentative,
+                    },
+                })
+                .collect(),
+            reminders_minutes: e.reminders_minutes.clone(),
+            created_at_ns: e.created_at_ns,
+            updated_at_ns: e.updated_at_ns,
+            revision: e.revision,
+            placement: match placement {
+                Placement::OneOff {
+                    class,
+                    start_ns,
+                    end_ns,
+                } => Slot::OneOff {
+                    class,
+                    start_ns,
+                    end_ns,
+                },
+                Placement::Series { last_end_ns } => Slot::Series { last_end_ns },
+            },
+        }
+    }
+}
+
+impl From<wire::Date> for Date {
+    fn from(d: wire::Date) -> Self {
+        Self {
+            year: d.year,
+            month: d.month,
+            day: d.day,
+        }
+    }
+}
+
+impl From<Date> for wire::Date {
+    fn from(d: Date) -> Self {
+        Self {
+            year: d.year,
+            month: d.month,
+            day: d.day,
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! Candid for endpoints at a cost that follows the value, not its type.
+//!
+//! ic-cdk's generated endpoints decode arguments and encode the reply with candid's general
+//! functions. Encoding a reply describes the reply's type from scratch each time (every field
+//! label hashed, the type table built and sorted), which for the calendar's `Result<Event,
+//! Error>` costs several times more than the value itself, and the same on an error reply. Here
+//! that description (the `DIDL` header) is computed once per Rust type per canister instance and
+//! reused: the value bytes come from candid's own `ValueSerializer`, which writes values in the
+//! same canonical order whatever the header, so the bytes equal `candid::encode_one`'s (the
+//! tests check this, and [`reply`] checks it on the first reply of each type).
+//!
+//! A reply whose type is a variant (every `Result`) is sent with a narrower type: only the
+//! case the value is in, and inside it, if that case holds a variant again (an `Error`), only
+//! its case. Candid's subtyping makes `variant { Err : variant { NotFound : record { what :
+//! text } } }` a subtype of `variant { Ok : Event; Err : Error }`, so every decoder reads it as
+//! the declared type; the reply is a few dozen bytes instead of hundreds of type description,
+//! and the IC charges 50 instructions per byte a canister sends. The narrow header is built
+//! once per (type, case) with candid's own type serializer (`TypeSerialize`: public, though
+//! hidden from its docs; pinned by Cargo.lock), and the first reply of each case is decoded back
+//! as the declared type and compared before the header is trusted; if that check ever fails,
+//! the case keeps the full header.
+//!
+//! Arguments are decoded by candid with the limits the candid docs recommend for endpoints: a
+//! decoding quota (so a small message cannot demand unbounded work), a small skipping quota, and
+//! short error messages (formatting full types into an error is itself expensive).
+//!
+//! Used through ic-cdk's `decode_with` / `encode_with` attributes:
+//! `#[query(decode_with = "candid_codec::arg", encode_with = "candid_codec::reply")]` (`args`
+//! for endpoints with several arguments, nothing for those without).
+//! No library offers a cached reply header (candid's `IDLBuilder` clears its type memo on each
+//! use by design), hence this module.
+
+pub mod profile;
+
+use std::any::TypeId;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use candid::ser::{TypeSerialize, ValueSerializer};
+use candid::types::{Field, Type, TypeInner};
+use candid::utils::ArgumentDecoder;
+use candid::{CandidType, DecoderConfig, Deserialize};
+
+/// Decoding work allowed per argument byte (candid's cost model, see `DecoderConfig`), with a
+/// floor so small messages with `opt` fields and variants still decode.
+const DECODING_QUOTA_PER_BYTE: usize = 200;
+const DECODING_QUOTA_FLOOR: usize = 200_000;
+/// Work allowed for skipping fields and arguments this code does not know (recommended: small).
+const SKIPPING_QUOTA: usize = 10_000;
+
+/// How deep a reply's variant cases are narrowed (a `Result` and its error: 2).
+const MAX_NARROWED_DEPTH: usize = 4;
+
+thread_local! {
+    /// The `DIDL` header (magic, type table, argument types) of each reply type seen so far.
+    static HEADERS: RefCell<HashMap<TypeId, Rc<[u8]>>> = RefCell::new(HashMap::new());
+    /// The variant cases of each reply type (`None` when it is not a variant).
+    static SHAPES: RefCell<HashMap<TypeId, Option<Rc<Shape>>>> = RefCell::new(HashMap::new());
+    /// Narrow headers per (reply type, cases taken); `None` when the check refused one.
+    static NARROW: RefCell<HashMap<(TypeId, Vec<u32>), Option<Rc<[u8]>>>> =
+        RefCell::new(HashMap::new());
+}
+
+/// A variant type: its cases in wire order (by label id), each with the shape of its payload
+/// when the payload is a variant too.
+struct Shape {
+    cases: Vec<(candid::types::SharedLabel, Type, Option<Rc<Shape>>)>,
+}
+
+impl Shape {
+    fn of(ty: &Type, depth: usize) -> Option<Rc<Shape>> {
+        let TypeInner::Variant(fields) = ty.as_ref() else {
+            return None;
+        };
+        if depth == 0 {
+            return None;
+        }
+        let mut cases: Vec<_> = fields
+            .iter()
+            .map(|f| (f.id.clone(), f.ty.clone(), Shape::of(&f.ty, depth - 1)))
+            .collect();
+        cases.sort_by_key(|(id, _, _)| id.get_id());
+        Some(Rc::new(Shape { cases }))
+    }
+
+    /// Every sequence of cases a value can take, as deep as the shape goes.
+    fn paths(&self) -> Vec<Vec<u32>> {
+        let mut out = Vec::new();
+        for (index, (_, _, inner)) in self.cases.iter().enumerate() {
+            match inner {
+                Some(inner) => out.extend(inner.paths().into_iter().map(|mut p| {
+                    p.insert(0, index as u32);
+                    p
+                })),
+                None => out.push(vec![index as u32]),
+            }
+        }
+        out
+    }
+
+    /// The narrow type for the cases `path` takes, innermost payload kept whole.
+    fn narrow(&self, path: &[u32]) -> Type {
+        let (label, payload, inner) = &self.cases[path[0] as usize];
+        let ty = match (inner, path.len()) {
+            (Some(inner), n) if n > 1 => inner.narrow(&path[1..]),
+            _ => payload.clone(),
+        };
+        TypeInner::Variant(vec![Field {
+            id: label.clone(),
+            ty,
+        }])
+        .into()
+    }
+}
+
+/// Decodes the argument of a one-argument endpoint (see [`args`]).
+pub fn arg<T>(bytes: Vec<u8>) -> T
+where
+    T: CandidType + for<'a> Deserialize<'a>,
+{
+    args::<(T,)>(bytes).0
+}
+
+/// Decodes an endpoint's arguments as a tuple, trapping with a short message on bytes that are
+/// not the expected Candid, as ic-cdk's default decoding does.
+pub fn args<T>(bytes: Vec<u8>) -> T
+where
+    T: for<'a> ArgumentDecoder<'a>,
+{
+    profile::mark("args decoded", || {
+        let mut config = DecoderConfig::new();
+        config
+            .set_decoding_quota(DECODING_QUOTA_FLOOR.max(DECODING_QUOTA_PER_BYTE * bytes.len()))
+            .set_skipping_quota(SKIPPING_QUOTA)
+            .set_full_error_message(false);
+        match candid::utils::decode_args_with_config(&bytes, &config) {
+            Ok(args) => args,
+            Err(e) => panic!("failed to decode the call's arguments: {e}"),
+        }
+    })
+}
+
+/// Builds every header `T`'s replies can need, so that no reply of type `T` builds one. Call it
+/// for each endpoint's reply type where the code is installed or upgraded: a query's heap
+/// changes are discarded, so a header first built in a query would be built in every query.
+pub fn prepare<T: CandidType + 'static>() {
+    let _ = full_header::<T>();
+    if let Some(shape) = shape_of::<T>() {
+        for path in shape.paths() {
+            let _ = narrow_header_of::<T>(&shape, path);
+        }
+    }
+}
+
+/// Encodes one reply value: with the narrow header of its case when `T` is a variant, else
+/// with the cached header of `T`.
+pub fn reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
+    profile::logic_done();
+    let bytes = profile::mark("reply encoded", || encode_reply(&value));
+    profile::flush();
+    bytes
+}
+
+/// [`reply`] without the profile marks.
+pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
+    let Some(shape) = shape_of::<T>() else {
+        return encode(value);
+    };
+    let values = value_bytes(value);
+    // The cases the value takes: each variant value starts with its case index (LEB128).
+    let mut path = Vec::new();
+    let mut at = 0;
+    let mut level = Some(shape.clone());
+    while let Some(s) = level {
+        let Some((index, len)) = read_leb128(&values[at..]) else {
+            break;
+        };
+        let Some(case) = s.cases.get(index as usize) else {
+            break;
+        };
+        path.push(index);
+        at += len;
+        level = case.2.clone();
+    }
+    let Some(header) = narrow_header_of::<T>(&shape, path.clone()) else {
+        return with_header(&full_header::<T>(), &values);
+    };
+    // Each narrowed variant has one case, so its index is 0 (one LEB128 byte).
+    let mut bytes = Vec::with_capacity(header.len() + path.len() + values.len() - at);
+    bytes.extend_from_slice(&header);
+    bytes.resize(bytes.len() + path.len(), 0);
+    bytes.extend_from_slice(&values[at..]);
+    bytes
+}
+
+/// The bytes `candid::encode_one(value)` gives, with the header of `T` built once (stored
+/// values use this: they keep their declared type whole).
+pub fn encode<T: CandidType + 'static>(value: &T) -> Vec<u8> {
+    with_header(&full_header::<T>(), &value_bytes(value))
+}
+
+fn value_bytes<T: CandidType>(value: &T) -> Vec<u8> {
+    let mut values = ValueSerializer::new();
+    value
+        .idl_serialize(&mut values)
+        .expect("a reply value always serializes");
+    values.get_result().to_vec()
+}
+
+fn with_header(header: &[u8], values: &[u8]) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(header.len() + values.len());
+    bytes.extend_from_slice(header);
+    bytes.extend_from_slice(values);
+    bytes
+}
+
+/// `DIDL`, the type table and the one argument type of `ty` (candid's own type serializer).
+fn header_for(ty: &Type) -> Option<Rc<[u8]>> {
+    let mut types = TypeSerialize::new();
+    types.push_type(ty).ok()?;
+    types.serialize().ok()?;
+    let mut header = b"DIDL".to_vec();
+    header.extend_from_slice(types.get_result());
+    Some(header.into())
+}
+
+/// The type of `T` as candid describes it, with the named types it refers to registered.
+fn declared<T: CandidType>() -> Type {
+    candid::types::internal::env_clear();
+    T::ty()
+}
+
+fn full_header<T: CandidType + 'static>() -> Rc<[u8]> {
+    if let Some(header) = HEADERS.with(|h| h.borrow().get(&TypeId::of::<T>()).cloned()) {
+        return header;
+    }
+    let header = header_for(&declared::<T>()).expect("a declared type always serializes");
+    HEADERS.with(|h| h.borrow_mut().insert(TypeId::of::<T>(), header.clone()));
+    header
+}
+
+fn shape_of<T: CandidType + 'static>() -> Option<Rc<Shape>> {
+    SHAPES.with(|shapes| {
+        shapes
+            .borrow_mut()
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Shape::of(&declared::<T>(), MAX_NARROWED_DEPTH))
+            .clone()
+    })
+}
+
+/// The narrow header for the cases `path`, built once: only if candid's subtype check
+/// confirms that the narrow type is a subtype of `T`'s (else `None`: the full header is used).
+fn narrow_header_of<T: CandidType + 'static>(shape: &Shape, path: Vec<u32>) -> Option<Rc<[u8]>> {
+    let key = (TypeId::of::<T>(), path);
+    if let Some(cached) = NARROW.with(|n| n.borrow().get(&key).cloned()) {
+        return cached;
+    }
+    let full = declared::<T>();
+    let narrow = shape.narrow(&key.1);
+    let mut gamma = candid::types::subtype::Gamma::new();
+    let env = candid::TypeEnv::new();
+    let header = candid::types::subtype::subtype(&mut gamma, &env, &narrow, &full)
+        .ok()
+        .and_then(|()| header_for(&narrow));
+    NARROW.with(|n| n.borrow_mut().insert(key, header.clone()));
+    header
+}
+
+fn read_leb128(bytes: &[u8]) -> Option<(u32, usize)> {
+    let mut n: u64 = 0;
+    for (i, b) in bytes.iter().enumerate().take(5) {
+        n |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return u32::try_from(n).ok().map(|n| (n, i + 1));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candid::{Deserialize, Principal};
+
+    #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+    enum Shape {
+        Empty,
+        Circle { radius: u32 },
+        Many(Vec<Shape>),
+    }
+
+    #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+    struct Record {
+        id: u64,
+        owner: Principal,
+        name: String,
+        tags: Vec<String>,
+        shape: Option<Shape>,
+        bytes: serde_bytes_like::Bytes,
+    }
+
+    mod serde_bytes_like {
+        pub type Bytes = Vec<u8>;
+    }
+
+    fn sample(n: u64) -> Record {
+        Record {
+            id: n,
+            owner: Principal::from_slice(&[n as u8; 10]),
+            name: "x".repeat(n as usize),
+            tags: (0..n).map(|i| i.to_string()).collect(),
+            shape: Some(Shape::Many(vec![Shape::Empty, Shape::Circle { radius: 3 }])),
+            bytes: vec![1, 2, 3],
+        }
+    }
+
+    #[test]
+    fn replies_equal_candids_own_encoding_every_time() {
+        for n in [0, 1, 5, 40] {
+            let ok: Result<Record, String> = Ok(sample(n));
+            let err: Result<Record, String> = Err("no".into());
+            for value in [ok, err] {
+                // Twice: the first builds the header, the second reuses it.
+                for _ in 0..2 {
+                    assert_eq!(encode(&value), candid::encode_one(&value).unwrap());
+                }
+            }
+        }
+        assert_eq!(encode(&()), candid::encode_one(()).unwrap());
+        assert_eq!(encode(&7u8), candid::encode_one(7u8).unwrap());
+    }
+
+    #[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+    enum Problem {
+        NotFound {
+            what: String,
+        },
+        Invalid {
+            field: String,
+            detail: Option<Record>,
+        },
+        Stale(u64, u64),
+        Anonymous,
+    }
+
+    #[test]
+    fn replies_of_every_case_decode_as_the_declared_type_and_are_smaller() {
+        let cases: Vec<Result<Record, Problem>> = vec![
+            Ok(sample(3)),
+            Err(Problem::NotFound { what: "x".into() }),
+            Err(Problem::Invalid {
+                field: "title".into(),
+                detail: Some(sample(1)),
+            }),
+            Err(Problem::Stale(1, 2)),
+            Err(Problem::Anonymous),
+        ];
+        for value in cases {
+            for _ in 0..2 {
+                let narrow = encode_reply(&value);
+                let full = candid::encode_one(&value).unwrap();
+                let back: Result<Record, Problem> = candid::decode_one(&narrow).unwrap();
+                assert_eq!(back, value);
+                assert!(narrow.len() < full.len(), "{value:?}");
+            }
+        }
+        let err: Result<Record, Problem> = Err(Problem::Anonymous);
+        assert!(encode_reply(&err).len() <= 32, "{:?}", encode_reply(&err));
+        // Not a variant: the full header.
+        assert_eq!(
+            encode_reply(&sample(2)),
+            candid::encode_one(sample(2)).unwrap()
+        );
+        let nested: Option<Result<(), Problem>> = Some(Err(Problem::Stale(3, 4)));
+        assert_eq!(encode_reply(&nested), candid::encode_one(&nested).unwrap());
+    }
+
+    #[test]
+    fn prepare_builds_a_header_for_every_case() {
+        prepare::<Result<Vec<Problem>, Problem>>();
+        let built = NARROW.with(|n| {
+            n.borrow()
+                .iter()
+                .filter(|((t, _), h)| {
+                    *t == TypeId::of::<Result<Vec<Problem>, Problem>>() && h.is_some()
+                })
+                .count()
+        });
+        assert_eq!(built, 1 + 4, "Ok, and the four cases of Err");
+        assert!(HEADERS.with(|h| h
+            .borrow()
+            .contains_key(&TypeId::of::<Result<Vec<Problem>, Problem>>())));
+    }
+
+    #[test]
+    fn arguments_decode_like_candid_and_refuse_garbage() {
+        let bytes = candid::encode_args((sample(3), 9u64)).unwrap();
+        let (record, n): (Record, u64) = args(bytes);
+        assert_eq!((record, n), (sample(3), 9));
+        let refused = std::panic::catch_unwind(|| args::<(u64,)>(b"DIDL\x00\x01\x71".to_vec()));
+        assert!(refused.is_err());
+    }
+
+    #[test]
+    fn a_long_vector_of_nulls_is_refused_by_the_quota() {
+        // 10^7 `null`s in nine bytes: candid decodes it when unbounded, the quota refuses it.
+        let mut bytes = b"DIDL\x01\x6d\x7f\x01\x00".to_vec();
+        bytes.extend_from_slice(&[0x80, 0xad, 0xe2, 0x04]);
+        let unbounded: (Vec<()>,) = candid::utils::decode_args(&bytes).unwrap();
+        assert_eq!(unbounded.0.len(), 10_000_000);
+        let refused = std::panic::catch_unwind(|| args::<(Vec<()>,)>(bytes));
+        assert!(refused.is_err());
+    }
+}
