@@ -17,6 +17,7 @@ mod expand;
 mod rule;
 mod series;
 mod split;
+pub mod tz;
 pub mod wire;
 
 pub use error::RecurrenceError;

@@ -17,7 +17,6 @@
 //! The data lives beside the repository (`<repo>/../shared/conformance`, also in CI); set
 //! `CONFORMANCE_DIR` to point elsewhere. A missing directory fails the test with that path.
 
-use std::path::PathBuf;
 use std::str::FromStr;
 
 use jiff::civil::DateTime;
@@ -26,20 +25,8 @@ use jiff::{SignedDuration, Timestamp};
 use recurrence::{next_instances_after, EventTime, RecurrenceError, RecurrenceRule, Series};
 use serde_json::Value;
 
-fn conformance_dir() -> PathBuf {
-    let dir = match std::env::var_os("CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        // libs/recurrence -> repository root -> its parent, which holds `shared/`.
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
-    };
-    assert!(
-        dir.join("rrule/dateutil_cases.json").is_file(),
-        "conformance data missing: expected {}/rrule/dateutil_cases.json (the repository's \
-         parent must hold `shared/`, or set CONFORMANCE_DIR)",
-        dir.display()
-    );
-    dir
-}
+mod common;
+use common::conformance_dir;
 
 /// What one case gave.
 enum Outcome {
@@ -155,7 +142,7 @@ fn documented_refusal(e: &RecurrenceError) -> bool {
 
 #[test]
 fn every_dateutil_case_matches_or_is_refused_for_a_documented_reason() {
-    let path = conformance_dir().join("rrule/dateutil_cases.json");
+    let path = conformance_dir("rrule/dateutil_cases.json").join("rrule/dateutil_cases.json");
     let data: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let cases = data["cases"].as_array().expect("a `cases` array");
     assert!(!cases.is_empty());
