@@ -193,20 +193,21 @@ fn second_of_day(t: Time) -> i32 {
     i32::from(t.hour()) * 3600 + i32::from(t.minute()) * 60 + i32::from(t.second())
 }
 
-/// The civil date-time of civil second `civil`, or `OutOfRange`.
-pub(crate) fn civil_datetime(civil: i64) -> Result<DateTime, RecurrenceError> {
+/// The civil date-time of civil second `civil` plus `subsec` nanoseconds, or `OutOfRange`.
+pub(crate) fn civil_datetime(civil: i64, subsec: i32) -> Result<DateTime, RecurrenceError> {
     let day = i32::try_from(civil.div_euclid(DAY)).map_err(|_| RecurrenceError::OutOfRange)?;
     let second = civil.rem_euclid(DAY) as i32;
     let date = date_of(day).ok_or(RecurrenceError::OutOfRange)?;
-    Ok(date.to_datetime(
-        Time::new(
-            (second / 3600) as i8,
-            (second / 60 % 60) as i8,
-            (second % 60) as i8,
-            0,
-        )
-        .map_err(|_| RecurrenceError::OutOfRange)?,
-    ))
+    DateTime::new(
+        date.year(),
+        date.month(),
+        date.day(),
+        (second / 3600) as i8,
+        (second / 60 % 60) as i8,
+        (second % 60) as i8,
+        subsec,
+    )
+    .map_err(|_| RecurrenceError::OutOfRange)
 }
 
 pub(crate) fn zone(name: &str) -> Result<TimeZone, RecurrenceError> {
@@ -346,11 +347,7 @@ impl<'a> Occurrences<'a> {
                 self.produced += 1;
                 continue;
             }
-            let wall = civil_datetime(civil)?
-                .with()
-                .subsec_nanosecond(self.start_nanos)
-                .build()
-                .map_err(|_| RecurrenceError::OutOfRange)?;
+            let wall = civil_datetime(civil, self.start_nanos)?;
             let occ = Occurrence {
                 day,
                 civil,

@@ -70,11 +70,7 @@ pub fn split_series(series: &Series, at: Timestamp) -> Result<(Series, Series), 
         // The civil time the rule gave the instance (DTSTART's time of day unless the rule has
         // time parts), not the instant's: a gap-shifted 02:30 restarts at 02:30.
         EventTime::Timed { start, duration } => EventTime::Timed {
-            start: civil_datetime(civil)?
-                .with()
-                .subsec_nanosecond(start.subsec_nanosecond())
-                .build()
-                .map_err(|_| RecurrenceError::OutOfRange)?,
+            start: civil_datetime(civil, start.subsec_nanosecond())?,
             duration,
         },
         EventTime::AllDay { days, .. } => EventTime::AllDay {
