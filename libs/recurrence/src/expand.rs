@@ -23,7 +23,6 @@
 use crate::calendar::{
     civil_from_days, days_from_civil, days_in_month, is_leap, weekday0, weekday_index,
 };
-use crate::error::RecurrenceError;
 use crate::rule::{Frequency, RecurrenceRule};
 
 /// Hard cap on recurrence periods (seconds, minutes, hours, days, weeks, months or years) one
@@ -44,7 +43,7 @@ pub const MAX_CANDIDATES: u32 = 1_000_000;
 pub(crate) const DAY: i64 = 86_400;
 
 /// Last day jiff can represent (9999-12-31); expansion ends there.
-const LAST_DAY: i32 = 2_932_896;
+pub(crate) const LAST_DAY: i32 = 2_932_896;
 
 /// A rule bound to its DTSTART, able to produce the selected date-times of any period.
 pub(crate) struct Engine<'a> {
@@ -56,9 +55,9 @@ pub(crate) struct Engine<'a> {
     /// Weekly: first day of the week (WKST-aligned) that contains DTSTART.
     week_base: i32,
     /// Sub-daily: civil second of period 0 (DTSTART truncated to the hour, minute or second).
-    sub_base: i64,
+    pub(crate) sub_base: i64,
     /// Seconds per period unit for sub-daily frequencies (3600, 60, 1); a day otherwise.
-    unit: i64,
+    pub(crate) unit: i64,
     /// Offsets (seconds) of the candidates inside one period unit, sorted: times of day for
     /// DAILY and longer, minute:second offsets for HOURLY, seconds for MINUTELY, `[0]` for
     /// SECONDLY.
@@ -125,7 +124,7 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn interval(&self) -> i64 {
+    pub(crate) fn interval(&self) -> i64 {
         i64::from(self.rule.interval)
     }
 
@@ -159,7 +158,7 @@ impl<'a> Engine<'a> {
     }
 
     /// First civil second of period `k`, or `None` past year 9999.
-    fn period_start(&self, k: i64) -> Option<i64> {
+    pub(crate) fn period_start(&self, k: i64) -> Option<i64> {
         let step = k.checked_mul(self.interval())?;
         let day = match self.rule.freq {
             Frequency::Secondly | Frequency::Minutely | Frequency::Hourly => {
@@ -188,7 +187,7 @@ impl<'a> Engine<'a> {
     /// Periods in 400 Gregorian years: the calendar (dates and weekdays) repeats after that,
     /// so this many consecutive empty periods prove the rule never matches again. Sub-daily
     /// rules get no such proof (their jumps are not periods); [`MAX_PERIODS`] bounds them.
-    fn cycle(&self) -> u32 {
+    pub(crate) fn cycle(&self) -> u32 {
         match self.rule.freq {
             Frequency::Secondly | Frequency::Minutely | Frequency::Hourly => u32::MAX,
             Frequency::Daily => 146_097,
@@ -469,7 +468,7 @@ impl<'a> Engine<'a> {
     /// Candidates before DTSTART are included (BYSETPOS counts them); the caller drops them.
     /// Returns the civil second to jump to when a sub-daily limit failed, and charges the
     /// candidates generated to `budget`.
-    fn period_candidates(
+    pub(crate) fn period_candidates(
         &self,
         start: i64,
         out: &mut Vec<i64>,
@@ -520,91 +519,5 @@ impl<'a> Engine<'a> {
             out.dedup();
         }
         Ok(None)
-    }
-}
-
-/// Iterates the selected civil seconds in order, period by period, with the work caps applied.
-pub(crate) struct CandidateIter<'a> {
-    engine: Engine<'a>,
-    period: i64,
-    buf: Vec<i64>,
-    days: Vec<i32>,
-    scratch: Vec<i32>,
-    pos: usize,
-    /// No day after this one is needed (window end or UNTIL, plus a day of slack).
-    stop_after: i32,
-    examined: u32,
-    budget: u32,
-    empty_streak: u32,
-}
-
-impl<'a> CandidateIter<'a> {
-    /// Starts at period `first_period` and needs nothing after civil day `stop_after`.
-    pub(crate) fn new(engine: Engine<'a>, first_period: i64, stop_after: i32) -> Self {
-        Self {
-            engine,
-            period: first_period,
-            buf: Vec::new(),
-            days: Vec::new(),
-            scratch: Vec::new(),
-            pos: 0,
-            stop_after: stop_after.min(LAST_DAY),
-            examined: 0,
-            budget: MAX_CANDIDATES,
-            empty_streak: 0,
-        }
-    }
-
-    /// The next selected civil second, `Ok(None)` when the rule provably has no more before
-    /// `stop_after`, or `TooManyCandidates` when a work cap was hit.
-    pub(crate) fn next_candidate(&mut self) -> Result<Option<i64>, RecurrenceError> {
-        let stop_after = i64::from(self.stop_after);
-        loop {
-            if let Some(&c) = self.buf.get(self.pos) {
-                self.pos += 1;
-                if c.div_euclid(DAY) > stop_after {
-                    return Ok(None);
-                }
-                return Ok(Some(c));
-            }
-            let Some(start) = self.engine.period_start(self.period) else {
-                return Ok(None);
-            };
-            if start.div_euclid(DAY) > stop_after || self.empty_streak >= self.engine.cycle() {
-                return Ok(None);
-            }
-            let too_many = RecurrenceError::TooManyCandidates {
-                examined: self.examined,
-            };
-            if self.examined >= MAX_PERIODS {
-                return Err(too_many);
-            }
-            self.examined += 1;
-            let jump = self
-                .engine
-                .period_candidates(
-                    start,
-                    &mut self.buf,
-                    &mut self.days,
-                    &mut self.scratch,
-                    &mut self.budget,
-                )
-                .map_err(|()| too_many)?;
-            self.pos = 0;
-            self.period = match jump {
-                // The first period starting at or after `next` (periods are `step` apart).
-                Some(next) => {
-                    let step = self.engine.unit * self.engine.interval();
-                    let k = (next - self.engine.sub_base + step - 1).div_euclid(step);
-                    k.max(self.period + 1)
-                }
-                None => self.period + 1,
-            };
-            if self.buf.is_empty() {
-                self.empty_streak = self.empty_streak.saturating_add(1);
-            } else {
-                self.empty_streak = 0;
-            }
-        }
     }
 }

@@ -21,6 +21,7 @@
 //! or a silent truncation.
 
 mod calendar;
+mod candidates;
 mod error;
 mod expand;
 mod rule;

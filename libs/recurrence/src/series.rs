@@ -17,8 +17,9 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::calendar::{date_of, day_of};
+use crate::candidates::CandidateIter;
 use crate::error::RecurrenceError;
-use crate::expand::{CandidateIter, Engine, DAY};
+use crate::expand::{Engine, DAY};
 use crate::rule::{RecurrenceRule, Until};
 
 /// When the first instance happens and how long every instance lasts.
