@@ -485,6 +485,8 @@ impl<'a> Engine<'a> {
             days.push(start.div_euclid(DAY) as i32);
         } else {
             self.period_days(start.div_euclid(DAY) as i32, days, scratch);
+            days.sort_unstable();
+            days.dedup();
         }
         let wanted = days.len().saturating_mul(self.offsets.len());
         let wanted = u32::try_from(wanted).map_err(|_| ())?;
@@ -497,8 +499,7 @@ impl<'a> Engine<'a> {
                 out.extend(self.offsets.iter().map(|o| base + o));
             }
         }
-        out.sort_unstable();
-        out.dedup();
+        // Sorted and distinct already: days are, and offsets are sorted and below one unit.
         let rule = self.rule;
         if !rule.by_set_pos.is_empty() && !out.is_empty() {
             let n = out.len() as i64;
