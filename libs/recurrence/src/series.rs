@@ -235,9 +235,13 @@ pub(crate) struct Occurrences<'a> {
     start_nanos: i32,
     candidates: Option<CandidateIter<'a>>,
     dtstart_pending: bool,
-    /// Several candidates a day: resolve every one (no skipping) and drop non-increasing starts.
+    /// Several candidates a day: near a transition, resolve every one (no skipping) and drop
+    /// non-increasing starts.
     multi_per_day: bool,
     last_start: Option<Timestamp>,
+    /// The zone's next transition (Unix seconds) at or after the last one checked; `None`
+    /// before the first check, `Some(None)` when there is none.
+    next_transition: Option<Option<i64>>,
     /// Occurrences produced so far; only meaningful when iterating from DTSTART.
     produced: u32,
     count: Option<u32>,
@@ -297,6 +301,7 @@ impl<'a> Occurrences<'a> {
             dtstart_pending: true,
             multi_per_day,
             last_start: None,
+            next_transition: None,
             produced: 0,
             count,
             until,
@@ -318,6 +323,33 @@ impl<'a> Occurrences<'a> {
             Some(Bound::Instant(t)) => occ.start > t,
             Some(Bound::Day(d)) => occ.day > d,
             None => false,
+        }
+    }
+
+    /// True when no transition of the zone lies within two days of civil second `civil`, so
+    /// resolving it cannot land on or before an earlier candidate: the skip path may count it
+    /// without a zone lookup. Costs one transition search per transition passed.
+    fn far_from_transitions(&mut self, civil: i64) -> bool {
+        // A civil second read as UTC is within 26 hours of its instant in every zone.
+        const MARGIN: i64 = 2 * DAY;
+        let (lo, hi) = (civil - MARGIN, civil + MARGIN);
+        loop {
+            match self.next_transition {
+                Some(Some(t)) if t < lo => self.next_transition = None,
+                Some(Some(t)) => return t > hi,
+                Some(None) => return true,
+                None => {
+                    let Ok(from) = Timestamp::from_second(lo) else {
+                        return false;
+                    };
+                    self.next_transition = Some(
+                        self.tz
+                            .following(from)
+                            .next()
+                            .map(|t| t.timestamp().as_second()),
+                    );
+                }
+            }
         }
     }
 
@@ -343,7 +375,10 @@ impl<'a> Occurrences<'a> {
                 }
             };
             let day = civil.div_euclid(DAY) as i32;
-            if day < self.min_day && self.until.is_none() && !self.multi_per_day {
+            if day < self.min_day
+                && self.until.is_none()
+                && (!self.multi_per_day || self.far_from_transitions(civil))
+            {
                 // Counted but never returned: skip the zone lookup (the COUNT hot path).
                 self.produced += 1;
                 continue;

@@ -373,3 +373,43 @@ fn split_keeps_every_instance_of_rules_with_times() {
         );
     }
 }
+
+#[test]
+fn counting_past_a_gap_without_zone_lookups_matches_the_full_walk() {
+    // COUNT rules count from DTSTART; far from transitions the count skips zone lookups, near
+    // them it resolves and drops the gap's duplicate. Both paths must agree.
+    for zone in ["Europe/Berlin", "America/New_York", "Australia/Sydney"] {
+        let s = timed(
+            date(2024, 11, 1).at(1, 30, 0, 0),
+            zone,
+            "FREQ=DAILY;COUNT=2000;BYHOUR=1,2,3;BYMINUTE=0,30",
+        );
+        let everything = instances(
+            &s,
+            ts("2024-01-01T00:00:00Z"),
+            ts("2027-01-01T00:00:00Z"),
+            5000,
+        )
+        .unwrap();
+        // COUNT counts only instances that exist (a dropped gap duplicate is not counted).
+        assert_eq!(everything.len(), 2000, "{zone}");
+        assert!(everything.windows(2).all(|w| w[0].start < w[1].start));
+        for (from, to) in [
+            ("2025-03-01", "2025-04-15"),
+            ("2025-09-20", "2025-11-10"),
+            ("2025-10-01", "2025-10-08"),
+        ] {
+            let (from, to) = (
+                ts(&format!("{from}T00:00:00Z")),
+                ts(&format!("{to}T00:00:00Z")),
+            );
+            let window = instances(&s, from, to, 5000).unwrap();
+            let expected: Vec<Instance> = everything
+                .iter()
+                .copied()
+                .filter(|i| i.end > from && i.start < to)
+                .collect();
+            assert_eq!(window, expected, "{zone} {from}..{to}");
+        }
+    }
+}
