@@ -405,4 +405,15 @@ fn exported_vtimezones_read_back_to_the_same_offsets() {
         vtimezone_for("Mars/Olympus", 2020, 2030),
         Err(TzError::UnknownZone(_))
     ));
+    for (from, to) in [
+        (2030, 2020),
+        (2020, 9999),
+        (i16::MIN, 2020),
+        (2020, i16::MAX),
+    ] {
+        assert_eq!(
+            vtimezone_for("Europe/Berlin", from, to),
+            Err(TzError::BadYearRange { from, to })
+        );
+    }
 }

@@ -98,17 +98,23 @@ pub fn vtimezone_for(iana: &str, from_year: i16, to_year: i16) -> Result<String,
     let tz: TimeZone = jiff::tz::db()
         .get(iana)
         .map_err(|_| TzError::UnknownZone(iana.to_string()))?;
-    let bad_range = || TzError::BadDateTime(format!("{from_year}..={to_year}"));
+    let bad_range = || TzError::BadYearRange {
+        from: from_year,
+        to: to_year,
+    };
     if from_year > to_year {
         return Err(bad_range());
     }
-    let start = tz
-        .to_timestamp(jiff::civil::date(from_year, 1, 1).at(0, 0, 0, 0))
-        .map_err(|_| bad_range())?;
+    // `Date::new` (not `date`, which panics) so that any year pair is a typed error.
+    let new_year = |y: i16| {
+        jiff::civil::Date::new(y, 1, 1)
+            .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+            .map_err(|_| bad_range())
+    };
+    let first_local = new_year(from_year)?;
+    let start = tz.to_timestamp(first_local).map_err(|_| bad_range())?;
     let end = tz
-        .to_timestamp(
-            jiff::civil::date(to_year.checked_add(1).ok_or_else(bad_range)?, 1, 1).at(0, 0, 0, 0),
-        )
+        .to_timestamp(new_year(to_year.checked_add(1).ok_or_else(bad_range)?)?)
         .map_err(|_| bad_range())?;
     let name = tz.iana_name().unwrap_or(iana).to_string();
     let mut onsets = Vec::new();
@@ -116,6 +122,9 @@ pub fn vtimezone_for(iana: &str, from_year: i16, to_year: i16) -> Result<String,
         let at = t.timestamp();
         if at >= end {
             break;
+        }
+        if onsets.len() >= super::MAX_TRANSITIONS {
+            return Err(TzError::TooManyTransitions);
         }
         let from: Offset = tz.to_offset(at - jiff::SignedDuration::from_secs(1));
         let local = from.to_datetime(at);
@@ -137,9 +146,7 @@ pub fn vtimezone_for(iana: &str, from_year: i16, to_year: i16) -> Result<String,
             out,
             "BEGIN:STANDARD\r\nDTSTART:{}\r\nTZOFFSETFROM:{offset}\r\nTZOFFSETTO:{offset}\r\n\
              TZNAME:{}\r\nEND:STANDARD\r\n",
-            jiff::civil::date(from_year, 1, 1)
-                .at(0, 0, 0, 0)
-                .strftime("%Y%m%dT%H%M%S"),
+            first_local.strftime("%Y%m%dT%H%M%S"),
             info.abbreviation()
         );
     }

@@ -73,6 +73,8 @@ pub enum TzError {
     BadRule(RecurrenceError),
     /// More than [`MAX_TRANSITIONS`] transitions.
     TooManyTransitions,
+    /// `vtimezone_for` with `from > to` or a year jiff cannot represent (-9999..=9998).
+    BadYearRange { from: i16, to: i16 },
     /// A TZID that is neither an IANA nor a Windows name, with no VTIMEZONE defining it.
     UnknownZone(String),
     /// jiff refused the compiled zone (a bug here, reported rather than hidden).
@@ -89,6 +91,7 @@ impl fmt::Display for TzError {
             Self::TooManyTransitions => {
                 write!(f, "VTIMEZONE has more than {MAX_TRANSITIONS} transitions")
             }
+            Self::BadYearRange { from, to } => write!(f, "bad year range {from}..={to}"),
             Self::UnknownZone(z) => write!(f, "unknown time zone `{z}`"),
             Self::Build(e) => write!(f, "could not build the time zone: {e}"),
         }
@@ -275,13 +278,13 @@ pub fn zone_from_vtimezone(vtz: &VTimeZone) -> Result<TimeZone, TzError> {
             .find(|t| t.offset == initial_offset)
             .map_or_else(|| abbreviation(None, initial_offset), |t| t.name.clone()),
     };
-    let bytes = tzif_bytes(&initial, &transitions);
+    let bytes = tzif_bytes(&initial, &transitions)?;
     TimeZone::tzif(&vtz.tzid, &bytes).map_err(|e| TzError::Build(e.to_string()))
 }
 
 /// RFC 8536 TZif version 2: an empty version-1 block, then the 64-bit block, then an empty
 /// footer (no POSIX rule: after the last transition its offset stays).
-fn tzif_bytes(initial: &Transition, transitions: &[Transition]) -> Vec<u8> {
+fn tzif_bytes(initial: &Transition, transitions: &[Transition]) -> Result<Vec<u8>, TzError> {
     // Local time type 0 is what applies before the first transition.
     let mut types: Vec<(i32, bool, String)> =
         vec![(initial.offset, initial.dst, initial.name.clone())];
@@ -296,6 +299,14 @@ fn tzif_bytes(initial: &Transition, transitions: &[Transition]) -> Vec<u8> {
             }
         };
         type_of.push(index as u8);
+    }
+    // TZif indexes types and designations with one byte each.
+    let names: usize = types.iter().map(|(_, _, n)| n.len() + 1).sum();
+    if types.len() > 255 || names > 255 {
+        return Err(TzError::Build(format!(
+            "{} distinct offsets and names ({names} bytes of names); TZif allows 255",
+            types.len()
+        )));
     }
     let mut chars = Vec::new();
     let mut designation = Vec::new();
@@ -327,7 +338,7 @@ fn tzif_bytes(initial: &Transition, transitions: &[Transition]) -> Vec<u8> {
     }
     out.extend_from_slice(&chars);
     out.extend_from_slice(b"\n\n");
-    out
+    Ok(out)
 }
 
 /// The instant a wall-clock time in `zone` denotes, with RFC 5545 3.3.5's rules (a time in a
