@@ -14,11 +14,9 @@ pub enum RecurrenceError {
     EmptyRule,
     /// A part that RFC 5545 does not define, e.g. `FOO=1` or a part without `=`.
     UnknownPart(String),
-    /// A part RFC 5545 defines but this engine deliberately does not support
-    /// (`BYHOUR`, `BYMINUTE`, `BYSECOND`, `BYWEEKNO`, `BYYEARDAY`, `RSCALE`, `SKIP`).
+    /// A part this engine deliberately does not support: RFC 7529's `RSCALE` and `SKIP`
+    /// (non-Gregorian calendars).
     UnsupportedPart(String),
-    /// `FREQ=SECONDLY`, `MINUTELY` or `HOURLY`.
-    UnsupportedFrequency(String),
     /// The same part twice, e.g. `FREQ=DAILY;FREQ=WEEKLY`.
     DuplicatePart(String),
     /// A rule without `FREQ`.
@@ -36,7 +34,8 @@ pub enum RecurrenceError {
     UnknownTimeZone(String),
     /// The series itself is malformed (negative duration, zero-day all-day event, ...).
     InvalidSeries(&'static str),
-    /// Expansion looked at more candidate periods than [`crate::MAX_PERIODS`] without finishing.
+    /// Expansion looked at more candidate periods than [`crate::MAX_PERIODS`], or generated
+    /// more candidate instants than [`crate::MAX_CANDIDATES`], without finishing.
     TooManyCandidates { examined: u32 },
     /// The timestamp is not the original start of any instance of the series.
     NotAnInstance(Timestamp),
@@ -52,7 +51,6 @@ impl fmt::Display for RecurrenceError {
             Self::EmptyRule => write!(f, "empty recurrence rule"),
             Self::UnknownPart(p) => write!(f, "unknown RRULE part `{p}`"),
             Self::UnsupportedPart(p) => write!(f, "unsupported RRULE part `{p}`"),
-            Self::UnsupportedFrequency(v) => write!(f, "unsupported frequency `{v}`"),
             Self::DuplicatePart(p) => write!(f, "RRULE part `{p}` given twice"),
             Self::MissingFrequency => write!(f, "RRULE has no FREQ"),
             Self::BadValue { part, value } => write!(f, "bad value `{value}` for {part}"),

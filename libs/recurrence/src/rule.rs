@@ -1,4 +1,4 @@
-//! The RRULE subset: types, parsing (`FromStr`) and canonical formatting (`Display`).
+//! The RRULE parts of RFC 5545 3.3.10: types, parsing (`FromStr`) and canonical formatting (`Display`).
 //!
 //! Parsing is lenient where real clients are sloppy (case, an `RRULE:` prefix, a trailing `;`,
 //! `UNTIL` as a date or a floating local time) and strict about meaning: anything outside the
@@ -16,6 +16,9 @@ use crate::error::RecurrenceError;
 /// `FREQ`: the period the rule steps through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Frequency {
+    Secondly,
+    Minutely,
+    Hourly,
     Daily,
     Weekly,
     Monthly,
@@ -23,8 +26,11 @@ pub enum Frequency {
 }
 
 impl Frequency {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
+            Self::Secondly => "SECONDLY",
+            Self::Minutely => "MINUTELY",
+            Self::Hourly => "HOURLY",
             Self::Daily => "DAILY",
             Self::Weekly => "WEEKLY",
             Self::Monthly => "MONTHLY",
@@ -64,6 +70,17 @@ pub struct RecurrenceRule {
     pub by_day: Vec<WeekdayNum>,
     pub by_month_day: Vec<i8>,
     pub by_month: Vec<i8>,
+    /// Week numbers (±1..=53, weeks start on WKST; week 1 has at least 4 days of the year).
+    /// YEARLY only.
+    pub by_week_no: Vec<i8>,
+    /// Days of the year (±1..=366). Not with DAILY, WEEKLY or MONTHLY (RFC 5545 3.3.10).
+    pub by_year_day: Vec<i16>,
+    /// Hours 0..=23.
+    pub by_hour: Vec<i8>,
+    /// Minutes 0..=59.
+    pub by_minute: Vec<i8>,
+    /// Seconds 0..=59 (a leap second 60 is refused: no instant has it).
+    pub by_second: Vec<i8>,
     pub by_set_pos: Vec<i16>,
     /// `None` means the RFC default, Monday; kept as given so text round-trips.
     pub wkst: Option<Weekday>,
@@ -80,9 +97,28 @@ impl RecurrenceRule {
             by_day: Vec::new(),
             by_month_day: Vec::new(),
             by_month: Vec::new(),
+            by_week_no: Vec::new(),
+            by_year_day: Vec::new(),
+            by_hour: Vec::new(),
+            by_minute: Vec::new(),
+            by_second: Vec::new(),
             by_set_pos: Vec::new(),
             wkst: None,
         }
+    }
+
+    /// True for `HOURLY`, `MINUTELY` and `SECONDLY`.
+    pub fn is_sub_daily(&self) -> bool {
+        self.freq < Frequency::Daily
+    }
+
+    /// True when the rule chooses times of day itself (a sub-daily frequency or a
+    /// `BYHOUR`/`BYMINUTE`/`BYSECOND` part), which an all-day event cannot have.
+    pub fn has_time_parts(&self) -> bool {
+        self.is_sub_daily()
+            || !self.by_hour.is_empty()
+            || !self.by_minute.is_empty()
+            || !self.by_second.is_empty()
     }
 
     /// The week start used for `WEEKLY` periods.
@@ -120,6 +156,23 @@ impl RecurrenceRule {
                 return Err(bad("BYMONTHDAY", d.to_string()));
             }
         }
+        let ranged = |part: &str, values: &[i8], lo: i8, hi: i8, signed: bool| {
+            for &v in values {
+                if !(lo..=hi).contains(&v) || (signed && v == 0) {
+                    return Err(bad(part, v.to_string()));
+                }
+            }
+            Ok(())
+        };
+        ranged("BYWEEKNO", &self.by_week_no, -53, 53, true)?;
+        ranged("BYHOUR", &self.by_hour, 0, 23, false)?;
+        ranged("BYMINUTE", &self.by_minute, 0, 59, false)?;
+        ranged("BYSECOND", &self.by_second, 0, 59, false)?;
+        for &d in &self.by_year_day {
+            if d == 0 || !(-366..=366).contains(&d) {
+                return Err(bad("BYYEARDAY", d.to_string()));
+            }
+        }
         for &p in &self.by_set_pos {
             if p == 0 || !(-366..=366).contains(&p) {
                 return Err(bad("BYSETPOS", p.to_string()));
@@ -128,10 +181,31 @@ impl RecurrenceRule {
         if self.freq == Frequency::Weekly && !self.by_month_day.is_empty() {
             return Err(incompatible("BYMONTHDAY", "not allowed with FREQ=WEEKLY"));
         }
+        if !self.by_week_no.is_empty() && self.freq != Frequency::Yearly {
+            return Err(incompatible("BYWEEKNO", "needs FREQ=YEARLY"));
+        }
+        if !self.by_year_day.is_empty()
+            && matches!(
+                self.freq,
+                Frequency::Daily | Frequency::Weekly | Frequency::Monthly
+            )
+        {
+            return Err(incompatible(
+                "BYYEARDAY",
+                "not allowed with FREQ=DAILY, WEEKLY or MONTHLY",
+            ));
+        }
         for wd in &self.by_day {
             if let Some(n) = wd.ordinal {
+                if !self.by_week_no.is_empty() {
+                    return Err(incompatible("BYDAY", "no ordinals together with BYWEEKNO"));
+                }
                 let max = match self.freq {
-                    Frequency::Daily | Frequency::Weekly => {
+                    Frequency::Secondly
+                    | Frequency::Minutely
+                    | Frequency::Hourly
+                    | Frequency::Daily
+                    | Frequency::Weekly => {
                         return Err(incompatible(
                             "BYDAY",
                             "ordinals need FREQ=MONTHLY or YEARLY",
@@ -151,6 +225,11 @@ impl RecurrenceRule {
             && self.by_day.is_empty()
             && self.by_month_day.is_empty()
             && self.by_month.is_empty()
+            && self.by_week_no.is_empty()
+            && self.by_year_day.is_empty()
+            && self.by_hour.is_empty()
+            && self.by_minute.is_empty()
+            && self.by_second.is_empty()
         {
             return Err(incompatible("BYSETPOS", "needs another BY* part"));
         }
@@ -164,6 +243,17 @@ impl RecurrenceRule {
         self.by_month_day.dedup();
         self.by_set_pos.sort_unstable();
         self.by_set_pos.dedup();
+        for list in [
+            &mut self.by_week_no,
+            &mut self.by_hour,
+            &mut self.by_minute,
+            &mut self.by_second,
+        ] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        self.by_year_day.sort_unstable();
+        self.by_year_day.dedup();
         self.by_day
             .sort_by_key(|w| (w.weekday.to_monday_zero_offset(), w.ordinal));
         self.by_day.dedup();
@@ -301,9 +391,9 @@ impl FromStr for RecurrenceRule {
                         "WEEKLY" => Frequency::Weekly,
                         "MONTHLY" => Frequency::Monthly,
                         "YEARLY" => Frequency::Yearly,
-                        "SECONDLY" | "MINUTELY" | "HOURLY" => {
-                            return Err(RecurrenceError::UnsupportedFrequency(value))
-                        }
+                        "HOURLY" => Frequency::Hourly,
+                        "MINUTELY" => Frequency::Minutely,
+                        "SECONDLY" => Frequency::Secondly,
                         _ => return Err(bad()),
                     })
                 }
@@ -324,8 +414,18 @@ impl FromStr for RecurrenceRule {
                     rule.by_set_pos = parse_list(&name, &value, |s| s.parse::<i16>().ok())?
                 }
                 "WKST" => rule.wkst = Some(parse_weekday(&value).ok_or_else(bad)?),
-                "BYSECOND" | "BYMINUTE" | "BYHOUR" | "BYWEEKNO" | "BYYEARDAY" | "RSCALE"
-                | "SKIP" => return Err(RecurrenceError::UnsupportedPart(name)),
+                "BYWEEKNO" => {
+                    rule.by_week_no = parse_list(&name, &value, |s| s.parse::<i8>().ok())?
+                }
+                "BYYEARDAY" => {
+                    rule.by_year_day = parse_list(&name, &value, |s| s.parse::<i16>().ok())?
+                }
+                "BYHOUR" => rule.by_hour = parse_list(&name, &value, |s| s.parse::<i8>().ok())?,
+                "BYMINUTE" => rule.by_minute = parse_list(&name, &value, |s| s.parse::<i8>().ok())?,
+                "BYSECOND" => rule.by_second = parse_list(&name, &value, |s| s.parse::<i8>().ok())?,
+                // RFC 7529 (non-Gregorian calendars): the only parts RFC 5545 clients may send
+                // that this engine refuses.
+                "RSCALE" | "SKIP" => return Err(RecurrenceError::UnsupportedPart(name)),
                 _ => return Err(RecurrenceError::UnknownPart(name)),
             }
             seen.push(name);
@@ -378,8 +478,13 @@ impl fmt::Display for RecurrenceRule {
             write!(f, ";INTERVAL={}", self.interval)?;
         }
         write_list(f, "BYMONTH", &self.by_month, |m| m.to_string())?;
+        write_list(f, "BYWEEKNO", &self.by_week_no, |w| w.to_string())?;
+        write_list(f, "BYYEARDAY", &self.by_year_day, |d| d.to_string())?;
         write_list(f, "BYMONTHDAY", &self.by_month_day, |d| d.to_string())?;
         write_list(f, "BYDAY", &self.by_day, format_weekday_num)?;
+        write_list(f, "BYHOUR", &self.by_hour, |h| h.to_string())?;
+        write_list(f, "BYMINUTE", &self.by_minute, |m| m.to_string())?;
+        write_list(f, "BYSECOND", &self.by_second, |s| s.to_string())?;
         write_list(f, "BYSETPOS", &self.by_set_pos, |p| p.to_string())?;
         if let Some(w) = self.wkst {
             write!(f, ";WKST={}", weekday_code(w))?;

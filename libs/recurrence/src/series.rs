@@ -1,11 +1,14 @@
 //! A recurring series (start, zone, duration, rule, EXDATEs, per-instance exceptions) and its
 //! expansion into concrete instances.
 //!
-//! The rule engine yields civil days; here each day gets DTSTART's wall-clock time and is
-//! resolved in the event's zone with jiff's `compatible` disambiguation, which is exactly
-//! RFC 5545 3.3.5: a time in a DST gap is read with the offset before the gap (02:30 -> 03:30),
-//! a time in a fold takes its first occurrence. Exceptions are keyed by the instance's
-//! ORIGINAL start so that a moved instance is never shown twice or lost.
+//! The rule engine yields civil date-times (DTSTART's time of day unless the rule has time
+//! parts); here each is resolved in the event's zone with jiff's `compatible` disambiguation,
+//! which is exactly RFC 5545 3.3.5: a time in a DST gap is read with the offset before the gap
+//! (02:30 -> 03:30), a time in a fold takes its first occurrence. When a rule yields several
+//! times a day, a gap can push one onto or past a later one; an occurrence that does not start
+//! strictly after the previous one is dropped and not counted, so starts always increase.
+//! Exceptions are keyed by the instance's ORIGINAL start so that a moved instance is never
+//! shown twice or lost.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,8 +17,9 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::calendar::{date_of, day_of};
+use crate::candidates::CandidateIter;
 use crate::error::RecurrenceError;
-use crate::expand::{DayIter, Engine};
+use crate::expand::{Engine, DAY};
 use crate::rule::{RecurrenceRule, Until};
 
 /// When the first instance happens and how long every instance lasts.
@@ -67,6 +71,8 @@ pub struct Instance {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Occurrence {
     pub(crate) day: i32,
+    /// Where the rule put it on the civil time line (`day * 86_400 + second of day`).
+    pub(crate) civil: i64,
     pub(crate) start: Timestamp,
 }
 
@@ -100,6 +106,16 @@ impl Series {
         let mut rule = rule;
         if let Some(r) = rule.as_mut() {
             r.validate()?;
+            if matches!(time, EventTime::AllDay { .. }) && r.has_time_parts() {
+                return Err(RecurrenceError::Incompatible {
+                    part: if r.is_sub_daily() {
+                        "FREQ".into()
+                    } else {
+                        "BYHOUR/BYMINUTE/BYSECOND".into()
+                    },
+                    reason: "an all-day event has no time of day",
+                });
+            }
             r.until = r.until.map(|u| strict_until(u, &time, &tz)).transpose()?;
         }
         Ok(Self {
@@ -123,10 +139,16 @@ impl Series {
         zone(&self.time_zone)
     }
 
-    /// The instant an instance generated for `day` starts at.
+    /// The instant an instance generated for `day` at DTSTART's time of day starts at.
     pub(crate) fn start_on(&self, tz: &TimeZone, day: i32) -> Result<Timestamp, RecurrenceError> {
         let date = date_of(day).ok_or(RecurrenceError::OutOfRange)?;
         resolve(tz, date.to_datetime(self.start_local().time()))
+    }
+
+    /// DTSTART on the civil time line (`day * 86_400 + second of day`).
+    pub(crate) fn start_civil(&self) -> i64 {
+        let local = self.start_local();
+        i64::from(day_of(local.date())) * DAY + i64::from(second_of_day(local.time()))
     }
 
     /// The end of an unmodified instance generated for `day` starting at `start`.
@@ -168,6 +190,27 @@ fn strict_until(u: Until, time: &EventTime, tz: &TimeZone) -> Result<Until, Recu
     })
 }
 
+fn second_of_day(t: Time) -> i32 {
+    i32::from(t.hour()) * 3600 + i32::from(t.minute()) * 60 + i32::from(t.second())
+}
+
+/// The civil date-time of civil second `civil` plus `subsec` nanoseconds, or `OutOfRange`.
+pub(crate) fn civil_datetime(civil: i64, subsec: i32) -> Result<DateTime, RecurrenceError> {
+    let day = i32::try_from(civil.div_euclid(DAY)).map_err(|_| RecurrenceError::OutOfRange)?;
+    let second = civil.rem_euclid(DAY) as i32;
+    let date = date_of(day).ok_or(RecurrenceError::OutOfRange)?;
+    DateTime::new(
+        date.year(),
+        date.month(),
+        date.day(),
+        (second / 3600) as i8,
+        (second / 60 % 60) as i8,
+        (second % 60) as i8,
+        subsec,
+    )
+    .map_err(|_| RecurrenceError::OutOfRange)
+}
+
 pub(crate) fn zone(name: &str) -> Result<TimeZone, RecurrenceError> {
     TimeZone::get(name).map_err(|_| RecurrenceError::UnknownTimeZone(name.to_string()))
 }
@@ -185,11 +228,20 @@ fn local_day(tz: &TimeZone, t: Timestamp) -> i32 {
 
 /// Occurrences of the rule in order, with DTSTART first, COUNT and UNTIL applied.
 pub(crate) struct Occurrences<'a> {
-    series: &'a Series,
     tz: TimeZone,
-    start_day: i32,
-    days: Option<DayIter<'a>>,
+    /// DTSTART's civil second; the engine's candidates up to it are not instances.
+    start_civil: i64,
+    /// Sub-nanosecond parts of DTSTART are kept on every instance (civil seconds drop them).
+    start_nanos: i32,
+    candidates: Option<CandidateIter<'a>>,
     dtstart_pending: bool,
+    /// Several candidates a day: near a transition, resolve every one (no skipping) and drop
+    /// non-increasing starts.
+    multi_per_day: bool,
+    last_start: Option<Timestamp>,
+    /// The zone's next transition (Unix seconds) at or after the last one checked; `None`
+    /// before the first check, `Some(None)` when there is none.
+    next_transition: Option<Option<i64>>,
     /// Occurrences produced so far; only meaningful when iterating from DTSTART.
     produced: u32,
     count: Option<u32>,
@@ -224,21 +276,32 @@ impl<'a> Occurrences<'a> {
             None => i32::MAX,
         };
         let count = rule.and_then(|r| r.count);
-        let days = rule.map(|r| {
-            let engine = Engine::new(r, start_day);
+        let start_civil = series.start_civil();
+        let start_second = (start_civil - i64::from(start_day) * DAY) as i32;
+        let candidates = rule.map(|r| {
+            let engine = Engine::new(r, start_day, start_second);
             let first = if count.is_some() {
                 0
             } else {
                 engine.period_at_or_before(from_day)
             };
-            DayIter::new(engine, first, to_day.min(until_day))
+            CandidateIter::new(engine, first, to_day.min(until_day))
+        });
+        let multi_per_day = rule.is_some_and(|r| {
+            r.is_sub_daily()
+                || r.by_hour.len() > 1
+                || r.by_minute.len() > 1
+                || r.by_second.len() > 1
         });
         Ok(Self {
-            series,
             tz,
-            start_day,
-            days,
+            start_civil,
+            start_nanos: series.start_local().subsec_nanosecond(),
+            candidates,
             dtstart_pending: true,
+            multi_per_day,
+            last_start: None,
+            next_transition: None,
             produced: 0,
             count,
             until,
@@ -263,39 +326,77 @@ impl<'a> Occurrences<'a> {
         }
     }
 
+    /// True when no transition of the zone lies within two days of civil second `civil`, so
+    /// resolving it cannot land on or before an earlier candidate: the skip path may count it
+    /// without a zone lookup. Costs one transition search per transition passed.
+    fn far_from_transitions(&mut self, civil: i64) -> bool {
+        // A civil second read as UTC is within 26 hours of its instant in every zone.
+        const MARGIN: i64 = 2 * DAY;
+        let (lo, hi) = (civil - MARGIN, civil + MARGIN);
+        loop {
+            match self.next_transition {
+                Some(Some(t)) if t < lo => self.next_transition = None,
+                Some(Some(t)) => return t > hi,
+                Some(None) => return true,
+                None => {
+                    let Ok(from) = Timestamp::from_second(lo) else {
+                        return false;
+                    };
+                    self.next_transition = Some(
+                        self.tz
+                            .following(from)
+                            .next()
+                            .map(|t| t.timestamp().as_second()),
+                    );
+                }
+            }
+        }
+    }
+
     pub(crate) fn next_occurrence(&mut self) -> Result<Option<Occurrence>, RecurrenceError> {
         loop {
             if self.count.is_some_and(|c| self.produced >= c) {
                 return Ok(None);
             }
-            let day = if self.dtstart_pending {
+            let civil = if self.dtstart_pending {
                 // DTSTART is always the first instance, even when the rule would not select it.
                 self.dtstart_pending = false;
-                self.start_day
+                self.start_civil
             } else {
-                let Some(iter) = self.days.as_mut() else {
+                let Some(iter) = self.candidates.as_mut() else {
                     return Ok(None);
                 };
-                match iter.next_day()? {
-                    // Days before DTSTART belong to its period but not to the series, and
-                    // DTSTART's own day was already produced above.
-                    Some(d) if d <= self.start_day => continue,
-                    Some(d) => d,
+                match iter.next_candidate()? {
+                    // Candidates before DTSTART belong to its period but not to the series,
+                    // and DTSTART itself was already produced above.
+                    Some(c) if c <= self.start_civil => continue,
+                    Some(c) => c,
                     None => return Ok(None),
                 }
             };
-            if day < self.min_day && self.until.is_none() {
+            let day = civil.div_euclid(DAY) as i32;
+            if day < self.min_day
+                && self.until.is_none()
+                && (!self.multi_per_day || self.far_from_transitions(civil))
+            {
                 // Counted but never returned: skip the zone lookup (the COUNT hot path).
                 self.produced += 1;
                 continue;
             }
+            let wall = civil_datetime(civil, self.start_nanos)?;
             let occ = Occurrence {
                 day,
-                start: self.series.start_on(&self.tz, day)?,
+                civil,
+                start: resolve(&self.tz, wall)?,
             };
-            if day != self.start_day && self.past_until(&occ) {
+            if civil != self.start_civil && self.past_until(&occ) {
                 return Ok(None);
             }
+            if self.last_start.is_some_and(|last| occ.start <= last) {
+                // A DST gap pushed this one onto or past a later time: not an instance.
+                continue;
+            }
+            self.last_start = Some(occ.start);
             self.produced += 1;
             if day < self.min_day {
                 continue;

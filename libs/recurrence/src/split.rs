@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::calendar::{civil_from_days, date_of, day_of, weekday0};
 use crate::error::RecurrenceError;
 use crate::rule::{Frequency, RecurrenceRule, Until, WeekdayNum};
-use crate::series::{EventTime, Occurrences, Series};
+use crate::series::{civil_datetime, EventTime, Occurrences, Series};
 
 /// Splits `series` so that the first half ends just before the instance originally starting at
 /// `at` and the second half starts with it.
@@ -33,9 +33,9 @@ pub fn split_series(series: &Series, at: Timestamp) -> Result<(Series, Series), 
     let tz = series.tz()?;
     let at_day = day_of(at.to_zoned(tz.clone()).date());
     let mut occurrences = Occurrences::new(series, at_day - 1, at_day + 1)?;
-    let (day, before) = loop {
+    let (day, civil, before) = loop {
         match occurrences.next_occurrence()? {
-            Some(o) if o.start == at => break (o.day, occurrences.produced() - 1),
+            Some(o) if o.start == at => break (o.day, o.civil, occurrences.produced() - 1),
             Some(o) if o.start < at => continue,
             _ => return Err(RecurrenceError::NotAnInstance(at)),
         }
@@ -67,8 +67,10 @@ pub fn split_series(series: &Series, at: Timestamp) -> Result<(Series, Series), 
 
     let second_date: Date = date_of(day).ok_or(RecurrenceError::OutOfRange)?;
     let second_time = match series.time {
+        // The civil time the rule gave the instance (DTSTART's time of day unless the rule has
+        // time parts), not the instant's: a gap-shifted 02:30 restarts at 02:30.
         EventTime::Timed { start, duration } => EventTime::Timed {
-            start: second_date.to_datetime(start.time()),
+            start: civil_datetime(civil, start.subsec_nanosecond())?,
             duration,
         },
         EventTime::AllDay { days, .. } => EventTime::AllDay {
@@ -99,14 +101,20 @@ fn series_first_start(series: &Series) -> Result<Timestamp, RecurrenceError> {
 /// The rule with DTSTART-derived defaults (weekday, day of month, month) made explicit.
 fn explicit_defaults(rule: &RecurrenceRule, start_day: i32) -> RecurrenceRule {
     let mut r = rule.clone();
-    if !r.by_day.is_empty() || !r.by_month_day.is_empty() {
+    // Time-of-day defaults need nothing: every instance shares them with DTSTART, so the
+    // second half's DTSTART (an instance) carries the same ones.
+    if !r.by_day.is_empty()
+        || !r.by_month_day.is_empty()
+        || !r.by_year_day.is_empty()
+        || !r.by_week_no.is_empty()
+    {
         return r;
     }
     let (_, month, dom) = civil_from_days(start_day);
     let weekday = jiff::civil::Weekday::from_monday_zero_offset(weekday0(start_day) as i8)
         .expect("weekday0 is in 0..7");
     match r.freq {
-        Frequency::Daily => {}
+        Frequency::Secondly | Frequency::Minutely | Frequency::Hourly | Frequency::Daily => {}
         Frequency::Weekly => {
             r.by_day = vec![WeekdayNum {
                 ordinal: None,

@@ -40,3 +40,22 @@ pub fn all(series: &Series) -> Vec<Instance> {
 pub fn starts(list: &[Instance]) -> Vec<String> {
     list.iter().map(|i| i.start.to_string()).collect()
 }
+
+/// `shared/conformance` beside the repository (`<repo>/../shared/conformance`, also in CI), or
+/// `CONFORMANCE_DIR`. Fails the test with the path when `must_have` is not in it.
+pub fn conformance_dir(must_have: &str) -> std::path::PathBuf {
+    let dir = match std::env::var_os("CONFORMANCE_DIR") {
+        Some(d) => std::path::PathBuf::from(d),
+        // libs/recurrence -> repository root -> its parent, which holds `shared/`.
+        None => {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance")
+        }
+    };
+    assert!(
+        dir.join(must_have).exists(),
+        "conformance data missing: expected {}/{must_have} (the repository's parent must \
+         hold `shared/`, or set CONFORMANCE_DIR)",
+        dir.display()
+    );
+    dir
+}
