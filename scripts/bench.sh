@@ -7,6 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 "$ROOT/scripts/setup.sh"
 "$ROOT/scripts/build.sh" --all
+"$ROOT/scripts/build-profile.sh"
 cd "$ROOT"
 cargo bench "${CARGO_LOCKED[@]}" -p ic_runtime
 cargo bench "${CARGO_LOCKED[@]}" -p integration_tests

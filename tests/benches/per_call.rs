@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use candid::{encode_args, encode_one, CandidType, Principal};
 use ic_runtime::PocketIc;
-use integration_tests::{operator, user, wasm};
+use integration_tests::{operator, user};
 use interfaces::calendar::{CalendarConfig, Event, EventInput, EventPage, EventPatch, ListRequest};
 use interfaces::security::MemberInit;
 use interfaces::Error;
@@ -150,6 +150,23 @@ impl Shard {
         }
         out
     }
+}
+
+/// `target/canisters/<name>.wasm.gz`, or from `$PER_CALL_WASM_DIR` when set (so a long run is
+/// not disturbed by a rebuild).
+fn wasm(name: &str) -> Vec<u8> {
+    match std::env::var("PER_CALL_WASM_DIR") {
+        Ok(dir) => std::fs::read(format!("{dir}/{name}.wasm.gz")).unwrap(),
+        Err(_) => integration_tests::wasm(name),
+    }
+}
+
+fn profile_wasm_exists() -> bool {
+    let dir = std::env::var("PER_CALL_WASM_DIR")
+        .unwrap_or_else(|_| format!("{}/../target/canisters", env!("CARGO_MANIFEST_DIR")));
+    std::path::Path::new(&dir)
+        .join("calendar_profile.wasm.gz")
+        .exists()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -354,9 +371,7 @@ fn cycles(kind: Kind, instructions: u64, arg_len: usize) -> u64 {
 }
 
 fn main() {
-    let profile_wasm = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/canisters/calendar_profile.wasm.gz")
-        .exists();
+    let profile_wasm = profile_wasm_exists();
     // (op, size index) -> (mean instructions, mean cycles)
     let mut means = BTreeMap::new();
     // (op, size index) -> phase -> mean
@@ -465,8 +480,8 @@ fn main() {
         thousands(SIZES[profiled_size])
     );
     println!();
-    println!("| operation | entry + arguments | stored records | other logic | reply encoding | after reply | total |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| operation | entry + arguments | stored records | validation | indexes | meta cell | rate limit | other logic | reply encoding | after reply | total |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (op, o) in OPS.iter().enumerate() {
         let Some(p) = phases.get(&(op, profiled_size)) else {
             continue;
@@ -474,15 +489,24 @@ fn main() {
         let get = |k: &str| p.get(k).copied().unwrap_or(0);
         let args = get("args_decoded");
         let storage = get("storage");
+        let parts = ["validation", "indexes", "meta", "rate_limit"].map(get);
         let logic_done = get("logic_done");
         let encoded = get("reply_encoded");
         let total = get("total");
+        let other = logic_done
+            .saturating_sub(args)
+            .saturating_sub(storage)
+            .saturating_sub(parts.iter().sum());
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             o.name,
             thousands(args),
             thousands(storage),
-            thousands(logic_done.saturating_sub(args).saturating_sub(storage)),
+            thousands(parts[0]),
+            thousands(parts[1]),
+            thousands(parts[2]),
+            thousands(parts[3]),
+            thousands(other),
             thousands(encoded.saturating_sub(logic_done)),
             thousands(total.saturating_sub(encoded)),
             thousands(total),

@@ -110,7 +110,9 @@ fn ctx() -> Ctx {
 /// Runs a user write: rate limit, the change, then health and per-method metrics.
 fn write<T>(method: &'static str, f: impl FnOnce(&Ctx) -> Result<T, Error>) -> Result<T, Error> {
     let ctx = ctx();
-    let result = state::charge_write(ctx.caller, ctx.now_ns).and_then(|()| f(&ctx));
+    let charged =
+        candid_codec::profile::span("rate limit", || state::charge_write(ctx.caller, ctx.now_ns));
+    let result = charged.and_then(|()| f(&ctx));
     finish(method, result)
 }
 

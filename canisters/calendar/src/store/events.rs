@@ -54,6 +54,16 @@ fn participants(e: &Event) -> Vec<Principal> {
     out
 }
 
+/// Whether two versions of an event have the same time-index and participation entries.
+fn files_the_same(old: &ValidEvent, new: &ValidEvent) -> bool {
+    let (o, n) = (old.event(), new.event());
+    o.id == n.id
+        && o.owner == n.owner
+        && old.placement() == new.placement()
+        && blocks_time(o) == blocks_time(n)
+        && participants(o) == participants(n)
+}
+
 impl<M: Memory> Store<M> {
     // ---- reads -----------------------------------------------------------------------------
 
@@ -156,7 +166,8 @@ impl<M: Memory> Store<M> {
             .enumerate()
             .map(|(done, c)| {
                 crate::work::may_continue("ics", done, total)?;
-                Ok((c.old, ValidEvent::check(c.new)?))
+                let valid = candid_codec::profile::span("validation", || ValidEvent::check(c.new))?;
+                Ok((c.old, valid))
             })
             .collect::<Result<Vec<_>, Error>>()?;
         self.write(ctx, checked)
@@ -231,7 +242,7 @@ impl<M: Memory> Store<M> {
             .insert(owner, self.users.get(&owner).unwrap_or(0) + 1);
         self.owned.insert(keys::owned_key(&e.owner, id), ());
         self.by_uid.insert(keys::uid_key(&e.owner, &e.ical_uid), id);
-        self.file(&event);
+        candid_codec::profile::span("indexes", || self.file(&event));
         self.queue_reminders(ctx, None, Some(e));
         candid_codec::profile::span("storage", || {
             self.events.insert(id, EventRecord::of(&event).encode())
@@ -243,13 +254,19 @@ impl<M: Memory> Store<M> {
     /// Replaces a stored event with its next version, moving its index entries.
     fn replace(&mut self, ctx: &Ctx, old: &ValidEvent, new: ValidEvent) -> Event {
         let (o, n) = (old.event(), new.event());
-        self.unfile(old);
+        // Most edits (a title, a description) leave every index entry as it is.
+        let refile = !files_the_same(old, &new);
+        if refile {
+            candid_codec::profile::span("indexes", || self.unfile(old));
+        }
         if o.ical_uid != n.ical_uid {
             self.by_uid.remove(&keys::uid_key(&o.owner, &o.ical_uid));
             self.by_uid
                 .insert(keys::uid_key(&n.owner, &n.ical_uid), n.id);
         }
-        self.file(&new);
+        if refile {
+            candid_codec::profile::span("indexes", || self.file(&new));
+        }
         self.queue_reminders(ctx, Some(o), Some(n));
         candid_codec::profile::span("storage", || {
             self.events.insert(n.id, EventRecord::of(&new).encode())
@@ -329,6 +346,41 @@ mod tests {
     use super::*;
     use crate::store::tests::{ctx, ctx_at, fixture, lesson, user, weekly, Fixture, HOUR, MONDAY};
     use interfaces::calendar::{EventPatch, Role, Share};
+
+    #[test]
+    fn an_edit_refiles_only_what_moves_the_indexes() {
+        let mut f = fixture();
+        let e = shared_lesson(&mut f);
+        let stored = |f: &Fixture| f.store.load(e.id).unwrap();
+        let before = stored(&f);
+        let mut renamed = before.event().clone();
+        renamed.title = "Renamed".into();
+        assert!(files_the_same(
+            &before,
+            &ValidEvent::check(renamed).unwrap()
+        ));
+        let mut moved = before.event().clone();
+        moved.time = interfaces::calendar::EventTime::Timed {
+            start_ns: MONDAY + HOUR,
+            end_ns: MONDAY + 2 * HOUR,
+        };
+        assert!(!files_the_same(&before, &ValidEvent::check(moved).unwrap()));
+        let mut free = before.event().clone();
+        free.transparency = interfaces::calendar::Transparency::Transparent;
+        assert!(!files_the_same(&before, &ValidEvent::check(free).unwrap()));
+        let mut alone = before.event().clone();
+        alone.attendees.clear();
+        assert!(!files_the_same(&before, &ValidEvent::check(alone).unwrap()));
+        // A title edit through the store keeps every index entry, and the event stays listed.
+        let sizes_before = sizes(&f);
+        let patch = EventPatch {
+            title: Some("Renamed".into()),
+            ..Default::default()
+        };
+        f.store.update(&ctx(user(1)), e.id, 1, patch).unwrap();
+        assert_eq!(sizes(&f), sizes_before);
+        assert_eq!(stored(&f).event().title, "Renamed");
+    }
 
     fn shared_lesson(f: &mut Fixture) -> Event {
         let mut input = lesson(MONDAY);

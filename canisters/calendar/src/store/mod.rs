@@ -153,7 +153,7 @@ impl<M: Memory> Store<M> {
     fn update_meta(&mut self, f: impl FnOnce(&mut Meta)) {
         let mut meta = self.meta.get().0.clone();
         f(&mut meta);
-        self.meta.set(Candid(meta));
+        candid_codec::profile::span("meta", || self.meta.set(Candid(meta)));
     }
 
     /// After a restore: the data changed, so its version moves past both the restored one and
