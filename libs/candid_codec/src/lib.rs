@@ -52,14 +52,16 @@ const SKIPPING_QUOTA: usize = 10_000;
 /// How deep a reply's variant cases are narrowed (a `Result` and its error: 2).
 const MAX_NARROWED_DEPTH: usize = 4;
 
+/// A reply type and the cases (indexes, outermost first) its value takes.
+type CaseKey = (TypeId, Vec<u32>);
+
 thread_local! {
     /// The `DIDL` header (magic, type table, argument types) of each reply type seen so far.
     static HEADERS: RefCell<HashMap<TypeId, Rc<[u8]>>> = RefCell::new(HashMap::new());
     /// The variant cases of each reply type (`None` when it is not a variant).
     static SHAPES: RefCell<HashMap<TypeId, Option<Rc<Shape>>>> = RefCell::new(HashMap::new());
     /// Narrow headers per (reply type, cases taken); `None` when the check refused one.
-    static NARROW: RefCell<HashMap<(TypeId, Vec<u32>), Option<Rc<[u8]>>>> =
-        RefCell::new(HashMap::new());
+    static NARROW: RefCell<HashMap<CaseKey, Option<Rc<[u8]>>>> = RefCell::new(HashMap::new());
 }
 
 /// A variant type: its cases in wire order (by label id), each with the shape of its payload
@@ -164,7 +166,14 @@ pub fn reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
 
 /// [`reply`] without the profile marks.
 pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
-    let Some(shape) = shape_of::<T>() else {
+    let known = SHAPES.with(|shapes| shapes.borrow().get(&TypeId::of::<T>()).cloned());
+    let shape = match known {
+        Some(shape) => shape,
+        // Unprepared, in a query: as cheap as candid's own encoding (see below).
+        None if !kept_after_this_message() => return encode(value),
+        None => shape_of::<T>(),
+    };
+    let Some(shape) = shape else {
         return encode(value);
     };
     let values = value_bytes(value);
@@ -183,7 +192,15 @@ pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
         at += len;
         level = case.2.clone();
     }
-    let Some(header) = narrow_header_of::<T>(&shape, path.clone()) else {
+    let cached = NARROW.with(|n| n.borrow().get(&(TypeId::of::<T>(), path.clone())).cloned());
+    let header = match cached {
+        Some(header) => header,
+        // A query cannot keep what it builds: building the narrow header in each one would cost
+        // more than the full header, so an unprepared type keeps that in queries.
+        None if !kept_after_this_message() => None,
+        None => narrow_header_of::<T>(&shape, path.clone()),
+    };
+    let Some(header) = header else {
         return with_header(&full_header::<T>(), &values);
     };
     // Each narrowed variant has one case, so its index is 0 (one LEB128 byte).
@@ -213,6 +230,14 @@ fn with_header(header: &[u8], values: &[u8]) -> Vec<u8> {
     bytes.extend_from_slice(header);
     bytes.extend_from_slice(values);
     bytes
+}
+
+/// Whether the heap changes of this message persist (not in a query).
+fn kept_after_this_message() -> bool {
+    #[cfg(target_arch = "wasm32")]
+    return ic_cdk::api::in_replicated_execution();
+    #[cfg(not(target_arch = "wasm32"))]
+    true
 }
 
 /// `DIDL`, the type table and the one argument type of `ty` (candid's own type serializer).
