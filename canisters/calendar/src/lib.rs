@@ -5,16 +5,17 @@
 //! [`store`], [`booking`] or [`ics`], and record metrics. Every user write is rate limited per
 //! caller, counted in `health_check`, and measured per method (`get_metrics`). Who may do what
 //! is decided in [`access`] and what may be stored in [`validate`], both called by that logic,
-//! never here.
+//! never here. Install and upgrade are [`lifecycle`]; timers and awaiting flows [`jobs`].
 
 mod access;
 mod booking;
 mod ics;
+mod jobs;
 mod keys;
 mod layout;
+mod lifecycle;
 mod memory;
 mod metrics;
-mod reminders;
 mod state;
 mod store;
 mod validate;
@@ -22,15 +23,13 @@ mod work;
 
 use candid::Principal;
 use ic_cdk::api::{canister_self, is_controller, msg_caller, performance_counter, time};
-use ic_cdk::{init, inspect_message, post_upgrade, query, update};
+use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event,
     EventId, EventInput, EventPage, EventPatch, FreeBusyRequest, IcsExportRequest, IcsImportReport,
     IcsPage, InstanceEdit, ListRequest, Rsvp, Slot, SlotRequest, SplitOutcome,
     MAX_DELETIONS_PER_CALL,
 };
-use interfaces::security::MemberInit;
-use interfaces::snapshot::{ImportProgress, SnapshotManifest};
 use interfaces::{CanisterKind, Error, HealthReport};
 use serde_bytes::ByteBuf;
 
@@ -39,39 +38,6 @@ use store::Ctx;
 const KIND: CanisterKind = CanisterKind::Calendar;
 /// Ingress larger than this is refused before it runs (an ICS import is the largest argument).
 const MAX_INGRESS_ARG_BYTES: usize = ics::MAX_IMPORT_BYTES + 4_096;
-
-#[init]
-fn init(args: Option<MemberInit>) {
-    on_code_installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<MemberInit>) {
-    on_code_installed(args);
-}
-
-/// The one lifecycle path for install and upgrade. First the stored data is brought to this
-/// code's layout (a trap here undoes the upgrade). Events live in stable structures, so there
-/// is nothing to restore; timers do not survive an upgrade, so they are armed again here, and
-/// whatever reminder updates were waiting in the outbox are sent again.
-fn on_code_installed(args: Option<MemberInit>) {
-    migrate_layout();
-    canister_health::on_code_installed();
-    security_base::member::init(
-        KIND,
-        memory::membership(),
-        args,
-        security_base::member::DEFAULT_PULL_INTERVAL,
-    );
-    reminders::arm();
-}
-
-/// Runs `layout::migrate`; data this code cannot read stops the message (and undoes it).
-fn migrate_layout() {
-    if let Err(reason) = state::mutate(layout::migrate) {
-        ic_cdk::trap(reason);
-    }
-}
 
 fn ctx() -> Ctx {
     Ctx {
@@ -91,7 +57,7 @@ fn write<T>(method: &'static str, f: impl FnOnce(&Ctx) -> Result<T, Error>) -> R
 fn finish<T>(method: &'static str, result: Result<T, Error>) -> Result<T, Error> {
     metrics::record(method, result.is_ok(), performance_counter(0));
     let result = canister_health::track(result);
-    reminders::flush_soon();
+    jobs::flush_soon();
     result
 }
 
@@ -103,13 +69,8 @@ fn member_call<T>(
     f: impl FnOnce(&Ctx) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let ctx = ctx();
-    let result = security_base::member::authorize_member(ctx.caller, key).and_then(|m| {
-        if kinds.contains(&m.canister_type) {
-            f(&ctx)
-        } else {
-            Err(Error::NotGroupMember)
-        }
-    });
+    let result =
+        canister_kit::auth::require_member_of(ctx.caller, key, kinds).and_then(|_| f(&ctx));
     finish(method, result)
 }
 
@@ -245,7 +206,7 @@ fn get_metrics() -> CalendarMetrics {
 /// Why reminder updates are waiting, when the last delivery failed.
 #[query]
 fn get_reminder_delivery_error() -> Option<String> {
-    reminders::last_error()
+    jobs::last_error()
 }
 
 fn heap_bytes() -> u64 {
@@ -289,74 +250,10 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
     )
 }
 
-const BACKUP: &[CanisterKind] = &[CanisterKind::BackupCanister];
+// Backups: the group's backup canister only (`state::Backup`).
+canister_kit::backup_endpoints!(state::Backup);
 
-/// Moves with every change to the shard's data (`CalendarMetrics::data_version`, for the backup
-/// canister, which snapshots only when it moved since its last snapshot).
-#[query]
-fn data_version(key: ByteBuf) -> Result<u64, Error> {
-    authorize_backup(&key).map(|()| state::read(|s| s.meta().data_version))
-}
-
-fn authorize_backup(key: &[u8]) -> Result<(), Error> {
-    security_base::member::authorize_member(msg_caller(), key).and_then(|m| {
-        if BACKUP.contains(&m.canister_type) {
-            Ok(())
-        } else {
-            Err(Error::NotGroupMember)
-        }
-    })
-}
-
-/// Copies the shard's data into a staging area as one consistent snapshot.
-#[update]
-fn export_begin(key: ByteBuf) -> Result<SnapshotManifest, Error> {
-    member_call("export_begin", &key, BACKUP, |_| {
-        let version = state::read(|s| s.meta().data_version);
-        Ok(state::snapshots(|snap| {
-            snap.export_begin(&memory::data(), version)
-        }))
-    })
-}
-
-#[query]
-fn export_chunk(key: ByteBuf, export_id: u64, index: u32) -> Result<ByteBuf, Error> {
-    authorize_backup(&key)
-        .and_then(|()| state::snapshots(|snap| snap.export_chunk(export_id, index)))
-        .map(ByteBuf::from)
-}
-
-#[update]
-fn import_begin(key: ByteBuf, manifest: SnapshotManifest) -> Result<(), Error> {
-    member_call("import_begin", &key, BACKUP, |_| {
-        state::snapshots(|snap| snap.import_begin(manifest))
-    })
-}
-
-#[update]
-fn import_chunk(key: ByteBuf, index: u32, data: ByteBuf) -> Result<ImportProgress, Error> {
-    member_call("import_chunk", &key, BACKUP, |_| {
-        state::snapshots(|snap| snap.import_chunk(index, &data))
-    })
-}
-
-/// Verifies the imported snapshot and switches to it in this one message.
-#[update]
-fn import_commit(key: ByteBuf) -> Result<u64, Error> {
-    member_call("import_commit", &key, BACKUP, |_| {
-        let before = state::read(|s| s.meta().clone());
-        state::snapshots(|snap| snap.import_commit(&memory::data()))?;
-        state::reopen();
-        // A snapshot taken before an upgrade holds the layout of its time.
-        migrate_layout();
-        let version = state::mutate(|s| s.mark_restored(&before, time()));
-        // The reminders are rebuilt as a whole, from a timer (it awaits the notification canister).
-        reminders::flush_soon();
-        Ok(version)
-    })
-}
-
-security_base::group_member_endpoints!();
+canister_kit::group_member_endpoints!();
 
 /// Refuses oversized ingress before it runs (it saves cycles; every endpoint checks its own
 /// limits). Anonymous writes are let through so the caller gets the typed `AnonymousCaller`.
@@ -367,23 +264,4 @@ fn inspect_message() {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use candid_parser::utils::{service_equal, CandidSource};
-
-    /// The committed `.did` is the contract: it must equal what the code exports.
-    #[test]
-    fn committed_did_matches_exported_service() {
-        candid::export_service!();
-        let exported = __export_service();
-        let committed = include_str!("../calendar.did");
-        if let Err(err) =
-            service_equal(CandidSource::Text(committed), CandidSource::Text(&exported))
-        {
-            panic!(
-                "calendar.did differs from the exported service: {err}\n\nexported:\n{exported}"
-            );
-        }
-    }
-}
+canister_kit::committed_did_test!("calendar.did");

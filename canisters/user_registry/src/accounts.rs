@@ -7,7 +7,7 @@
 //! from here and reports each call's outcome back through [`Accounts::finish`].
 
 use candid::{CandidType, Deserialize, Principal};
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::memory_manager::MemoryId;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::user::{
@@ -16,12 +16,18 @@ use interfaces::user::{
 };
 use interfaces::{CanisterKind, Error};
 
+use canister_kit::outbox::{Backoff, DueIndex};
+
 use crate::{memory, validate};
 
 const NS_PER_SECOND: u64 = 1_000_000_000;
 /// First retry delay of a failed call; doubles per attempt up to [`MAX_RETRY_DELAY_NS`].
 pub const RETRY_DELAY_NS: u64 = 30 * NS_PER_SECOND;
 pub const MAX_RETRY_DELAY_NS: u64 = 30 * 60 * NS_PER_SECOND;
+const RETRY: Backoff = Backoff {
+    base_ns: RETRY_DELAY_NS,
+    max_ns: MAX_RETRY_DELAY_NS,
+};
 /// How long a completed deletion stays visible to its user before it is forgotten too.
 pub const RECEIPT_RETENTION_NS: u64 = 24 * 60 * 60 * NS_PER_SECOND;
 /// Kinds of canister that may hold a user's data, in the order deletion visits them: the
@@ -109,7 +115,7 @@ pub struct Accounts<M: Memory> {
     config: StableCell<Candid<Config>, M>,
     users: StableBTreeMap<Principal, Candid<UserRecord>, M>,
     outbox: StableBTreeMap<u64, Candid<OutboxItem>, M>,
-    schedule: StableBTreeMap<(u64, u64), (), M>,
+    schedule: DueIndex<M>,
     deletions: StableBTreeMap<Principal, Candid<DeletionRecord>, M>,
     receipts: StableBTreeMap<(u64, Principal), (), M>,
 }
@@ -120,7 +126,7 @@ impl<M: Memory> Accounts<M> {
             config: StableCell::init(memory(memory::CONFIG), Candid(Config::default())),
             users: StableBTreeMap::init(memory(memory::USERS)),
             outbox: StableBTreeMap::init(memory(memory::OUTBOX)),
-            schedule: StableBTreeMap::init(memory(memory::OUTBOX_SCHEDULE)),
+            schedule: DueIndex::init(memory(memory::OUTBOX_SCHEDULE)),
             deletions: StableBTreeMap::init(memory(memory::DELETIONS)),
             receipts: StableBTreeMap::init(memory(memory::DELETION_RECEIPTS)),
         }
@@ -431,22 +437,22 @@ impl<M: Memory> Accounts<M> {
             last_error: None,
         };
         self.outbox.insert(id, Candid(item));
-        self.schedule.insert((now_ns, id), ());
+        self.schedule.schedule(id, now_ns);
         id
     }
 
     fn remove_item(&mut self, id: u64) {
         if let Some(item) = self.outbox.remove(&id) {
-            self.schedule.remove(&(item.next_attempt_ns, id));
+            self.schedule.unschedule(id, item.next_attempt_ns);
         }
     }
 
     /// Items due at `now_ns`, earliest first, at most `limit`.
     pub fn due(&self, now_ns: u64, limit: usize) -> Vec<(u64, OutboxItem)> {
         self.schedule
-            .keys_range(..=(now_ns, u64::MAX))
-            .take(limit)
-            .filter_map(|(_, id)| self.outbox.get(&id).map(|i| (id, i.0)))
+            .due(now_ns, limit)
+            .into_iter()
+            .filter_map(|id| self.outbox.get(&id).map(|i| (id, i.0)))
             .collect()
     }
 
@@ -535,24 +541,21 @@ impl<M: Memory> Accounts<M> {
 
     /// Keeps item `id`, due at `now_ns` with its attempts reset (it made progress).
     fn reschedule(&mut self, id: u64, mut item: OutboxItem, now_ns: u64) {
-        self.schedule.remove(&(item.next_attempt_ns, id));
+        self.schedule.reschedule(id, item.next_attempt_ns, now_ns);
         item.attempts = 0;
         item.last_error = None;
         item.next_attempt_ns = now_ns;
-        self.schedule.insert((now_ns, id), ());
         self.outbox.insert(id, Candid(item));
     }
 
     /// Records a failed attempt; the next one waits twice as long as the last, up to a cap.
     fn fail(&mut self, id: u64, mut item: OutboxItem, error: String, now_ns: u64) {
-        self.schedule.remove(&(item.next_attempt_ns, id));
+        let failed_at = item.next_attempt_ns;
         item.attempts = item.attempts.saturating_add(1);
-        let delay = RETRY_DELAY_NS
-            .saturating_mul(1u64 << item.attempts.saturating_sub(1).min(16))
-            .min(MAX_RETRY_DELAY_NS);
-        item.next_attempt_ns = now_ns.saturating_add(delay);
+        item.next_attempt_ns = RETRY.next_attempt_ns(now_ns, item.attempts);
         item.last_error = Some(error.clone());
-        self.schedule.insert((item.next_attempt_ns, id), ());
+        self.schedule
+            .reschedule(id, failed_at, item.next_attempt_ns);
         match &item.work {
             Work::PlanDeletion { user } => {
                 if let Some(mut d) = self.deletions.get(user).map(|d| d.0) {

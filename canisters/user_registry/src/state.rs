@@ -1,59 +1,55 @@
 //! The canister's state, reached only through [`read`] and [`mutate`]: the accounts, their data
-//! version, and the backup snapshots (`stable_snapshot`).
+//! version and the backup snapshots (`canister_kit::backup::DataState`), and the backup
+//! protocol's view of them ([`Backup`]).
 
 use std::cell::RefCell;
 
-use ic_stable_structures::StableCell;
-use stable_snapshot::{tracked, Snapshots};
+use canister_kit::backup::{DataCanister, DataState};
+use stable_snapshot::Snapshots;
 
 use crate::accounts::Accounts;
 use crate::memory::{self, Memory, RawMemory};
 
 thread_local! {
-    static STORE: RefCell<Accounts<Memory>> = RefCell::new(Accounts::init(memory::get));
-    static VERSION: RefCell<StableCell<u64, RawMemory>> =
-        RefCell::new(StableCell::init(memory::data_version(), 0));
-    static SNAPSHOTS: RefCell<Snapshots<Memory>> = RefCell::new(Snapshots::init(
-        memory::snapshot_state(),
-        memory::export_staging(),
-        memory::import_staging(),
-    ));
+    static STATE: RefCell<DataState<Accounts<Memory>, RawMemory>> =
+        RefCell::new(DataState::init(|| Accounts::init(memory::get), memory::data_state()));
 }
 
 pub fn read<R>(f: impl FnOnce(&Accounts<Memory>) -> R) -> R {
-    STORE.with_borrow(f)
+    STATE.with_borrow(|s| s.read(f))
 }
 
-/// The one write path: the data version moves when `f` wrote to the data, and only then (a
-/// timer that found nothing to do leaves it, so the backup canister skips this canister).
+/// The one write path: the data version moves when `f` wrote to the data, and only then.
 pub fn mutate<R>(f: impl FnOnce(&mut Accounts<Memory>) -> R) -> R {
-    tracked::clear();
-    let result = STORE.with_borrow_mut(f);
-    if tracked::written() {
-        bump_version();
+    STATE.with_borrow_mut(|s| s.mutate(f))
+}
+
+/// The backup endpoints' view of this canister (`canister_kit::backup_endpoints!`).
+pub struct Backup;
+
+impl DataCanister for Backup {
+    type Memory = Memory;
+    type BeforeRestore = ();
+
+    fn data_version() -> u64 {
+        STATE.with_borrow(|s| s.data_version())
     }
-    result
-}
 
-pub fn data_version() -> u64 {
-    VERSION.with_borrow(|v| *v.get())
-}
+    fn data_memories() -> Vec<Memory> {
+        memory::data()
+    }
 
-fn bump_version() -> u64 {
-    VERSION.with_borrow_mut(|v| {
-        let next = *v.get() + 1;
-        v.set(next);
-        next
-    })
-}
+    fn with_snapshots<R>(f: impl FnOnce(&mut Snapshots<Memory>) -> R) -> R {
+        STATE.with_borrow_mut(|s| s.snapshots(f))
+    }
 
-pub fn snapshots<R>(f: impl FnOnce(&mut Snapshots<Memory>) -> R) -> R {
-    SNAPSHOTS.with_borrow_mut(f)
-}
+    fn before_restore() {}
 
-/// After a restore rewrote the data memories: re-open the accounts over them and move the data
-/// version (it lives outside the data, so it never goes back), so the restored state is new.
-pub fn reopen_after_restore() -> u64 {
-    STORE.with_borrow_mut(|s| *s = Accounts::init(memory::get));
-    bump_version()
+    /// Re-opens the accounts over the restored memories; the outbox runs for whatever the
+    /// restored state has queued.
+    fn after_restore((): ()) -> u64 {
+        let version = STATE.with_borrow_mut(|s| s.reopen_after_restore());
+        crate::jobs::kick();
+        version
+    }
 }

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use candid::Principal;
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::Memory;
 use interfaces::calendar::{Event, EventId, EventStatus, Transparency, Visibility};
 use interfaces::Error;

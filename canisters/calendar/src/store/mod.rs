@@ -26,7 +26,7 @@ mod window;
 pub mod tests;
 
 use candid::{CandidType, Deserialize, Principal};
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::calendar::{BookingPolicy, CalendarConfig, EventId};
 use interfaces::notification::ReminderUpdate;

@@ -1,4 +1,5 @@
-//! Values stored in stable structures, in one of two encodings:
+//! Values stored in stable structures, in one of two encodings (every canister's stored records
+//! use one of them, so each record type needs no `Storable` of its own):
 //! - [`Candid<T>`]: Candid bytes. A stored record can gain optional fields in a later version
 //!   and still decode what an older version wrote; right for small, rarely read records.
 //! - [`Compact<T>`]: postcard bytes, no schema in them. For records read on every call, where

@@ -1,0 +1,22 @@
+//! Install and upgrade, one path for both. Accounts, the outbox and deletions are in stable
+//! structures, so nothing is restored here; timers do not survive an upgrade, so the jobs are
+//! armed again (and the outbox runs at once for what was queued before the upgrade).
+
+use ic_cdk::{init, post_upgrade};
+use interfaces::security::MemberInit;
+
+use crate::{jobs, memory, KIND};
+
+#[init]
+fn init(args: Option<interfaces::security::MemberInit>) {
+    installed(args);
+}
+
+#[post_upgrade]
+fn post_upgrade(args: Option<interfaces::security::MemberInit>) {
+    installed(args);
+}
+
+fn installed(args: Option<MemberInit>) {
+    canister_kit::lifecycle::member_installed(KIND, memory::membership(), args, jobs::arm);
+}
