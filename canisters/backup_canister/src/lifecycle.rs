@@ -4,20 +4,11 @@
 //! armed again.
 
 use ic_cdk::api::time;
-use ic_cdk::{init, post_upgrade};
 use interfaces::security::MemberInit;
 
 use crate::{jobs, memory, state, KIND};
 
-#[init]
-fn init(args: Option<interfaces::security::MemberInit>) {
-    installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<interfaces::security::MemberInit>) {
-    installed(args);
-}
+canister_kit::install_and_upgrade!(Option<interfaces::security::MemberInit>, installed);
 
 fn installed(args: Option<MemberInit>) {
     canister_kit::lifecycle::member_installed(KIND, memory::membership(), args, || {

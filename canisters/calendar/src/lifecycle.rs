@@ -3,20 +3,11 @@
 //! there is nothing to restore; timers do not survive an upgrade, so they are armed again here,
 //! and whatever reminder updates were waiting in the outbox are sent again.
 
-use ic_cdk::{init, post_upgrade};
 use interfaces::security::MemberInit;
 
 use crate::{jobs, layout, memory, state, KIND};
 
-#[init]
-fn init(args: Option<interfaces::security::MemberInit>) {
-    installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<interfaces::security::MemberInit>) {
-    installed(args);
-}
+canister_kit::install_and_upgrade!(Option<interfaces::security::MemberInit>, installed);
 
 fn installed(args: Option<MemberInit>) {
     migrate_layout();

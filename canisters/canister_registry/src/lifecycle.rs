@@ -2,22 +2,13 @@
 //! nothing to restore; the install arguments may change the timing; timers do not survive an
 //! upgrade, so they are armed again here.
 
-use ic_cdk::{init, post_upgrade};
 use interfaces::registry::RegistryInit;
 
 use crate::{jobs, state};
 
 const NS_PER_SECOND: u64 = 1_000_000_000;
 
-#[init]
-fn init(args: Option<interfaces::registry::RegistryInit>) {
-    installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<interfaces::registry::RegistryInit>) {
-    installed(args);
-}
+canister_kit::install_and_upgrade!(Option<interfaces::registry::RegistryInit>, installed);
 
 fn installed(args: Option<RegistryInit>) {
     canister_kit::lifecycle::installed(|| {

@@ -1,20 +1,11 @@
 //! Install and upgrade take the same optional `FrontendInit`; both certify every asset and set
 //! the root hash as certified data. The frontend has no timers and no group membership.
 
-use ic_cdk::{init, post_upgrade};
 use interfaces::frontend::{FrontendInit, ROOT_KEY_DER_LEN};
 
 use crate::{assets, config, headers, state};
 
-#[init]
-fn init(args: Option<interfaces::frontend::FrontendInit>) {
-    installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<interfaces::frontend::FrontendInit>) {
-    installed(args);
-}
+canister_kit::install_and_upgrade!(Option<interfaces::frontend::FrontendInit>, installed);
 
 /// The one lifecycle path. A bad argument traps, so the install or upgrade fails with the
 /// reason and the canister keeps what it had.

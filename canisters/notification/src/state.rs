@@ -4,8 +4,7 @@
 
 use std::cell::RefCell;
 
-use canister_kit::backup::{DataCanister, DataState};
-use stable_snapshot::Snapshots;
+use canister_kit::backup::{DataState, TrackedDataCanister};
 
 use crate::memory::{self, Memory, RawMemory};
 use crate::store::Store;
@@ -28,29 +27,20 @@ pub fn mutate<R>(f: impl FnOnce(&mut Store<Memory>) -> R) -> R {
 /// The backup endpoints' view of this canister (`canister_kit::backup_endpoints!`).
 pub struct Backup;
 
-impl DataCanister for Backup {
-    type Memory = Memory;
-    type BeforeRestore = ();
+impl TrackedDataCanister for Backup {
+    type Store = Store<Memory>;
+    type RawMemory = RawMemory;
 
-    fn data_version() -> u64 {
-        STATE.with_borrow(|s| s.data_version())
+    fn with_state<R>(f: impl FnOnce(&mut DataState<Self::Store, RawMemory>) -> R) -> R {
+        STATE.with_borrow_mut(f)
     }
 
     fn data_memories() -> Vec<Memory> {
         memory::data()
     }
 
-    fn with_snapshots<R>(f: impl FnOnce(&mut Snapshots<Memory>) -> R) -> R {
-        STATE.with_borrow_mut(|s| s.snapshots(f))
-    }
-
-    fn before_restore() {}
-
-    /// Re-opens the store over the restored memories; the firing timer is re-armed for the
-    /// restored queue.
-    fn after_restore((): ()) -> u64 {
-        let version = STATE.with_borrow_mut(|s| s.reopen_after_restore());
+    /// After a restore the firing timer is re-armed for the restored queue.
+    fn restored() {
         crate::jobs::rearm();
-        version
     }
 }

@@ -2,20 +2,11 @@
 //! structures, so nothing is restored here; timers do not survive an upgrade, so the jobs are
 //! armed again (and the outbox runs at once for what was queued before the upgrade).
 
-use ic_cdk::{init, post_upgrade};
 use interfaces::security::MemberInit;
 
 use crate::{jobs, memory, KIND};
 
-#[init]
-fn init(args: Option<interfaces::security::MemberInit>) {
-    installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<interfaces::security::MemberInit>) {
-    installed(args);
-}
+canister_kit::install_and_upgrade!(Option<interfaces::security::MemberInit>, installed);
 
 fn installed(args: Option<MemberInit>) {
     canister_kit::lifecycle::member_installed(KIND, memory::membership(), args, jobs::arm);

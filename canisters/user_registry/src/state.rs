@@ -4,8 +4,7 @@
 
 use std::cell::RefCell;
 
-use canister_kit::backup::{DataCanister, DataState};
-use stable_snapshot::Snapshots;
+use canister_kit::backup::{DataState, TrackedDataCanister};
 
 use crate::accounts::Accounts;
 use crate::memory::{self, Memory, RawMemory};
@@ -27,29 +26,20 @@ pub fn mutate<R>(f: impl FnOnce(&mut Accounts<Memory>) -> R) -> R {
 /// The backup endpoints' view of this canister (`canister_kit::backup_endpoints!`).
 pub struct Backup;
 
-impl DataCanister for Backup {
-    type Memory = Memory;
-    type BeforeRestore = ();
+impl TrackedDataCanister for Backup {
+    type Store = Accounts<Memory>;
+    type RawMemory = RawMemory;
 
-    fn data_version() -> u64 {
-        STATE.with_borrow(|s| s.data_version())
+    fn with_state<R>(f: impl FnOnce(&mut DataState<Self::Store, RawMemory>) -> R) -> R {
+        STATE.with_borrow_mut(f)
     }
 
     fn data_memories() -> Vec<Memory> {
         memory::data()
     }
 
-    fn with_snapshots<R>(f: impl FnOnce(&mut Snapshots<Memory>) -> R) -> R {
-        STATE.with_borrow_mut(|s| s.snapshots(f))
-    }
-
-    fn before_restore() {}
-
-    /// Re-opens the accounts over the restored memories; the outbox runs for whatever the
-    /// restored state has queued.
-    fn after_restore((): ()) -> u64 {
-        let version = STATE.with_borrow_mut(|s| s.reopen_after_restore());
+    /// After a restore the outbox runs for whatever the restored state has queued.
+    fn restored() {
         crate::jobs::kick();
-        version
     }
 }

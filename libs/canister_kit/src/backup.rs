@@ -163,6 +163,44 @@ macro_rules! backup_endpoints {
     };
 }
 
+/// A data canister whose state is a [`DataState`]: everything [`DataCanister`] needs follows
+/// from where that state is kept (the user registry and the notification canister).
+pub trait TrackedDataCanister {
+    type Store;
+    type RawMemory: Memory;
+    /// Runs `f` on the canister's one [`DataState`].
+    fn with_state<R>(f: impl FnOnce(&mut DataState<Self::Store, Self::RawMemory>) -> R) -> R;
+    /// The data memories, in the fixed order a snapshot copies and a restore replaces them.
+    fn data_memories() -> Vec<Tracked<Self::RawMemory>>;
+    /// After a restore re-opened the store: re-arm the jobs for what the restored state holds.
+    fn restored();
+}
+
+impl<C: TrackedDataCanister> DataCanister for C {
+    type Memory = Tracked<C::RawMemory>;
+    type BeforeRestore = ();
+
+    fn data_version() -> u64 {
+        C::with_state(|s| s.data_version())
+    }
+
+    fn data_memories() -> Vec<Self::Memory> {
+        <C as TrackedDataCanister>::data_memories()
+    }
+
+    fn with_snapshots<R>(f: impl FnOnce(&mut Snapshots<Self::Memory>) -> R) -> R {
+        C::with_state(|s| s.snapshots(f))
+    }
+
+    fn before_restore() {}
+
+    fn after_restore((): ()) -> u64 {
+        let version = C::with_state(|s| s.reopen_after_restore());
+        C::restored();
+        version
+    }
+}
+
 /// The state of a data canister whose structures keep no data version: its store `S` over
 /// tracked memories, the data version (kept outside the data, so a restore never rolls it back)
 /// and the snapshot staging. Reached only through [`DataState::read`] and [`DataState::mutate`].

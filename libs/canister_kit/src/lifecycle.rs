@@ -35,6 +35,24 @@ pub fn installed(arm_jobs: impl FnOnce()) {
     arm_jobs();
 }
 
+/// Declares the canister's `init` and `post_upgrade`, both taking `$args` and running
+/// `$installed` (the one lifecycle path): `canister_kit::install_and_upgrade!(Option<MyInit>,
+/// installed);` in the canister's `lifecycle.rs`.
+#[macro_export]
+macro_rules! install_and_upgrade {
+    ($args:ty, $installed:path) => {
+        #[::ic_cdk::init]
+        fn init(args: $args) {
+            $installed(args);
+        }
+
+        #[::ic_cdk::post_upgrade]
+        fn post_upgrade(args: $args) {
+            $installed(args);
+        }
+    };
+}
+
 /// Arms `job` every `interval` (what a canister's `jobs::arm` calls for each periodic job).
 pub fn every<F, Fut>(interval: Duration, job: F)
 where
