@@ -3,11 +3,11 @@
 //!
 //! Nothing here makes calls or reads the clock: time, the caller and the group's members come
 //! in as arguments, so every rule is unit-tested natively. The async half (calling the load
-//! balancer and the canisters that hold a user's data) is in `outbox.rs`; it takes due items
+//! balancer and the canisters that hold a user's data); stored records are in `model/` is in `jobs.rs`; it takes due items
 //! from here and reports each call's outcome back through [`Accounts::finish`].
 
-use candid::{CandidType, Deserialize, Principal};
-use canister_kit::stored::Candid;
+use candid::Principal;
+use canister_kit::stored::{Candid, Compact};
 use ic_stable_structures::memory_manager::MemoryId;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::user::{
@@ -18,6 +18,9 @@ use interfaces::{CanisterKind, Error};
 
 use canister_kit::outbox::{Backoff, DueIndex};
 
+use crate::model::{
+    Config, DeletionRecord, OutboxItem, StepRecord, StoredProfile, StoredSettings, UserRecord, Work,
+};
 use crate::{memory, validate};
 
 const NS_PER_SECOND: u64 = 1_000_000_000;
@@ -38,66 +41,6 @@ pub const HOLDERS: [CanisterKind; 3] = [
     CanisterKind::Notification,
 ];
 
-#[derive(CandidType, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
-pub struct Config {
-    pub last_outbox_id: u64,
-    /// Registered users whose shard is not known yet.
-    pub pending_shards: u64,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct UserRecord {
-    pub profile: Profile,
-    pub settings: Settings,
-    pub registered_at_ns: u64,
-    pub updated_at_ns: u64,
-    pub shard: Option<Principal>,
-    /// The outbox item asking for the shard, while it is pending.
-    pub shard_request: Option<u64>,
-}
-
-/// A call that must happen even if this canister is stopped, upgraded or the callee fails.
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub enum Work {
-    /// Ask the load balancer for the user's shard.
-    AssignShard { user: Principal },
-    /// Find the canisters that may hold the user's data (waits for the first group snapshot).
-    PlanDeletion { user: Principal },
-    /// Ask `target` to delete everything it holds about `user`.
-    DeleteUserData {
-        user: Principal,
-        target: Principal,
-        kind: CanisterKind,
-    },
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct OutboxItem {
-    pub work: Work,
-    pub attempts: u32,
-    pub next_attempt_ns: u64,
-    pub last_error: Option<String>,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct DeletionRecord {
-    pub requested_at_ns: u64,
-    /// `Some` while the holders are not known yet: (attempts, last error).
-    pub finding: Option<(u32, Option<String>)>,
-    pub steps: Vec<StepRecord>,
-    pub completed_at_ns: Option<u64>,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct StepRecord {
-    pub canister: Principal,
-    pub kind: CanisterKind,
-    pub done_at_ns: Option<u64>,
-    pub items_deleted: Option<u64>,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-}
-
 /// What a call from the outbox achieved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -113,7 +56,7 @@ pub enum Outcome {
 
 pub struct Accounts<M: Memory> {
     config: StableCell<Candid<Config>, M>,
-    users: StableBTreeMap<Principal, Candid<UserRecord>, M>,
+    users: StableBTreeMap<Principal, Compact<UserRecord>, M>,
     outbox: StableBTreeMap<u64, Candid<OutboxItem>, M>,
     schedule: DueIndex<M>,
     deletions: StableBTreeMap<Principal, Candid<DeletionRecord>, M>,
@@ -130,6 +73,15 @@ impl<M: Memory> Accounts<M> {
             deletions: StableBTreeMap::init(memory(memory::DELETIONS)),
             receipts: StableBTreeMap::init(memory(memory::DELETION_RECEIPTS)),
         }
+    }
+
+    /// The stored layout version (`layout.rs`); 0 before it was stored.
+    pub fn layout(&self) -> u32 {
+        self.config.get().layout.unwrap_or(0)
+    }
+
+    pub fn set_layout(&mut self, layout: u32) {
+        self.update_config(|c| c.layout = Some(layout));
     }
 
     fn update_config(&mut self, f: impl FnOnce(&mut Config)) {
@@ -166,14 +118,14 @@ impl<M: Memory> Accounts<M> {
         let request_id = self.enqueue(Work::AssignShard { user }, now_ns);
         self.update_config(|c| c.pending_shards += 1);
         let record = UserRecord {
-            profile: request.profile,
-            settings,
+            profile: request.profile.into(),
+            settings: settings.into(),
             registered_at_ns: now_ns,
             updated_at_ns: now_ns,
             shard: None,
             shard_request: Some(request_id),
         };
-        self.users.insert(user, Candid(record));
+        self.users.insert(user, Compact(record));
         self.account(user)
     }
 
@@ -209,8 +161,8 @@ impl<M: Memory> Accounts<M> {
         Ok(UserAccount {
             user,
             shard: self.assignment(&record),
-            profile: record.profile,
-            settings: record.settings,
+            profile: record.profile.into(),
+            settings: record.settings.into(),
             registered_at_ns: record.registered_at_ns,
             updated_at_ns: record.updated_at_ns,
         })
@@ -243,9 +195,9 @@ impl<M: Memory> Accounts<M> {
     ) -> Result<UserAccount, Error> {
         let mut record = self.record(user)?;
         validate::profile(&profile)?;
-        record.profile = profile;
+        record.profile = StoredProfile::from(profile);
         record.updated_at_ns = now_ns;
-        self.users.insert(user, Candid(record));
+        self.users.insert(user, Compact(record));
         self.account(user)
     }
 
@@ -257,9 +209,9 @@ impl<M: Memory> Accounts<M> {
     ) -> Result<UserAccount, Error> {
         let mut record = self.record(user)?;
         validate::settings(&settings)?;
-        record.settings = settings;
+        record.settings = StoredSettings::from(settings);
         record.updated_at_ns = now_ns;
-        self.users.insert(user, Candid(record));
+        self.users.insert(user, Compact(record));
         self.account(user)
     }
 
@@ -504,7 +456,7 @@ impl<M: Memory> Accounts<M> {
                     }
                     record.shard = Some(shard);
                     record.shard_request = None;
-                    self.users.insert(user, Candid(record));
+                    self.users.insert(user, Compact(record));
                 }
             }
             (Work::PlanDeletion { user }, Outcome::Planned(holders)) => {

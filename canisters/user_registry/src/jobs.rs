@@ -17,7 +17,8 @@ use canister_kit::member;
 use canister_kit::outbox::{self, Next, RunLimits};
 use interfaces::{clients, CanisterKind, Error};
 
-use crate::accounts::{OutboxItem, Outcome, Work, HOLDERS};
+use crate::accounts::{Outcome, HOLDERS};
+use crate::model::{OutboxItem, Work};
 use crate::state;
 
 /// How often the timer looks at the outbox (changes also run it at once).

@@ -7,8 +7,10 @@
 
 mod accounts;
 mod jobs;
+mod layout;
 mod lifecycle;
 mod memory;
+mod model;
 mod signup;
 mod state;
 mod validate;

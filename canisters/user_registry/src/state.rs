@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use canister_kit::backup::{DataState, TrackedDataCanister};
 
 use crate::accounts::Accounts;
+use crate::layout;
 use crate::memory::{self, Memory, RawMemory};
 
 thread_local! {
@@ -21,6 +22,14 @@ pub fn read<R>(f: impl FnOnce(&Accounts<Memory>) -> R) -> R {
 /// The one write path: the data version moves when `f` wrote to the data, and only then.
 pub fn mutate<R>(f: impl FnOnce(&mut Accounts<Memory>) -> R) -> R {
     STATE.with_borrow_mut(|s| s.mutate(f))
+}
+
+/// Brings the stored data to this code's layout (`layout.rs`); data this code cannot read stops
+/// the message, which undoes the upgrade or the restore.
+pub fn migrate_layout() {
+    if let Err(reason) = mutate(|a| layout::migrate(a, memory::get)) {
+        ic_cdk::trap(reason);
+    }
 }
 
 /// The backup endpoints' view of this canister (`canister_kit::backup_endpoints!`).
@@ -40,6 +49,8 @@ impl TrackedDataCanister for Backup {
 
     /// After a restore the outbox runs for whatever the restored state has queued.
     fn restored() {
+        // A snapshot taken before an upgrade holds the layout of its time.
+        migrate_layout();
         crate::jobs::kick();
     }
 }

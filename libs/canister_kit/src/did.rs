@@ -14,29 +14,6 @@ pub fn assert_committed_did(canister: &str, committed: &str, exported: &str) {
     }
 }
 
-/// The unit test itself, for a canister's crate root:
-/// `canister_kit::committed_did_test!("user_registry.did");`
-#[macro_export]
-macro_rules! committed_did_test {
-    ($did:literal) => {
-        #[cfg(test)]
-        mod committed_did {
-            /// The committed `.did` is the contract: it must equal what the code exports.
-            #[test]
-            fn committed_did_matches_exported_service() {
-                #[allow(unused_imports)]
-                use super::*;
-                candid::export_service!();
-                $crate::did::assert_committed_did(
-                    $did,
-                    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $did)),
-                    &__export_service(),
-                );
-            }
-        }
-    };
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,3 +34,28 @@ pub mod stored;
 pub mod __private {
     pub use serde_bytes;
 }
+
+/// The `.did` unit test (`did::assert_committed_did`), for a canister's crate root; defined
+/// whatever the features, since its module only compiles in the canister's test build, where
+/// the canister's dev-dependency turns `did-check` on:
+/// `canister_kit::committed_did_test!("user_registry.did");`
+#[macro_export]
+macro_rules! committed_did_test {
+    ($did:literal) => {
+        #[cfg(test)]
+        mod committed_did {
+            /// The committed `.did` is the contract: it must equal what the code exports.
+            #[test]
+            fn committed_did_matches_exported_service() {
+                #[allow(unused_imports)]
+                use super::*;
+                candid::export_service!();
+                $crate::did::assert_committed_did(
+                    $did,
+                    include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $did)),
+                    &__export_service(),
+                );
+            }
+        }
+    };
+}
