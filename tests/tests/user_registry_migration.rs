@@ -17,7 +17,7 @@
 use std::path::PathBuf;
 
 use candid::{decode_one, encode_args, encode_one, CandidType, Deserialize, Principal};
-use ic_runtime::{BlobCompression, PocketIc};
+use integration_tests::release_dump::LoneCanister;
 use integration_tests::{operator, user, wasm};
 use interfaces::calendar::{Weekday, WorkingHours};
 use interfaces::security::MemberInit;
@@ -57,21 +57,11 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-struct Registry {
-    pic: PocketIc,
-    id: Principal,
-}
+struct Registry(LoneCanister);
 
 impl Registry {
     fn new(module: Vec<u8>) -> Self {
-        let pic = PocketIc::new();
-        let settings = ic_runtime::management_types::CanisterSettings {
-            controllers: Some(vec![operator()]),
-            ..Default::default()
-        };
-        let id = pic.create_canister_with_settings(Some(operator()), Some(settings));
-        pic.install_canister(id, module, no_member(), Some(operator()));
-        Registry { pic, id }
+        Registry(LoneCanister::install(module, no_member()))
     }
 
     fn call<R: CandidType + for<'a> Deserialize<'a>>(
@@ -81,13 +71,7 @@ impl Registry {
         method: &str,
         args: impl candid::utils::ArgumentEncoder,
     ) -> R {
-        let arg = encode_args(args).unwrap();
-        let reply = if update {
-            self.pic.update_call(self.id, who, method, arg)
-        } else {
-            self.pic.query_call(self.id, who, method, arg)
-        };
-        decode_one(&reply.unwrap()).unwrap()
+        self.0.call(update, who, method, args)
     }
 
     fn account(&self, who: Principal) -> AccountSeen {
@@ -200,14 +184,7 @@ fn record_release_fixture() {
     let r = Registry::new(module);
     fill(&r);
     let recorded = r.record();
-    let raw = fixture("release-v0.stable");
-    std::fs::write(&raw, r.pic.get_stable_memory(r.id)).unwrap();
-    let status = std::process::Command::new("gzip")
-        .args(["-9", "-n", "-f"])
-        .arg(&raw)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    r.0.record_stable_memory(&fixture("release-v0.stable"));
     std::fs::write(fixture("release-v0.candid"), encode_one(&recorded).unwrap()).unwrap();
 }
 
@@ -218,10 +195,7 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
     let dump = std::fs::read(fixture("release-v0.stable.gz")).unwrap();
     // A registry of this code, given the release's memory, then upgraded: post_upgrade migrates.
     let r = Registry::new(wasm("user_registry"));
-    r.pic.set_stable_memory(r.id, dump, BlobCompression::Gzip);
-    r.pic
-        .upgrade_canister(r.id, wasm("user_registry"), no_member(), Some(operator()))
-        .expect("the upgrade migrates the release's data");
+    r.0.load_and_upgrade(dump, wasm("user_registry"), no_member());
     assert_eq!(
         r.record(),
         recorded,
@@ -247,8 +221,8 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
     assert_eq!(stats.users, recorded.stats.users + 1);
 
     // Upgrading again finds the current layout and changes nothing.
-    r.pic
-        .upgrade_canister(r.id, wasm("user_registry"), no_member(), Some(operator()))
+    r.0.pic
+        .upgrade_canister(r.0.id, wasm("user_registry"), no_member(), Some(operator()))
         .unwrap();
     assert_eq!(r.account(user(1)).profile, profile("Ada Lovelace"));
 }

@@ -72,16 +72,11 @@ pub fn migrate<M: Memory>(
     open: impl Fn(MemoryId) -> M,
 ) -> Result<Outcome, String> {
     let stored = accounts.layout();
-    if stored > CURRENT {
-        return Err(format!(
-            "the stored data has layout version {stored}, newer than this code's {CURRENT}: \
-             install a release that knows it"
-        ));
-    }
-    if stored == CURRENT {
+    let steps = canister_kit::layout::pending_steps(stored, CURRENT)?;
+    if steps.is_empty() {
         return Ok(Outcome::Current);
     }
-    for from in stored..CURRENT {
+    for from in steps {
         match from {
             0 => users_to_compact(open(memory::USERS))?,
             _ => unreachable!("every version below CURRENT has a step"),

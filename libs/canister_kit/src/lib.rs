@@ -10,6 +10,7 @@
 //! - [`outbox`]: one stable outbox (backoff, due index, single-flight runner);
 //! - [`single_flight`]: one run at a time for timer-driven work that awaits other canisters;
 //! - [`lifecycle`]: the one install/upgrade path, which re-arms every timer;
+//! - [`layout`]: the stored-layout check every migration starts with;
 //! - [`provision`]: creating, installing and adding a new calendar shard (scale-out, restore);
 //! - `did` (feature `did-check`, tests only): the committed-`.did` check
 //!   ([`committed_did_test!`]).
@@ -22,6 +23,7 @@ pub mod auth;
 pub mod backup;
 #[cfg(feature = "did-check")]
 pub mod did;
+pub mod layout;
 pub mod lifecycle;
 pub mod member;
 pub mod outbox;
