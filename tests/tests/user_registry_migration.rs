@@ -111,6 +111,14 @@ fn profile(name: &str) -> Profile {
     }
 }
 
+/// Ada's profile after the upgrade.
+fn renamed() -> Profile {
+    Profile {
+        display_name: "Ada Lovelace".into(),
+        ..profile("Ada")
+    }
+}
+
 /// Settings that differ from the default in every field.
 fn berlin() -> Settings {
     Settings {
@@ -203,14 +211,13 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
     );
 
     // The migrated records keep working: a change is stored and read back, a new account joins.
-    let a: Result<UserAccount, Error> =
-        r.call(true, user(1), "update_profile", (profile("Ada Lovelace"),));
+    let a: Result<UserAccount, Error> = r.call(true, user(1), "update_profile", (renamed(),));
     assert_eq!(
         a.unwrap().settings,
         berlin(),
         "the settings came through the migration"
     );
-    assert_eq!(r.account(user(1)).profile, profile("Ada Lovelace"));
+    assert_eq!(r.account(user(1)).profile, renamed());
     let request = RegisterRequest {
         profile: profile("Ed"),
         settings: None,
@@ -224,5 +231,5 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
     r.0.pic
         .upgrade_canister(r.0.id, wasm("user_registry"), no_member(), Some(operator()))
         .unwrap();
-    assert_eq!(r.account(user(1)).profile, profile("Ada Lovelace"));
+    assert_eq!(r.account(user(1)).profile, renamed());
 }
