@@ -3,6 +3,8 @@
 //! `POCKET_IC_BIN`), and makes typed calls that remember every response, so tests can check
 //! that no response ever carried key material.
 
+pub mod release_dump;
+
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::Duration;

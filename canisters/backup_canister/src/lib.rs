@@ -2,17 +2,19 @@
 //!
 //! Every few minutes (configurable, 5 by default) the timer asks each data canister of the group
 //! (calendar shards, notification, user_registry) for its data version and snapshots those whose
-//! version moved since their last snapshot ([`pull`]): the source stages a consistent copy, the
+//! version moved since their last snapshot ([`jobs`]): the source stages a consistent copy, the
 //! chunks (1 MiB from the sources, at most 1.5 MiB accepted) are pulled into stable memory and
 //! the SHA-256 over the stream is checked against the source's. Retention keeps recent and daily
 //! snapshots ([`retention`]). Recovery pushes a snapshot back into the same canister or into a new
-//! shard it creates ([`recovery`]). The bookkeeping is plain logic in [`store`].
+//! shard it creates ([`recovery`]). The bookkeeping is plain logic in [`store`]; install and
+//! upgrade are [`lifecycle`].
 //!
 //! Who may call what: `request_emergency_backup` any member of the group with its key; every
 //! other backup method controllers or registry admins holding `ManageGroups`.
 
+mod jobs;
+mod lifecycle;
 mod memory;
-mod pull;
 mod recovery;
 mod retention;
 mod state;
@@ -20,13 +22,12 @@ mod store;
 
 use candid::Principal;
 use canister_health::track;
-use ic_cdk::api::{msg_caller, time};
-use ic_cdk::{init, post_upgrade, query, update};
+use ic_cdk::api::msg_caller;
+use ic_cdk::{query, update};
 use interfaces::backup::{
     BackupConfig, BackupStats, RecoveryPlan, RecoveryReport, RecoveryTarget, SnapshotPage,
     SnapshotQuery, SnapshotTrigger, VerifyReport,
 };
-use interfaces::security::MemberInit;
 use interfaces::{CanisterKind, Error, HealthReport, InputProblem, Permission};
 use serde_bytes::ByteBuf;
 
@@ -34,40 +35,14 @@ const KIND: CanisterKind = CanisterKind::BackupCanister;
 /// Operators of the suite's groups run its backups.
 const ADMIN: Permission = Permission::ManageGroups;
 
-#[init]
-fn init(args: Option<MemberInit>) {
-    on_code_installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<MemberInit>) {
-    on_code_installed(args);
-}
-
-/// The one lifecycle path for install and upgrade. Snapshots, chunks and bookkeeping are in
-/// stable structures, so they survive as they are; a pull that was cut by the upgrade lost its
-/// continuation and is marked failed; timers do not survive an upgrade, so the cycle timer is
-/// armed again.
-fn on_code_installed(args: Option<MemberInit>) {
-    canister_health::on_code_installed();
-    security_base::member::init(
-        KIND,
-        memory::membership(),
-        args,
-        security_base::member::DEFAULT_PULL_INTERVAL,
-    );
-    state::mutate(|s| s.abandon_in_progress(time()));
-    pull::arm();
-}
-
 fn admin() -> Result<Principal, Error> {
     let caller = msg_caller();
-    security_base::member::require_admin(caller, ADMIN).map(|()| caller)
+    canister_kit::member::require_admin(caller, ADMIN).map(|()| caller)
 }
 
 /// `canister` must be a data canister of this group, of `kind`.
 fn check_data_canister(canister: Principal, kind: CanisterKind) -> Result<(), Error> {
-    if !pull::DATA_KINDS.contains(&kind) {
+    if !jobs::DATA_KINDS.contains(&kind) {
         return Err(Error::invalid(
             "canister_type",
             InputProblem::Malformed {
@@ -75,7 +50,7 @@ fn check_data_canister(canister: Principal, kind: CanisterKind) -> Result<(), Er
             },
         ));
     }
-    if !security_base::member::members_of_kind(kind).contains(&canister) {
+    if !canister_kit::member::members_of_kind(kind).contains(&canister) {
         return Err(Error::not_found(format!(
             "{canister} as a {} of this group",
             kind.name()
@@ -90,7 +65,7 @@ async fn emergency_backup(canister: Principal, canister_type: CanisterKind) -> R
     let result =
         match admin().and_then(|by| check_data_canister(canister, canister_type).map(|()| by)) {
             Ok(by) => {
-                pull::snapshot(
+                jobs::snapshot(
                     canister,
                     canister_type,
                     SnapshotTrigger::Emergency { requested_by: by },
@@ -110,11 +85,11 @@ async fn request_emergency_backup(
     canister_type: CanisterKind,
 ) -> Result<u64, Error> {
     let caller = msg_caller();
-    let checked = security_base::member::authorize_member(caller, &key)
+    let checked = canister_kit::member::authorize_member(caller, &key)
         .and_then(|_| check_data_canister(canister, canister_type));
     let result = match checked {
         Ok(()) => {
-            pull::snapshot(
+            jobs::snapshot(
                 canister,
                 canister_type,
                 SnapshotTrigger::Emergency {
@@ -150,7 +125,7 @@ fn get_backup_stats() -> Result<BackupStats, Error> {
 fn configure_backup(config: BackupConfig) -> Result<(), Error> {
     let result = admin().and_then(|_| state::mutate(|s| s.set_config(config)));
     if result.is_ok() {
-        pull::arm();
+        jobs::arm();
     }
     track(result)
 }
@@ -184,23 +159,6 @@ fn health_check() -> HealthReport {
     canister_health::report(KIND)
 }
 
-security_base::group_member_endpoints!();
+canister_kit::group_member_endpoints!();
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use candid_parser::utils::{service_equal, CandidSource};
-
-    /// The committed `.did` is the contract: it must equal what the code exports.
-    #[test]
-    fn committed_did_matches_exported_service() {
-        candid::export_service!();
-        let exported = __export_service();
-        let committed = include_str!("../backup_canister.did");
-        if let Err(err) =
-            service_equal(CandidSource::Text(committed), CandidSource::Text(&exported))
-        {
-            panic!("backup_canister.did differs from the exported service: {err}\n\nexported:\n{exported}");
-        }
-    }
-}
+canister_kit::committed_did_test!("backup_canister.did");

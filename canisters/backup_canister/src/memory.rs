@@ -12,7 +12,7 @@ use crate::store::Memories;
 
 pub type Memory = VirtualMemory<DefaultMemoryImpl>;
 
-/// The group membership cache (`security_base::member`).
+/// The group membership cache (`canister_kit::member`).
 const MEMBERSHIP: MemoryId = MemoryId::new(0);
 /// Configuration, the id counter and statistics (`StableCell`).
 const META: MemoryId = MemoryId::new(1);

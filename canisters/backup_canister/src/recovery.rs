@@ -6,7 +6,7 @@
 //!
 //! The target verifies the SHA-256 and switches atomically in `import_commit`, so a restore
 //! that fails midway leaves the target as it was. A new shard is created, installed with the
-//! registry's calendar wasm and added to the group (`security_base::provision`) before it
+//! registry's calendar wasm and added to the group (`canister_kit::provision`) before it
 //! receives the snapshot, and after the commit the load balancer moves the lost shard's users to
 //! it. Each step's outcome is reported. The new shard is remembered (stable memory) until its
 //! users moved, so running the recovery again after a failure reuses it (reinstalled empty)
@@ -16,6 +16,7 @@ use std::cell::RefCell;
 use std::collections::BTreeSet;
 
 use candid::Principal;
+use canister_kit::provision;
 use ic_stable_structures::StableBTreeMap;
 use interfaces::backup::{
     RecoveryPlan, RecoveryReport, RecoveryStep, RecoveryTarget, SnapshotInfo, SnapshotStatus,
@@ -24,7 +25,6 @@ use interfaces::backup::{
 use interfaces::clients;
 use interfaces::snapshot::SnapshotManifest;
 use interfaces::{CanisterKind, Error, InputProblem};
-use security_base::provision;
 
 use crate::memory::{self, Memory};
 use crate::state;
@@ -91,7 +91,7 @@ pub fn steps(snapshot: &SnapshotInfo, target: Option<Principal>, is_new: bool) -
 fn check_target(snapshot: &SnapshotInfo, target: RecoveryTarget) -> Result<(), Error> {
     match target {
         RecoveryTarget::InPlace => {
-            if security_base::member::members_of_kind(snapshot.kind).contains(&snapshot.canister) {
+            if canister_kit::member::members_of_kind(snapshot.kind).contains(&snapshot.canister) {
                 Ok(())
             } else {
                 Err(Error::not_found(format!(
@@ -213,11 +213,7 @@ pub async fn execute(
         });
     }
     let _recovering = Recovering(canister);
-    let key = security_base::member::own_key()
-        .map(|k| k.expose_bytes().to_vec())
-        .ok_or(Error::Unavailable {
-            reason: "the backup canister has not received its access key yet".into(),
-        })?;
+    let key = crate::jobs::own_key()?;
 
     let mut report = RecoveryReport {
         snapshot_id,
@@ -281,7 +277,7 @@ pub async fn execute(
 
     if is_new {
         let outcome =
-            match security_base::member::members_of_kind(CanisterKind::LoadBalancer).first() {
+            match canister_kit::member::members_of_kind(CanisterKind::LoadBalancer).first() {
                 None => skipped("the group has no load balancer"),
                 // After the commit: the target holds the users' data before they are sent to it.
                 Some(&lb) => {
@@ -309,7 +305,7 @@ pub async fn execute(
 
 /// Asks the notification canister to drop every reminder plan of `shard`, a batch per call.
 async fn forget_reminders_of(shard: Principal, key: &[u8]) -> Result<(), Error> {
-    let notification = security_base::member::members_of_kind(CanisterKind::Notification)
+    let notification = canister_kit::member::members_of_kind(CanisterKind::Notification)
         .first()
         .copied()
         .ok_or(Error::Unavailable {
@@ -334,7 +330,7 @@ async fn prepare_new_shard(
     // replaces whatever an earlier attempt left in it. (Reinstalling would wipe the key the
     // registry delivered once, and the shard could make no group call.)
     if let Some(shard) = reused {
-        if security_base::member::members_of_kind(CanisterKind::Calendar).contains(&shard) {
+        if canister_kit::member::members_of_kind(CanisterKind::Calendar).contains(&shard) {
             report.target = Some(shard);
             step(&mut report.steps, "create_shard", StepOutcome::Done);
             let earlier = "installed and in the group since an earlier attempt";

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use candid::{CandidType, Deserialize, Principal};
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::backup::{
     BackupConfig, BackupStats, CanisterBackupState, CycleReport, SnapshotInfo, SnapshotPage,

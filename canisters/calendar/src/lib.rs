@@ -5,17 +5,18 @@
 //! [`store`], [`booking`] or [`ics`], and record metrics. Every user write is rate limited per
 //! caller, counted in `health_check`, and measured per method (`get_metrics`). Who may do what
 //! is decided in [`access`] and what may be stored in [`validate`], both called by that logic,
-//! never here.
+//! never here. Install and upgrade are [`lifecycle`]; timers and awaiting flows [`jobs`].
 
 mod access;
 mod booking;
 mod ics;
+mod jobs;
 mod keys;
 mod layout;
+mod lifecycle;
 mod memory;
 mod metrics;
 mod model;
-mod reminders;
 mod state;
 mod store;
 mod validate;
@@ -23,15 +24,13 @@ mod work;
 
 use candid::{candid_method, Principal};
 use ic_cdk::api::{canister_self, is_controller, msg_caller, performance_counter, time};
-use ic_cdk::{init, inspect_message, post_upgrade, query, update};
+use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event,
     EventId, EventInput, EventPage, EventPatch, FreeBusyRequest, IcsExportRequest, IcsImportReport,
     IcsPage, InstanceEdit, ListRequest, Rsvp, Slot, SlotRequest, SplitOutcome,
     MAX_DELETIONS_PER_CALL,
 };
-use interfaces::security::MemberInit;
-use interfaces::snapshot::{ImportProgress, SnapshotManifest};
 use interfaces::{CanisterKind, Error, HealthReport};
 use serde_bytes::ByteBuf;
 
@@ -40,64 +39,6 @@ use store::Ctx;
 const KIND: CanisterKind = CanisterKind::Calendar;
 /// Ingress larger than this is refused before it runs (an ICS import is the largest argument).
 const MAX_INGRESS_ARG_BYTES: usize = ics::MAX_IMPORT_BYTES + 4_096;
-
-#[init]
-fn init(args: Option<MemberInit>) {
-    on_code_installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<MemberInit>) {
-    on_code_installed(args);
-}
-
-/// The one lifecycle path for install and upgrade. First the stored data is brought to this
-/// code's layout (a trap here undoes the upgrade). Events live in stable structures, so there
-/// is nothing to restore; timers do not survive an upgrade, so they are armed again here, and
-/// whatever reminder updates were waiting in the outbox are sent again.
-fn on_code_installed(args: Option<MemberInit>) {
-    migrate_layout();
-    canister_health::on_code_installed();
-    security_base::member::init(
-        KIND,
-        memory::membership(),
-        args,
-        security_base::member::DEFAULT_PULL_INTERVAL,
-    );
-    reminders::arm();
-    prepare_replies();
-}
-
-/// Builds the reply headers of every endpoint now: queries cannot keep what they build, so a
-/// header first built in a query would be built again in each one (`candid_codec::prepare`).
-fn prepare_replies() {
-    use candid_codec::prepare;
-    prepare::<Result<Event, Error>>();
-    prepare::<Result<(), Error>>();
-    prepare::<Result<EventPage, Error>>();
-    prepare::<Result<Vec<BusyBlock>, Error>>();
-    prepare::<Option<BookingPolicy>>();
-    prepare::<Result<Vec<Slot>, Error>>();
-    prepare::<Result<IcsPage, Error>>();
-    prepare::<Result<IcsImportReport, Error>>();
-    prepare::<Result<SplitOutcome, Error>>();
-    prepare::<HealthReport>();
-    prepare::<CalendarMetrics>();
-    prepare::<Option<String>>();
-    prepare::<CalendarConfig>();
-    prepare::<Result<DeletedData, Error>>();
-    prepare::<Result<u64, Error>>();
-    prepare::<Result<SnapshotManifest, Error>>();
-    prepare::<Result<ByteBuf, Error>>();
-    prepare::<Result<ImportProgress, Error>>();
-}
-
-/// Runs `layout::migrate`; data this code cannot read stops the message (and undoes it).
-fn migrate_layout() {
-    if let Err(reason) = state::mutate(layout::migrate) {
-        ic_cdk::trap(reason);
-    }
-}
 
 fn ctx() -> Ctx {
     Ctx {
@@ -110,8 +51,9 @@ fn ctx() -> Ctx {
 /// Runs a user write: rate limit, the change, then health and per-method metrics.
 fn write<T>(method: &'static str, f: impl FnOnce(&Ctx) -> Result<T, Error>) -> Result<T, Error> {
     let ctx = ctx();
-    let charged =
-        candid_codec::profile::span("rate limit", || state::charge_write(ctx.caller, ctx.now_ns));
+    let charged = canister_kit::codec::profile::span("rate limit", || {
+        state::charge_write(ctx.caller, ctx.now_ns)
+    });
     let result = charged.and_then(|()| f(&ctx));
     finish(method, result)
 }
@@ -119,7 +61,7 @@ fn write<T>(method: &'static str, f: impl FnOnce(&Ctx) -> Result<T, Error>) -> R
 fn finish<T>(method: &'static str, result: Result<T, Error>) -> Result<T, Error> {
     metrics::record(method, result.is_ok(), performance_counter(0));
     let result = canister_health::track(result);
-    reminders::flush_soon();
+    jobs::flush_soon();
     result
 }
 
@@ -131,13 +73,8 @@ fn member_call<T>(
     f: impl FnOnce(&Ctx) -> Result<T, Error>,
 ) -> Result<T, Error> {
     let ctx = ctx();
-    let result = security_base::member::authorize_member(ctx.caller, key).and_then(|m| {
-        if kinds.contains(&m.canister_type) {
-            f(&ctx)
-        } else {
-            Err(Error::NotGroupMember)
-        }
-    });
+    let result =
+        canister_kit::auth::require_member_of(ctx.caller, key, kinds).and_then(|_| f(&ctx));
     finish(method, result)
 }
 
@@ -146,8 +83,8 @@ fn member_call<T>(
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn create_event(input: EventInput) -> Result<Event, Error> {
     write("create_event", |c| state::mutate(|s| s.create(c, input)))
@@ -156,8 +93,8 @@ fn create_event(input: EventInput) -> Result<Event, Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn get_event(id: EventId) -> Result<Event, Error> {
     state::read(|s| s.get(&ctx(), id))
@@ -168,8 +105,8 @@ fn get_event(id: EventId) -> Result<Event, Error> {
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::args",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn update_event(id: EventId, expected_revision: u64, patch: EventPatch) -> Result<Event, Error> {
     write("update_event", |c| {
@@ -180,8 +117,8 @@ fn update_event(id: EventId, expected_revision: u64, patch: EventPatch) -> Resul
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::args",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn delete_event(id: EventId, expected_revision: Option<u64>) -> Result<(), Error> {
     write("delete_event", |c| {
@@ -192,8 +129,8 @@ fn delete_event(id: EventId, expected_revision: Option<u64>) -> Result<(), Error
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::args",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn rsvp(id: EventId, answer: Rsvp) -> Result<Event, Error> {
     write("rsvp", |c| state::mutate(|s| s.rsvp(c, id, answer)))
@@ -202,8 +139,8 @@ fn rsvp(id: EventId, answer: Rsvp) -> Result<Event, Error> {
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::args",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn edit_instance(
     id: EventId,
@@ -219,8 +156,8 @@ fn edit_instance(
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::args",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn split_event(
     id: EventId,
@@ -236,8 +173,8 @@ fn split_event(
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn list_events(req: ListRequest) -> Result<EventPage, Error> {
     state::read(|s| s.list(&ctx(), &req))
@@ -246,8 +183,8 @@ fn list_events(req: ListRequest) -> Result<EventPage, Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
     state::read(|s| s.free_busy(&ctx(), &req))
@@ -259,8 +196,8 @@ fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn set_booking_policy(policy: Option<BookingPolicy>) -> Result<(), Error> {
     write("set_booking_policy", |c| {
@@ -271,8 +208,8 @@ fn set_booking_policy(policy: Option<BookingPolicy>) -> Result<(), Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn get_booking_policy(host: Principal) -> Option<BookingPolicy> {
     state::read(|s| s.policy(&host))
@@ -281,8 +218,8 @@ fn get_booking_policy(host: Principal) -> Option<BookingPolicy> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn available_slots(req: SlotRequest) -> Result<Vec<Slot>, Error> {
     state::read(|s| booking::available(s, time(), &req))
@@ -291,8 +228,8 @@ fn available_slots(req: SlotRequest) -> Result<Vec<Slot>, Error> {
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn book_slot(req: BookingRequest) -> Result<Event, Error> {
     write("book_slot", |c| state::mutate(|s| booking::book(s, c, req)))
@@ -303,8 +240,8 @@ fn book_slot(req: BookingRequest) -> Result<Event, Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn export_ics(req: IcsExportRequest) -> Result<IcsPage, Error> {
     state::read(|s| ics::export_page(s, &msg_caller(), req))
@@ -315,8 +252,8 @@ fn export_ics(req: IcsExportRequest) -> Result<IcsPage, Error> {
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn import_ics(text: String) -> Result<IcsImportReport, Error> {
     write("import_ics", |c| {
@@ -327,13 +264,13 @@ fn import_ics(text: String) -> Result<IcsImportReport, Error> {
 // ---- operations ----------------------------------------------------------------------------
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "candid_codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn health_check() -> HealthReport {
     canister_health::report(KIND)
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "candid_codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_metrics() -> CalendarMetrics {
     state::read(|s| CalendarMetrics {
         events: s.event_count(),
@@ -349,9 +286,9 @@ fn get_metrics() -> CalendarMetrics {
 
 /// Why reminder updates are waiting, when the last delivery failed.
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "candid_codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_reminder_delivery_error() -> Option<String> {
-    reminders::last_error()
+    jobs::last_error()
 }
 
 fn heap_bytes() -> u64 {
@@ -366,7 +303,7 @@ fn heap_bytes() -> u64 {
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "candid_codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_config() -> CalendarConfig {
     state::read(|s| s.config())
 }
@@ -374,8 +311,8 @@ fn get_config() -> CalendarConfig {
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn configure(config: CalendarConfig) -> Result<(), Error> {
     let caller = msg_caller();
@@ -391,8 +328,8 @@ fn configure(config: CalendarConfig) -> Result<(), Error> {
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "candid_codec::args",
-    encode_with = "candid_codec::reply"
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
 )]
 fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
     member_call(
@@ -406,104 +343,10 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
     )
 }
 
-const BACKUP: &[CanisterKind] = &[CanisterKind::BackupCanister];
+// Backups: the group's backup canister only (`state::Backup`).
+canister_kit::backup_endpoints!(state::Backup);
 
-/// Moves with every change to the shard's data (`CalendarMetrics::data_version`, for the backup
-/// canister, which snapshots only when it moved since its last snapshot).
-#[candid_method(query)]
-#[query(
-    hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
-)]
-fn data_version(key: ByteBuf) -> Result<u64, Error> {
-    authorize_backup(&key).map(|()| state::read(|s| s.meta().data_version))
-}
-
-fn authorize_backup(key: &[u8]) -> Result<(), Error> {
-    security_base::member::authorize_member(msg_caller(), key).and_then(|m| {
-        if BACKUP.contains(&m.canister_type) {
-            Ok(())
-        } else {
-            Err(Error::NotGroupMember)
-        }
-    })
-}
-
-/// Copies the shard's data into a staging area as one consistent snapshot.
-#[candid_method(update)]
-#[update(
-    hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
-)]
-fn export_begin(key: ByteBuf) -> Result<SnapshotManifest, Error> {
-    member_call("export_begin", &key, BACKUP, |_| {
-        let version = state::read(|s| s.meta().data_version);
-        Ok(state::snapshots(|snap| {
-            snap.export_begin(&memory::data(), version)
-        }))
-    })
-}
-
-#[candid_method(query)]
-#[query(
-    hidden = true,
-    decode_with = "candid_codec::args",
-    encode_with = "candid_codec::reply"
-)]
-fn export_chunk(key: ByteBuf, export_id: u64, index: u32) -> Result<ByteBuf, Error> {
-    authorize_backup(&key)
-        .and_then(|()| state::snapshots(|snap| snap.export_chunk(export_id, index)))
-        .map(ByteBuf::from)
-}
-
-#[candid_method(update)]
-#[update(
-    hidden = true,
-    decode_with = "candid_codec::args",
-    encode_with = "candid_codec::reply"
-)]
-fn import_begin(key: ByteBuf, manifest: SnapshotManifest) -> Result<(), Error> {
-    member_call("import_begin", &key, BACKUP, |_| {
-        state::snapshots(|snap| snap.import_begin(manifest))
-    })
-}
-
-#[candid_method(update)]
-#[update(
-    hidden = true,
-    decode_with = "candid_codec::args",
-    encode_with = "candid_codec::reply"
-)]
-fn import_chunk(key: ByteBuf, index: u32, data: ByteBuf) -> Result<ImportProgress, Error> {
-    member_call("import_chunk", &key, BACKUP, |_| {
-        state::snapshots(|snap| snap.import_chunk(index, &data))
-    })
-}
-
-/// Verifies the imported snapshot and switches to it in this one message.
-#[candid_method(update)]
-#[update(
-    hidden = true,
-    decode_with = "candid_codec::arg",
-    encode_with = "candid_codec::reply"
-)]
-fn import_commit(key: ByteBuf) -> Result<u64, Error> {
-    member_call("import_commit", &key, BACKUP, |_| {
-        let before = state::read(|s| s.meta().clone());
-        state::snapshots(|snap| snap.import_commit(&memory::data()))?;
-        state::reopen();
-        // A snapshot taken before an upgrade holds the layout of its time.
-        migrate_layout();
-        let version = state::mutate(|s| s.mark_restored(&before, time()));
-        // The reminders are rebuilt as a whole, from a timer (it awaits the notification canister).
-        reminders::flush_soon();
-        Ok(version)
-    })
-}
-
-security_base::group_member_endpoints!();
+canister_kit::group_member_endpoints!();
 
 /// Refuses oversized ingress before it runs (it saves cycles; every endpoint checks its own
 /// limits). Anonymous writes are let through so the caller gets the typed `AnonymousCaller`.
@@ -514,23 +357,4 @@ fn inspect_message() {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use candid_parser::utils::{service_equal, CandidSource};
-
-    /// The committed `.did` is the contract: it must equal what the code exports.
-    #[test]
-    fn committed_did_matches_exported_service() {
-        candid::export_service!();
-        let exported = __export_service();
-        let committed = include_str!("../calendar.did");
-        if let Err(err) =
-            service_equal(CandidSource::Text(committed), CandidSource::Text(&exported))
-        {
-            panic!(
-                "calendar.did differs from the exported service: {err}\n\nexported:\n{exported}"
-            );
-        }
-    }
-}
+canister_kit::committed_did_test!("calendar.did");

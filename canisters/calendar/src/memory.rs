@@ -10,7 +10,7 @@ use crate::store::Memories;
 
 pub type Memory = VirtualMemory<DefaultMemoryImpl>;
 
-/// The group membership cache (`security_base::member`).
+/// The group membership cache (`canister_kit::member`).
 const MEMBERSHIP: MemoryId = MemoryId::new(0);
 // The event store (`store::Store`): ids 1..=10. Together they are the shard's data, which a
 // backup snapshot copies and a restore replaces.

@@ -4,11 +4,13 @@
 
 use std::cell::RefCell;
 
+use canister_kit::backup::DataCanister;
+use interfaces::Error;
 use security_base::rate_limit::{RateLimitConfig, RateLimiter};
 use stable_snapshot::Snapshots;
 
 use crate::memory::{self, Memory};
-use crate::store::Store;
+use crate::store::{Meta, Store};
 
 /// Callers tracked by the rate limiter before the stalest are forgotten.
 const MAX_TRACKED_CALLERS: usize = 10_000;
@@ -31,17 +33,47 @@ pub fn mutate<R>(f: impl FnOnce(&mut Store<Memory>) -> R) -> R {
     STORE.with_borrow_mut(f)
 }
 
-pub fn snapshots<R>(f: impl FnOnce(&mut Snapshots<Memory>) -> R) -> R {
-    SNAPSHOTS.with_borrow_mut(f)
-}
+/// The backup endpoints' view of this shard (`canister_kit::backup_endpoints!`). The shard's
+/// data version is its store's own (`Meta::data_version`, moved by every change).
+pub struct Backup;
 
-/// Re-opens the store over its memories, after a restore rewrote them underneath it.
-pub fn reopen() {
-    STORE.with_borrow_mut(|s| *s = Store::init(memory::store()));
+impl DataCanister for Backup {
+    type Memory = Memory;
+    type BeforeRestore = Meta;
+
+    fn data_version() -> u64 {
+        read(|s| s.meta().data_version)
+    }
+
+    fn data_memories() -> Vec<Memory> {
+        memory::data()
+    }
+
+    fn with_snapshots<R>(f: impl FnOnce(&mut Snapshots<Memory>) -> R) -> R {
+        SNAPSHOTS.with_borrow_mut(f)
+    }
+
+    fn before_restore() -> Meta {
+        read(|s| s.meta().clone())
+    }
+
+    /// Re-opens the store over the restored memories, brings a snapshot taken before an upgrade
+    /// to this code's layout, and marks the restore (the reminders are rebuilt as a whole, from
+    /// a timer: it awaits the notification canister).
+    fn after_restore(before: Meta) -> u64 {
+        STORE.with_borrow_mut(|s| *s = Store::init(memory::store()));
+        crate::lifecycle::migrate_layout();
+        mutate(|s| s.mark_restored(&before, ic_cdk::api::time()))
+    }
+
+    /// Per-method metrics and health, as for every other write.
+    fn finish<T>(method: &'static str, result: Result<T, Error>) -> Result<T, Error> {
+        crate::finish(method, result)
+    }
 }
 
 /// Charges one write to `caller`'s bucket (sized by the stored config).
-pub fn charge_write(caller: candid::Principal, now_ns: u64) -> Result<(), interfaces::Error> {
+pub fn charge_write(caller: candid::Principal, now_ns: u64) -> Result<(), Error> {
     let per_minute = read(|s| s.config().writes_per_minute);
     LIMITER.with_borrow_mut(|l| {
         let config = RateLimitConfig {

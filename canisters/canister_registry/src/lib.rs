@@ -2,20 +2,22 @@
 //! the calendar wasm new shards are created from (`wasm_store.rs`).
 //!
 //! Endpoints are thin: they check the caller, call the plain rules in `registry.rs` through
-//! `state`, and (where members must hear of a change) run or kick the outbox in `sync.rs`.
+//! `state`, and (where members must hear of a change) run or kick the outbox in `jobs.rs`; install
+//! and upgrade are `lifecycle.rs`.
 //! Controllers of this canister are super-admins; admins hold named permissions.
 
+mod jobs;
+mod lifecycle;
 mod memory;
 mod registry;
 mod state;
-mod sync;
 mod wasm_store;
 
 use candid::Principal;
 use canister_health::track;
 use ic_cdk::api::{is_controller, msg_caller, time};
-use ic_cdk::{init, inspect_message, post_upgrade, query, update};
-use interfaces::registry::{RegistryInit, RegistryStats, WasmInfo, WasmUploadStart};
+use ic_cdk::{inspect_message, query, update};
+use interfaces::registry::{RegistryStats, WasmInfo, WasmUploadStart};
 use interfaces::security::{AdminInfo, GroupInfo, GroupMemberInfo};
 use interfaces::{CanisterKind, Error, GroupSnapshot, HealthReport, Permission};
 use security_base::guards;
@@ -23,34 +25,6 @@ use serde_bytes::ByteBuf;
 
 const NS_PER_SECOND: u64 = 1_000_000_000;
 
-#[init]
-fn init(args: Option<RegistryInit>) {
-    on_code_installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<RegistryInit>) {
-    on_code_installed(args);
-}
-
-/// The one lifecycle path for install and upgrade. All state is in stable structures, so there
-/// is nothing to restore; timers do not survive an upgrade, so they are armed again here.
-fn on_code_installed(args: Option<RegistryInit>) {
-    canister_health::on_code_installed();
-    if let Some(args) = args {
-        state::mutate(|r| {
-            r.set_timing(
-                args.key_overlap_seconds
-                    .map(|s| s.saturating_mul(NS_PER_SECOND)),
-                args.retry_delay_seconds
-                    .map(|s| s.saturating_mul(NS_PER_SECOND)),
-            )
-        });
-    }
-    sync::start_timers();
-}
-
-/// Controllers, or admins holding `required`.
 fn require(required: Permission) -> Result<(), Error> {
     let caller = msg_caller();
     let granted = state::read(|r| r.admin_permissions(&caller));
@@ -89,7 +63,7 @@ async fn add_canister_to_group(
     if added.is_ok() {
         // The member is recorded before this await, so a concurrent add of the same canister is
         // refused; the outbox holds the deliveries if this message is interrupted.
-        sync::process_outbox().await;
+        jobs::process_outbox().await;
     }
     track(added.and_then(|_| {
         state::read(|r| r.group_info(&group_id)).ok_or_else(|| Error::not_found(&group_id))
@@ -101,7 +75,7 @@ fn remove_canister_from_group(group_id: String, principal: Principal) -> Result<
     let removed = require(Permission::ManageGroups)
         .and_then(|_| state::mutate(|r| r.remove_member(&group_id, principal, time())));
     if removed.is_ok() {
-        sync::kick();
+        jobs::kick();
     }
     track(removed)
 }
@@ -115,7 +89,7 @@ async fn rotate_access_key(
     let queued = require(Permission::ManageKeys)
         .and_then(|_| state::mutate(|r| r.request_key_rotation(&group_id, principal, time())));
     if queued.is_ok() {
-        sync::process_outbox().await;
+        jobs::process_outbox().await;
     }
     track(queued.and_then(|_| {
         state::read(|r| r.group_info(&group_id))
@@ -173,7 +147,7 @@ fn add_admin(principal: Principal, permissions: Vec<Permission>) -> Result<(), E
     let added = guards::require_controller(&caller, is_controller(&caller))
         .and_then(|_| state::mutate(|r| r.set_admin(principal, permissions, time())));
     if added.is_ok() {
-        sync::kick();
+        jobs::kick();
     }
     track(added)
 }
@@ -184,7 +158,7 @@ fn remove_admin(principal: Principal) -> Result<(), Error> {
     let removed = guards::require_controller(&caller, is_controller(&caller))
         .and_then(|_| state::mutate(|r| r.remove_admin(&principal, time())));
     if removed.is_ok() {
-        sync::kick();
+        jobs::kick();
     }
     track(removed)
 }
@@ -266,21 +240,4 @@ fn inspect_message() {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use candid_parser::utils::{service_equal, CandidSource};
-
-    /// The committed `.did` is the contract: it must equal what the code exports.
-    #[test]
-    fn committed_did_matches_exported_service() {
-        candid::export_service!();
-        let exported = __export_service();
-        let committed = include_str!("../canister_registry.did");
-        if let Err(err) =
-            service_equal(CandidSource::Text(committed), CandidSource::Text(&exported))
-        {
-            panic!("canister_registry.did differs from the exported service: {err}\n\nexported:\n{exported}");
-        }
-    }
-}
+canister_kit::committed_did_test!("canister_registry.did");

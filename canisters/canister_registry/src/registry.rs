@@ -9,7 +9,8 @@
 //! even across groups.
 
 use candid::{CandidType, Deserialize, Principal};
-use candid_storable::Candid;
+use canister_kit::outbox::Backoff;
+use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::security::{
     AdminInfo, GroupInfo, GroupMember, GroupMemberInfo, GroupSnapshot, MemberKeys,
@@ -508,12 +509,11 @@ impl<M: Memory> Registry<M> {
             return;
         };
         item.attempts = item.attempts.saturating_add(1);
-        let delay = self
-            .config()
-            .retry_delay_ns
-            .saturating_mul(1u64 << item.attempts.saturating_sub(1).min(16))
-            .min(MAX_RETRY_DELAY_NS);
-        item.next_attempt_ns = now_ns.saturating_add(delay);
+        let retry = Backoff {
+            base_ns: self.config().retry_delay_ns,
+            max_ns: MAX_RETRY_DELAY_NS,
+        };
+        item.next_attempt_ns = retry.next_attempt_ns(now_ns, item.attempts);
         item.last_error = Some(error);
         self.outbox.insert(id, Candid(item));
     }

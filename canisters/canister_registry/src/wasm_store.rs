@@ -7,7 +7,7 @@
 //! module. Nothing here reads the clock or the caller: they come in as arguments.
 
 use candid::{CandidType, Deserialize, Principal};
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::registry::{WasmInfo, WasmUploadStart, MAX_WASM_BYTES, WASM_CHUNK_BYTES};
 use interfaces::{Error, InputProblem};

@@ -1,7 +1,7 @@
 //! The install argument: the suite's canister ids and, on a local network, its root key. It is
 //! kept in stable memory, so an upgrade without an argument keeps serving the same configuration.
 
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::StableCell;
 use interfaces::frontend::FrontendInit;
 use std::cell::RefCell;

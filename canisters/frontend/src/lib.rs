@@ -2,55 +2,20 @@
 //! (`build.rs`), every response certified for the HTTP gateway (`assets.rs`), with the suite's
 //! canister ids handed to the page in the `ic_env` cookie (`headers.rs`).
 //!
-//! Lifecycle: install and upgrade take the same optional `FrontendInit` (kept in stable memory,
+//! Lifecycle (`lifecycle.rs`): install and upgrade take the same optional `FrontendInit` (kept in stable memory,
 //! `config.rs`); both certify every asset and set the root hash as certified data. The assets
 //! are part of the module, so an upgrade replaces code and app at once and nothing else is kept.
 
 mod assets;
 mod config;
 mod headers;
+mod lifecycle;
 mod memory;
+mod state;
 
-use std::cell::RefCell;
-
-use ic_asset_certification::AssetRouter;
-use ic_cdk::{init, post_upgrade, query};
+use ic_cdk::query;
 use ic_http_certification::{HttpRequest, HttpResponse, StatusCode};
-use interfaces::frontend::{FrontendInit, ROOT_KEY_DER_LEN};
 use interfaces::{CanisterKind, HealthReport};
-
-thread_local! {
-    static ROUTER: RefCell<AssetRouter<'static>> = RefCell::new(AssetRouter::default());
-}
-
-#[init]
-fn init(args: Option<FrontendInit>) {
-    on_code_installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<FrontendInit>) {
-    on_code_installed(args);
-}
-
-/// The one lifecycle path. A bad argument traps, so the install or upgrade fails with the
-/// reason and the canister keeps what it had.
-fn on_code_installed(args: Option<FrontendInit>) {
-    if let Some(key) = args.as_ref().and_then(|a| a.root_key.as_ref()) {
-        if key.len() != ROOT_KEY_DER_LEN {
-            ic_cdk::trap(format!(
-                "root_key must be the {ROOT_KEY_DER_LEN}-byte DER key of the network, got {} bytes",
-                key.len()
-            ));
-        }
-    }
-    canister_health::on_code_installed();
-    let config = config::apply(args);
-    let cookie = headers::ic_env_cookie(&config, ic_cdk::api::canister_self());
-    let router = assets::certified_router(&cookie);
-    ic_cdk::api::certified_data_set(router.root_hash());
-    ROUTER.set(router);
-}
 
 #[query]
 fn http_request(request: HttpRequest<'static>) -> HttpResponse<'static> {
@@ -61,7 +26,7 @@ fn http_request(request: HttpRequest<'static>) -> HttpResponse<'static> {
             "http_request must be called as a query through an HTTP gateway",
         );
     };
-    ROUTER.with_borrow(|router| match router.serve_asset(&certificate, &request) {
+    state::router(|router| match router.serve_asset(&certificate, &request) {
         Ok(response) => response,
         Err(err) => plain(StatusCode::BAD_REQUEST, &format!("cannot serve: {err}")),
     })
@@ -85,25 +50,11 @@ fn health_check() -> HealthReport {
     canister_health::report(CanisterKind::Frontend)
 }
 
+canister_kit::committed_did_test!("frontend.did");
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candid_parser::utils::{service_equal, CandidSource};
-
-    /// The committed `.did` is the contract: it must equal what the code exports.
-    #[test]
-    fn committed_did_matches_exported_service() {
-        candid::export_service!();
-        let exported = __export_service();
-        let committed = include_str!("../frontend.did");
-        if let Err(err) =
-            service_equal(CandidSource::Text(committed), CandidSource::Text(&exported))
-        {
-            panic!(
-                "frontend.did differs from the exported service: {err}\n\nexported:\n{exported}"
-            );
-        }
-    }
 
     #[test]
     fn the_router_certifies_the_app_and_serves_deep_links_with_the_cookie() {

@@ -2,11 +2,12 @@
 //! the shards with their health, the configuration, and the reservation of a scale-out.
 //!
 //! Nothing here makes calls or reads the clock: the group's shards, time and randomness come
-//! in as arguments, so every rule is unit-tested natively. The async halves are `checks.rs`
-//! (health rounds and the calls owed when a shard fails) and `spawn.rs` (creating a shard).
+//! in as arguments, so every rule is unit-tested natively. The async halves are
+//! `jobs/health_round.rs` (health rounds and the calls owed when a shard fails) and
+//! `jobs/scale_out.rs` (creating a shard). Stored records are in `model.rs`.
 
-use candid::{CandidType, Deserialize, Principal};
-use candid_storable::Candid;
+use candid::Principal;
+use canister_kit::stored::Candid;
 use ic_stable_structures::memory_manager::MemoryId;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::load_balancer::{
@@ -16,7 +17,8 @@ use interfaces::{Error, InputProblem};
 
 use crate::health::{self, CheckOutcome, Rules, Transition};
 use crate::memory;
-use crate::scale_out_guard::{self, GuardState};
+use crate::model::{ShardRecord, Spawn, SpawnStage, Stored};
+use crate::scale_out_guard;
 use crate::strategy::{self, Candidate, Rng};
 use config::{in_range, validate_config};
 
@@ -37,89 +39,6 @@ pub fn default_config() -> BalancerConfig {
         max_shards: 16,
         max_new_shards_per_day: Some(scale_out_guard::DEFAULT_MAX_NEW_SHARDS_PER_DAY),
         min_cycles_after_scale_out: Some(scale_out_guard::DEFAULT_MIN_CYCLES_AFTER_SCALE_OUT),
-    }
-}
-
-/// Where a scale-out stands. Stored, so a failure (or an upgrade) resumes from the last step
-/// that completed instead of creating a second canister.
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub enum SpawnStage {
-    /// Reserved: fetching the wasm and creating the canister.
-    Creating,
-    Installing {
-        canister: Principal,
-    },
-    Registering {
-        canister: Principal,
-    },
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct Spawn {
-    pub stage: SpawnStage,
-    pub started_at_ns: u64,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct Stored {
-    pub config: BalancerConfig,
-    pub rr_cursor: u64,
-    /// `None` until `raw_rand` answered for the first time.
-    pub rng: Option<u64>,
-    pub health_rounds: u64,
-    pub last_round_ns: Option<u64>,
-    pub last_round_instructions: u64,
-    pub spawn: Option<Spawn>,
-    /// Why the last scale-out that gave up before creating a canister failed.
-    pub last_spawn_error: Option<String>,
-    pub shards_created: u64,
-    /// The brakes on scale-out (`scale_out_guard.rs`); `None` in state written before them.
-    pub scale_out_guard: Option<GuardState>,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct ShardRecord {
-    pub users: u64,
-    /// `None`: the configured default.
-    pub capacity: Option<u64>,
-    pub health: ShardHealth,
-    pub retired: bool,
-    pub created_by_balancer: bool,
-    pub latency_avg_ns: Option<u64>,
-    pub last_latency_ns: Option<u64>,
-    pub consecutive_failures: u32,
-    pub consecutive_successes: u32,
-    pub checks: u64,
-    pub failures: u64,
-    pub last_check_ns: Option<u64>,
-    pub last_error: Option<String>,
-    pub emergency_backup: Option<FollowUp>,
-    pub alert: Option<FollowUp>,
-}
-
-impl ShardRecord {
-    /// A shard starts healthy: it takes users before its first check, as a member the registry
-    /// just added is expected to work.
-    pub fn new(created_by_balancer: bool) -> Self {
-        ShardRecord {
-            users: 0,
-            capacity: None,
-            health: ShardHealth::Healthy,
-            retired: false,
-            created_by_balancer,
-            latency_avg_ns: None,
-            last_latency_ns: None,
-            consecutive_failures: 0,
-            consecutive_successes: 0,
-            checks: 0,
-            failures: 0,
-            last_check_ns: None,
-            last_error: None,
-            emergency_backup: None,
-            alert: None,
-        }
     }
 }
 

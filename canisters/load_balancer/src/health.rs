@@ -4,7 +4,7 @@
 
 use interfaces::load_balancer::{FollowUp, ShardHealth};
 
-use crate::balancer::ShardRecord;
+use crate::model::ShardRecord;
 
 /// What one health check observed.
 #[derive(Clone, Debug, PartialEq, Eq)]

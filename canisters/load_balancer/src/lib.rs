@@ -4,8 +4,9 @@
 //! The balancer is a directory, not a proxy: a user (or the user registry on their behalf) asks
 //! once which calendar shard is theirs and then calls that shard directly. Shards are the
 //! group's `calendar` members. Endpoints stay thin: they check the caller and call the plain
-//! rules in `balancer.rs` (strategies in `strategy.rs`, health rules in `health.rs`) through
-//! `state`; the health timer is `checks.rs` and creating shards is `spawn.rs`.
+//! rules in `balancer.rs` (strategies in `strategy.rs`, health rules in `health.rs`, stored
+//! records in `model.rs`) through `state`; the health round and creating shards are `jobs/`,
+//! install and upgrade `lifecycle.rs`.
 //!
 //! Who may call what:
 //! - `assign_me`: any non-anonymous user, for themself (answers the assignment the user registry
@@ -17,23 +18,23 @@
 //! - `get_config`, `get_load_balancer_stats`, `health_check`: anyone (no user is named there).
 
 mod balancer;
-mod checks;
 mod health;
+mod jobs;
+mod lifecycle;
 mod memory;
+mod model;
 mod scale_out_guard;
-mod spawn;
 mod state;
 mod strategy;
 
 use candid::Principal;
 use canister_health::track;
 use ic_cdk::api::msg_caller;
-use ic_cdk::{init, inspect_message, post_upgrade, query, update};
+use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::DeletedData;
 use interfaces::load_balancer::{
     BalancerConfig, BalancerConfigUpdate, LoadBalancerStats, ShardStats, Strategy,
 };
-use interfaces::security::MemberInit;
 use interfaces::{CanisterKind, Error, HealthReport, Permission};
 use security_base::guards::require_authenticated;
 use serde_bytes::ByteBuf;
@@ -42,38 +43,9 @@ const KIND: CanisterKind = CanisterKind::LoadBalancer;
 /// Operators of the suite's groups configure the balancer.
 const OPERATOR: Permission = Permission::ManageGroups;
 
-#[init]
-fn init(args: Option<MemberInit>) {
-    on_code_installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<MemberInit>) {
-    on_code_installed(args);
-}
-
-/// The one lifecycle path for install and upgrade. Assignments, shards and configuration are in
-/// stable structures, so nothing is restored here; timers do not survive an upgrade, so the
-/// health timer is armed again (a scale-out cut short resumes on its first round).
-fn on_code_installed(args: Option<MemberInit>) {
-    canister_health::on_code_installed();
-    security_base::member::init(
-        KIND,
-        memory::membership(),
-        args,
-        security_base::member::DEFAULT_PULL_INTERVAL,
-    );
-    checks::start_timers();
-}
-
 /// A group member of one of `kinds` presenting its own key.
 fn require_member(key: &[u8], kinds: &[CanisterKind]) -> Result<(), Error> {
-    let member = security_base::member::authorize_member(msg_caller(), key)?;
-    if kinds.contains(&member.canister_type) {
-        Ok(())
-    } else {
-        Err(Error::NotGroupMember)
-    }
+    canister_kit::auth::require_member_of(msg_caller(), key, kinds).map(|_| ())
 }
 
 /// Assigns `user` (sticky), seeding the generator first if weighted random needs it and
@@ -84,12 +56,12 @@ async fn assign(user: Principal) -> Result<Principal, Error> {
     });
     if unseeded && state::read(|b| b.shard_for(&user)).is_none() {
         // Nothing is reserved before this await; the assignment below checks again.
-        checks::reseed().await?;
+        jobs::health_round::reseed().await?;
     }
-    let shards = checks::group_shards();
+    let shards = state::group_shards();
     let result = state::mutate(|b| b.assign(user, &shards));
     if state::read(|b| b.scale_out_now(&shards)) {
-        spawn::kick();
+        jobs::scale_out::kick();
     }
     result
 }
@@ -116,7 +88,7 @@ fn get_shard_for(user: Principal) -> Result<Principal, Error> {
     let caller = msg_caller();
     require_authenticated(&caller)?;
     if caller != user {
-        security_base::member::require_admin(caller, OPERATOR)?;
+        canister_kit::member::require_admin(caller, OPERATOR)?;
     }
     state::read(|b| b.shard_for(&user))
         .ok_or_else(|| Error::not_found(format!("a shard assignment for {user}")))
@@ -149,7 +121,7 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
 fn replace_shard(key: ByteBuf, lost: Principal, restored: Principal) -> Result<u64, Error> {
     track(
         require_member(&key, &[CanisterKind::BackupCanister]).and_then(|()| {
-            let shards = checks::group_shards();
+            let shards = state::group_shards();
             state::mutate(|b| b.replace_shard(lost, restored, &shards))
         }),
     )
@@ -164,10 +136,10 @@ fn get_config() -> BalancerConfig {
 #[update]
 fn set_config(update: BalancerConfigUpdate) -> Result<BalancerConfig, Error> {
     let interval_changes = update.health_check_interval_seconds.is_some();
-    let result = security_base::member::require_admin(msg_caller(), OPERATOR)
+    let result = canister_kit::member::require_admin(msg_caller(), OPERATOR)
         .and_then(|()| state::mutate(|b| b.set_config(update)));
     if result.is_ok() && interval_changes {
-        checks::start_timers();
+        jobs::health_round::arm();
     }
     track(result)
 }
@@ -176,7 +148,7 @@ fn set_config(update: BalancerConfigUpdate) -> Result<BalancerConfig, Error> {
 #[update]
 fn set_shard_capacity(shard: Principal, capacity: u64) -> Result<ShardStats, Error> {
     track(
-        security_base::member::require_admin(msg_caller(), OPERATOR)
+        canister_kit::member::require_admin(msg_caller(), OPERATOR)
             .and_then(|()| state::mutate(|b| b.set_shard_capacity(shard, capacity))),
     )
 }
@@ -185,7 +157,7 @@ fn set_shard_capacity(shard: Principal, capacity: u64) -> Result<ShardStats, Err
 /// scale-out in progress. Counts only: no user is named.
 #[query]
 fn get_load_balancer_stats() -> LoadBalancerStats {
-    let shards = checks::group_shards();
+    let shards = state::group_shards();
     state::read(|b| b.stats(&shards, ic_cdk::api::time()))
 }
 
@@ -194,7 +166,7 @@ fn health_check() -> HealthReport {
     canister_health::report(KIND)
 }
 
-security_base::group_member_endpoints!();
+canister_kit::group_member_endpoints!();
 
 /// Largest ingress argument any method needs (a full config update is well under 1 KiB).
 const MAX_INGRESS_ARG_BYTES: usize = 4 * 1024;
@@ -208,21 +180,4 @@ fn inspect_message() {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use candid_parser::utils::{service_equal, CandidSource};
-
-    /// The committed `.did` is the contract: it must equal what the code exports.
-    #[test]
-    fn committed_did_matches_exported_service() {
-        candid::export_service!();
-        let exported = __export_service();
-        let committed = include_str!("../load_balancer.did");
-        if let Err(err) =
-            service_equal(CandidSource::Text(committed), CandidSource::Text(&exported))
-        {
-            panic!("load_balancer.did differs from the exported service: {err}\n\nexported:\n{exported}");
-        }
-    }
-}
+canister_kit::committed_did_test!("load_balancer.did");

@@ -8,7 +8,7 @@ use ic_stable_structures::DefaultMemoryImpl;
 
 pub type Memory = VirtualMemory<DefaultMemoryImpl>;
 
-/// The group membership cache (`security_base::member`).
+/// The group membership cache (`canister_kit::member`).
 const MEMBERSHIP: MemoryId = MemoryId::new(0);
 /// Configuration, counters, the random generator and the scale-out in progress (`StableCell`).
 pub const STATE: MemoryId = MemoryId::new(1);

@@ -5,19 +5,13 @@
 //! balancer's cycles.
 //!
 //! The rules are plain functions over [`GuardState`] (stored inside the balancer's state cell),
-//! unit-tested natively; [`alert_operator`] is the one async part, called by `spawn.rs`.
-
-use candid::{CandidType, Deserialize, Principal};
-use interfaces::load_balancer::{BalancerConfig, FollowUp};
-use interfaces::notification::{AlertInput, AlertKind, AlertSeverity, MAX_ALERT_MESSAGE_CHARS};
-use interfaces::{clients, CanisterKind, Error};
-use security_base::member;
+//! unit-tested natively; the one async part, raising the alert, is in `jobs/scale_out.rs`.
 
 use ic_stable_structures::Memory;
+use interfaces::load_balancer::{BalancerConfig, FollowUp};
 
 use crate::balancer::Balancer;
-use crate::checks::own_key;
-use crate::state;
+pub use crate::model::{GuardState, Refusal};
 
 pub const DEFAULT_MAX_NEW_SHARDS_PER_DAY: u32 = 1;
 pub const DEFAULT_MIN_CYCLES_AFTER_SCALE_OUT: u128 = 5_000_000_000_000;
@@ -25,50 +19,6 @@ pub const DEFAULT_MIN_CYCLES_AFTER_SCALE_OUT: u128 = 5_000_000_000_000;
 /// 34-node subnet; twice that leaves room for larger subnets and fee changes.
 pub const CREATION_FEE_ALLOWANCE: u128 = 1_000_000_000_000;
 const DAY_NS: u64 = 24 * 60 * 60 * 1_000_000_000;
-
-/// Why a needed scale-out did not start.
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    DailyCap { max: u32 },
-    CyclesFloor { balance: u128, needed: u128 },
-}
-
-impl Refusal {
-    fn kind(&self) -> u8 {
-        match self {
-            Refusal::DailyCap { .. } => 0,
-            Refusal::CyclesFloor { .. } => 1,
-        }
-    }
-
-    pub fn describe(&self) -> String {
-        match self {
-            Refusal::DailyCap { max } => format!(
-                "every shard is full, but {max} shard(s) were already created in the last 24 hours \
-                 (max_new_shards_per_day); raise it or add capacity if the sign-ups are genuine"
-            ),
-            Refusal::CyclesFloor { balance, needed } => format!(
-                "every shard is full, but the balancer holds {balance} cycles and a new shard \
-                 needs {needed} (new_shard_cycles, the creation fee and min_cycles_after_scale_out); \
-                 top the balancer up"
-            ),
-        }
-    }
-}
-
-/// What the guard remembers, stored in the balancer's state cell (an `opt` field there, so
-/// state written before the guard existed reads as the default).
-#[derive(CandidType, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
-pub struct GuardState {
-    /// When each shard of the last 24 hours was created (at most `max_new_shards_per_day`
-    /// entries are ever kept).
-    pub created_at_ns: Vec<u64>,
-    pub last_refusal: Option<Refusal>,
-    /// The refusal kind and day (`now / 24 h`) an alert was answered for: one alert per reason
-    /// per day, however many rounds find the shards full.
-    pub alerted: Option<(u8, u64)>,
-    pub alert: Option<FollowUp>,
-}
 
 pub fn max_per_day(c: &BalancerConfig) -> u32 {
     c.max_new_shards_per_day
@@ -194,44 +144,6 @@ impl<M: Memory> Balancer<M> {
         let max = max_per_day(self.config());
         self.with_guard(|g| created(g, now_ns, max));
     }
-}
-
-/// Raises the operator alert for `refusal` (bounded wait, best effort: a failure is recorded
-/// and the next health round, which finds the shards still full, tries again).
-pub async fn alert_operator(refusal: Refusal) {
-    let result = raise(&refusal).await;
-    if let Err(err) = &result {
-        ic_cdk::println!("scale-out refusal alert failed: {err}");
-    }
-    let now = ic_cdk::api::time();
-    state::mutate(|b| {
-        b.with_guard(|g| alert_answered(g, &refusal, result.map_err(|e| e.to_string()), now))
-    });
-}
-
-async fn raise(refusal: &Refusal) -> Result<u64, Error> {
-    let notification: Principal = member::members_of_kind(CanisterKind::Notification)
-        .first()
-        .copied()
-        .ok_or_else(|| Error::Unavailable {
-            reason: "no notification canister in the group".into(),
-        })?;
-    let key = own_key()?;
-    let (kind, severity) = match refusal {
-        Refusal::DailyCap { .. } => (AlertKind::Other, AlertSeverity::Warning),
-        Refusal::CyclesFloor { .. } => (AlertKind::CyclesLow, AlertSeverity::Critical),
-    };
-    let message: String = format!("scale-out refused: {}", refusal.describe())
-        .chars()
-        .take(MAX_ALERT_MESSAGE_CHARS)
-        .collect();
-    let alert = AlertInput {
-        kind,
-        severity,
-        subject: Some(ic_cdk::api::canister_self()),
-        message,
-    };
-    clients::notification::raise_alert(notification, key.expose_bytes(), &alert).await
 }
 
 #[cfg(test)]

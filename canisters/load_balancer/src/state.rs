@@ -1,6 +1,10 @@
-//! The canister's one piece of state, reached only through [`read`] and [`mutate`].
+//! The canister's one piece of state, reached only through [`read`] and [`mutate`], and the
+//! group's shards (from the cached group snapshot).
 
 use std::cell::RefCell;
+
+use candid::Principal;
+use interfaces::CanisterKind;
 
 use crate::balancer::Balancer;
 use crate::memory::{self, Memory};
@@ -15,4 +19,9 @@ pub fn read<R>(f: impl FnOnce(&Balancer<Memory>) -> R) -> R {
 
 pub fn mutate<R>(f: impl FnOnce(&mut Balancer<Memory>) -> R) -> R {
     BALANCER.with_borrow_mut(f)
+}
+
+/// The group's calendar members: the shards.
+pub fn group_shards() -> Vec<Principal> {
+    canister_kit::member::members_of_kind(CanisterKind::Calendar)
 }

@@ -7,7 +7,7 @@
 //! forgotten after [`ACKNOWLEDGED_RETENTION_NS`].
 
 use candid::Principal;
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::Memory;
 use interfaces::notification::{
     Alert, AlertAck, AlertInput, AlertKind, AlertPage, AlertQuery, MAX_ALERT_MESSAGE_CHARS,

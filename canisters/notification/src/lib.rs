@@ -2,7 +2,7 @@
 //!
 //! Endpoints stay thin: they check the caller, call the plain rules in `schedule.rs`,
 //! `inbox.rs` and `alerts.rs` through `state`, and (when the due queue changed) arm the firing
-//! timer in `timers.rs`.
+//! timer in `jobs.rs`. Install and upgrade are `lifecycle.rs`.
 //!
 //! Who may call what:
 //! - `sync_reminders`: group members of kind calendar, each for its own events only;
@@ -17,25 +17,24 @@
 mod alerts;
 mod codec;
 mod inbox;
+mod jobs;
+mod lifecycle;
 mod memory;
 mod schedule;
 mod state;
 mod store;
-mod timers;
 
 use std::cell::RefCell;
 
 use candid::Principal;
 use canister_health::track;
 use ic_cdk::api::{msg_caller, time};
-use ic_cdk::{init, inspect_message, post_upgrade, query, update};
+use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::{DeletedData, MAX_DELETIONS_PER_CALL};
 use interfaces::notification::{
     Alert, AlertInput, AlertPage, AlertQuery, NotificationPage, NotificationQuery,
     NotificationStats, ReminderUpdate, ShardReminderReset, MAX_EVENTS_FORGOTTEN_PER_CALL,
 };
-use interfaces::security::MemberInit;
-use interfaces::snapshot::{ImportProgress, SnapshotManifest};
 use interfaces::{CanisterKind, Error, HealthReport, Permission};
 use security_base::guards::require_authenticated;
 use security_base::rate_limit::{RateLimitConfig, RateLimiter};
@@ -58,39 +57,9 @@ thread_local! {
         RefCell::new(RateLimiter::new(USER_RATE, MAX_RATE_TRACKED));
 }
 
-#[init]
-fn init(args: Option<MemberInit>) {
-    on_code_installed(args);
-}
-
-#[post_upgrade]
-fn post_upgrade(args: Option<MemberInit>) {
-    on_code_installed(args);
-}
-
-/// The one lifecycle path for install and upgrade. Every reminder, notification and alert is in
-/// stable structures, so nothing is restored here; timers do not survive an upgrade, so they
-/// are armed again, and whatever came due during the upgrade fires on the first tick.
-fn on_code_installed(args: Option<MemberInit>) {
-    canister_health::on_code_installed();
-    security_base::member::init(
-        KIND,
-        memory::membership(),
-        args,
-        security_base::member::DEFAULT_PULL_INTERVAL,
-    );
-    timers::start();
-}
-
 /// A group call from a member of one of `kinds`, with its own access key.
 fn authorize(caller: Principal, key: &[u8], kinds: &[CanisterKind]) -> Result<(), Error> {
-    let member = security_base::member::authorize_member(caller, key)?;
-    if kinds.contains(&member.canister_type) {
-        Ok(())
-    } else {
-        // A member of the group, but not one that may call this method.
-        Err(Error::NotGroupMember)
-    }
+    canister_kit::auth::require_member_of(caller, key, kinds).map(|_| ())
 }
 
 /// A non-anonymous user within their rate limit.
@@ -112,7 +81,7 @@ fn sync_reminders(key: ByteBuf, updates: Vec<ReminderUpdate>) -> Result<(), Erro
         .and_then(|_| state::mutate(|s| s.sync(caller, updates, time())));
     if result.is_ok() {
         state::mutate(|s| s.record_sync(ic_cdk::api::performance_counter(0)));
-        timers::arm();
+        jobs::arm();
     }
     track(result.map(|_| ()))
 }
@@ -129,7 +98,7 @@ fn forget_shard_reminders(key: ByteBuf, shard: Principal) -> Result<ShardReminde
     )
     .and_then(|_| {
         let is_backup =
-            security_base::member::members_of_kind(CanisterKind::BackupCanister).contains(&caller);
+            canister_kit::member::members_of_kind(CanisterKind::BackupCanister).contains(&caller);
         if shard == caller || is_backup {
             Ok(())
         } else {
@@ -207,7 +176,7 @@ fn raise_alert(key: ByteBuf, alert: AlertInput) -> Result<u64, Error> {
 
 #[query]
 fn list_alerts(query: AlertQuery) -> Result<AlertPage, Error> {
-    security_base::member::require_admin(msg_caller(), ALERT_PERMISSION)?;
+    canister_kit::member::require_admin(msg_caller(), ALERT_PERMISSION)?;
     state::read(|s| s.list_alerts(&query))
 }
 
@@ -215,73 +184,21 @@ fn list_alerts(query: AlertQuery) -> Result<AlertPage, Error> {
 fn acknowledge_alert(id: u64) -> Result<Alert, Error> {
     let caller = msg_caller();
     track(
-        security_base::member::require_admin(caller, ALERT_PERMISSION)
+        canister_kit::member::require_admin(caller, ALERT_PERMISSION)
             .and_then(|_| state::mutate(|s| s.acknowledge_alert(id, caller, time()))),
     )
 }
 
-// ---- backups: the group's backup canister only --------------------------------------------------
+// ---- backups: the group's backup canister only (`state::Backup`) -------------------------------
 
-const BACKUP: &[CanisterKind] = &[CanisterKind::BackupCanister];
-
-/// Moves with every message that changed the data; the backup canister snapshots only when it
-/// moved since its last snapshot.
-#[query]
-fn data_version(key: ByteBuf) -> Result<u64, Error> {
-    authorize(msg_caller(), &key, BACKUP).map(|()| state::data_version())
-}
-
-/// Copies the data into a staging area as one consistent snapshot.
-#[update]
-fn export_begin(key: ByteBuf) -> Result<SnapshotManifest, Error> {
-    track(authorize(msg_caller(), &key, BACKUP).map(|()| {
-        let version = state::data_version();
-        state::snapshots(|snap| snap.export_begin(&memory::data(), version))
-    }))
-}
-
-#[query]
-fn export_chunk(key: ByteBuf, export_id: u64, index: u32) -> Result<ByteBuf, Error> {
-    authorize(msg_caller(), &key, BACKUP)
-        .and_then(|()| state::snapshots(|snap| snap.export_chunk(export_id, index)))
-        .map(ByteBuf::from)
-}
-
-#[update]
-fn import_begin(key: ByteBuf, manifest: SnapshotManifest) -> Result<(), Error> {
-    track(
-        authorize(msg_caller(), &key, BACKUP)
-            .and_then(|()| state::snapshots(|snap| snap.import_begin(manifest))),
-    )
-}
-
-#[update]
-fn import_chunk(key: ByteBuf, index: u32, data: ByteBuf) -> Result<ImportProgress, Error> {
-    track(
-        authorize(msg_caller(), &key, BACKUP)
-            .and_then(|()| state::snapshots(|snap| snap.import_chunk(index, &data))),
-    )
-}
-
-/// Verifies the imported snapshot and switches to it in this one message; answers the new data
-/// version. The firing timer is re-armed for the restored queue.
-#[update]
-fn import_commit(key: ByteBuf) -> Result<u64, Error> {
-    let result = authorize(msg_caller(), &key, BACKUP)
-        .and_then(|()| state::snapshots(|snap| snap.import_commit(&memory::data())))
-        .map(|()| state::reopen_after_restore());
-    if result.is_ok() {
-        timers::rearm();
-    }
-    track(result)
-}
+canister_kit::backup_endpoints!(state::Backup);
 
 #[query]
 fn health_check() -> HealthReport {
     canister_health::report(KIND)
 }
 
-security_base::group_member_endpoints!();
+canister_kit::group_member_endpoints!();
 
 /// Largest ingress argument any user or admin method needs; bigger ones are refused before
 /// they cost a full execution.
@@ -295,27 +212,10 @@ const MAX_INGRESS_ARG_BYTES: usize = 16 * 1024;
 fn inspect_message() {
     let small = ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES;
     let shard_sync = ic_cdk::api::msg_method_name() == "sync_reminders"
-        && security_base::member::members_of_kind(CanisterKind::Calendar).contains(&msg_caller());
+        && canister_kit::member::members_of_kind(CanisterKind::Calendar).contains(&msg_caller());
     if small || shard_sync {
         ic_cdk::api::accept_message();
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use candid_parser::utils::{service_equal, CandidSource};
-
-    /// The committed `.did` is the contract: it must equal what the code exports.
-    #[test]
-    fn committed_did_matches_exported_service() {
-        candid::export_service!();
-        let exported = __export_service();
-        let committed = include_str!("../notification.did");
-        if let Err(err) =
-            service_equal(CandidSource::Text(committed), CandidSource::Text(&exported))
-        {
-            panic!("notification.did differs from the exported service: {err}\n\nexported:\n{exported}");
-        }
-    }
-}
+canister_kit::committed_did_test!("notification.did");

@@ -1,59 +1,46 @@
 //! The canister's state, reached only through [`read`] and [`mutate`]: the store, its data
-//! version, and the backup snapshots (`stable_snapshot`).
+//! version and the backup snapshots (`canister_kit::backup::DataState`), and the backup
+//! protocol's view of them ([`Backup`]).
 
 use std::cell::RefCell;
 
-use ic_stable_structures::StableCell;
-use stable_snapshot::{tracked, Snapshots};
+use canister_kit::backup::{DataState, TrackedDataCanister};
 
 use crate::memory::{self, Memory, RawMemory};
 use crate::store::Store;
 
 thread_local! {
-    static STORE: RefCell<Store<Memory>> = RefCell::new(Store::init(memory::get));
-    static VERSION: RefCell<StableCell<u64, RawMemory>> =
-        RefCell::new(StableCell::init(memory::data_version(), 0));
-    static SNAPSHOTS: RefCell<Snapshots<Memory>> = RefCell::new(Snapshots::init(
-        memory::snapshot_state(),
-        memory::export_staging(),
-        memory::import_staging(),
-    ));
+    static STATE: RefCell<DataState<Store<Memory>, RawMemory>> =
+        RefCell::new(DataState::init(|| Store::init(memory::get), memory::data_state()));
 }
 
 pub fn read<R>(f: impl FnOnce(&Store<Memory>) -> R) -> R {
-    STORE.with_borrow(f)
+    STATE.with_borrow(|s| s.read(f))
 }
 
 /// The one write path: the data version moves when `f` wrote to the data, and only then (a
 /// timer that found nothing to do leaves it, so the backup canister skips this canister).
 pub fn mutate<R>(f: impl FnOnce(&mut Store<Memory>) -> R) -> R {
-    tracked::clear();
-    let result = STORE.with_borrow_mut(f);
-    if tracked::written() {
-        bump_version();
+    STATE.with_borrow_mut(|s| s.mutate(f))
+}
+
+/// The backup endpoints' view of this canister (`canister_kit::backup_endpoints!`).
+pub struct Backup;
+
+impl TrackedDataCanister for Backup {
+    type Store = Store<Memory>;
+    type RawMemory = RawMemory;
+
+    fn with_state<R>(f: impl FnOnce(&mut DataState<Self::Store, RawMemory>) -> R) -> R {
+        STATE.with_borrow_mut(f)
     }
-    result
-}
 
-pub fn data_version() -> u64 {
-    VERSION.with_borrow(|v| *v.get())
-}
+    fn data_memories() -> Vec<Memory> {
+        memory::data()
+    }
 
-fn bump_version() -> u64 {
-    VERSION.with_borrow_mut(|v| {
-        let next = *v.get() + 1;
-        v.set(next);
-        next
-    })
-}
-
-pub fn snapshots<R>(f: impl FnOnce(&mut Snapshots<Memory>) -> R) -> R {
-    SNAPSHOTS.with_borrow_mut(f)
-}
-
-/// After a restore rewrote the data memories: re-open the store over them and move the data
-/// version (it lives outside the data, so it never goes back), so the restored state is new.
-pub fn reopen_after_restore() -> u64 {
-    STORE.with_borrow_mut(|s| *s = Store::init(memory::get));
-    bump_version()
+    /// After a restore the firing timer is re-armed for the restored queue.
+    fn restored() {
+        crate::jobs::rearm();
+    }
 }

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use candid::{CandidType, Deserialize, Principal};
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::memory_manager::MemoryId;
 use ic_stable_structures::storable::Bound;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell, Storable};

@@ -3,11 +3,11 @@
 //!
 //! Nothing here makes calls or reads the clock: time, the caller and the group's members come
 //! in as arguments, so every rule is unit-tested natively. The async half (calling the load
-//! balancer and the canisters that hold a user's data) is in `outbox.rs`; it takes due items
+//! balancer and the canisters that hold a user's data); stored records are in `model/` is in `jobs.rs`; it takes due items
 //! from here and reports each call's outcome back through [`Accounts::finish`].
 
-use candid::{CandidType, Deserialize, Principal};
-use candid_storable::Candid;
+use candid::Principal;
+use canister_kit::stored::{Candid, Compact};
 use ic_stable_structures::memory_manager::MemoryId;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::user::{
@@ -16,12 +16,21 @@ use interfaces::user::{
 };
 use interfaces::{CanisterKind, Error};
 
+use canister_kit::outbox::{Backoff, DueIndex};
+
+use crate::model::{
+    Config, DeletionRecord, OutboxItem, StepRecord, StoredProfile, StoredSettings, UserRecord, Work,
+};
 use crate::{memory, validate};
 
 const NS_PER_SECOND: u64 = 1_000_000_000;
 /// First retry delay of a failed call; doubles per attempt up to [`MAX_RETRY_DELAY_NS`].
 pub const RETRY_DELAY_NS: u64 = 30 * NS_PER_SECOND;
 pub const MAX_RETRY_DELAY_NS: u64 = 30 * 60 * NS_PER_SECOND;
+const RETRY: Backoff = Backoff {
+    base_ns: RETRY_DELAY_NS,
+    max_ns: MAX_RETRY_DELAY_NS,
+};
 /// How long a completed deletion stays visible to its user before it is forgotten too.
 pub const RECEIPT_RETENTION_NS: u64 = 24 * 60 * 60 * NS_PER_SECOND;
 /// Kinds of canister that may hold a user's data, in the order deletion visits them: the
@@ -31,66 +40,6 @@ pub const HOLDERS: [CanisterKind; 3] = [
     CanisterKind::Calendar,
     CanisterKind::Notification,
 ];
-
-#[derive(CandidType, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
-pub struct Config {
-    pub last_outbox_id: u64,
-    /// Registered users whose shard is not known yet.
-    pub pending_shards: u64,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct UserRecord {
-    pub profile: Profile,
-    pub settings: Settings,
-    pub registered_at_ns: u64,
-    pub updated_at_ns: u64,
-    pub shard: Option<Principal>,
-    /// The outbox item asking for the shard, while it is pending.
-    pub shard_request: Option<u64>,
-}
-
-/// A call that must happen even if this canister is stopped, upgraded or the callee fails.
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub enum Work {
-    /// Ask the load balancer for the user's shard.
-    AssignShard { user: Principal },
-    /// Find the canisters that may hold the user's data (waits for the first group snapshot).
-    PlanDeletion { user: Principal },
-    /// Ask `target` to delete everything it holds about `user`.
-    DeleteUserData {
-        user: Principal,
-        target: Principal,
-        kind: CanisterKind,
-    },
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct OutboxItem {
-    pub work: Work,
-    pub attempts: u32,
-    pub next_attempt_ns: u64,
-    pub last_error: Option<String>,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct DeletionRecord {
-    pub requested_at_ns: u64,
-    /// `Some` while the holders are not known yet: (attempts, last error).
-    pub finding: Option<(u32, Option<String>)>,
-    pub steps: Vec<StepRecord>,
-    pub completed_at_ns: Option<u64>,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct StepRecord {
-    pub canister: Principal,
-    pub kind: CanisterKind,
-    pub done_at_ns: Option<u64>,
-    pub items_deleted: Option<u64>,
-    pub attempts: u32,
-    pub last_error: Option<String>,
-}
 
 /// What a call from the outbox achieved.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,9 +56,9 @@ pub enum Outcome {
 
 pub struct Accounts<M: Memory> {
     config: StableCell<Candid<Config>, M>,
-    users: StableBTreeMap<Principal, Candid<UserRecord>, M>,
+    users: StableBTreeMap<Principal, Compact<UserRecord>, M>,
     outbox: StableBTreeMap<u64, Candid<OutboxItem>, M>,
-    schedule: StableBTreeMap<(u64, u64), (), M>,
+    schedule: DueIndex<M>,
     deletions: StableBTreeMap<Principal, Candid<DeletionRecord>, M>,
     receipts: StableBTreeMap<(u64, Principal), (), M>,
 }
@@ -120,10 +69,19 @@ impl<M: Memory> Accounts<M> {
             config: StableCell::init(memory(memory::CONFIG), Candid(Config::default())),
             users: StableBTreeMap::init(memory(memory::USERS)),
             outbox: StableBTreeMap::init(memory(memory::OUTBOX)),
-            schedule: StableBTreeMap::init(memory(memory::OUTBOX_SCHEDULE)),
+            schedule: DueIndex::init(memory(memory::OUTBOX_SCHEDULE)),
             deletions: StableBTreeMap::init(memory(memory::DELETIONS)),
             receipts: StableBTreeMap::init(memory(memory::DELETION_RECEIPTS)),
         }
+    }
+
+    /// The stored layout version (`layout.rs`); 0 before it was stored.
+    pub fn layout(&self) -> u32 {
+        self.config.get().layout.unwrap_or(0)
+    }
+
+    pub fn set_layout(&mut self, layout: u32) {
+        self.update_config(|c| c.layout = Some(layout));
     }
 
     fn update_config(&mut self, f: impl FnOnce(&mut Config)) {
@@ -160,14 +118,14 @@ impl<M: Memory> Accounts<M> {
         let request_id = self.enqueue(Work::AssignShard { user }, now_ns);
         self.update_config(|c| c.pending_shards += 1);
         let record = UserRecord {
-            profile: request.profile,
-            settings,
+            profile: request.profile.into(),
+            settings: settings.into(),
             registered_at_ns: now_ns,
             updated_at_ns: now_ns,
             shard: None,
             shard_request: Some(request_id),
         };
-        self.users.insert(user, Candid(record));
+        self.users.insert(user, Compact(record));
         self.account(user)
     }
 
@@ -203,8 +161,8 @@ impl<M: Memory> Accounts<M> {
         Ok(UserAccount {
             user,
             shard: self.assignment(&record),
-            profile: record.profile,
-            settings: record.settings,
+            profile: record.profile.into(),
+            settings: record.settings.into(),
             registered_at_ns: record.registered_at_ns,
             updated_at_ns: record.updated_at_ns,
         })
@@ -237,9 +195,9 @@ impl<M: Memory> Accounts<M> {
     ) -> Result<UserAccount, Error> {
         let mut record = self.record(user)?;
         validate::profile(&profile)?;
-        record.profile = profile;
+        record.profile = StoredProfile::from(profile);
         record.updated_at_ns = now_ns;
-        self.users.insert(user, Candid(record));
+        self.users.insert(user, Compact(record));
         self.account(user)
     }
 
@@ -251,9 +209,9 @@ impl<M: Memory> Accounts<M> {
     ) -> Result<UserAccount, Error> {
         let mut record = self.record(user)?;
         validate::settings(&settings)?;
-        record.settings = settings;
+        record.settings = StoredSettings::from(settings);
         record.updated_at_ns = now_ns;
-        self.users.insert(user, Candid(record));
+        self.users.insert(user, Compact(record));
         self.account(user)
     }
 
@@ -431,22 +389,22 @@ impl<M: Memory> Accounts<M> {
             last_error: None,
         };
         self.outbox.insert(id, Candid(item));
-        self.schedule.insert((now_ns, id), ());
+        self.schedule.schedule(id, now_ns);
         id
     }
 
     fn remove_item(&mut self, id: u64) {
         if let Some(item) = self.outbox.remove(&id) {
-            self.schedule.remove(&(item.next_attempt_ns, id));
+            self.schedule.unschedule(id, item.next_attempt_ns);
         }
     }
 
     /// Items due at `now_ns`, earliest first, at most `limit`.
     pub fn due(&self, now_ns: u64, limit: usize) -> Vec<(u64, OutboxItem)> {
         self.schedule
-            .keys_range(..=(now_ns, u64::MAX))
-            .take(limit)
-            .filter_map(|(_, id)| self.outbox.get(&id).map(|i| (id, i.0)))
+            .due(now_ns, limit)
+            .into_iter()
+            .filter_map(|id| self.outbox.get(&id).map(|i| (id, i.0)))
             .collect()
     }
 
@@ -498,7 +456,7 @@ impl<M: Memory> Accounts<M> {
                     }
                     record.shard = Some(shard);
                     record.shard_request = None;
-                    self.users.insert(user, Candid(record));
+                    self.users.insert(user, Compact(record));
                 }
             }
             (Work::PlanDeletion { user }, Outcome::Planned(holders)) => {
@@ -535,24 +493,21 @@ impl<M: Memory> Accounts<M> {
 
     /// Keeps item `id`, due at `now_ns` with its attempts reset (it made progress).
     fn reschedule(&mut self, id: u64, mut item: OutboxItem, now_ns: u64) {
-        self.schedule.remove(&(item.next_attempt_ns, id));
+        self.schedule.reschedule(id, item.next_attempt_ns, now_ns);
         item.attempts = 0;
         item.last_error = None;
         item.next_attempt_ns = now_ns;
-        self.schedule.insert((now_ns, id), ());
         self.outbox.insert(id, Candid(item));
     }
 
     /// Records a failed attempt; the next one waits twice as long as the last, up to a cap.
     fn fail(&mut self, id: u64, mut item: OutboxItem, error: String, now_ns: u64) {
-        self.schedule.remove(&(item.next_attempt_ns, id));
+        let failed_at = item.next_attempt_ns;
         item.attempts = item.attempts.saturating_add(1);
-        let delay = RETRY_DELAY_NS
-            .saturating_mul(1u64 << item.attempts.saturating_sub(1).min(16))
-            .min(MAX_RETRY_DELAY_NS);
-        item.next_attempt_ns = now_ns.saturating_add(delay);
+        item.next_attempt_ns = RETRY.next_attempt_ns(now_ns, item.attempts);
         item.last_error = Some(error.clone());
-        self.schedule.insert((item.next_attempt_ns, id), ());
+        self.schedule
+            .reschedule(id, failed_at, item.next_attempt_ns);
         match &item.work {
             Work::PlanDeletion { user } => {
                 if let Some(mut d) = self.deletions.get(user).map(|d| d.0) {

@@ -1,8 +1,10 @@
 //! Stable memory layout of the user_registry canister: one `MemoryManager`, and a named `MemoryId`
-//! per structure. An id is never reused for something else, or an upgrade would read garbage.
+//! per structure. An id is never reused for something else, or an upgrade would read garbage:
+//! a retired id stays retired (its number is never given to a new structure).
 
 use std::cell::RefCell;
 
+use canister_kit::backup::DataMemories;
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
 use ic_stable_structures::DefaultMemoryImpl;
 use stable_snapshot::tracked::Tracked;
@@ -12,7 +14,7 @@ use stable_snapshot::tracked::Tracked;
 pub type Memory = Tracked<RawMemory>;
 pub type RawMemory = VirtualMemory<DefaultMemoryImpl>;
 
-/// The group membership cache (`security_base::member`).
+/// The group membership cache (`canister_kit::member`).
 const MEMBERSHIP: MemoryId = MemoryId::new(0);
 /// Counters (`StableCell`).
 pub const CONFIG: MemoryId = MemoryId::new(1);
@@ -67,18 +69,12 @@ pub fn data() -> Vec<Memory> {
     DATA.iter().map(|&id| get(id)).collect()
 }
 
-pub fn data_version() -> RawMemory {
-    raw(DATA_VERSION)
-}
-
-pub fn snapshot_state() -> Memory {
-    get(SNAPSHOT_STATE)
-}
-
-pub fn export_staging() -> Memory {
-    get(EXPORT_STAGING)
-}
-
-pub fn import_staging() -> Memory {
-    get(IMPORT_STAGING)
+/// Where the data version and the snapshot staging live (`canister_kit::backup::DataState`).
+pub fn data_state() -> DataMemories<RawMemory> {
+    DataMemories {
+        data_version: raw(DATA_VERSION),
+        snapshot_state: get(SNAPSHOT_STATE),
+        export_staging: get(EXPORT_STAGING),
+        import_staging: get(IMPORT_STAGING),
+    }
 }

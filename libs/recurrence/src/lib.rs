@@ -24,6 +24,7 @@ mod calendar;
 mod candidates;
 mod error;
 mod expand;
+mod instances;
 mod rule;
 mod series;
 mod split;
@@ -32,11 +33,9 @@ pub mod wire;
 
 pub use error::RecurrenceError;
 pub use expand::{MAX_CANDIDATES, MAX_PERIODS};
+pub use instances::{are_instances, instances, is_instance, last_end, next_instances_after};
 pub use rule::{Frequency, RecurrenceRule, Until, WeekdayNum};
-pub use series::{
-    are_instances, instances, is_instance, last_end, next_instances_after, EventTime, Exception,
-    Instance, Series,
-};
+pub use series::{EventTime, Exception, Instance, Series};
 pub use split::split_series;
 
 pub use jiff;

@@ -68,7 +68,7 @@ impl<M: Memory> Store<M> {
     // ---- reads -----------------------------------------------------------------------------
 
     pub(super) fn load(&self, id: EventId) -> Option<ValidEvent> {
-        candid_codec::profile::span("storage", || {
+        canister_kit::codec::profile::span("storage", || {
             self.events
                 .get(&id)
                 .map(|bytes| ValidEvent::from_record(EventRecord::decode(&bytes)))
@@ -166,7 +166,8 @@ impl<M: Memory> Store<M> {
             .enumerate()
             .map(|(done, c)| {
                 crate::work::may_continue("ics", done, total)?;
-                let valid = candid_codec::profile::span("validation", || ValidEvent::check(c.new))?;
+                let valid =
+                    canister_kit::codec::profile::span("validation", || ValidEvent::check(c.new))?;
                 Ok((c.old, valid))
             })
             .collect::<Result<Vec<_>, Error>>()?;
@@ -242,9 +243,9 @@ impl<M: Memory> Store<M> {
             .insert(owner, self.users.get(&owner).unwrap_or(0) + 1);
         self.owned.insert(keys::owned_key(&e.owner, id), ());
         self.by_uid.insert(keys::uid_key(&e.owner, &e.ical_uid), id);
-        candid_codec::profile::span("indexes", || self.file(&event));
+        canister_kit::codec::profile::span("indexes", || self.file(&event));
         self.queue_reminders(ctx, None, Some(e));
-        candid_codec::profile::span("storage", || {
+        canister_kit::codec::profile::span("storage", || {
             self.events.insert(id, EventRecord::of(&event).encode())
         });
         self.touch();
@@ -257,7 +258,7 @@ impl<M: Memory> Store<M> {
         // Most edits (a title, a description) leave every index entry as it is.
         let refile = !files_the_same(old, &new);
         if refile {
-            candid_codec::profile::span("indexes", || self.unfile(old));
+            canister_kit::codec::profile::span("indexes", || self.unfile(old));
         }
         if o.ical_uid != n.ical_uid {
             self.by_uid.remove(&keys::uid_key(&o.owner, &o.ical_uid));
@@ -265,10 +266,10 @@ impl<M: Memory> Store<M> {
                 .insert(keys::uid_key(&n.owner, &n.ical_uid), n.id);
         }
         if refile {
-            candid_codec::profile::span("indexes", || self.file(&new));
+            canister_kit::codec::profile::span("indexes", || self.file(&new));
         }
         self.queue_reminders(ctx, Some(o), Some(n));
-        candid_codec::profile::span("storage", || {
+        canister_kit::codec::profile::span("storage", || {
             self.events.insert(n.id, EventRecord::of(&new).encode())
         });
         self.touch();

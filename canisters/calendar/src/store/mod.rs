@@ -26,7 +26,7 @@ mod window;
 pub mod tests;
 
 use candid::{CandidType, Deserialize, Principal};
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::calendar::{BookingPolicy, CalendarConfig, EventId};
 use interfaces::notification::ReminderUpdate;
@@ -153,7 +153,7 @@ impl<M: Memory> Store<M> {
     fn update_meta(&mut self, f: impl FnOnce(&mut Meta)) {
         let mut meta = self.meta.get().0.clone();
         f(&mut meta);
-        candid_codec::profile::span("meta", || self.meta.set(Candid(meta)));
+        canister_kit::codec::profile::span("meta", || self.meta.set(Candid(meta)));
     }
 
     /// After a restore: the data changed, so its version moves past both the restored one and

@@ -10,7 +10,7 @@
 //! delivered only once the forgetting is done.
 
 use candid::{CandidType, Deserialize, Principal};
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::Memory;
 use interfaces::calendar::{Event, EventId, EventStatus, Rsvp};
 use interfaces::notification::{EventRef, ReminderPlan, ReminderUpdate};

@@ -2,7 +2,7 @@
 //! policy into bookable slots).
 
 use candid::Principal;
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use ic_stable_structures::Memory;
 use interfaces::calendar::BookingPolicy;
 use interfaces::Error;

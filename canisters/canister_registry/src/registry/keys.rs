@@ -2,7 +2,7 @@
 //! closing (or, for a member that has not received its new key, renewing) rotation overlaps.
 
 use candid::Principal;
-use candid_storable::Candid;
+use canister_kit::stored::Candid;
 use interfaces::Error;
 use security_base::access_key::{self, AccessKey};
 

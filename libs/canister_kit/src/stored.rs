@@ -1,4 +1,5 @@
-//! Values stored in stable structures, in one of two encodings:
+//! Values stored in stable structures, in one of two encodings (every canister's stored records
+//! use one of them, so each record type needs no `Storable` of its own):
 //! - [`Candid<T>`]: Candid bytes. A stored record can gain optional fields in a later version
 //!   and still decode what an older version wrote; right for small, rarely read records.
 //! - [`Compact<T>`]: postcard bytes, no schema in them. For records read on every call, where
@@ -25,13 +26,13 @@ impl<T: CandidType + DeserializeOwned + 'static> Storable for Candid<T> {
     const BOUND: Bound = Bound::Unbounded;
 
     // The same bytes as `candid::encode_one`, with the type description built once per type
-    // (`candid_codec`), so writing a small record does not cost describing its type each time.
+    // (`crate::codec`), so writing a small record does not cost describing its type each time.
     fn to_bytes(&self) -> Cow<'_, [u8]> {
-        Cow::Owned(candid_codec::encode(&self.0))
+        Cow::Owned(crate::codec::encode(&self.0))
     }
 
     fn into_bytes(self) -> Vec<u8> {
-        candid_codec::encode(&self.0)
+        crate::codec::encode(&self.0)
     }
 
     fn from_bytes(bytes: Cow<'_, [u8]>) -> Self {

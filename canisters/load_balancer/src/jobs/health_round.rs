@@ -1,4 +1,4 @@
-//! The health timer: every interval, check each calendar shard of the group with a bounded-wait
+//! The health round, on a timer: every interval, check each calendar shard of the group with a bounded-wait
 //! `health_check`, apply the health rules, pay what is owed for shards that turned unhealthy
 //! (an emergency backup request, an operator alert), reseed the random generator from
 //! `raw_rand`, and start or resume a scale-out when one is needed.
@@ -11,30 +11,27 @@ use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 use candid::Principal;
+use canister_kit::auth::{own_key, peer_of_kind};
+use canister_kit::{outbox, single_flight};
 use ic_cdk::call::Call;
 use ic_cdk_timers::TimerId;
 use interfaces::notification::{AlertInput, AlertKind, AlertSeverity};
 use interfaces::{clients, CanisterKind, Error, HealthReport};
-use security_base::{member, single_flight};
 
 use crate::balancer::Owed;
 use crate::health::{CheckOutcome, Transition};
-use crate::{spawn, state};
+use crate::jobs::scale_out;
+use crate::state::{self, group_shards};
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
     static TIMER: RefCell<Option<TimerId>> = const { RefCell::new(None) };
 }
 
-/// The group's calendar members: the shards.
-pub fn group_shards() -> Vec<Principal> {
-    member::members_of_kind(CanisterKind::Calendar)
-}
-
 /// Arms the health timer at the configured interval (again after a config change; timers do not
 /// survive upgrades, so the lifecycle path calls this too), and seeds the generator at once if
 /// it never was.
-pub fn start_timers() {
+pub fn arm() {
     let interval = state::read(|b| b.config().health_check_interval_seconds);
     let id = ic_cdk_timers::set_timer_interval(Duration::from_secs(interval), || async {
         run_round().await
@@ -43,7 +40,7 @@ pub fn start_timers() {
         ic_cdk_timers::clear_timer(old);
     }
     if !state::read(|b| b.stored().rng.is_some()) {
-        ic_cdk_timers::set_timer(Duration::ZERO, async {
+        outbox::soon(async {
             let _ = reseed().await;
         });
     }
@@ -84,7 +81,7 @@ pub async fn run_round() {
     if let Err(err) = reseed().await {
         ic_cdk::println!("{err}");
     }
-    spawn::run().await;
+    scale_out::run().await;
     // Counter 1 counts the whole call context, so every message of this round so far.
     let instructions = ic_cdk::api::performance_counter(1);
     state::mutate(|b| b.finish_round(ic_cdk::api::time(), instructions));
@@ -132,23 +129,8 @@ async fn pay_owed() {
     }
 }
 
-fn peer(kind: CanisterKind) -> Result<Principal, Error> {
-    member::members_of_kind(kind)
-        .first()
-        .copied()
-        .ok_or_else(|| Error::Unavailable {
-            reason: format!("no {} in the group", kind.name()),
-        })
-}
-
-pub fn own_key() -> Result<security_base::AccessKey, Error> {
-    member::own_key().ok_or(Error::Unavailable {
-        reason: "this canister has not received its access key yet".into(),
-    })
-}
-
 async fn request_backup(shard: Principal) -> Result<u64, Error> {
-    let backup = peer(CanisterKind::BackupCanister)?;
+    let backup = peer_of_kind(CanisterKind::BackupCanister)?;
     let key = own_key()?;
     clients::backup::request_emergency_backup(
         backup,
@@ -160,7 +142,7 @@ async fn request_backup(shard: Principal) -> Result<u64, Error> {
 }
 
 async fn raise_alert(shard: Principal) -> Result<u64, Error> {
-    let notification = peer(CanisterKind::Notification)?;
+    let notification = peer_of_kind(CanisterKind::Notification)?;
     let key = own_key()?;
     let (failures, error) = state::read(|b| {
         b.shard(&shard)

@@ -1,5 +1,6 @@
-//! The user registry's calls to other members of its group: asking the load balancer for a
-//! user's shard, and asking every canister that may hold a user's data to delete it.
+//! The user registry's timers and awaiting flows: its outbox of calls to other members of its
+//! group (asking the load balancer for a user's shard, and asking every canister that may hold a
+//! user's data to delete it), and the expiry of deletion receipts.
 //!
 //! Every call starts from an outbox item in stable memory, and the item goes only when the
 //! callee answered Ok, so a missing load balancer, a stopped shard, a failed call or an upgrade
@@ -10,27 +11,33 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use candid::Principal;
+use canister_kit::auth::{own_key, peer_of_kind};
+use canister_kit::lifecycle::every;
+use canister_kit::member;
+use canister_kit::outbox::{self, Next, RunLimits};
 use interfaces::{clients, CanisterKind, Error};
-use security_base::{member, single_flight};
 
-use crate::accounts::{OutboxItem, Outcome, Work, HOLDERS};
+use crate::accounts::{Outcome, HOLDERS};
+use crate::model::{OutboxItem, Work};
 use crate::state;
 
 /// How often the timer looks at the outbox (changes also run it at once).
 const TICK: Duration = Duration::from_secs(10);
-/// Items taken per batch; one run takes batches up to [`MAX_ITEMS_PER_RUN`], then leaves the
-/// rest to a new message, so a long queue of items that fail without a call (no load balancer
-/// yet) never adds up to one message's instruction limit.
-const BATCH: usize = 20;
-const MAX_ITEMS_PER_RUN: usize = 200;
+/// Items taken per batch, and per run before the rest is left to a new message, so a long queue
+/// of items that fail without a call (no load balancer yet) never adds up to one message's
+/// instruction limit.
+const LIMITS: RunLimits = RunLimits {
+    batch: 20,
+    max_per_run: 200,
+};
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Arms the outbox timer; called from the lifecycle path (timers do not survive upgrades).
-pub fn start_timers() {
-    ic_cdk_timers::set_timer_interval(TICK, || async {
+/// Arms every timer; called from the lifecycle path (timers do not survive upgrades).
+pub fn arm() {
+    every(TICK, || async {
         state::mutate(|a| a.expire_receipts(ic_cdk::api::time()));
         process_outbox().await;
     });
@@ -40,41 +47,33 @@ pub fn start_timers() {
 
 /// Runs the outbox soon, in its own message, without making the caller wait.
 pub fn kick() {
-    ic_cdk_timers::set_timer(Duration::ZERO, process_outbox());
+    outbox::soon(process_outbox());
 }
 
-/// Runs due items, oldest first. Only one run at a time: a second caller returns at once, and
-/// the run in progress picks up what was queued meanwhile because it loops until nothing is due.
+/// Runs due items, oldest first, one run at a time (`canister_kit::outbox::drain`).
 async fn process_outbox() {
-    let Some(_running) = single_flight::begin(&RUNNING) else {
-        return;
-    };
-    let mut handled = 0;
-    loop {
-        if handled >= MAX_ITEMS_PER_RUN {
-            kick();
-            break;
-        }
-        let due = state::read(|a| a.due(ic_cdk::api::time(), BATCH));
-        if due.is_empty() {
-            break;
-        }
-        for (id, item) in due {
-            handled += 1;
+    outbox::drain(
+        &RUNNING,
+        LIMITS,
+        |n| state::read(|a| a.due(ic_cdk::api::time(), n)),
+        |(id, item)| async move {
             let outcome = run(item).await;
             if let Err(err) = &outcome {
                 ic_cdk::println!("outbox item {id} failed: {err}");
             }
             // The item is looked up again: the account may have been deleted during the call.
             state::mutate(|a| a.finish(id, outcome, ic_cdk::api::time()));
-        }
-    }
+            Next::Continue
+        },
+        kick,
+    )
+    .await;
 }
 
 async fn run(item: OutboxItem) -> Result<Outcome, Error> {
     match item.work {
         Work::AssignShard { user } => {
-            let balancer = only_member(CanisterKind::LoadBalancer)?;
+            let balancer = peer_of_kind(CanisterKind::LoadBalancer)?;
             let key = own_key()?;
             clients::load_balancer::assign_user(balancer, key.expose_bytes(), user)
                 .await
@@ -111,21 +110,6 @@ async fn run(item: OutboxItem) -> Result<Outcome, Error> {
             })
         }
     }
-}
-
-fn own_key() -> Result<security_base::AccessKey, Error> {
-    member::own_key().ok_or(Error::Unavailable {
-        reason: "this canister has not received its access key yet".into(),
-    })
-}
-
-fn only_member(kind: CanisterKind) -> Result<Principal, Error> {
-    member::members_of_kind(kind)
-        .first()
-        .copied()
-        .ok_or_else(|| Error::Unavailable {
-            reason: format!("no {} in the group yet", kind.name()),
-        })
 }
 
 /// The canisters that may hold a user's data, from the cached group snapshot; `None` before

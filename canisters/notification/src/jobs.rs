@@ -6,12 +6,13 @@
 //! stops early when it has used [`BATCH_INSTRUCTION_BUDGET`] instructions; if more are due it
 //! schedules the next batch as a new message (a zero-delay timer), so 100,000 reminders due at
 //! once are many small messages, none near the instruction limit. Timers do not survive an
-//! upgrade: [`start`] runs from the lifecycle path and fires whatever came due meanwhile; a
+//! upgrade: [`arm_all`] runs from the lifecycle path and fires whatever came due meanwhile; a
 //! slow interval timer is the safety net should a one-shot timer ever be lost.
 
 use std::cell::Cell;
 use std::time::Duration;
 
+use canister_kit::lifecycle::every;
 use ic_cdk::api::{performance_counter, time};
 use ic_cdk_timers::TimerId;
 
@@ -37,14 +38,14 @@ thread_local! {
 }
 
 /// Arms every timer; called from the lifecycle path (init and post_upgrade).
-pub fn start() {
-    ic_cdk_timers::set_timer_interval(SAFETY_TICK, || async {
+pub fn arm_all() {
+    every(SAFETY_TICK, || async {
         // Should a pending next batch have been lost (its message trapped, which rolls back
         // the flag's reset too), this lets a new chain start; a duplicate chain is harmless.
         NEXT_BATCH_PENDING.set(false);
         fire_batch();
     });
-    ic_cdk_timers::set_timer_interval(MAINTENANCE_TICK, || async { maintenance() });
+    every(MAINTENANCE_TICK, || async { maintenance() });
     // Reminders that came due while the code was being replaced (or the canister was stopped)
     // fire now, in their own message.
     next_batch();

@@ -1,4 +1,5 @@
-//! Delivers the store's reminder outbox to the notification canister.
+//! The shard's timers and awaiting flows: delivering the store's reminder outbox to the
+//! notification canister.
 //!
 //! Every event change records the event's latest reminder update in a stable outbox (keyed by
 //! event, so repeated changes coalesce). A timer sends batches with an unbounded-wait call; an
@@ -13,11 +14,13 @@
 use std::cell::Cell;
 use std::time::Duration;
 
+use canister_kit::auth::{own_key, peer_of_kind};
+use canister_kit::lifecycle::every;
+use canister_kit::{outbox, single_flight};
 use interfaces::clients::notification;
 use interfaces::notification::MAX_UPDATES_PER_SYNC;
 use interfaces::CanisterKind;
 use interfaces::Error;
-use security_base::single_flight;
 
 use crate::state;
 
@@ -39,15 +42,16 @@ thread_local! {
     static LAST_ERROR: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
 }
 
+/// Arms every timer; called from the lifecycle path (timers do not survive upgrades).
 pub fn arm() {
-    ic_cdk_timers::set_timer_interval(FLUSH_INTERVAL, || async { flush().await });
+    every(FLUSH_INTERVAL, || async { flush().await });
 }
 
 /// Schedules a flush right after the current message (a change was just queued).
 pub fn flush_soon() {
     let pending = state::read(|s| s.outbox_len() > 0 || s.meta().reminder_resync.is_some());
     if !FLUSHING.get() && pending {
-        ic_cdk_timers::set_timer(Duration::ZERO, flush());
+        outbox::soon(flush());
     }
 }
 
@@ -88,7 +92,7 @@ pub async fn flush() {
             if more_to_queue {
                 // None of those events had reminders: go on in a new message, so the work of
                 // one stays bounded.
-                ic_cdk_timers::set_timer(Duration::ZERO, flush());
+                outbox::soon(flush());
             }
             break;
         }
@@ -111,18 +115,15 @@ pub async fn flush() {
 /// The notification canister and this shard's key, or `None` (and the reason kept) before the
 /// group gave them.
 fn notification_and_key() -> Option<(candid::Principal, Vec<u8>)> {
-    let Some(target) = security_base::member::members_of_kind(CanisterKind::Notification)
-        .first()
-        .copied()
-    else {
-        LAST_ERROR.set(Some("no notification canister in the group yet".into()));
-        return None;
-    };
-    let Some(key) = security_base::member::own_key() else {
-        LAST_ERROR.set(Some("this shard has no access key yet".into()));
-        return None;
-    };
-    Some((target, key.expose_bytes().to_vec()))
+    let found = peer_of_kind(CanisterKind::Notification)
+        .and_then(|target| own_key().map(|key| (target, key.expose_bytes().to_vec())));
+    match found {
+        Ok(found) => Some(found),
+        Err(e) => {
+            LAST_ERROR.set(Some(e.to_string()));
+            None
+        }
+    }
 }
 
 /// After a restore: asks the notification canister to forget every plan of this shard, a batch

@@ -1,4 +1,5 @@
-//! Taking snapshots: the timer's cycle over the group's data canisters, and one pull.
+//! The backup canister's timer and its awaiting flows: the cycle over the group's data
+//! canisters, one pull, and the operator alert when one fails.
 //!
 //! A pull spans many messages (each chunk is one call), so it follows reserve, await, commit or
 //! compensate: (1) reserve the snapshot in the store, which also blocks a second pull of the same
@@ -11,12 +12,12 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use candid::Principal;
+use canister_kit::single_flight;
 use ic_cdk::api::time;
 use interfaces::backup::{CycleReport, SnapshotTrigger};
 use interfaces::clients;
 use interfaces::notification::{AlertInput, AlertKind, AlertSeverity};
 use interfaces::{CanisterKind, Error};
-use security_base::single_flight;
 use sha2::{Digest, Sha256};
 
 use crate::state;
@@ -44,12 +45,9 @@ pub fn arm() {
     TIMER.set(Some(id));
 }
 
-fn own_key() -> Result<Vec<u8>, Error> {
-    security_base::member::own_key()
-        .map(|k| k.expose_bytes().to_vec())
-        .ok_or(Error::Unavailable {
-            reason: "the backup canister has not received its access key yet".into(),
-        })
+/// This canister's key as the clients take it.
+pub fn own_key() -> Result<Vec<u8>, Error> {
+    canister_kit::auth::own_key().map(|k| k.expose_bytes().to_vec())
 }
 
 /// One run of the timer: every data canister of the group whose data version moved since its
@@ -67,7 +65,7 @@ pub async fn run_cycle() {
         return;
     };
     for kind in DATA_KINDS {
-        for canister in security_base::member::members_of_kind(kind) {
+        for canister in canister_kit::member::members_of_kind(kind) {
             report.checked += 1;
             // Nothing is reserved before this await: a failed check only records the error.
             match clients::snapshot::data_version(canister, &key).await {
@@ -142,9 +140,9 @@ async fn pull(id: u64, canister: Principal, key: &[u8]) -> Result<(), Error> {
 pub async fn alert(subject: Principal, message: &str) {
     let outcome = match (
         own_key(),
-        security_base::member::members_of_kind(CanisterKind::Notification).first(),
+        canister_kit::auth::peer_of_kind(CanisterKind::Notification),
     ) {
-        (Ok(key), Some(&notification)) => {
+        (Ok(key), Ok(notification)) => {
             let input = AlertInput {
                 kind: AlertKind::BackupFailed,
                 severity: AlertSeverity::Critical,
@@ -158,10 +156,7 @@ pub async fn alert(subject: Principal, message: &str) {
                 .await
                 .map(|_| ())
         }
-        (Err(e), _) => Err(e),
-        (_, None) => Err(Error::Unavailable {
-            reason: "the group has no notification canister".into(),
-        }),
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     state::mutate(|s| s.set_alert_error(outcome.err().map(|e| e.to_string())));
 }

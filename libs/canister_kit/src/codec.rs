@@ -25,7 +25,7 @@
 //! short error messages (formatting full types into an error is itself expensive).
 //!
 //! Used through ic-cdk's `decode_with` / `encode_with` attributes:
-//! `#[query(decode_with = "candid_codec::arg", encode_with = "candid_codec::reply")]` (`args`
+//! `#[query(decode_with = "canister_kit::codec::arg", encode_with = "canister_kit::codec::reply")]` (`args`
 //! for endpoints with several arguments, nothing for those without).
 //! No library offers a cached reply header (candid's `IDLBuilder` clears its type memo on each
 //! use by design), hence this module.

@@ -12,15 +12,16 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use candid::Principal;
-use candid_storable::Candid;
 use ic_stable_structures::memory_manager::VirtualMemory;
 use ic_stable_structures::{DefaultMemoryImpl, StableCell};
 use interfaces::clients;
 use interfaces::security::{GroupMember, GroupPing, MemberInit, MembershipStatus, SnapshotOutcome};
 use interfaces::{CanisterKind, Error, GroupSnapshot, Permission};
 
-use crate::guards::require_permission;
-use crate::membership::Membership;
+use security_base::guards::require_permission;
+use security_base::membership::Membership;
+
+use crate::stored::Candid;
 
 pub type Memory = VirtualMemory<DefaultMemoryImpl>;
 
@@ -41,14 +42,14 @@ thread_local! {
 fn with_state<R>(f: impl FnOnce(&MemberState) -> R) -> R {
     STATE.with_borrow(|s| {
         f(s.as_ref()
-            .expect("security_base::member::init runs in every lifecycle path"))
+            .expect("canister_kit::member::init runs in every lifecycle path"))
     })
 }
 
 fn with_state_mut<R>(f: impl FnOnce(&mut MemberState) -> R) -> R {
     STATE.with_borrow_mut(|s| {
         f(s.as_mut()
-            .expect("security_base::member::init runs in every lifecycle path"))
+            .expect("canister_kit::member::init runs in every lifecycle path"))
     })
 }
 
@@ -195,7 +196,7 @@ pub fn members_of_kind(kind: CanisterKind) -> Vec<Principal> {
 }
 
 /// This canister's key, for the typed clients that call other members.
-pub fn own_key() -> Option<crate::AccessKey> {
+pub fn own_key() -> Option<security_base::AccessKey> {
     with_state(|s| s.membership.get().own_key())
 }
 
@@ -240,7 +241,7 @@ macro_rules! group_member_endpoints {
         #[::ic_cdk::update]
         fn receive_access_key(
             _group_id: String,
-            key: ::security_base::__private::serde_bytes::ByteBuf,
+            key: ::canister_kit::__private::serde_bytes::ByteBuf,
         ) -> Result<(), ::interfaces::Error> {
             ::canister_health::track($crate::member::receive_key(
                 ::ic_cdk::api::msg_caller(),
@@ -251,7 +252,7 @@ macro_rules! group_member_endpoints {
         /// An authorized group call: another member proves its membership with its key.
         #[::ic_cdk::update]
         fn group_ping(
-            key: ::security_base::__private::serde_bytes::ByteBuf,
+            key: ::canister_kit::__private::serde_bytes::ByteBuf,
         ) -> Result<::interfaces::security::GroupPing, ::interfaces::Error> {
             ::canister_health::track($crate::member::ping(::ic_cdk::api::msg_caller(), &key))
         }

@@ -1,5 +1,5 @@
 //! Scale-out: creating a calendar shard from the wasm stored in the registry (the steps are
-//! `security_base::provision`'s, shared with the backup canister's restore into a new shard).
+//! `canister_kit::provision`'s, shared with the backup canister's restore into a new shard).
 //!
 //! The flow follows check, reserve, await, commit: (1) the guard in `scale_out_guard.rs` admits
 //! it (daily cap, cycles floor; a refusal alerts the operator) and `reserve_spawn` records the
@@ -14,15 +14,15 @@
 //! reservation.
 
 use std::cell::Cell;
-use std::time::Duration;
 
-use interfaces::Error;
-use security_base::provision;
-use security_base::single_flight;
+use canister_kit::auth::{own_key, peer_of_kind};
+use canister_kit::{outbox, provision, single_flight};
+use interfaces::notification::{AlertInput, AlertKind, AlertSeverity, MAX_ALERT_MESSAGE_CHARS};
+use interfaces::{clients, CanisterKind, Error};
 
-use crate::balancer::SpawnStage;
-use crate::checks::group_shards;
-use crate::{scale_out_guard, state};
+use crate::model::{Refusal, SpawnStage};
+use crate::scale_out_guard::alert_answered;
+use crate::state::{self, group_shards};
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
@@ -30,7 +30,7 @@ thread_local! {
 
 /// Runs the scale-out soon, in its own message (after an assignment found every shard full).
 pub fn kick() {
-    ic_cdk_timers::set_timer(Duration::ZERO, run());
+    outbox::soon(run());
 }
 
 /// Starts a scale-out if one is needed, or resumes the one under way.
@@ -50,7 +50,7 @@ pub async fn run() {
         let balance = ic_cdk::api::canister_cycle_balance();
         match state::mutate(|b| b.admit_scale_out(now, balance)) {
             Ok(()) => {}
-            Err(Some(refusal)) => return scale_out_guard::alert_operator(refusal).await,
+            Err(Some(refusal)) => return alert_operator(refusal).await,
             Err(None) => return,
         }
         // No await since the guard admitted it, so the reservation sees the same state.
@@ -103,4 +103,37 @@ async fn advance() -> Result<(), Error> {
             }
         }
     }
+}
+
+/// Raises the operator alert for `refusal` (bounded wait, best effort: a failure is recorded
+/// and the next health round, which finds the shards still full, tries again).
+pub async fn alert_operator(refusal: Refusal) {
+    let result = raise(&refusal).await;
+    if let Err(err) = &result {
+        ic_cdk::println!("scale-out refusal alert failed: {err}");
+    }
+    let now = ic_cdk::api::time();
+    state::mutate(|b| {
+        b.with_guard(|g| alert_answered(g, &refusal, result.map_err(|e| e.to_string()), now))
+    });
+}
+
+async fn raise(refusal: &Refusal) -> Result<u64, Error> {
+    let notification = peer_of_kind(CanisterKind::Notification)?;
+    let key = own_key()?;
+    let (kind, severity) = match refusal {
+        Refusal::DailyCap { .. } => (AlertKind::Other, AlertSeverity::Warning),
+        Refusal::CyclesFloor { .. } => (AlertKind::CyclesLow, AlertSeverity::Critical),
+    };
+    let message: String = format!("scale-out refused: {}", refusal.describe())
+        .chars()
+        .take(MAX_ALERT_MESSAGE_CHARS)
+        .collect();
+    let alert = AlertInput {
+        kind,
+        severity,
+        subject: Some(ic_cdk::api::canister_self()),
+        message,
+    };
+    clients::notification::raise_alert(notification, key.expose_bytes(), &alert).await
 }

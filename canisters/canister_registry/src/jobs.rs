@@ -1,4 +1,5 @@
-//! Delivering keys and pushing snapshots: the registry's calls to its members.
+//! The registry's timer and awaiting flows: delivering keys and pushing snapshots to its
+//! members, and expiring key overlaps.
 //!
 //! Every call starts from an outbox item in stable memory and the item goes only when the
 //! member confirmed, so a stopped member, a timeout or an upgrade loses nothing: the timer runs
@@ -8,24 +9,29 @@ use std::cell::Cell;
 use std::time::Duration;
 
 use candid::Principal;
+use canister_kit::lifecycle::every;
+use canister_kit::outbox::{self, Next, RunLimits};
 use interfaces::{clients, Error};
-use security_base::single_flight;
 
 use crate::registry::{OutboxItem, Work};
 use crate::state;
 
 /// How often the timer looks at the outbox and at expiring key overlaps.
 const TICK: Duration = Duration::from_secs(10);
-/// Items handled per batch; the loop takes batches until nothing is due.
-const BATCH: usize = 20;
+/// Items handled per batch; the loop takes batches until nothing is due (no per-run cap: every
+/// item makes a call, so a run's instructions are spread over its messages).
+const LIMITS: RunLimits = RunLimits {
+    batch: 20,
+    max_per_run: usize::MAX,
+};
 
 thread_local! {
     static RUNNING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Arms the outbox timer; called from the lifecycle path (timers do not survive upgrades).
-pub fn start_timers() {
-    ic_cdk_timers::set_timer_interval(TICK, || async {
+/// Arms every timer; called from the lifecycle path (timers do not survive upgrades).
+pub fn arm() {
+    every(TICK, || async {
         state::mutate(|r| r.expire_key_overlaps(ic_cdk::api::time()));
         process_outbox().await;
     });
@@ -35,21 +41,16 @@ pub fn start_timers() {
 
 /// Runs the outbox soon, in its own message, without making the caller wait.
 pub fn kick() {
-    ic_cdk_timers::set_timer(Duration::ZERO, process_outbox());
+    outbox::soon(process_outbox());
 }
 
-/// Runs every due item. Only one run at a time: a second caller returns at once, and the run in
-/// progress picks up what it queued because it loops until nothing is due.
+/// Runs every due item, one run at a time (`canister_kit::outbox::drain`).
 pub async fn process_outbox() {
-    let Some(_running) = single_flight::begin(&RUNNING) else {
-        return;
-    };
-    loop {
-        let due = state::read(|r| r.due(ic_cdk::api::time(), BATCH));
-        if due.is_empty() {
-            break;
-        }
-        for (id, item) in due {
+    outbox::drain(
+        &RUNNING,
+        LIMITS,
+        |n| state::read(|r| r.due(ic_cdk::api::time(), n)),
+        |(id, item)| async move {
             let target = item.target;
             let result = run(item).await;
             let now = ic_cdk::api::time();
@@ -60,8 +61,11 @@ pub async fn process_outbox() {
                     r.fail(id, err.to_string(), now)
                 }
             });
-        }
-    }
+            Next::Continue
+        },
+        kick,
+    )
+    .await;
 }
 
 async fn run(item: OutboxItem) -> Result<(), Error> {

@@ -1,0 +1,27 @@
+//! Install and upgrade, one path for both. All state is in stable structures, so there is
+//! nothing to restore; the install arguments may change the timing; timers do not survive an
+//! upgrade, so they are armed again here.
+
+use interfaces::registry::RegistryInit;
+
+use crate::{jobs, state};
+
+const NS_PER_SECOND: u64 = 1_000_000_000;
+
+canister_kit::install_and_upgrade!(Option<interfaces::registry::RegistryInit>, installed);
+
+fn installed(args: Option<RegistryInit>) {
+    canister_kit::lifecycle::installed(|| {
+        if let Some(args) = args {
+            state::mutate(|r| {
+                r.set_timing(
+                    args.key_overlap_seconds
+                        .map(|s| s.saturating_mul(NS_PER_SECOND)),
+                    args.retry_delay_seconds
+                        .map(|s| s.saturating_mul(NS_PER_SECOND)),
+                )
+            });
+        }
+        jobs::arm();
+    });
+}

@@ -1,0 +1,13 @@
+//! Install and upgrade, one path for both. Assignments, shards and configuration are in stable
+//! structures, so nothing is restored here; timers do not survive an upgrade, so the health
+//! timer is armed again (a scale-out cut short resumes on its first round).
+
+use interfaces::security::MemberInit;
+
+use crate::{jobs, memory, KIND};
+
+canister_kit::install_and_upgrade!(Option<interfaces::security::MemberInit>, installed);
+
+fn installed(args: Option<MemberInit>) {
+    canister_kit::lifecycle::member_installed(KIND, memory::membership(), args, jobs::arm);
+}
