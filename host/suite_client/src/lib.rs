@@ -1,5 +1,5 @@
 //! The project's client of the calendar suite, built on `ic-agent`, for any IC network: the dfx
-//! replica, the embedded local network (`libs/local_network`) and mainnet. The `suite` binary
+//! replica, the embedded local network (`host/local_network`) and mainnet. The `suite` binary
 //! (`main.rs`) exposes it to the scripts.
 //!
 //! - [`connect`]: which network, which identity, and whether the root key is fetched.

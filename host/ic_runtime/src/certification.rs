@@ -2,7 +2,7 @@
 //! tree signed by the subnet's threshold BLS12-381 key (or a delegation from the root key); here
 //! one BLS key plays both parts, like a local replica. The same key signs the data certificates
 //! non-replicated queries read with `ic0.data_certificate_copy` (a tree of `/time` and
-//! `/canister/<id>/certified_data`) and, in `libs/local_network`, every HTTP-interface certificate,
+//! `/canister/<id>/certified_data`) and, in `host/local_network`, every HTTP-interface certificate,
 //! so an agent that fetched the root key verifies both.
 //!
 //! Signing uses DFINITY's `ic-verify-bls-signature` (its `PrivateKey::sign`) and the tree and

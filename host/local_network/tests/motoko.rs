@@ -1,5 +1,5 @@
 //! A Motoko canister (npm `motoko`, default settings: wasm64, enhanced orthogonal persistence;
-//! the module committed in libs/ic_runtime/fixtures/motoko) on the embedded network over
+//! the module committed in host/ic_runtime/fixtures/motoko) on the embedded network over
 //! HTTP: created, installed, called with ic-agent, upgraded keeping its wasm memory as dfx and
 //! icp-cli do for Motoko, and still holding its stable variables after a server restart.
 
@@ -14,7 +14,7 @@ use suite_client::manage::{self, Mode};
 use suite_client::registry::default_effective_id;
 
 fn counter_wasm() -> Vec<u8> {
-    let path = common::repo_root().join("libs/ic_runtime/fixtures/motoko/counter.wasm");
+    let path = common::repo_root().join("host/ic_runtime/fixtures/motoko/counter.wasm");
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
