@@ -8,8 +8,9 @@ use std::time::Duration;
 use candid::Principal;
 use ic_management_canister_types::{CanisterLogRecord, CanisterSettings, CanisterStatusResult};
 
-use crate::api::{PocketIc, RawMessageId, Time};
+use crate::api::PocketIc;
 use crate::errors::RejectResponse;
+use crate::types::{RawMessageId, Time};
 
 pub trait IcEnv: Send + Sync {
     fn create_canister(&self) -> Principal;
@@ -229,7 +230,7 @@ impl IcEnv for PocketIc {
             self,
             canister_id,
             data,
-            crate::api::BlobCompression::NoCompression,
+            crate::types::BlobCompression::NoCompression,
         )
     }
 }

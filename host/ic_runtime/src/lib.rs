@@ -14,12 +14,12 @@
 //! ```
 
 mod api;
+mod candid_calls;
 mod canister;
 pub mod certification;
 mod context;
 pub mod engine;
 mod env;
-mod env_vars;
 mod errors;
 mod execution;
 mod heap_journal;
@@ -33,10 +33,11 @@ mod stable;
 mod status;
 mod subnet;
 mod system_api;
+mod types;
 
-pub use api::{
-    query_candid, query_candid_as, update_candid, update_candid_as, with_candid, BlobCompression,
-    CanisterId, PocketIc, PocketIcBuilder, RawMessageId, Time, DEFAULT_INITIAL_TIME_NANOS,
+pub use api::{PocketIc, PocketIcBuilder, DEFAULT_INITIAL_TIME_NANOS};
+pub use candid_calls::{
+    query_candid, query_candid_as, update_candid, update_candid_as, with_candid,
 };
 /// The real `pocket_ic::PocketIc` behind `IcEnv` (feature `pocket-ic`).
 #[cfg(feature = "pocket-ic")]
@@ -46,3 +47,4 @@ pub use errors::{ErrorCode, RejectCode, RejectResponse};
 pub use ic_management_canister_types as management_types;
 pub use status::{DefiniteSettings, StatusReply, StatusVisibility};
 pub use subnet::Limits;
+pub use types::{BlobCompression, CanisterId, RawMessageId, Time};

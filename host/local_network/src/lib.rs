@@ -16,6 +16,7 @@ pub mod gateway;
 pub mod keys;
 pub mod mgmt;
 pub mod network;
+mod reject;
 pub mod requests;
 pub mod server;
 pub mod state_tree;

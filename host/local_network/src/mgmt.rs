@@ -117,7 +117,7 @@ pub fn query(
         })?;
     let mut records = pic
         .fetch_canister_logs(args.canister_id, sender)
-        .map_err(|r| crate::network::transport_reject(&r))?;
+        .map_err(|r| crate::reject::transport_reject(&r))?;
     match args.filter {
         None => {}
         Some(CanisterLogFilter::ByIdx { start, end }) => {

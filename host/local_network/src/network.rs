@@ -28,6 +28,7 @@ use crate::cycles::{self, CyclesLedger};
 use crate::envelope::{HttpError, Request};
 use crate::keys::Keys;
 use crate::mgmt;
+use crate::reject::transport_reject;
 use crate::requests::{Known, Outcome, Requests};
 use crate::state_tree::{leb128, Node};
 
@@ -84,14 +85,6 @@ pub enum Submitted {
 
 fn runtime_dir(state_dir: &Path) -> PathBuf {
     state_dir.join("runtime")
-}
-
-pub(crate) fn transport_reject(r: &RejectResponse) -> ic_transport_types::RejectResponse {
-    ic_transport_types::RejectResponse {
-        reject_code: RejectCode::try_from(r.reject_code as u64).unwrap_or(RejectCode::SysFatal),
-        reject_message: r.reject_message.clone(),
-        error_code: Some(r.error_code.to_string()),
-    }
 }
 
 impl Network {

@@ -2,9 +2,11 @@
 //! `update_settings` (kept in `Settings::environment_variables`, copied into each execution's
 //! context). Unknown names and bad indices trap, as on the IC.
 
-use crate::system_api::{read_wasm, source_range, violation, write_wasm, C};
-
 use wasmtime::Result;
+
+use super::guards::violation;
+use super::wasm_memory::{read_wasm, source_range, write_wasm};
+use super::C;
 
 /// The IC's bound on a variable name passed to `env_var_*` (bytes).
 const MAX_ENV_VAR_NAME: u64 = 128;
