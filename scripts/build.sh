@@ -6,7 +6,7 @@
 # ic0 only. Prints a table of sizes. Any failure stops the build with a message.
 #
 # A canister is a workspace crate in canisters/<name>/ or a test fixture in
-# libs/*/fixtures/<name>/, with its interface committed beside Cargo.toml as <name>.did.
+# host/*/fixtures/<name>/, with its interface committed beside Cargo.toml as <name>.did.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
@@ -20,7 +20,7 @@ flock 9
 
 fixture_names() {
     local dir
-    for dir in "$ROOT"/libs/*/fixtures/*/; do
+    for dir in "$ROOT"/host/*/fixtures/*/; do
         [ -f "$dir/Cargo.toml" ] && basename "$dir"
     done
 }
@@ -39,10 +39,10 @@ done
 
 crate_dir() {
     local name="$1" dir
-    for dir in "$ROOT/canisters/$name" "$ROOT"/libs/*/fixtures/"$name"; do
+    for dir in "$ROOT/canisters/$name" "$ROOT"/host/*/fixtures/"$name"; do
         [ -f "$dir/Cargo.toml" ] && { echo "$dir"; return; }
     done
-    die "no canister crate named '$name' (looked in canisters/ and libs/*/fixtures/)"
+    die "no canister crate named '$name' (looked in canisters/ and host/*/fixtures/)"
 }
 
 packages=()

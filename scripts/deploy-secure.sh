@@ -8,7 +8,7 @@
 #   scripts/deploy-secure.sh [--network local|ic] [--strategy S] [--backup-interval SECS]
 #
 # --network local (default): dfx's local replica when dfx is installed; otherwise the embedded
-#   network (libs/local_network: the in-process runtime behind the IC HTTP interface on
+#   network (host/local_network: the in-process runtime behind the IC HTTP interface on
 #   127.0.0.1), started in the background with its pid, log and state in .local-network/.
 # --network ic: mainnet with the icp CLI and the committed icp.yaml: build, `icp deploy -e ic`,
 #   then the group wiring icp cannot do (`suite wire-suite`), then the same verification. The
@@ -89,7 +89,7 @@ deploy_with_dfx() {
     log "the web app: http://$(dfx canister --network "$net" id frontend).localhost:4943/ (local) or https://<id>.icp0.io/ (ic)"
 }
 
-# The embedded network (libs/local_network): started in the background if it is not running,
+# The embedded network (host/local_network): started in the background if it is not running,
 # with its pid and log in the state directory; it keeps every canister across restarts.
 STATE_DIR="${LOCAL_NETWORK_STATE_DIR:-$ROOT/.local-network}"
 BIN_DIR="$HOST_BIN_DIR"

@@ -3,7 +3,7 @@
 # from its `health_check` (interfaces::HealthReport), and what the suite knows about it: shard
 # load and the balancer's verdict, the age of the last snapshot (admins only: the operator's
 # identity), open operator alerts. Read through the project's client (`suite health`,
-# libs/suite_client). Exits non-zero when any canister is unhealthy or unreachable, a shard is
+# host/suite_client). Exits non-zero when any canister is unhealthy or unreachable, a shard is
 # out of service, a backup failed, or an alert is open.
 #
 # usage: scripts/monitor-system.sh [--network local|ic|URL] [--ids FILE] [--identity PEM]
@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
 done
 [[ "$watch" =~ ^[0-9]+$ ]] || die "--watch needs a number of seconds"
 
-# The embedded network writes its URL here while it runs (libs/local_network README).
+# The embedded network writes its URL here while it runs (host/local_network README).
 STATE_DIR="${LOCAL_NETWORK_STATE_DIR:-$ROOT/.local-network}"
 url="$network" ids_network=local
 case "$network" in
@@ -56,7 +56,7 @@ esac
 
 # The client binary: $SUITE_BIN if set, else built once (profile host) into the shared target dir.
 SUITE="${SUITE_BIN:-$HOST_BIN_DIR/suite}"
-if [ -z "${SUITE_BIN:-}" ] && { [ ! -x "$SUITE" ] || [ -n "$(find "$ROOT/libs/suite_client" "$ROOT/libs/interfaces" -newer "$SUITE" -name '*.rs' -print -quit)" ]; }; then
+if [ -z "${SUITE_BIN:-}" ] && { [ ! -x "$SUITE" ] || [ -n "$(find "$ROOT/host/suite_client" "$ROOT/libs/interfaces" -newer "$SUITE" -name '*.rs' -print -quit)" ]; }; then
     log "building the suite client (cargo build --profile host -p suite_client)"
     (cd "$ROOT" && cargo build -q --profile host "${CARGO_LOCKED[@]}" -p suite_client) >&2
 fi

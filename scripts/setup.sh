@@ -60,7 +60,7 @@ else
     did_something=1
 fi
 
-# 3. Clients of the embedded local network (libs/local_network; issue 8), pinned, from npm into
+# 3. Clients of the embedded local network (host/local_network; issue 8), pinned, from npm into
 #    .tools/ like ic-wasm: the `icp` CLI (a prebuilt binary) and agent-js (`@icp-sdk/core`),
 #    which the network's tests and the scripts drive against the suite.
 ICP_CLI_VERSION="1.5.0"

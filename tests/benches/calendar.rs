@@ -4,7 +4,7 @@
 //! The question it answers: does listing a range cost what the answer costs, whatever the
 //! number of stored events? (The original scanned every event on each range query.) Run with
 //! `cargo bench -p integration_tests --bench calendar` after `scripts/build.sh calendar`.
-//! Instructions are the runtime's fuel for the message (see libs/ic_runtime/README.md).
+//! Instructions are the runtime's fuel for the message (see host/ic_runtime/README.md).
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! A small binary layout for the records the firing path reads and writes for every reminder
 //! (the due queue, event windows, inbox entries).
 //!
-//! Candid (`candid_storable`) costs tens of microseconds per encode or decode of a nested
+//! Candid (`canister_kit::stored::Candid`) costs tens of microseconds per encode or decode of a nested
 //! record, which made firing a reminder cost millions of instructions; these records are read
 //! and written as plain little-endian fields instead, behind a layout byte so a later version
 //! can read what this one wrote (add a new layout number, keep decoding the old one). Records
@@ -9,7 +9,7 @@
 //!
 //! Only this canister's code writes these bytes: a record that does not decode means stable
 //! memory is corrupt or a migration is missing, and trapping (refusing the message or the
-//! upgrade) is safer than going on with a default, as with `candid_storable`.
+//! upgrade) is safer than going on with a default, as with `canister_kit::stored`.
 
 use candid::Principal;
 
