@@ -393,8 +393,8 @@ fn main() {
             shards.push((true, Shard::new("calendar_profile", Some(memory))));
         }
         for (profiled, shard) in shards {
-            for op in 0..OPS.len() {
-                if !OPS[op].at.contains(&n) {
+            for (op, o) in OPS.iter().enumerate() {
+                if !o.at.contains(&n) {
                     continue;
                 }
                 let (mut instructions, mut cyc) = (0, 0);
@@ -402,7 +402,7 @@ fn main() {
                 for s in 0..SAMPLES {
                     let m = sample(&shard, op, s, &ids, n);
                     instructions += m.instructions;
-                    cyc += cycles(OPS[op].kind, m.instructions, m.arg_len);
+                    cyc += cycles(o.kind, m.instructions, m.arg_len);
                     for (label, v) in m.profile {
                         *sums.entry(label).or_insert(0) += v;
                     }
@@ -527,7 +527,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -80,7 +80,7 @@ mod tests {
     /// Rewrites the store's records as layouts 0 and 1 stored them.
     fn store_as_v1(f: &mut crate::store::tests::Fixture) {
         f.store
-            .rewrite_records(|bytes| Ok(EventRecord::decode(bytes).to_v1()))
+            .rewrite_records(|bytes| Ok(EventRecord::decode(bytes).into_v1()))
             .unwrap();
     }
 

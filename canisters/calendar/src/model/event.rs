@@ -148,7 +148,7 @@ impl EventRecord {
 
     /// The bytes layouts 0 and 1 stored for this record (tests of the migration).
     #[cfg(test)]
-    pub fn to_v1(self) -> Vec<u8> {
+    pub fn into_v1(self) -> Vec<u8> {
         let (event, slot) = self.into_parts();
         candid::encode_one(RecordV1 { event, slot }).unwrap()
     }

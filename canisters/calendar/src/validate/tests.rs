@@ -92,7 +92,7 @@ fn records_of_the_previous_layout_decode_unchanged() {
             end_ns: 2
         }
     );
-    assert_eq!(record.to_v1(), bytes);
+    assert_eq!(record.into_v1(), bytes);
 }
 
 #[test]
