@@ -11,7 +11,7 @@ use candid::{CandidType, Deserialize, Principal};
 use interfaces::calendar::{BookingPolicy, Event, EventId, EventTime, InstanceChange, Visibility};
 use interfaces::{notification, Error, InputProblem};
 use recurrence::wire::{series_from_schedule, time_zone, timestamp, to_ns};
-use recurrence::{Frequency, Series};
+use recurrence::Series;
 use security_base::limits;
 
 use crate::access::is_anonymous;
@@ -182,17 +182,6 @@ fn check_event(event: &Event) -> Result<Placement, Error> {
             })
         }
         Some(rule) => {
-            // Calendars (Google, Outlook, Apple) repeat events at most daily; a rule repeating
-            // every hour, minute or second would fill every window and reminder queue it meets.
-            if rule.freq < Frequency::Daily {
-                return Err(problem(
-                    "recurrence.rule",
-                    &format!(
-                        "FREQ={} is not supported: at most daily",
-                        rule.freq.as_str()
-                    ),
-                ));
-            }
             if rule.count.is_some_and(|c| c > MAX_COUNT) {
                 return Err(Error::invalid(
                     "recurrence.rule",

@@ -8,10 +8,11 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::{EventTime, Exception, RecurrenceError, RecurrenceRule, Series};
+use crate::{EventTime, Exception, Frequency, RecurrenceError, RecurrenceRule, Series};
 
 /// Validates `schedule` and builds its series. Every problem is an `InvalidInput` naming the
-/// field: `time`, `time_zone`, `recurrence.rule`, `recurrence.exdates_ns` or `overrides`.
+/// field: `time`, `time_zone`, `recurrence.rule` (also a rule repeating more often than
+/// daily), `recurrence.exdates_ns` or `overrides`.
 pub fn series_from_schedule(schedule: &Schedule) -> Result<Series, Error> {
     let tz = time_zone(&schedule.time_zone)?;
     let time = match &schedule.time {
@@ -42,11 +43,23 @@ pub fn series_from_schedule(schedule: &Schedule) -> Result<Series, Error> {
     };
     let rule = match &schedule.recurrence {
         None => None,
-        Some(r) => Some(
-            r.rule
+        Some(r) => {
+            let rule = r
+                .rule
                 .parse::<RecurrenceRule>()
-                .map_err(|e| malformed("recurrence.rule", &e.to_string()))?,
-        ),
+                .map_err(|e| malformed("recurrence.rule", &e.to_string()))?;
+            // The engine knows HOURLY..SECONDLY (iCalendar files use them), but the suite's
+            // events repeat at most daily, as Google, Outlook and Apple allow: a rule repeating
+            // every hour, minute or second would fill every window and reminder queue it meets.
+            if rule.freq < Frequency::Daily {
+                let why = format!(
+                    "FREQ={} is not supported: at most daily",
+                    rule.freq.as_str()
+                );
+                return Err(malformed("recurrence.rule", &why));
+            }
+            Some(rule)
+        }
     };
     let mut series = Series::new(time, &schedule.time_zone, rule).map_err(|e| match e {
         RecurrenceError::UnknownTimeZone(_) => malformed("time_zone", &e.to_string()),
