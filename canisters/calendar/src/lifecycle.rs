@@ -8,9 +8,7 @@ use interfaces::calendar::{
     IcsImportReport, IcsPage, Slot, SplitOutcome,
 };
 use interfaces::security::MemberInit;
-use interfaces::snapshot::{ImportProgress, SnapshotManifest};
 use interfaces::{Error, HealthReport};
-use serde_bytes::ByteBuf;
 
 use crate::{jobs, layout, memory, state, KIND};
 
@@ -22,7 +20,8 @@ fn installed(args: Option<MemberInit>) {
     prepare_replies();
 }
 
-/// Builds the reply headers of every endpoint now: queries cannot keep what they build, so a
+/// Builds the reply headers of every endpoint in `lib.rs` now (the kit's macro-declared backup
+/// and group endpoints encode as ic-cdk does): queries cannot keep what they build, so a
 /// header first built in a query would be built again in each one (`canister_kit::codec::prepare`).
 fn prepare_replies() {
     use canister_kit::codec::prepare;
@@ -40,10 +39,6 @@ fn prepare_replies() {
     prepare::<Option<String>>();
     prepare::<CalendarConfig>();
     prepare::<Result<DeletedData, Error>>();
-    prepare::<Result<u64, Error>>();
-    prepare::<Result<SnapshotManifest, Error>>();
-    prepare::<Result<ByteBuf, Error>>();
-    prepare::<Result<ImportProgress, Error>>();
 }
 
 /// Runs `layout::migrate`; data this code cannot read stops the message (and undoes it).
