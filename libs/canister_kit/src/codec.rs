@@ -293,15 +293,11 @@ fn narrow_header_of<T: CandidType + 'static>(shape: &Shape, path: Vec<u32>) -> O
     header
 }
 
+/// A case index at the start of `bytes` (LEB128, candid's own reader) and its length.
 fn read_leb128(bytes: &[u8]) -> Option<(u32, usize)> {
-    let mut n: u64 = 0;
-    for (i, b) in bytes.iter().enumerate().take(5) {
-        n |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return u32::try_from(n).ok().map(|n| (n, i + 1));
-        }
-    }
-    None
+    let mut cursor = std::io::Cursor::new(bytes);
+    let n = candid::types::leb128::decode_nat(&mut cursor).ok()?;
+    Some((u32::try_from(n).ok()?, cursor.position() as usize))
 }
 
 #[cfg(test)]
