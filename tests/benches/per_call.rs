@@ -480,14 +480,21 @@ fn main() {
         thousands(SIZES[profiled_size])
     );
     println!();
-    println!("| operation | entry + arguments | stored records | validation | indexes | meta cell | rate limit | other logic | reply encoding | after reply | total |");
-    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    println!("| operation | entry + argument header | argument values | stored records | validation | indexes | meta cell | rate limit | other logic | reply encoding | after reply | total |");
+    println!(
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    );
     for (op, o) in OPS.iter().enumerate() {
         let Some(p) = phases.get(&(op, profiled_size)) else {
             continue;
         };
         let get = |k: &str| p.get(k).copied().unwrap_or(0);
         let args = get("args_decoded");
+        // Endpoints without arguments have no header mark: all of it is entry.
+        let header = match get("args_header") {
+            0 => args,
+            h => h,
+        };
         let storage = get("storage");
         let parts = ["validation", "indexes", "meta", "rate_limit"].map(get);
         let logic_done = get("logic_done");
@@ -498,9 +505,10 @@ fn main() {
             .saturating_sub(storage)
             .saturating_sub(parts.iter().sum());
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             o.name,
-            thousands(args),
+            thousands(header),
+            thousands(args - header),
             thousands(storage),
             thousands(parts[0]),
             thousands(parts[1]),

@@ -20,7 +20,7 @@ mod retention;
 mod state;
 mod store;
 
-use candid::Principal;
+use candid::{candid_method, Principal};
 use canister_health::track;
 use ic_cdk::api::msg_caller;
 use ic_cdk::{query, update};
@@ -60,7 +60,12 @@ fn check_data_canister(canister: Principal, kind: CanisterKind) -> Result<(), Er
 }
 
 /// An admin's snapshot of one data canister, now, whatever its data version.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 async fn emergency_backup(canister: Principal, canister_type: CanisterKind) -> Result<u64, Error> {
     let result =
         match admin().and_then(|by| check_data_canister(canister, canister_type).map(|()| by)) {
@@ -78,7 +83,12 @@ async fn emergency_backup(canister: Principal, canister_type: CanisterKind) -> R
 }
 
 /// The same for a member of the group (the load balancer when a shard turns unhealthy).
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 async fn request_emergency_backup(
     key: ByteBuf,
     canister: Principal,
@@ -103,25 +113,41 @@ async fn request_emergency_backup(
     track(result)
 }
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn list_snapshots(query: SnapshotQuery) -> Result<SnapshotPage, Error> {
     admin().and_then(|_| state::read(|s| s.list(&query)))
 }
 
 /// Recomputes the SHA-256 of a stored snapshot from its chunks (an update: hashing a large
 /// snapshot takes more instructions than a query may use).
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn verify_snapshot(id: u64) -> Result<VerifyReport, Error> {
     track(admin().and_then(|_| state::read(|s| s.verify(id))))
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_backup_stats() -> Result<BackupStats, Error> {
     admin().map(|_| state::read(|s| s.stats()))
 }
 
 /// Sets the interval and retention; the timer is re-armed at the new interval.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn configure_backup(config: BackupConfig) -> Result<(), Error> {
     let result = admin().and_then(|_| state::mutate(|s| s.set_config(config)));
     if result.is_ok() {
@@ -131,7 +157,12 @@ fn configure_backup(config: BackupConfig) -> Result<(), Error> {
 }
 
 /// How `canister` would be restored from its newest complete snapshot.
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn generate_recovery_plan(
     canister: Principal,
     target: RecoveryTarget,
@@ -141,7 +172,12 @@ fn generate_recovery_plan(
 
 /// Restores snapshot `snapshot_id` of `canister` in place or into a new shard; the report says
 /// which steps were done.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 async fn execute_recovery(
     canister: Principal,
     snapshot_id: u64,
@@ -154,11 +190,25 @@ async fn execute_recovery(
     track(result)
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn health_check() -> HealthReport {
     canister_health::report(KIND)
 }
 
 canister_kit::group_member_endpoints!();
+
+/// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),
+/// called at install and upgrade: a query cannot keep what it builds, so anything first built
+/// in one would be built again in each. Update calls keep what their first call builds.
+fn prepare_codec() {
+    use canister_kit::codec::{prepare, prepare_args};
+    prepare::<Result<SnapshotPage, Error>>();
+    prepare::<Result<BackupStats, Error>>();
+    prepare::<Result<RecoveryPlan, Error>>();
+    prepare::<HealthReport>();
+    prepare_args::<(SnapshotQuery,)>();
+    prepare_args::<(Principal, RecoveryTarget)>();
+}
 
 canister_kit::committed_did_test!("backup_canister.did");

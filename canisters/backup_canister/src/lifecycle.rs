@@ -11,6 +11,7 @@ use crate::{jobs, memory, state, KIND};
 canister_kit::install_and_upgrade!(Option<interfaces::security::MemberInit>, installed);
 
 fn installed(args: Option<MemberInit>) {
+    crate::prepare_codec();
     canister_kit::lifecycle::member_installed(KIND, memory::membership(), args, || {
         state::mutate(|s| s.abandon_in_progress(time()));
         jobs::arm();

@@ -357,4 +357,31 @@ fn inspect_message() {
     }
 }
 
+/// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),
+/// called at install and upgrade: a query cannot keep what it builds, so anything first built
+/// in one would be built again in each. Update calls keep what their first call builds.
+fn prepare_codec() {
+    use canister_kit::codec::{prepare, prepare_args};
+    prepare::<Result<Event, Error>>();
+    prepare::<Result<(), Error>>();
+    prepare::<Result<EventPage, Error>>();
+    prepare::<Result<Vec<BusyBlock>, Error>>();
+    prepare::<Option<BookingPolicy>>();
+    prepare::<Result<Vec<Slot>, Error>>();
+    prepare::<Result<IcsPage, Error>>();
+    prepare::<Result<IcsImportReport, Error>>();
+    prepare::<Result<SplitOutcome, Error>>();
+    prepare::<HealthReport>();
+    prepare::<CalendarMetrics>();
+    prepare::<Option<String>>();
+    prepare::<CalendarConfig>();
+    prepare::<Result<DeletedData, Error>>();
+    prepare_args::<(EventId,)>();
+    prepare_args::<(ListRequest,)>();
+    prepare_args::<(FreeBusyRequest,)>();
+    prepare_args::<(Principal,)>();
+    prepare_args::<(SlotRequest,)>();
+    prepare_args::<(IcsExportRequest,)>();
+}
+
 canister_kit::committed_did_test!("calendar.did");

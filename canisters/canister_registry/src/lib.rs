@@ -13,7 +13,7 @@ mod registry;
 mod state;
 mod wasm_store;
 
-use candid::Principal;
+use candid::{candid_method, Principal};
 use canister_health::track;
 use ic_cdk::api::{is_controller, msg_caller, time};
 use ic_cdk::{inspect_message, query, update};
@@ -38,7 +38,12 @@ fn require(required: Permission) -> Result<(), Error> {
 
 // ---- groups and members ------------------------------------------------------------------------
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn register_canister_group(group_id: String) -> Result<GroupInfo, Error> {
     track(
         require(Permission::ManageGroups)
@@ -48,7 +53,12 @@ fn register_canister_group(group_id: String) -> Result<GroupInfo, Error> {
 
 /// Adds a canister to a group, then delivers its new key and pushes the new snapshot to every
 /// member before answering (what fails is retried from the outbox; `has_key` tells).
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 async fn add_canister_to_group(
     group_id: String,
     principal: Principal,
@@ -70,7 +80,12 @@ async fn add_canister_to_group(
     }))
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn remove_canister_from_group(group_id: String, principal: Principal) -> Result<GroupInfo, Error> {
     let removed = require(Permission::ManageGroups)
         .and_then(|_| state::mutate(|r| r.remove_member(&group_id, principal, time())));
@@ -81,7 +96,12 @@ fn remove_canister_from_group(group_id: String, principal: Principal) -> Result<
 }
 
 /// Gives a member a fresh key; its old key stays valid for the overlap window.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 async fn rotate_access_key(
     group_id: String,
     principal: Principal,
@@ -99,30 +119,43 @@ async fn rotate_access_key(
 }
 
 /// Diagnostic: would `target` accept `access_key` from `caller`? Says only yes or no.
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn verify_inter_canister_call(access_key: ByteBuf, caller: Principal, target: Principal) -> bool {
     state::read(|r| r.verify_call(&access_key, &caller, &target, time()))
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn list_groups() -> Vec<GroupInfo> {
     state::read(|r| r.list_groups())
 }
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn get_group(group_id: String) -> Result<GroupInfo, Error> {
     state::read(|r| r.group_info(&group_id))
         .ok_or_else(|| Error::not_found(format!("group {group_id}")))
 }
 
 /// The caller's group snapshot, for members pulling what they may have missed.
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_group_snapshot() -> Result<GroupSnapshot, Error> {
     let caller = msg_caller();
     state::read(|r| r.group_of(&caller).and_then(|g| r.snapshot(&g))).ok_or(Error::NotGroupMember)
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_registry_stats() -> RegistryStats {
     state::read(|r| {
         let items = r.outbox_items();
@@ -141,7 +174,12 @@ fn get_registry_stats() -> RegistryStats {
 // ---- admins ------------------------------------------------------------------------------------
 
 /// Controllers only: grants `permissions` to `principal` (replacing an earlier grant).
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn add_admin(principal: Principal, permissions: Vec<Permission>) -> Result<(), Error> {
     let caller = msg_caller();
     let added = guards::require_controller(&caller, is_controller(&caller))
@@ -152,7 +190,12 @@ fn add_admin(principal: Principal, permissions: Vec<Permission>) -> Result<(), E
     track(added)
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn remove_admin(principal: Principal) -> Result<(), Error> {
     let caller = msg_caller();
     let removed = guards::require_controller(&caller, is_controller(&caller))
@@ -163,7 +206,8 @@ fn remove_admin(principal: Principal) -> Result<(), Error> {
     track(removed)
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn list_admins() -> Vec<AdminInfo> {
     state::read(|r| r.list_admins())
 }
@@ -172,7 +216,12 @@ fn list_admins() -> Vec<AdminInfo> {
 
 /// Starts an upload of the calendar wasm (admins with ManageWasm): its SHA-256 and size.
 /// Restarting drops the chunks staged so far; the stored module is untouched until commit.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn start_wasm_upload(start: WasmUploadStart) -> Result<(), Error> {
     track(
         require(Permission::ManageWasm)
@@ -181,7 +230,12 @@ fn start_wasm_upload(start: WasmUploadStart) -> Result<(), Error> {
 }
 
 /// Stores chunk `index` of the upload; answers how many are still missing.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn upload_wasm_chunk(index: u64, chunk: ByteBuf) -> Result<u64, Error> {
     track(
         require(Permission::ManageWasm)
@@ -190,13 +244,15 @@ fn upload_wasm_chunk(index: u64, chunk: ByteBuf) -> Result<u64, Error> {
 }
 
 /// Checks the upload (all chunks, the announced SHA-256) and makes it the stored module.
-#[update]
+#[candid_method(update)]
+#[update(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn commit_wasm_upload() -> Result<WasmInfo, Error> {
     track(require(Permission::ManageWasm).and_then(|_| state::mutate_wasm(|w| w.commit(time()))))
 }
 
 /// The stored module's hash and size (no bytes); absent until an upload was committed.
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_wasm_info() -> Option<WasmInfo> {
     state::read_wasm(|w| w.info())
 }
@@ -207,7 +263,12 @@ const WASM_READERS: [CanisterKind; 2] = [CanisterKind::LoadBalancer, CanisterKin
 
 /// Chunk `index` of the stored module, for a group member of a reading kind presenting its own
 /// key, or for an admin with ManageWasm (whose key argument is ignored).
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn get_wasm_chunk(key: ByteBuf, index: u64) -> Result<ByteBuf, Error> {
     let caller = msg_caller();
     let as_member = state::read(|r| r.authorize_member(&key, &caller, time())).and_then(|kind| {
@@ -222,7 +283,8 @@ fn get_wasm_chunk(key: ByteBuf, index: u64) -> Result<ByteBuf, Error> {
         .and_then(|_| state::read_wasm(|w| w.chunk(index)))
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn health_check() -> HealthReport {
     canister_health::report(CanisterKind::CanisterRegistry)
 }
@@ -238,6 +300,25 @@ fn inspect_message() {
     if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES {
         ic_cdk::api::accept_message();
     }
+}
+
+/// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),
+/// called at install and upgrade: a query cannot keep what it builds, so anything first built
+/// in one would be built again in each. Update calls keep what their first call builds.
+fn prepare_codec() {
+    use canister_kit::codec::{prepare, prepare_args};
+    prepare::<bool>();
+    prepare::<Vec<GroupInfo>>();
+    prepare::<Result<GroupInfo, Error>>();
+    prepare::<Result<GroupSnapshot, Error>>();
+    prepare::<RegistryStats>();
+    prepare::<Vec<AdminInfo>>();
+    prepare::<Option<WasmInfo>>();
+    prepare::<Result<ByteBuf, Error>>();
+    prepare::<HealthReport>();
+    prepare_args::<(ByteBuf, Principal, Principal)>();
+    prepare_args::<(String,)>();
+    prepare_args::<(ByteBuf, u64)>();
 }
 
 canister_kit::committed_did_test!("canister_registry.did");

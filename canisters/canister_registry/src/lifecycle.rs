@@ -11,6 +11,7 @@ const NS_PER_SECOND: u64 = 1_000_000_000;
 canister_kit::install_and_upgrade!(Option<interfaces::registry::RegistryInit>, installed);
 
 fn installed(args: Option<RegistryInit>) {
+    crate::prepare_codec();
     canister_kit::lifecycle::installed(|| {
         if let Some(args) = args {
             state::mutate(|r| {

@@ -13,11 +13,17 @@ mod lifecycle;
 mod memory;
 mod state;
 
+use candid::candid_method;
 use ic_cdk::query;
 use ic_http_certification::{HttpRequest, HttpResponse, StatusCode};
 use interfaces::{CanisterKind, HealthReport};
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn http_request(request: HttpRequest<'static>) -> HttpResponse<'static> {
     // Only ingress queries carry a certificate; a replicated call gets an honest refusal.
     let Some(certificate) = ic_cdk::api::data_certificate() else {
@@ -45,9 +51,20 @@ fn plain(status: StatusCode, text: &str) -> HttpResponse<'static> {
         .build()
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn health_check() -> HealthReport {
     canister_health::report(CanisterKind::Frontend)
+}
+
+/// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),
+/// called at install and upgrade: a query cannot keep what it builds, so anything first built
+/// in one would be built again in each. Update calls keep what their first call builds.
+fn prepare_codec() {
+    use canister_kit::codec::{prepare, prepare_args};
+    prepare::<HttpResponse<'static>>();
+    prepare::<HealthReport>();
+    prepare_args::<(HttpRequest<'static>,)>();
 }
 
 canister_kit::committed_did_test!("frontend.did");

@@ -10,6 +10,7 @@ canister_kit::install_and_upgrade!(Option<interfaces::frontend::FrontendInit>, i
 /// The one lifecycle path. A bad argument traps, so the install or upgrade fails with the
 /// reason and the canister keeps what it had.
 fn installed(args: Option<FrontendInit>) {
+    crate::prepare_codec();
     if let Some(key) = args.as_ref().and_then(|a| a.root_key.as_ref()) {
         if key.len() != ROOT_KEY_DER_LEN {
             ic_cdk::trap(format!(

@@ -27,7 +27,7 @@ mod scale_out_guard;
 mod state;
 mod strategy;
 
-use candid::Principal;
+use candid::{candid_method, Principal};
 use canister_health::track;
 use ic_cdk::api::msg_caller;
 use ic_cdk::{inspect_message, query, update};
@@ -69,7 +69,8 @@ async fn assign(user: Principal) -> Result<Principal, Error> {
 /// The caller's calendar shard. Only a user with an account has one: the user registry asks for
 /// it (`assign_user`) when it creates the profile, so a principal that never registered gets
 /// `NotFound` here and costs the balancer nothing (no slot, no scale-out).
-#[update]
+#[candid_method(update)]
+#[update(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn assign_me() -> Result<Principal, Error> {
     let caller = msg_caller();
     track(require_authenticated(&caller).and_then(|()| {
@@ -83,7 +84,12 @@ fn assign_me() -> Result<Principal, Error> {
 }
 
 /// `user`'s shard if one was assigned (`NotFound` otherwise: call `assign_me`).
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn get_shard_for(user: Principal) -> Result<Principal, Error> {
     let caller = msg_caller();
     require_authenticated(&caller)?;
@@ -95,7 +101,12 @@ fn get_shard_for(user: Principal) -> Result<Principal, Error> {
 }
 
 /// The user registry asks for a user's shard (sticky, so a retry gets the same one).
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 async fn assign_user(key: ByteBuf, user: Principal) -> Result<Principal, Error> {
     let result = match require_member(&key, &[CanisterKind::UserRegistry]) {
         Ok(()) => assign(user).await,
@@ -105,7 +116,12 @@ async fn assign_user(key: ByteBuf, user: Principal) -> Result<Principal, Error> 
 }
 
 /// Account deletion: forget the user's assignment (a repeat deletes nothing).
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
     track(
         require_member(&key, &[CanisterKind::UserRegistry]).map(|()| DeletedData {
@@ -117,7 +133,12 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
 
 /// After a restore into a fresh shard: move `lost`'s users to `restored`; `lost` takes no new
 /// users. Answers how many moved (a repeat moves nobody).
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn replace_shard(key: ByteBuf, lost: Principal, restored: Principal) -> Result<u64, Error> {
     track(
         require_member(&key, &[CanisterKind::BackupCanister]).and_then(|()| {
@@ -127,13 +148,19 @@ fn replace_shard(key: ByteBuf, lost: Principal, restored: Principal) -> Result<u
     )
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_config() -> BalancerConfig {
     state::read(|b| b.config().clone())
 }
 
 /// Changes the configuration (all or nothing); a new interval re-arms the health timer.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn set_config(update: BalancerConfigUpdate) -> Result<BalancerConfig, Error> {
     let interval_changes = update.health_check_interval_seconds.is_some();
     let result = canister_kit::member::require_admin(msg_caller(), OPERATOR)
@@ -145,7 +172,12 @@ fn set_config(update: BalancerConfigUpdate) -> Result<BalancerConfig, Error> {
 }
 
 /// Sets one shard's capacity (its weight for weighted random).
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn set_shard_capacity(shard: Principal, capacity: u64) -> Result<ShardStats, Error> {
     track(
         canister_kit::member::require_admin(msg_caller(), OPERATOR)
@@ -155,13 +187,15 @@ fn set_shard_capacity(shard: Principal, capacity: u64) -> Result<ShardStats, Err
 
 /// Per shard: users, capacity, health, latency, failures, owed calls; the strategy and the
 /// scale-out in progress. Counts only: no user is named.
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_load_balancer_stats() -> LoadBalancerStats {
     let shards = state::group_shards();
     state::read(|b| b.stats(&shards, ic_cdk::api::time()))
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn health_check() -> HealthReport {
     canister_health::report(KIND)
 }
@@ -178,6 +212,18 @@ fn inspect_message() {
     if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES {
         ic_cdk::api::accept_message();
     }
+}
+
+/// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),
+/// called at install and upgrade: a query cannot keep what it builds, so anything first built
+/// in one would be built again in each. Update calls keep what their first call builds.
+fn prepare_codec() {
+    use canister_kit::codec::{prepare, prepare_args};
+    prepare::<Result<Principal, Error>>();
+    prepare::<BalancerConfig>();
+    prepare::<LoadBalancerStats>();
+    prepare::<HealthReport>();
+    prepare_args::<(Principal,)>();
 }
 
 canister_kit::committed_did_test!("load_balancer.did");

@@ -9,5 +9,6 @@ use crate::{jobs, memory, KIND};
 canister_kit::install_and_upgrade!(Option<interfaces::security::MemberInit>, installed);
 
 fn installed(args: Option<MemberInit>) {
+    crate::prepare_codec();
     canister_kit::lifecycle::member_installed(KIND, memory::membership(), args, jobs::arm);
 }

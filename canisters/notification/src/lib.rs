@@ -26,7 +26,7 @@ mod store;
 
 use std::cell::RefCell;
 
-use candid::Principal;
+use candid::{candid_method, Principal};
 use canister_health::track;
 use ic_cdk::api::{msg_caller, time};
 use ic_cdk::{inspect_message, query, update};
@@ -74,7 +74,12 @@ fn user_update() -> Result<Principal, Error> {
 
 /// A calendar shard schedules, moves or cancels its events' reminders. Updates older than what
 /// is held are ignored (the shard's outbox may repeat or deliver late).
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn sync_reminders(key: ByteBuf, updates: Vec<ReminderUpdate>) -> Result<(), Error> {
     let caller = msg_caller();
     let result = authorize(caller, &key, &[CanisterKind::Calendar])
@@ -88,7 +93,12 @@ fn sync_reminders(key: ByteBuf, updates: Vec<ReminderUpdate>) -> Result<(), Erro
 
 /// After a restore: a calendar shard drops its own plans before it sends them all again, and
 /// the backup canister drops those of a shard it replaced with a new one. A batch per call.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn forget_shard_reminders(key: ByteBuf, shard: Principal) -> Result<ShardReminderReset, Error> {
     let caller = msg_caller();
     let allowed = authorize(
@@ -116,7 +126,12 @@ fn forget_shard_reminders(key: ByteBuf, shard: Principal) -> Result<ShardReminde
 
 /// Account deletion, from the user registry: the user's inbox and every reminder addressed to
 /// them. Deleting again finds nothing and answers `items = 0`.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
     let caller = msg_caller();
     track(
@@ -128,14 +143,20 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
 // ---- inboxes -----------------------------------------------------------------------------------
 
 /// The caller's notifications, newest first.
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn get_notifications(query: NotificationQuery) -> Result<NotificationPage, Error> {
     let caller = msg_caller();
     require_authenticated(&caller)?;
     state::read(|s| s.notifications(caller, &query))
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn unread_count() -> Result<u64, Error> {
     let caller = msg_caller();
     require_authenticated(&caller)?;
@@ -143,25 +164,37 @@ fn unread_count() -> Result<u64, Error> {
 }
 
 /// Marks the caller's notifications read; returns how many were unread.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn mark_read(ids: Vec<u64>) -> Result<u64, Error> {
     track(user_update().and_then(|caller| state::mutate(|s| s.mark_read(caller, &ids))))
 }
 
-#[update]
+#[candid_method(update)]
+#[update(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn mark_all_read() -> Result<u64, Error> {
     track(user_update().map(|caller| state::mutate(|s| s.mark_all_read(caller))))
 }
 
 /// Counts only (nothing here names a user): the queue, the inboxes and what firing cost.
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_notification_stats() -> NotificationStats {
     state::read(|s| s.stats())
 }
 
 // ---- operator alerts ---------------------------------------------------------------------------
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn raise_alert(key: ByteBuf, alert: AlertInput) -> Result<u64, Error> {
     let caller = msg_caller();
     track(
@@ -174,13 +207,23 @@ fn raise_alert(key: ByteBuf, alert: AlertInput) -> Result<u64, Error> {
     )
 }
 
-#[query]
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn list_alerts(query: AlertQuery) -> Result<AlertPage, Error> {
     canister_kit::member::require_admin(msg_caller(), ALERT_PERMISSION)?;
     state::read(|s| s.list_alerts(&query))
 }
 
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn acknowledge_alert(id: u64) -> Result<Alert, Error> {
     let caller = msg_caller();
     track(
@@ -193,7 +236,8 @@ fn acknowledge_alert(id: u64) -> Result<Alert, Error> {
 
 canister_kit::backup_endpoints!(state::Backup);
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn health_check() -> HealthReport {
     canister_health::report(KIND)
 }
@@ -216,6 +260,20 @@ fn inspect_message() {
     if small || shard_sync {
         ic_cdk::api::accept_message();
     }
+}
+
+/// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),
+/// called at install and upgrade: a query cannot keep what it builds, so anything first built
+/// in one would be built again in each. Update calls keep what their first call builds.
+fn prepare_codec() {
+    use canister_kit::codec::{prepare, prepare_args};
+    prepare::<Result<NotificationPage, Error>>();
+    prepare::<Result<u64, Error>>();
+    prepare::<NotificationStats>();
+    prepare::<Result<AlertPage, Error>>();
+    prepare::<HealthReport>();
+    prepare_args::<(NotificationQuery,)>();
+    prepare_args::<(AlertQuery,)>();
 }
 
 canister_kit::committed_did_test!("notification.did");

@@ -17,7 +17,7 @@ mod validate;
 
 use std::cell::RefCell;
 
-use candid::Principal;
+use candid::{candid_method, Principal};
 use canister_health::track;
 use ic_cdk::api::{msg_caller, time};
 use ic_cdk::{inspect_message, query, update};
@@ -60,7 +60,12 @@ fn user_query() -> Result<Principal, Error> {
 /// The user's calendar shard is then asked of the load balancer (see `get_my_shard`). A new
 /// account, once its request is valid, takes one sign-up from the budget all new accounts share
 /// (`signup.rs`): only accounts get a shard, and only so many a minute.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn register(request: RegisterRequest) -> Result<UserAccount, Error> {
     let result = user_update().and_then(|caller| {
         let now = time();
@@ -75,13 +80,19 @@ fn register(request: RegisterRequest) -> Result<UserAccount, Error> {
     track(result)
 }
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_my_account() -> Result<UserAccount, Error> {
     user_query().and_then(|caller| state::read(|a| a.account(caller)))
 }
 
 /// Replaces the caller's profile.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn update_profile(profile: Profile) -> Result<UserAccount, Error> {
     track(
         user_update()
@@ -90,7 +101,12 @@ fn update_profile(profile: Profile) -> Result<UserAccount, Error> {
 }
 
 /// Replaces the caller's settings.
-#[update]
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn update_settings(settings: Settings) -> Result<UserAccount, Error> {
     track(
         user_update()
@@ -99,14 +115,16 @@ fn update_settings(settings: Settings) -> Result<UserAccount, Error> {
 }
 
 /// The caller's calendar shard, or why it is not known yet.
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_my_shard() -> Result<ShardAssignment, Error> {
     user_query().and_then(|caller| state::read(|a| a.shard(caller)))
 }
 
 /// Deletes the caller's account: the profile at once, then (retried until each confirms) the
 /// caller's data on the load balancer, every calendar shard and the notification canister.
-#[update]
+#[candid_method(update)]
+#[update(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn delete_account() -> Result<DeletionStatus, Error> {
     let result = user_update().and_then(|caller| {
         let holders = jobs::known_holders();
@@ -119,19 +137,22 @@ fn delete_account() -> Result<DeletionStatus, Error> {
 }
 
 /// Progress of the caller's account deletion (kept for a day after it completes).
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_deletion_status() -> Result<DeletionStatus, Error> {
     user_query().and_then(|caller| state::read(|a| a.deletion_status(caller)))
 }
 
 /// Everything this canister stores about the caller, as one document.
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn export_my_data() -> Result<UserDataExport, Error> {
     user_query().map(|caller| state::read(|a| a.export(caller, time())))
 }
 
 /// Counts only: nothing here names a user.
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_user_registry_stats() -> UserRegistryStats {
     state::read(|a| a.stats())
 }
@@ -140,7 +161,8 @@ fn get_user_registry_stats() -> UserRegistryStats {
 
 canister_kit::backup_endpoints!(state::Backup);
 
-#[query]
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn health_check() -> HealthReport {
     canister_health::report(KIND)
 }
@@ -158,6 +180,19 @@ fn inspect_message() {
     if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES {
         ic_cdk::api::accept_message();
     }
+}
+
+/// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),
+/// called at install and upgrade: a query cannot keep what it builds, so anything first built
+/// in one would be built again in each. Update calls keep what their first call builds.
+fn prepare_codec() {
+    use canister_kit::codec::prepare;
+    prepare::<Result<UserAccount, Error>>();
+    prepare::<Result<ShardAssignment, Error>>();
+    prepare::<Result<DeletionStatus, Error>>();
+    prepare::<Result<UserDataExport, Error>>();
+    prepare::<UserRegistryStats>();
+    prepare::<HealthReport>();
 }
 
 canister_kit::committed_did_test!("user_registry.did");

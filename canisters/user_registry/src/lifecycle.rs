@@ -10,6 +10,7 @@ use crate::{jobs, memory, state, KIND};
 canister_kit::install_and_upgrade!(Option<interfaces::security::MemberInit>, installed);
 
 fn installed(args: Option<MemberInit>) {
+    crate::prepare_codec();
     // The stored data first (a trap here undoes the upgrade).
     state::migrate_layout();
     canister_kit::lifecycle::member_installed(KIND, memory::membership(), args, jobs::arm);

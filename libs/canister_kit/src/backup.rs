@@ -110,7 +110,12 @@ macro_rules! backup_endpoints {
     ($canister:ty) => {
         /// Moves with every message that changed the data; the backup canister snapshots only
         /// when it moved since its last snapshot.
-        #[::ic_cdk::query]
+        #[::candid::candid_method(query)]
+        #[::ic_cdk::query(
+            hidden = true,
+            decode_with = "::canister_kit::codec::arg",
+            encode_with = "::canister_kit::codec::reply"
+        )]
         fn data_version(
             key: ::canister_kit::__private::serde_bytes::ByteBuf,
         ) -> Result<u64, ::interfaces::Error> {
@@ -118,14 +123,24 @@ macro_rules! backup_endpoints {
         }
 
         /// Copies the data into a staging area as one consistent snapshot.
-        #[::ic_cdk::update]
+        #[::candid::candid_method(update)]
+        #[::ic_cdk::update(
+            hidden = true,
+            decode_with = "::canister_kit::codec::arg",
+            encode_with = "::canister_kit::codec::reply"
+        )]
         fn export_begin(
             key: ::canister_kit::__private::serde_bytes::ByteBuf,
         ) -> Result<::interfaces::snapshot::SnapshotManifest, ::interfaces::Error> {
             $crate::backup::export_begin::<$canister>(&key)
         }
 
-        #[::ic_cdk::query]
+        #[::candid::candid_method(query)]
+        #[::ic_cdk::query(
+            hidden = true,
+            decode_with = "::canister_kit::codec::args",
+            encode_with = "::canister_kit::codec::reply"
+        )]
         fn export_chunk(
             key: ::canister_kit::__private::serde_bytes::ByteBuf,
             export_id: u64,
@@ -135,7 +150,12 @@ macro_rules! backup_endpoints {
                 .map(::canister_kit::__private::serde_bytes::ByteBuf::from)
         }
 
-        #[::ic_cdk::update]
+        #[::candid::candid_method(update)]
+        #[::ic_cdk::update(
+            hidden = true,
+            decode_with = "::canister_kit::codec::args",
+            encode_with = "::canister_kit::codec::reply"
+        )]
         fn import_begin(
             key: ::canister_kit::__private::serde_bytes::ByteBuf,
             manifest: ::interfaces::snapshot::SnapshotManifest,
@@ -143,7 +163,12 @@ macro_rules! backup_endpoints {
             $crate::backup::import_begin::<$canister>(&key, manifest)
         }
 
-        #[::ic_cdk::update]
+        #[::candid::candid_method(update)]
+        #[::ic_cdk::update(
+            hidden = true,
+            decode_with = "::canister_kit::codec::args",
+            encode_with = "::canister_kit::codec::reply"
+        )]
         fn import_chunk(
             key: ::canister_kit::__private::serde_bytes::ByteBuf,
             index: u32,
@@ -154,7 +179,12 @@ macro_rules! backup_endpoints {
 
         /// Verifies the imported snapshot and switches to it in this one message; answers the
         /// new data version.
-        #[::ic_cdk::update]
+        #[::candid::candid_method(update)]
+        #[::ic_cdk::update(
+            hidden = true,
+            decode_with = "::canister_kit::codec::arg",
+            encode_with = "::canister_kit::codec::reply"
+        )]
         fn import_commit(
             key: ::canister_kit::__private::serde_bytes::ByteBuf,
         ) -> Result<u64, ::interfaces::Error> {

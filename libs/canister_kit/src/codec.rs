@@ -20,17 +20,27 @@
 //! as the declared type and compared before the header is trusted; if that check ever fails,
 //! the case keeps the full header.
 //!
-//! Arguments are decoded by candid with the limits the candid docs recommend for endpoints: a
-//! decoding quota (so a small message cannot demand unbounded work), a small skipping quota, and
-//! short error messages (formatting full types into an error is itself expensive).
+//! Arguments whose wire types are exactly the declared ones (what a client built from the
+//! `.did` sends) are read by [`exact`], which skips the type checks that cannot change the
+//! outcome. Every other message is decoded by candid with the limits the candid docs recommend
+//! for endpoints: a decoding quota (so a small message cannot demand unbounded work), a small
+//! skipping quota, and short error messages (formatting full types into an error is itself
+//! expensive).
 //!
-//! Used through ic-cdk's `decode_with` / `encode_with` attributes:
-//! `#[query(decode_with = "canister_kit::codec::arg", encode_with = "canister_kit::codec::reply")]` (`args`
-//! for endpoints with several arguments, nothing for those without).
+//! Every endpoint of every canister (and of the kit's endpoint macros) uses it through ic-cdk's
+//! `decode_with` / `encode_with` attributes, with `#[candid_method]` carrying the signature for
+//! the `.did` check:
+//! `#[query(hidden = true, decode_with = "canister_kit::codec::arg", encode_with =
+//! "canister_kit::codec::reply")]` (`args` for endpoints with several arguments, no
+//! `decode_with` for those without). Each canister's `prepare_codec` (in its `lib.rs`, run at
+//! install and upgrade) lists its queries' types.
 //! No library offers a cached reply header (candid's `IDLBuilder` clears its type memo on each
 //! use by design), hence this module.
 
+mod exact;
 pub mod profile;
+
+pub use exact::ExactArgs;
 
 use std::any::TypeId;
 use std::cell::RefCell;
@@ -119,7 +129,7 @@ impl Shape {
 /// Decodes the argument of a one-argument endpoint (see [`args`]).
 pub fn arg<T>(bytes: Vec<u8>) -> T
 where
-    T: CandidType + for<'a> Deserialize<'a>,
+    T: CandidType + for<'a> Deserialize<'a> + 'static,
 {
     args::<(T,)>(bytes).0
 }
@@ -128,19 +138,38 @@ where
 /// not the expected Candid, as ic-cdk's default decoding does.
 pub fn args<T>(bytes: Vec<u8>) -> T
 where
-    T: for<'a> ArgumentDecoder<'a>,
+    T: for<'a> ArgumentDecoder<'a> + ExactArgs + 'static,
 {
     profile::mark("args decoded", || {
+        // The usual case: the client sent exactly the declared types (see `exact`).
+        if let Some(args) = exact::decode::<T>(&bytes, kept_after_this_message()) {
+            return args;
+        }
         let mut config = DecoderConfig::new();
         config
             .set_decoding_quota(DECODING_QUOTA_FLOOR.max(DECODING_QUOTA_PER_BYTE * bytes.len()))
             .set_skipping_quota(SKIPPING_QUOTA)
             .set_full_error_message(false);
-        match candid::utils::decode_args_with_config(&bytes, &config) {
+        let decoded = profile::mark("args header", || {
+            candid::de::IDLDeserialize::new_with_config(&bytes, &config)
+        })
+        .and_then(|mut de| {
+            let args = profile::mark("args values", || T::decode(&mut de))?;
+            de.done()?;
+            Ok(args)
+        });
+        match decoded {
             Ok(args) => args,
             Err(e) => panic!("failed to decode the call's arguments: {e}"),
         }
     })
+}
+
+/// Builds what reading arguments of types `T` (a tuple) needs, so that no call builds it: call
+/// it for each endpoint's argument types where the code is installed or upgraded (see
+/// [`prepare`] for why).
+pub fn prepare_args<T: ExactArgs + 'static>() {
+    let _ = exact::prepare::<T>();
 }
 
 /// Builds every header `T`'s replies can need, so that no reply of type `T` builds one. Call it

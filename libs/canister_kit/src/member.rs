@@ -227,7 +227,12 @@ pub async fn pull_from_registry() {
 macro_rules! group_member_endpoints {
     () => {
         /// The registry pushes each new group snapshot here.
-        #[::ic_cdk::update]
+        #[::candid::candid_method(update)]
+        #[::ic_cdk::update(
+            hidden = true,
+            decode_with = "::canister_kit::codec::arg",
+            encode_with = "::canister_kit::codec::reply"
+        )]
         fn receive_group_snapshot(
             snapshot: ::interfaces::GroupSnapshot,
         ) -> Result<::interfaces::security::SnapshotOutcome, ::interfaces::Error> {
@@ -238,7 +243,12 @@ macro_rules! group_member_endpoints {
         }
 
         /// The registry delivers this canister's access key here, once per generation.
-        #[::ic_cdk::update]
+        #[::candid::candid_method(update)]
+        #[::ic_cdk::update(
+            hidden = true,
+            decode_with = "::canister_kit::codec::args",
+            encode_with = "::canister_kit::codec::reply"
+        )]
         fn receive_access_key(
             _group_id: String,
             key: ::canister_kit::__private::serde_bytes::ByteBuf,
@@ -250,7 +260,12 @@ macro_rules! group_member_endpoints {
         }
 
         /// An authorized group call: another member proves its membership with its key.
-        #[::ic_cdk::update]
+        #[::candid::candid_method(update)]
+        #[::ic_cdk::update(
+            hidden = true,
+            decode_with = "::canister_kit::codec::arg",
+            encode_with = "::canister_kit::codec::reply"
+        )]
         fn group_ping(
             key: ::canister_kit::__private::serde_bytes::ByteBuf,
         ) -> Result<::interfaces::security::GroupPing, ::interfaces::Error> {
@@ -258,7 +273,12 @@ macro_rules! group_member_endpoints {
         }
 
         /// Admin diagnostic: call `target`'s `group_ping` with this canister's key.
-        #[::ic_cdk::update]
+        #[::candid::candid_method(update)]
+        #[::ic_cdk::update(
+            hidden = true,
+            decode_with = "::canister_kit::codec::arg",
+            encode_with = "::canister_kit::codec::reply"
+        )]
         async fn check_group_peer(
             target: ::candid::Principal,
         ) -> Result<::interfaces::security::GroupPing, ::interfaces::Error> {
@@ -267,7 +287,8 @@ macro_rules! group_member_endpoints {
             )
         }
 
-        #[::ic_cdk::query]
+        #[::candid::candid_method(query)]
+        #[::ic_cdk::query(hidden = true, encode_with = "::canister_kit::codec::reply")]
         fn get_membership() -> ::interfaces::security::MembershipStatus {
             $crate::member::status()
         }
