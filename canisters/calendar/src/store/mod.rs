@@ -90,6 +90,7 @@ pub struct Memories<M> {
     pub participations: M,
     pub policies: M,
     pub reminder_outbox: M,
+    pub ics_extras: M,
 }
 
 pub struct Store<M: Memory> {
@@ -113,6 +114,9 @@ pub struct Store<M: Memory> {
     /// The latest reminder update per event, waiting for the notification canister; keyed by
     /// event so repeated changes coalesce.
     reminder_outbox: StableBTreeMap<EventId, Candid<ReminderUpdate>, M>,
+    /// What imported iCalendar events say beyond the event model
+    /// (`model::ics_extras::IcsExtras` in postcard), only for events that have any.
+    ics_extras: StableBTreeMap<EventId, Vec<u8>, M>,
 }
 
 impl<M: Memory> Store<M> {
@@ -128,6 +132,7 @@ impl<M: Memory> Store<M> {
             participations: StableBTreeMap::init(m.participations),
             policies: StableBTreeMap::init(m.policies),
             reminder_outbox: StableBTreeMap::init(m.reminder_outbox),
+            ics_extras: StableBTreeMap::init(m.ics_extras),
         }
     }
 
