@@ -188,10 +188,14 @@ fn timing(
         Zone::Utc => TimeZone::UTC,
         _ => times.zone_of(start)?.1,
     };
-    if let Zone::Custom(tzid) = &zone {
-        not_kept.push(format!(
+    match &zone {
+        Zone::Custom(tzid) => not_kept.push(format!(
             "TZID={tzid}: a zone only this file defines; times kept exact, in UTC"
-        ));
+        )),
+        Zone::Unknown { tzid, floating } => not_kept.push(format!(
+            "TZID={tzid}: no such zone and no VTIMEZONE; read as floating time in {floating}"
+        )),
+        _ => {}
     }
     let start_ns = epoch_ns(t)?;
     let end_ns = match (c.get("DTEND"), c.get("DURATION")) {

@@ -28,8 +28,11 @@ use security_base::limits;
 use crate::access;
 use crate::store::{Ctx, Store};
 
-/// Most `VEVENT` series one import may carry.
-pub const MAX_IMPORT_EVENTS: usize = 500;
+/// Most `VEVENT` series one import may carry (the work meter, `crate::work`, bounds what they
+/// cost: past its budget the rest are reported not attempted).
+pub const MAX_IMPORT_EVENTS: usize = 1_000;
+/// Most events one export page may carry.
+pub const MAX_EXPORT_EVENTS: usize = 500;
 /// Largest ICS text one import may carry.
 pub const MAX_IMPORT_BYTES: usize = 1 << 20;
 /// Events per export page when the request names no limit.
@@ -53,7 +56,7 @@ pub fn export_page<M: Memory>(
     req: IcsExportRequest,
 ) -> Result<IcsPage, Error> {
     access::require_user(caller)?;
-    let limit = limits::page_size(req.limit, DEFAULT_EXPORT_EVENTS, MAX_IMPORT_EVENTS as u32)?;
+    let limit = limits::page_size(req.limit, DEFAULT_EXPORT_EVENTS, MAX_EXPORT_EVENTS as u32)?;
     let (events, more) = store.owned_page(caller, req.cursor, limit);
     let extras: Vec<_> = events.iter().map(|e| store.ics_extras(e.id)).collect();
     Ok(IcsPage {

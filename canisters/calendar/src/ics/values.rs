@@ -8,7 +8,7 @@ use interfaces::calendar::IcsSkipReason;
 use recurrence::jiff::civil::{Date, DateTime};
 use recurrence::jiff::tz::TimeZone;
 use recurrence::jiff::Timestamp;
-use recurrence::tz::{resolve_tzid, wall_to_instant, ResolvedZone, VTimeZone};
+use recurrence::tz::{resolve_tzid, wall_to_instant, ResolvedZone, TzError, VTimeZone};
 
 use super::parse::Prop;
 
@@ -28,6 +28,8 @@ pub(super) enum Zone {
     Iana(String),
     /// A zone only the file's VTIMEZONE defines, by its TZID.
     Custom(String),
+    /// A TZID nothing defines, read as floating time in the IANA zone `floating`.
+    Unknown { tzid: String, floating: String },
 }
 
 impl Zone {
@@ -36,7 +38,7 @@ impl Zone {
     pub(super) fn stored_name(&self) -> &str {
         match self {
             Zone::Utc | Zone::Custom(_) => "UTC",
-            Zone::Iana(name) => name,
+            Zone::Iana(name) | Zone::Unknown { floating: name, .. } => name,
         }
     }
 }
@@ -58,22 +60,53 @@ impl<'a> Times<'a> {
         }
     }
 
-    /// The zone a `TZID` names.
+    /// The zone a `TZID` names: as `recurrence::tz::resolve_tzid` decides, else the IANA name
+    /// at the end of a prefixed one (`/mozilla.org/20070129_1/America/New_York`), else (no
+    /// definition anywhere) floating time, as other readers do.
     pub(super) fn zone(&mut self, tzid: &str) -> Result<(Zone, TimeZone), IcsSkipReason> {
         if !self.resolved.contains_key(tzid) {
-            let found = match resolve_tzid(tzid, self.definitions.get(tzid)) {
-                Ok(ResolvedZone::Iana(name)) => recurrence::jiff::tz::db()
-                    .get(&name)
-                    .map(|tz| (Zone::Iana(name), tz))
-                    .map_err(|e| e.to_string()),
-                Ok(ResolvedZone::Custom(tz)) => Ok((Zone::Custom(tzid.to_string()), tz)),
-                Err(e) => Err(e.to_string()),
-            };
+            let found = self.resolve(tzid);
             self.resolved.insert(tzid.to_string(), found);
         }
         self.resolved[tzid]
             .clone()
             .map_err(|reason| unreadable("TZID", format!("{tzid}: {reason}")))
+    }
+
+    fn resolve(&self, tzid: &str) -> Result<(Zone, TimeZone), String> {
+        let iana = |name: String| {
+            recurrence::jiff::tz::db()
+                .get(&name)
+                .map(|tz| (Zone::Iana(name), tz))
+                .map_err(|e| e.to_string())
+        };
+        // An IANA or Windows name first, even with a VTIMEZONE beside it (tzdb is more
+        // complete than what files carry), also at the end of a prefixed name.
+        if let Ok(ResolvedZone::Iana(name)) = resolve_tzid(tzid, None) {
+            return iana(name);
+        }
+        let suffixes = tzid.char_indices().filter(|&(_, c)| c == '/');
+        for (i, _) in suffixes {
+            if let Ok(ResolvedZone::Iana(name)) = resolve_tzid(&tzid[i + 1..], None) {
+                return iana(name);
+            }
+        }
+        match resolve_tzid(tzid, self.definitions.get(tzid)) {
+            Ok(ResolvedZone::Iana(name)) => return iana(name),
+            Ok(ResolvedZone::Custom(tz)) => return Ok((Zone::Custom(tzid.to_string()), tz)),
+            Err(TzError::UnknownZone(_)) => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        if tzid == self.floating {
+            return Err(format!("unknown time zone `{tzid}`"));
+        }
+        let floating = self.floating.clone();
+        let (_, tz) = iana(floating.clone())?;
+        let zone = Zone::Unknown {
+            tzid: tzid.to_string(),
+            floating,
+        };
+        Ok((zone, tz))
     }
 
     /// The zone of a property's value: its `TZID`, else the floating zone.
@@ -228,6 +261,12 @@ mod tests {
             "{zone:?}"
         );
         assert!(matches!(times.zone("My Zone").unwrap().0, Zone::Custom(_)));
-        assert!(times.zone("Mars/Base").is_err());
+        let prefixed = times
+            .zone("/mozilla.org/20070129_1/America/New_York")
+            .unwrap()
+            .0;
+        assert!(matches!(prefixed, Zone::Iana(ref n) if n == "America/New_York"));
+        let unknown = times.zone("Mars Base").unwrap().0;
+        assert!(matches!(unknown, Zone::Unknown { ref floating, .. } if floating == "UTC"));
     }
 }

@@ -109,6 +109,7 @@ fn every_conformance_file_imports_or_is_refused_as_documented() {
     let (mut trapped, mut undocumented, mut not_identical) = (vec![], vec![], vec![]);
     let (mut imported_files, mut imported_events, mut skipped_events) = (0, 0, 0);
     let mut not_kept_counts: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut starts_equal, mut starts_differ) = (0, vec![]);
     for file in files {
         let path = file["file"].as_str().unwrap();
         let name = path.rsplit('/').next().unwrap();
@@ -181,6 +182,26 @@ fn every_conformance_file_imports_or_is_refused_as_documented() {
                         }
                     }
                 }
+                for m in file["masters"].as_array().into_iter().flatten() {
+                    let (Some(uid), Some(expected)) = (m["uid"].as_str(), m["start_ns"].as_u64())
+                    else {
+                        continue;
+                    };
+                    if m["all_day"].as_bool() == Some(true) || m["floating"].as_bool() == Some(true)
+                    {
+                        continue;
+                    }
+                    let ours = f.store.by_uid(&user(1), uid).map(|e| e.into_event().time);
+                    match ours {
+                        Some(EventTime::Timed { start_ns, .. }) if start_ns == expected => {
+                            starts_equal += 1
+                        }
+                        other => starts_differ.push(format!(
+                            "{name} {uid}: reference {expected} ({}), ours {other:?}",
+                            m["tzid"]
+                        )),
+                    }
+                }
                 let identical = match round_trip(&f) {
                     None => "yes",
                     Some(diff) => {
@@ -217,6 +238,13 @@ fn every_conformance_file_imports_or_is_refused_as_documented() {
         undocumented.len(),
         not_identical.len()
     );
+    println!(
+        "\nDTSTART of timed, zoned masters equal to the reference's instant: {starts_equal} of {}",
+        starts_equal + starts_differ.len()
+    );
+    for d in &starts_differ {
+        println!("  differs: {d}");
+    }
     println!("\nnot kept, by property (events):");
     for (k, n) in &not_kept_counts {
         println!("  {k}: {n}");

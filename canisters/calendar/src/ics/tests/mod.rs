@@ -10,7 +10,7 @@ use interfaces::calendar::{Event, EventTime, InstanceChange, InstanceEdit, Visib
 pub(super) fn export_all(f: &Fixture, who: u8) -> IcsPage {
     let req = IcsExportRequest {
         cursor: None,
-        limit: Some(MAX_IMPORT_EVENTS as u32),
+        limit: Some(MAX_EXPORT_EVENTS as u32),
     };
     export_page(&f.store, &user(who), req).unwrap()
 }
