@@ -7,16 +7,17 @@ use std::collections::BTreeMap;
 
 use candid::Principal;
 use interfaces::calendar::{
-    Attendee, Event, EventStatus, EventTime, IcsSkipReason, InstanceChange, InstanceOverride,
-    Recurrence, Role, Rsvp, Schedule, Share, Transparency, Visibility,
+    Attendee, Event, EventStatus, EventTime, IcsSkipReason, Recurrence, Role, Rsvp, Share,
+    Transparency, Visibility,
 };
 use interfaces::{Error, InputProblem};
 use recurrence::jiff::civil::Date;
 use recurrence::jiff::tz::TimeZone;
-use recurrence::jiff::{Span, Timestamp};
+use recurrence::jiff::Span;
 use recurrence::wire::to_wire_date;
 use sha2::{Digest, Sha256};
 
+use super::instances::{drop_non_instances, instance};
 use super::parse::{calendar, unescape, Component, Prop};
 use super::values::{
     duration_ns, epoch_ns, is_date, parse_date, trigger_minutes, unreadable, Times, Zone,
@@ -28,7 +29,7 @@ use crate::model::ics_extras::IcsExtras;
 pub const NO_TITLE: &str = "(no title)";
 
 /// Properties every export writes afresh (stamps and the calendar's own revision).
-const REGENERATED: [&str; 4] = ["DTSTAMP", "CREATED", "LAST-MODIFIED", "SEQUENCE"];
+pub(super) const REGENERATED: [&str; 4] = ["DTSTAMP", "CREATED", "LAST-MODIFIED", "SEQUENCE"];
 
 /// One event of the file as read.
 pub struct Read {
@@ -132,14 +133,14 @@ fn generated_uid(c: &Component) -> String {
 }
 
 /// How an event's first occurrence is timed, with what its overrides and EXDATEs need.
-struct Timing {
-    time: EventTime,
-    zone: String,
+pub(super) struct Timing {
+    pub(super) time: EventTime,
+    pub(super) zone: String,
     /// The zone DTSTART was read in (a file-defined zone stays exact here).
-    tz: TimeZone,
-    length_ns: u64,
+    pub(super) tz: TimeZone,
+    pub(super) length_ns: u64,
     /// Wall time of DTSTART, for `VALUE=DATE` EXDATEs and RECURRENCE-IDs on a timed series.
-    start_wall: Option<recurrence::jiff::civil::Time>,
+    pub(super) start_wall: Option<recurrence::jiff::civil::Time>,
 }
 
 fn timing(
@@ -214,7 +215,7 @@ fn timing(
     })
 }
 
-fn add_ns(start_ns: u64, length_ns: u64) -> Result<u64, IcsSkipReason> {
+pub(super) fn add_ns(start_ns: u64, length_ns: u64) -> Result<u64, IcsSkipReason> {
     start_ns
         .checked_add(length_ns)
         .ok_or_else(|| unreadable("DURATION", "ends after the year 2554"))
@@ -507,112 +508,4 @@ fn reminder(alarm: &[Prop]) -> Option<u32> {
         }
     }
     minutes
-}
-
-/// A changed instance: its times (or its cancellation) and its lines the model does not hold
-/// (those equal to the series' own are left out).
-fn instance(
-    change: &Component,
-    master: &Component,
-    original_start_ns: u64,
-    timing: &Timing,
-    times: &mut Times,
-) -> Result<(InstanceOverride, Vec<String>), IcsSkipReason> {
-    let cancelled = change
-        .get("STATUS")
-        .is_some_and(|p| p.value.trim().eq_ignore_ascii_case("CANCELLED"));
-    let at = |p: &Prop, times: &mut Times| -> Result<u64, IcsSkipReason> {
-        if is_date(p) {
-            let d = parse_date(&p.name, &p.value)?;
-            let t = recurrence::tz::wall_to_instant(&timing.tz, d.to_datetime(Default::default()))
-                .map_err(|e| unreadable(&p.name, e.to_string()))?;
-            epoch_ns(t)
-        } else {
-            epoch_ns(times.instant(p, &p.value)?.0)
-        }
-    };
-    let change_kind = if cancelled {
-        InstanceChange::Cancelled
-    } else {
-        let start_ns = match change.get("DTSTART") {
-            Some(p) => at(p, times)?,
-            None => original_start_ns,
-        };
-        let end_ns = match (change.get("DTEND"), change.get("DURATION")) {
-            (Some(p), _) => at(p, times)?,
-            (None, Some(d)) => add_ns(start_ns, duration_ns(&d.value)?)?,
-            (None, None) => add_ns(start_ns, timing.length_ns)?,
-        };
-        InstanceChange::Moved {
-            start_ns,
-            end_ns: end_ns.max(start_ns),
-        }
-    };
-    let mut lines = Vec::new();
-    for p in &change.props {
-        let handled = matches!(
-            p.name.as_str(),
-            "UID" | "RECURRENCE-ID" | "DTSTART" | "DTEND" | "DURATION" | ""
-        ) || REGENERATED.contains(&p.name.as_str())
-            || (cancelled && p.name == "STATUS");
-        let same_as_series = master.props.iter().any(|m| m.raw == p.raw);
-        if !handled && !same_as_series {
-            lines.push(p.raw.clone());
-        }
-    }
-    for alarm in &change.alarms {
-        lines.push("BEGIN:VALARM".into());
-        lines.extend(alarm.iter().map(|p| p.raw.clone()));
-        lines.push("END:VALARM".into());
-    }
-    for nested in &change.nested {
-        lines.extend(nested.iter().cloned());
-    }
-    Ok((
-        InstanceOverride {
-            original_start_ns,
-            change: change_kind,
-        },
-        lines,
-    ))
-}
-
-/// Drops changes to instances the series does not have (files from some producers carry
-/// them after the rule changed), reporting each, so the series itself still imports.
-fn drop_non_instances(event: &mut Event, extras: &mut IcsExtras, not_kept: &mut Vec<String>) {
-    if event.overrides.is_empty() {
-        return;
-    }
-    let schedule = Schedule {
-        time: event.time.clone(),
-        time_zone: event.time_zone.clone(),
-        recurrence: event.recurrence.clone(),
-        overrides: vec![],
-    };
-    let Ok(series) = recurrence::wire::series_from_schedule(&schedule) else {
-        return; // the gate reports the rule itself
-    };
-    let originals: Vec<Timestamp> = event
-        .overrides
-        .iter()
-        .filter_map(|o| Timestamp::from_nanosecond(o.original_start_ns as i128).ok())
-        .collect();
-    let Ok(real) = recurrence::are_instances(&series, &originals) else {
-        return;
-    };
-    if real.len() != event.overrides.len() {
-        return;
-    }
-    let mut keep = real.into_iter();
-    event.overrides.retain(|o| {
-        let is_instance = keep.next().unwrap_or(true);
-        if !is_instance {
-            let at = Timestamp::from_nanosecond(o.original_start_ns as i128)
-                .map(|t| t.to_string())
-                .unwrap_or_default();
-            not_kept.push(format!("RECURRENCE-ID {at}: not an instance of the series"));
-            extras.instances.retain(|(s, _)| *s != o.original_start_ns);
-        }
-        is_instance
-    });
 }

@@ -7,12 +7,14 @@
 //! Windows name (CLDR) or the file's own `VTIMEZONE` (`recurrence::tz`).
 //!
 //! By concern: [`export`] writes, [`parse`] reads text into properties and components,
-//! [`values`] reads dates, times and zones, [`import`] turns components into events and
+//! [`values`] reads dates, times and zones, [`import`] turns components into events
+//! ([`instances`] their changed instances) and
 //! [`colors`] maps RFC 7986 colour names; here are the two flows the endpoints call.
 
 mod colors;
 mod export;
 mod import;
+mod instances;
 mod parse;
 mod values;
 
