@@ -158,7 +158,7 @@ pub(super) struct Calendar {
     pub(super) calendar_zone: Option<String>,
 }
 
-/// Reads the first `VCALENDAR` of `text` (anything after it is ignored, as other readers do).
+/// Reads the `VCALENDAR`s of `text` as one calendar (some producers concatenate several).
 /// Lenient as python's `icalendar` is: components without a `VCALENDAR` around them, an `END`
 /// that closes nothing open (ignored), one that closes several (the inner ones end with it),
 /// and components still open at the end of the text (they end there).
@@ -176,15 +176,12 @@ pub(super) fn calendar(text: &str) -> Result<Calendar, Error> {
                             break;
                         }
                     }
-                    if reader.stack.is_empty() {
-                        return Ok(reader.cal);
-                    }
                 }
             }
             _ => reader.property(prop),
         }
     }
-    if reader.stack.is_empty() {
+    if !reader.began {
         return Err(malformed("no calendar component"));
     }
     while let Some(top) = reader.stack.pop() {
@@ -196,6 +193,8 @@ pub(super) fn calendar(text: &str) -> Result<Calendar, Error> {
 #[derive(Default)]
 struct Reader {
     cal: Calendar,
+    /// Whether any component began.
+    began: bool,
     stack: Vec<String>,
     current: Option<Component>,
     alarm: Option<Vec<Prop>>,
@@ -206,6 +205,7 @@ struct Reader {
 
 impl Reader {
     fn begin(&mut self, prop: Prop) {
+        self.began = true;
         let kind = prop.value.trim().to_ascii_uppercase();
         if self.stack.is_empty() && kind != "VCALENDAR" {
             // A bare component: read as if a VCALENDAR held it.

@@ -259,3 +259,21 @@ fn a_timed_start_before_1970_is_skipped_with_its_reason() {
         }
     );
 }
+
+#[test]
+fn an_all_day_birthday_from_1950_imports_and_round_trips() {
+    let text = calendar(
+        "BEGIN:VEVENT\r\nUID:bday\r\nSUMMARY:Grandpa\r\nDTSTART;VALUE=DATE:19500315\r\n\
+         RRULE:FREQ=YEARLY\r\nEND:VEVENT\r\n",
+    );
+    let (f, report) = imported(&text);
+    assert_eq!(report.created, 1, "{report:?}");
+    let e = only_event(&f, "bday");
+    let EventTime::AllDay { start, .. } = e.time else {
+        panic!("all-day")
+    };
+    assert_eq!((start.year, start.month, start.day), (1950, 3, 15));
+    let (g, again) = imported(&export_all(&f, 1).ics);
+    assert_eq!(again.created, 1);
+    assert_eq!(comparable(only_event(&g, "bday")), comparable(e));
+}
