@@ -119,6 +119,26 @@ pub struct Store<M: Memory> {
     ics_extras: StableBTreeMap<EventId, Vec<u8>, M>,
 }
 
+/// Opens the map in `memory`, or a new empty one when the memory is all zero at its start: a
+/// restored snapshot taken before this map existed leaves its memory zeroed
+/// (`stable_snapshot`), which `StableBTreeMap::init` would refuse.
+fn open_or_new<K, V, M>(memory: M) -> StableBTreeMap<K, V, M>
+where
+    K: ic_stable_structures::Storable + Ord + Clone,
+    V: ic_stable_structures::Storable,
+    M: Memory,
+{
+    let mut magic = [0u8; 3];
+    if memory.size() > 0 {
+        memory.read(0, &mut magic);
+    }
+    if memory.size() > 0 && magic == [0; 3] {
+        StableBTreeMap::new(memory)
+    } else {
+        StableBTreeMap::init(memory)
+    }
+}
+
 impl<M: Memory> Store<M> {
     pub fn init(m: Memories<M>) -> Self {
         Self {
@@ -132,7 +152,7 @@ impl<M: Memory> Store<M> {
             participations: StableBTreeMap::init(m.participations),
             policies: StableBTreeMap::init(m.policies),
             reminder_outbox: StableBTreeMap::init(m.reminder_outbox),
-            ics_extras: StableBTreeMap::init(m.ics_extras),
+            ics_extras: open_or_new(m.ics_extras),
         }
     }
 

@@ -121,6 +121,26 @@ impl Fixture {
     pub fn bytes(&self) -> Vec<Vec<u8>> {
         self.memories.iter().map(|m| m.borrow().clone()).collect()
     }
+
+    /// Zeroes memory `index` (as restoring a snapshot that predates it does) and re-opens the
+    /// store over the memories.
+    pub fn zero_and_reopen(&mut self, index: usize) {
+        self.memories[index].borrow_mut().fill(0);
+        let m = |i: usize| self.memories[i].clone();
+        self.store = Store::init(Memories {
+            meta: m(0),
+            events: m(1),
+            owned: m(2),
+            by_time: m(3),
+            by_series: m(4),
+            by_uid: m(5),
+            users: m(6),
+            participations: m(7),
+            policies: m(8),
+            reminder_outbox: m(9),
+            ics_extras: m(10),
+        });
+    }
 }
 
 /// Every refused operation, run against a store holding a few events: none may change a byte.

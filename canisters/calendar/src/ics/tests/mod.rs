@@ -277,3 +277,17 @@ fn an_all_day_birthday_from_1950_imports_and_round_trips() {
     assert_eq!(again.created, 1);
     assert_eq!(comparable(only_event(&g, "bday")), comparable(e));
 }
+
+#[test]
+fn a_restore_from_before_the_extras_map_opens_it_empty() {
+    let text = calendar(
+        "BEGIN:VEVENT\r\nUID:u\r\nSUMMARY:x\r\nDTSTART:20260406T090000Z\r\n\
+         URL:https://example.com\r\nEND:VEVENT\r\n",
+    );
+    let (mut f, _) = imported(&text);
+    let id = only_event(&f, "u").id;
+    assert!(f.store.ics_extras(id).is_some());
+    f.zero_and_reopen(10);
+    assert_eq!(f.store.ics_extras(id), None);
+    assert_eq!(only_event(&f, "u").title, "x", "the events are untouched");
+}
