@@ -291,3 +291,12 @@ fn a_restore_from_before_the_extras_map_opens_it_empty() {
     assert_eq!(f.store.ics_extras(id), None);
     assert_eq!(only_event(&f, "u").title, "x", "the events are untouched");
 }
+
+/// Clients written before the options argument send the text alone: the endpoint's decoder
+/// (`canister_kit::codec::args`) reads the missing `opt` as `null`.
+#[test]
+fn a_call_with_the_text_alone_still_decodes() {
+    let old = candid::encode_args(("BEGIN:VCALENDAR".to_string(),)).unwrap();
+    let (text, options): (String, Option<IcsImportOptions>) = canister_kit::codec::args(old);
+    assert_eq!((text.as_str(), options), ("BEGIN:VCALENDAR", None));
+}
