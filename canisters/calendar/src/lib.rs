@@ -27,9 +27,9 @@ use ic_cdk::api::{canister_self, is_controller, msg_caller, performance_counter,
 use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event,
-    EventId, EventInput, EventPage, EventPatch, FreeBusyRequest, IcsExportRequest, IcsImportReport,
-    IcsPage, InstanceEdit, ListRequest, Rsvp, Slot, SlotRequest, SplitOutcome,
-    MAX_DELETIONS_PER_CALL,
+    EventId, EventInput, EventPage, EventPatch, FreeBusyRequest, IcsExportRequest,
+    IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListRequest, Rsvp, Slot, SlotRequest,
+    SplitOutcome, MAX_DELETIONS_PER_CALL,
 };
 use interfaces::{CanisterKind, Error, HealthReport};
 use serde_bytes::ByteBuf;
@@ -247,17 +247,18 @@ fn export_ics(req: IcsExportRequest) -> Result<IcsPage, Error> {
     state::read(|s| ics::export_page(s, &msg_caller(), req))
 }
 
-/// Imports a `VCALENDAR` for the caller, all or nothing: an event whose UID the caller already
-/// has is replaced, others are added.
+/// Imports a `VCALENDAR` for the caller: an event whose UID the caller already has is
+/// replaced, others are added; the report says per event what happened and what could not be
+/// kept. An event that cannot be imported is skipped unless `all_or_nothing` is set.
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::args",
     encode_with = "canister_kit::codec::reply"
 )]
-fn import_ics(text: String) -> Result<IcsImportReport, Error> {
+fn import_ics(text: String, options: Option<IcsImportOptions>) -> Result<IcsImportReport, Error> {
     write("import_ics", |c| {
-        state::mutate(|s| ics::import_into(s, c, &text))
+        state::mutate(|s| ics::import_into(s, c, &text, options.unwrap_or_default()))
     })
 }
 

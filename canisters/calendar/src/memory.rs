@@ -12,7 +12,7 @@ pub type Memory = VirtualMemory<DefaultMemoryImpl>;
 
 /// The group membership cache (`canister_kit::member`).
 const MEMBERSHIP: MemoryId = MemoryId::new(0);
-// The event store (`store::Store`): ids 1..=10. Together they are the shard's data, which a
+// The event store (`store::Store`): ids 1..=10 and 14. Together they are the shard's data, which a
 // backup snapshot copies and a restore replaces.
 const META: MemoryId = MemoryId::new(1);
 const EVENTS: MemoryId = MemoryId::new(2);
@@ -28,9 +28,12 @@ const REMINDER_OUTBOX: MemoryId = MemoryId::new(10);
 const SNAPSHOT_STATE: MemoryId = MemoryId::new(11);
 const EXPORT_STAGING: MemoryId = MemoryId::new(12);
 const IMPORT_STAGING: MemoryId = MemoryId::new(13);
+/// What imported iCalendar events say beyond the event model (`store::Store::ics_extras`): part
+/// of the shard's data, so backups carry it (last in [`DATA`]).
+const ICS_EXTRAS: MemoryId = MemoryId::new(14);
 
 /// The store's memories in a fixed order (the order snapshots list them in).
-pub const DATA: [MemoryId; 10] = [
+pub const DATA: [MemoryId; 11] = [
     META,
     EVENTS,
     OWNED,
@@ -41,6 +44,7 @@ pub const DATA: [MemoryId; 10] = [
     PARTICIPATIONS,
     POLICIES,
     REMINDER_OUTBOX,
+    ICS_EXTRAS,
 ];
 
 thread_local! {
@@ -68,6 +72,7 @@ pub fn store() -> Memories<Memory> {
         participations: get(PARTICIPATIONS),
         policies: get(POLICIES),
         reminder_outbox: get(REMINDER_OUTBOX),
+        ics_extras: get(ICS_EXTRAS),
     }
 }
 

@@ -362,11 +362,71 @@ pub struct IcsPage {
     pub next_cursor: Option<EventId>,
 }
 
-#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
 pub struct IcsImportReport {
     pub created: u32,
     /// Events whose UID the caller already had: replaced.
     pub updated: u32,
+    /// Events the file has that were not imported (each says why in `events`).
+    pub skipped: Option<u32>,
+    /// One entry per event of the file (per UID): the series in file order, then duplicates
+    /// and changed instances without their series.
+    pub events: Option<Vec<IcsEventReport>>,
+}
+
+/// How to import a file (`import_ics`'s optional second argument).
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq, Default)]
+pub struct IcsImportOptions {
+    /// Refuse the whole file when any event cannot be imported (the behaviour before the
+    /// per-event report). Default: import what can be, skip the rest.
+    pub all_or_nothing: Option<bool>,
+    /// The IANA zone floating times (no `Z`, no `TZID`) are read in: the importer's own zone
+    /// from their settings. Without it, the file's `X-WR-TIMEZONE`, then UTC.
+    pub floating_time_zone: Option<String>,
+}
+
+/// What an import did with one event of the file.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct IcsEventReport {
+    pub uid: String,
+    pub outcome: IcsEventOutcome,
+    /// Properties (or parameters) of the event the calendar could not keep, as
+    /// `NAME: why`; empty when everything was kept.
+    pub not_kept: Vec<String>,
+}
+
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum IcsEventOutcome {
+    Created {
+        id: EventId,
+    },
+    /// The caller had an event with this UID: it was replaced.
+    Updated {
+        id: EventId,
+    },
+    Skipped {
+        reason: IcsSkipReason,
+    },
+}
+
+/// Why an event of an imported file was not imported.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub enum IcsSkipReason {
+    /// A `VEVENT` without `DTSTART`.
+    NoStart,
+    /// A second `VEVENT` with the same UID and no `RECURRENCE-ID`.
+    DuplicateUid,
+    /// Only changed instances (`RECURRENCE-ID`) of a series the file does not have.
+    SeriesNotInFile,
+    /// A timed start before 1970-01-01 (instants are unsigned nanoseconds since 1970).
+    BeforeEpoch,
+    /// A value that could not be read.
+    Unreadable { property: String, reason: String },
+    /// The event was read but the calendar refused it (a limit or rule broken).
+    Refused { error: crate::Error },
+    /// Not looked at: the import was all-or-nothing and another event failed, or the file
+    /// has more events than one import may carry.
+    NotAttempted,
 }
 
 /// Calls, errors and instructions (`ic0.performance_counter`) of one update method since the

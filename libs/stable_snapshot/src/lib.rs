@@ -11,6 +11,10 @@
 //!   structures over the restored memories.
 //!
 //! Stream: `MAGIC`, the memory count (u32 LE), then per memory its length (u64 LE) and bytes.
+//!
+//! A snapshot taken before an upgrade added a data memory (at the end of the list) restores
+//! with that memory empty: all its bytes are zeroed, and the canister opens an all-zero memory
+//! as a new, empty structure. A snapshot with more memories than the canister has is refused.
 
 pub mod tracked;
 
@@ -266,7 +270,7 @@ impl<M: Memory> Snapshots<M> {
             return Err(bad("import", "not a snapshot stream"));
         }
         let count = u32::from_le_bytes(read_at(8, 4)?.try_into().expect("4 bytes")) as usize;
-        if count != targets.len() {
+        if count > targets.len() {
             return Err(bad("import", "snapshot has a different memory layout"));
         }
         let mut sections = Vec::with_capacity(count);
@@ -283,6 +287,8 @@ impl<M: Memory> Snapshots<M> {
         if at != total {
             return Err(bad("import", "trailing bytes after the last memory"));
         }
+        // Memories the snapshot predates are restored empty (length 0, zeroed below).
+        sections.resize(targets.len(), (at, 0));
         for ((start, len), target) in sections.into_iter().zip(targets) {
             ensure_size(target, len);
             let mut done = 0u64;
@@ -363,6 +369,32 @@ mod tests {
         assert_eq!(restored.len(), 5_000);
         assert_eq!(restored.get(&1), Some(3));
         assert_eq!(restored.get(&99_999), None);
+    }
+
+    #[test]
+    fn a_snapshot_from_before_a_memory_was_added_restores_it_empty() {
+        let a = mem();
+        let mut map: StableBTreeMap<u64, u64, _> = StableBTreeMap::init(a.clone());
+        map.insert(1, 2);
+        let mut source = Snapshots::init(mem(), mem(), mem());
+        let manifest = source.export_begin(&[a], 3);
+        let chunks: Vec<Vec<u8>> = (0..manifest.chunk_count)
+            .map(|i| source.export_chunk(manifest.export_id, i).unwrap())
+            .collect();
+        let (ta, added) = (mem(), mem());
+        let mut newer: StableBTreeMap<u64, u64, _> = StableBTreeMap::init(added.clone());
+        newer.insert(5, 6);
+        let mut target = Snapshots::init(mem(), mem(), mem());
+        target.import_begin(manifest).unwrap();
+        for (i, c) in chunks.iter().enumerate() {
+            target.import_chunk(i as u32, c).unwrap();
+        }
+        target.import_commit(&[ta.clone(), added.clone()]).unwrap();
+        let restored: StableBTreeMap<u64, u64, _> = StableBTreeMap::init(ta);
+        assert_eq!(restored.get(&1), Some(2));
+        let mut bytes = vec![1u8; (added.size() * WASM_PAGE) as usize];
+        added.read(0, &mut bytes);
+        assert!(bytes.iter().all(|&b| b == 0), "the added memory is zeroed");
     }
 
     #[test]

@@ -1,6 +1,10 @@
-//! Writing events as iCalendar: one `VEVENT` per event (with `RRULE`, `EXDATE`, `VALUE=DATE`
-//! for all-day events, `VALARM` per reminder) and one more per changed instance
-//! (`RECURRENCE-ID`; `STATUS:CANCELLED` for a cancelled one), in lines folded at 75 octets.
+//! Writing events as iCalendar: a `VTIMEZONE` for every zone named (from the bundled tzdb,
+//! covering the years exported), one `VEVENT` per event (with `RRULE`, `EXDATE`, `VALUE=DATE`
+//! for all-day events, `VALARM` per reminder, RFC 7986 `COLOR`, and the lines an import kept
+//! verbatim) and one more per changed instance (`RECURRENCE-ID`; `STATUS:CANCELLED` for a
+//! cancelled one), in lines folded at 75 octets.
+
+use std::collections::BTreeMap;
 
 use interfaces::calendar::{
     Event, EventStatus, EventTime, InstanceChange, Role, Rsvp, Transparency, Visibility,
@@ -10,18 +14,65 @@ use recurrence::jiff::civil::Date;
 use recurrence::jiff::tz::TimeZone;
 use recurrence::wire::{time_zone, timestamp};
 
-/// `events` as one complete `VCALENDAR`.
-pub fn export(events: &[Event]) -> Result<String, Error> {
+use super::colors;
+use super::import::NO_TITLE;
+use crate::model::ics_extras::IcsExtras;
+
+/// `events` (each with what its import kept, if anything) as one complete `VCALENDAR`.
+pub fn export(events: &[Event], extras: &[Option<IcsExtras>]) -> Result<String, Error> {
     let mut out = Lines::default();
     out.line("BEGIN:VCALENDAR");
     out.line("VERSION:2.0");
     out.line("PRODID:-//icp-calendar//calendar shard//EN");
     out.line("CALSCALE:GREGORIAN");
-    for e in events {
-        write_event(&mut out, e)?;
+    for (zone, (from, to)) in zone_years(events)? {
+        let vtimezone = recurrence::tz::vtimezone_for(&zone, from, to).map_err(|e| {
+            Error::invalid(
+                "time_zone",
+                interfaces::InputProblem::Malformed {
+                    reason: e.to_string(),
+                },
+            )
+        })?;
+        for line in vtimezone.lines().filter(|l| !l.is_empty()) {
+            out.line(line);
+        }
+    }
+    let none = IcsExtras::default();
+    for (i, e) in events.iter().enumerate() {
+        let more = extras.get(i).and_then(Option::as_ref).unwrap_or(&none);
+        write_event(&mut out, e, more)?;
     }
     out.line("END:VCALENDAR");
     Ok(out.0)
+}
+
+/// Every zone `TZID`s will name (all but UTC; all-day events name none), with the years its
+/// events' times fall in: from the first start to the last end, or to the series' start year
+/// when it repeats without end (the VTIMEZONE's last rule is then left open).
+fn zone_years(events: &[Event]) -> Result<BTreeMap<String, (i16, i16)>, Error> {
+    let mut zones: BTreeMap<String, (i16, i16)> = BTreeMap::new();
+    for e in events {
+        let EventTime::Timed { start_ns, end_ns } = e.time else {
+            continue;
+        };
+        if e.time_zone == "UTC" {
+            continue;
+        }
+        let year = |ns: u64| -> Result<i16, Error> {
+            Ok(timestamp("ics", ns)?.to_zoned(TimeZone::UTC).year())
+        };
+        let mut last = end_ns;
+        for o in &e.overrides {
+            if let InstanceChange::Moved { end_ns, .. } = o.change {
+                last = last.max(end_ns);
+            }
+        }
+        let (from, to) = (year(start_ns)?, year(last)?);
+        let span = zones.entry(e.time_zone.clone()).or_insert((from, to));
+        *span = (span.0.min(from), span.1.max(to));
+    }
+    Ok(zones)
 }
 
 /// Lines folded at 75 octets with CRLF endings, as RFC 5545 3.1 requires.
@@ -75,7 +126,7 @@ fn date_value(d: Date) -> String {
     d.strftime("%Y%m%d").to_string()
 }
 
-fn write_event(out: &mut Lines, e: &Event) -> Result<(), Error> {
+fn write_event(out: &mut Lines, e: &Event, extras: &IcsExtras) -> Result<(), Error> {
     let tz = time_zone(&e.time_zone)?;
     let all_day = matches!(e.time, EventTime::AllDay { .. });
     // The instant an original start names, in the form DTSTART used.
@@ -93,7 +144,9 @@ fn write_event(out: &mut Lines, e: &Event) -> Result<(), Error> {
     out.line(&format!("CREATED:{}", utc(e.created_at_ns)?));
     out.line(&format!("LAST-MODIFIED:{}", utc(e.updated_at_ns)?));
     out.line(&format!("SEQUENCE:{}", e.revision));
-    out.line(&format!("SUMMARY:{}", escape(&e.title)));
+    if !(extras.no_summary && e.title == NO_TITLE) {
+        out.line(&format!("SUMMARY:{}", escape(&e.title)));
+    }
     if !e.description.is_empty() {
         out.line(&format!("DESCRIPTION:{}", escape(&e.description)));
     }
@@ -138,7 +191,13 @@ fn write_event(out: &mut Lines, e: &Event) -> Result<(), Error> {
         }
     }
     if let Some(color) = &e.color {
-        out.line(&format!("COLOR:{color}"));
+        // RFC 7986 wants a CSS colour name; the exact colour travels beside it when no name is.
+        if let Some((name, exact)) = colors::nearest_name(color) {
+            out.line(&format!("COLOR:{name}"));
+            if !exact {
+                out.line(&format!("X-IC-COLOR:{color}"));
+            }
+        }
     }
     for a in &e.attendees {
         out.line(&format!(
@@ -154,13 +213,19 @@ fn write_event(out: &mut Lines, e: &Event) -> Result<(), Error> {
         out.line(&format!("TRIGGER:-PT{m}M"));
         out.line("END:VALARM");
     }
+    for line in &extras.lines {
+        out.line(line);
+    }
     out.line("END:VEVENT");
     for o in &e.overrides {
         out.line("BEGIN:VEVENT");
         out.line(&format!("UID:{}", escape(&e.ical_uid)));
         out.line(&format!("DTSTAMP:{}", utc(e.updated_at_ns)?));
         out.line(&format!("RECURRENCE-ID{}", original(o.original_start_ns)?));
-        out.line(&format!("SUMMARY:{}", escape(&e.title)));
+        let kept = extras.instance(o.original_start_ns);
+        if !kept.iter().any(|l| l.starts_with("SUMMARY")) {
+            out.line(&format!("SUMMARY:{}", escape(&e.title)));
+        }
         match o.change {
             InstanceChange::Moved { start_ns, end_ns } => {
                 out.line(&format!("DTSTART{}", zoned(&e.time_zone, &tz, start_ns)?));
@@ -170,6 +235,9 @@ fn write_event(out: &mut Lines, e: &Event) -> Result<(), Error> {
                 out.line(&format!("DTSTART{}", original(o.original_start_ns)?));
                 out.line("STATUS:CANCELLED");
             }
+        }
+        for line in kept {
+            out.line(line);
         }
         out.line("END:VEVENT");
     }
@@ -217,7 +285,7 @@ mod tests {
     #[test]
     fn an_empty_export_is_a_complete_calendar() {
         assert_eq!(
-            export(&[]).unwrap(),
+            export(&[], &[]).unwrap(),
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//icp-calendar//calendar shard//EN\r\n\
              CALSCALE:GREGORIAN\r\nEND:VCALENDAR\r\n"
         );

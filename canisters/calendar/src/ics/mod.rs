@@ -1,27 +1,40 @@
 //! iCalendar (RFC 5545) export and import of a user's events.
 //!
-//! What RFC 5545 has no property for travels in `X-IC-*` properties, so export then import
-//! loses nothing. Zones are written as IANA `TZID`s without `VTIMEZONE` blocks (import skips
-//! `VTIMEZONE` and reads `TZID` as an IANA name).
+//! What RFC 5545 has no property for travels in `X-IC-*` properties, and what an imported
+//! file says beyond the event model is kept verbatim beside the event
+//! (`model::ics_extras`), so export then import loses nothing. Export names zones by IANA
+//! `TZID` and writes a `VTIMEZONE` for each; import resolves a `TZID` as an IANA name, a
+//! Windows name (CLDR) or the file's own `VTIMEZONE` (`recurrence::tz`).
 //!
 //! By concern: [`export`] writes, [`parse`] reads text into properties and components,
-//! [`import`] turns those into events; here are the two flows the endpoints call.
+//! [`values`] reads dates, times and zones, [`import`] turns components into events
+//! ([`instances`] their changed instances) and
+//! [`colors`] maps RFC 7986 colour names; here are the two flows the endpoints call.
 
+mod colors;
 mod export;
 mod import;
+mod instances;
 mod parse;
+mod values;
 
 use candid::Principal;
 use ic_stable_structures::Memory;
-use interfaces::calendar::{IcsExportRequest, IcsImportReport, IcsPage};
+use interfaces::calendar::{
+    IcsEventOutcome, IcsEventReport, IcsExportRequest, IcsImportOptions, IcsImportReport, IcsPage,
+    IcsSkipReason,
+};
 use interfaces::{Error, InputProblem};
 use security_base::limits;
 
 use crate::access;
 use crate::store::{Ctx, Store};
 
-/// Most `VEVENT` series one import may carry.
-pub const MAX_IMPORT_EVENTS: usize = 500;
+/// Most `VEVENT` series one import may carry (the work meter, `crate::work`, bounds what they
+/// cost: past its budget the rest are reported not attempted).
+pub const MAX_IMPORT_EVENTS: usize = 1_000;
+/// Most events one export page may carry.
+pub const MAX_EXPORT_EVENTS: usize = 500;
 /// Largest ICS text one import may carry.
 pub const MAX_IMPORT_BYTES: usize = 1 << 20;
 /// Events per export page when the request names no limit.
@@ -45,10 +58,11 @@ pub fn export_page<M: Memory>(
     req: IcsExportRequest,
 ) -> Result<IcsPage, Error> {
     access::require_user(caller)?;
-    let limit = limits::page_size(req.limit, DEFAULT_EXPORT_EVENTS, MAX_IMPORT_EVENTS as u32)?;
+    let limit = limits::page_size(req.limit, DEFAULT_EXPORT_EVENTS, MAX_EXPORT_EVENTS as u32)?;
     let (events, more) = store.owned_page(caller, req.cursor, limit);
+    let extras: Vec<_> = events.iter().map(|e| store.ics_extras(e.id)).collect();
     Ok(IcsPage {
-        ics: export::export(&events)?,
+        ics: export::export(&events, &extras)?,
         events: events.len() as u32,
         next_cursor: if more {
             events.last().map(|e| e.id)
@@ -58,12 +72,15 @@ pub fn export_page<M: Memory>(
     })
 }
 
-/// Imports a `VCALENDAR` for the caller, all or nothing: an event whose UID the caller already
-/// has is replaced, others are added.
+/// Imports a `VCALENDAR` for the caller: an event whose UID the caller already has is
+/// replaced, others are added. By default each event stands alone (one that cannot be read or
+/// stored is skipped, and the report says why); `all_or_nothing` refuses the whole file
+/// instead, changing nothing.
 pub fn import_into<M: Memory>(
     store: &mut Store<M>,
     ctx: &Ctx,
     text: &str,
+    options: IcsImportOptions,
 ) -> Result<IcsImportReport, Error> {
     access::require_user(&ctx.caller)?;
     if text.len() > MAX_IMPORT_BYTES {
@@ -72,98 +89,109 @@ pub fn import_into<M: Memory>(
             actual: text.len() as u64,
         }));
     }
-    let events = import::import(text, ctx.caller, ctx.now_ns)?;
-    let (created, updated) = store.import(ctx, events)?;
-    Ok(IcsImportReport { created, updated })
+    let floating = match &options.floating_time_zone {
+        Some(zone) => Some(
+            recurrence::wire::time_zone(zone)
+                .ok()
+                .and_then(|tz| tz.iana_name().map(str::to_string))
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "floating_time_zone",
+                        InputProblem::Malformed {
+                            reason: format!("unknown IANA time zone `{zone}`"),
+                        },
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let read = import::read(text, ctx.caller, ctx.now_ns, floating.as_deref())?;
+    let mut report = IcsImportReport::default();
+    if options.all_or_nothing.unwrap_or(false) {
+        let mut entries = Vec::with_capacity(read.len());
+        let mut events = Vec::with_capacity(read.len());
+        let mut extras = Vec::with_capacity(read.len());
+        for r in read {
+            match r.result {
+                Ok((event, more)) => {
+                    events.push(event);
+                    extras.push(more);
+                    entries.push((r.uid, r.not_kept));
+                }
+                Err(reason) => return Err(skip_error(&r.uid, reason)),
+            }
+        }
+        let saved = store.import(ctx, events)?;
+        let mut outcomes = Vec::with_capacity(saved.len());
+        for ((event, created), more) in saved.into_iter().zip(extras) {
+            store.set_ics_extras(event.id, &more);
+            outcomes.push(outcome(&mut report, event.id, created));
+        }
+        report.events = Some(
+            entries
+                .into_iter()
+                .zip(outcomes)
+                .map(|((uid, not_kept), outcome)| IcsEventReport {
+                    uid,
+                    outcome,
+                    not_kept,
+                })
+                .collect(),
+        );
+        report.skipped = Some(0);
+        return Ok(report);
+    }
+    let total = read.len();
+    let mut entries = Vec::with_capacity(total);
+    let mut out_of_work = false;
+    let mut skipped = 0;
+    for (done, r) in read.into_iter().enumerate() {
+        // Each event is checked and written alone; stop before the message runs out of work.
+        out_of_work = out_of_work || crate::work::may_continue("ics", done, total).is_err();
+        let outcome = match r.result {
+            _ if out_of_work => Err(IcsSkipReason::NotAttempted),
+            Err(reason) => Err(reason),
+            Ok((event, more)) => match store.import(ctx, vec![event]) {
+                Ok(mut saved) => {
+                    let (event, created) = saved.pop().expect("one saved");
+                    store.set_ics_extras(event.id, &more);
+                    Ok(outcome(&mut report, event.id, created))
+                }
+                Err(error) => Err(IcsSkipReason::Refused { error }),
+            },
+        };
+        let outcome = outcome.unwrap_or_else(|reason| {
+            skipped += 1;
+            IcsEventOutcome::Skipped { reason }
+        });
+        entries.push(IcsEventReport {
+            uid: r.uid,
+            outcome,
+            not_kept: r.not_kept,
+        });
+    }
+    report.skipped = Some(skipped);
+    report.events = Some(entries);
+    Ok(report)
+}
+
+fn outcome(report: &mut IcsImportReport, id: u64, created: bool) -> IcsEventOutcome {
+    if created {
+        report.created += 1;
+        IcsEventOutcome::Created { id }
+    } else {
+        report.updated += 1;
+        IcsEventOutcome::Updated { id }
+    }
+}
+
+/// Why an all-or-nothing import refused the file: the first event that could not be imported.
+fn skip_error(uid: &str, reason: IcsSkipReason) -> Error {
+    match reason {
+        IcsSkipReason::Refused { error } => error,
+        other => malformed(format!("event {uid}: {other:?}")),
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::tests::{ctx, fixture, lesson, user, weekly, DAY, HOUR, MONDAY};
-    use interfaces::calendar::{Event, InstanceEdit, Visibility};
-
-    fn export_all(f: &crate::store::tests::Fixture, who: u8) -> IcsPage {
-        let req = IcsExportRequest {
-            cursor: None,
-            limit: None,
-        };
-        export_page(&f.store, &user(who), req).unwrap()
-    }
-
-    /// What a round trip may change: the id, timestamps and revision are the new store's.
-    fn comparable(mut e: Event) -> Event {
-        (e.id, e.created_at_ns, e.updated_at_ns, e.revision) = (0, 0, 0, 0);
-        e
-    }
-
-    #[test]
-    fn export_then_import_into_another_store_loses_nothing() {
-        let mut f = fixture();
-        let alice = f.ctx(user(1));
-        let mut series = weekly(MONDAY, 5);
-        series.reminders_minutes = Some(vec![10, 60]);
-        series.attendees = Some(vec![user(2)]);
-        series.visibility = Some(Visibility::Public);
-        series.description = Some("bring; the, book\nplease".into());
-        let s = f.store.create(&alice, series).unwrap();
-        let s = f
-            .store
-            .edit_instance(&alice, s.id, 1, MONDAY + 7 * DAY, InstanceEdit::Cancelled)
-            .unwrap();
-        let one = f.store.create(&alice, lesson(MONDAY + HOUR)).unwrap();
-        let page = export_all(&f, 1);
-        assert_eq!((page.events, page.next_cursor), (2, None));
-
-        let mut g = fixture();
-        let report = import_into(&mut g.store, &ctx(user(1)), &page.ics).unwrap();
-        assert_eq!((report.created, report.updated), (2, 0));
-        for original in [s, one] {
-            let copy = g.store.by_uid(&user(1), &original.ical_uid).unwrap();
-            assert_eq!(comparable(copy.into_event()), comparable(original));
-        }
-        // Importing the same text again replaces both.
-        let again = import_into(&mut g.store, &ctx(user(1)), &page.ics).unwrap();
-        assert_eq!((again.created, again.updated), (0, 2));
-        assert_eq!(g.store.event_count(), 2);
-    }
-
-    #[test]
-    fn imports_are_all_or_nothing_and_need_a_signed_in_caller() {
-        let mut f = fixture();
-        let alice = f.ctx(user(1));
-        f.store.create(&alice, lesson(MONDAY)).unwrap();
-        let mut text = export_all(&f, 1).ics;
-        let anonymous = f.ctx(Principal::anonymous());
-        assert_eq!(
-            import_into(&mut f.store, &anonymous, &text),
-            Err(Error::AnonymousCaller)
-        );
-        assert_eq!(
-            export_page(
-                &f.store,
-                &Principal::anonymous(),
-                IcsExportRequest {
-                    cursor: None,
-                    limit: None
-                }
-            ),
-            Err(Error::AnonymousCaller)
-        );
-        // A second, broken event (empty title) refuses the whole import.
-        let broken = "BEGIN:VEVENT\r\nUID:other\r\nDTSTART:20260401T090000Z\r\nSUMMARY:\r\n\
-                      END:VEVENT\r\nEND:VCALENDAR\r\n";
-        text = text.replace("END:VCALENDAR\r\n", broken);
-        let (bob, version) = (f.ctx(user(2)), f.store.meta().data_version);
-        assert!(matches!(
-            import_into(&mut f.store, &bob, &text),
-            Err(Error::InvalidInput { .. })
-        ));
-        assert_eq!(f.store.meta().data_version, version);
-        let too_big = "x".repeat(MAX_IMPORT_BYTES + 1);
-        assert!(matches!(
-            import_into(&mut f.store, &alice, &too_big),
-            Err(Error::InvalidInput { .. })
-        ));
-    }
-}
+mod tests;

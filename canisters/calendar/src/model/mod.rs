@@ -5,3 +5,4 @@
 //! layout version and a migration (`crate::layout`).
 
 pub mod event;
+pub mod ics_extras;

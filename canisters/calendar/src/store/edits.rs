@@ -206,15 +206,18 @@ impl<M: Memory> Store<M> {
     }
 
     /// Stores imported events (`ics::import_into` parsed them for `ctx.caller`): each replaces
-    /// the caller's event with the same UID or is added. All or nothing.
-    pub fn import(&mut self, ctx: &Ctx, events: Vec<Event>) -> Result<(u32, u32), Error> {
+    /// the caller's event with the same UID or is added. All or nothing. Returns each stored
+    /// event and whether it was added (rather than replacing one).
+    pub fn import(&mut self, ctx: &Ctx, events: Vec<Event>) -> Result<Vec<(Event, bool)>, Error> {
         access::require_user(&ctx.caller)?;
         let mut next_id = self.next_id();
         let mut changes = Vec::with_capacity(events.len());
+        let mut created = Vec::with_capacity(events.len());
         for mut event in events {
             event.owner = ctx.caller;
             let old = self.by_uid(&ctx.caller, &event.ical_uid);
             trusted_answers(&mut event, old.as_ref().map(|o| o.event()));
+            created.push(old.is_none());
             changes.push(match old {
                 Some(old) => Change::replace(old, event),
                 None => {
@@ -224,10 +227,8 @@ impl<M: Memory> Store<M> {
                 }
             });
         }
-        let created = changes.iter().filter(|c| c.old.is_none()).count() as u32;
-        let updated = changes.len() as u32 - created;
-        self.save(ctx, changes)?;
-        Ok((created, updated))
+        let saved = self.save(ctx, changes)?;
+        Ok(saved.into_iter().zip(created).collect())
     }
 
     /// Removes the traces of `user`, at most `max` records per call: their events, then their
@@ -452,10 +453,9 @@ mod tests {
         same.revision = 1;
         let mut new = crate::store::draft::draft(&c, lesson(MONDAY + DAY), 0);
         new.ical_uid = "new@elsewhere".into();
-        assert_eq!(
-            f.store.import(&c, vec![same.clone(), new.clone()]),
-            Ok((1, 1))
-        );
+        let saved = f.store.import(&c, vec![same.clone(), new.clone()]).unwrap();
+        let added: Vec<bool> = saved.iter().map(|(_, added)| *added).collect();
+        assert_eq!(added, [false, true]);
         let replaced = f.store.get(&c, e.id).unwrap();
         assert_eq!(
             (replaced.title.as_str(), replaced.revision),

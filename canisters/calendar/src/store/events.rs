@@ -16,6 +16,7 @@ use interfaces::Error;
 use super::{Ctx, Store};
 use crate::keys::{self, TimeEntry};
 use crate::model::event::EventRecord;
+use crate::model::ics_extras::IcsExtras;
 use crate::validate::{Placement, ValidEvent};
 
 /// One event to write: a new event (`old` is `None`, and `new.id` is the id it gets) or the
@@ -107,6 +108,21 @@ impl<M: Memory> Store<M> {
                 rewritten += 1;
             }
             next = last + 1;
+        }
+    }
+
+    /// What an imported iCalendar event said beyond the model, if anything.
+    pub fn ics_extras(&self, id: EventId) -> Option<IcsExtras> {
+        self.ics_extras.get(&id).map(|b| IcsExtras::decode(&b))
+    }
+
+    /// Keeps (or with empty `extras` forgets) what an import of event `id` said beyond the
+    /// model. Called only right after that event was written by the same message.
+    pub fn set_ics_extras(&mut self, id: EventId, extras: &IcsExtras) {
+        if extras.is_empty() {
+            self.ics_extras.remove(&id);
+        } else {
+            self.ics_extras.insert(id, extras.encode());
         }
     }
 
@@ -280,6 +296,7 @@ impl<M: Memory> Store<M> {
         let e = event.event();
         self.unfile(event);
         self.events.remove(&e.id);
+        self.ics_extras.remove(&e.id);
         self.owned.remove(&keys::owned_key(&e.owner, e.id));
         self.by_uid.remove(&keys::uid_key(&e.owner, &e.ical_uid));
         let owner = keys::owner_key(&e.owner);

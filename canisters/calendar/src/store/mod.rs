@@ -90,6 +90,7 @@ pub struct Memories<M> {
     pub participations: M,
     pub policies: M,
     pub reminder_outbox: M,
+    pub ics_extras: M,
 }
 
 pub struct Store<M: Memory> {
@@ -113,6 +114,29 @@ pub struct Store<M: Memory> {
     /// The latest reminder update per event, waiting for the notification canister; keyed by
     /// event so repeated changes coalesce.
     reminder_outbox: StableBTreeMap<EventId, Candid<ReminderUpdate>, M>,
+    /// What imported iCalendar events say beyond the event model
+    /// (`model::ics_extras::IcsExtras` in postcard), only for events that have any.
+    ics_extras: StableBTreeMap<EventId, Vec<u8>, M>,
+}
+
+/// Opens the map in `memory`, or a new empty one when the memory is all zero at its start: a
+/// restored snapshot taken before this map existed leaves its memory zeroed
+/// (`stable_snapshot`), which `StableBTreeMap::init` would refuse.
+fn open_or_new<K, V, M>(memory: M) -> StableBTreeMap<K, V, M>
+where
+    K: ic_stable_structures::Storable + Ord + Clone,
+    V: ic_stable_structures::Storable,
+    M: Memory,
+{
+    let mut magic = [0u8; 3];
+    if memory.size() > 0 {
+        memory.read(0, &mut magic);
+    }
+    if memory.size() > 0 && magic == [0; 3] {
+        StableBTreeMap::new(memory)
+    } else {
+        StableBTreeMap::init(memory)
+    }
 }
 
 impl<M: Memory> Store<M> {
@@ -128,6 +152,7 @@ impl<M: Memory> Store<M> {
             participations: StableBTreeMap::init(m.participations),
             policies: StableBTreeMap::init(m.policies),
             reminder_outbox: StableBTreeMap::init(m.reminder_outbox),
+            ics_extras: open_or_new(m.ics_extras),
         }
     }
 

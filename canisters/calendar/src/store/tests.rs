@@ -76,7 +76,7 @@ pub struct Fixture {
 
 /// An empty store; its clock reads a week before [`MONDAY`].
 pub fn fixture() -> Fixture {
-    let memories: Vec<VectorMemory> = (0..10).map(|_| VectorMemory::default()).collect();
+    let memories: Vec<VectorMemory> = (0..11).map(|_| VectorMemory::default()).collect();
     let m = |i: usize| memories[i].clone();
     let store = Store::init(Memories {
         meta: m(0),
@@ -89,6 +89,7 @@ pub fn fixture() -> Fixture {
         participations: m(7),
         policies: m(8),
         reminder_outbox: m(9),
+        ics_extras: m(10),
     });
     Fixture {
         store,
@@ -119,6 +120,26 @@ impl Fixture {
     /// Every byte of every memory of the store.
     pub fn bytes(&self) -> Vec<Vec<u8>> {
         self.memories.iter().map(|m| m.borrow().clone()).collect()
+    }
+
+    /// Zeroes memory `index` (as restoring a snapshot that predates it does) and re-opens the
+    /// store over the memories.
+    pub fn zero_and_reopen(&mut self, index: usize) {
+        self.memories[index].borrow_mut().fill(0);
+        let m = |i: usize| self.memories[i].clone();
+        self.store = Store::init(Memories {
+            meta: m(0),
+            events: m(1),
+            owned: m(2),
+            by_time: m(3),
+            by_series: m(4),
+            by_uid: m(5),
+            users: m(6),
+            participations: m(7),
+            policies: m(8),
+            reminder_outbox: m(9),
+            ics_extras: m(10),
+        });
     }
 }
 

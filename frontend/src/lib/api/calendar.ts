@@ -118,8 +118,10 @@ export class CalendarApi {
     return (header + bodies.join('') + 'END:VCALENDAR\n').replace(/\n/g, '\r\n');
   }
 
-  async importIcs(text: string): Promise<IcsImportReport> {
-    return unwrap(await call(() => this.actor.import_ics(text)));
+  /** Imports a file; floating times are read in `floatingTimeZone` (the user's zone). */
+  async importIcs(text: string, floatingTimeZone?: string): Promise<IcsImportReport> {
+    const options = { all_or_nothing: [] as [] | [boolean], floating_time_zone: (floatingTimeZone ? [floatingTimeZone] : []) as [] | [string] };
+    return unwrap(await call(() => this.actor.import_ics(text, [options])));
   }
 
   async bookingPolicy(host: string): Promise<BookingPolicy | null> {

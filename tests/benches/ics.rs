@@ -1,0 +1,168 @@
+//! Benchmark (not a test): instructions to import, re-import and export an iCalendar file of
+//! 1,000 events on the real calendar wasm.
+//!
+//! The file mixes what real calendars hold: 700 one-off events in a `TZID` zone with a
+//! reminder (every tenth with an organizer, two e-mail attendees, a URL and categories, which
+//! the calendar keeps beside the event), and 300 weekly series of 20 with an EXDATE and a
+//! changed instance with its own title. Run with `cargo bench -p integration_tests --bench ics`
+//! after `scripts/build.sh calendar`. Instructions are the runtime's fuel for the message (see
+//! host/ic_runtime/README.md).
+
+use candid::{encode_args, encode_one, Principal};
+use ic_runtime::PocketIc;
+use integration_tests::{operator, user, wasm};
+use interfaces::calendar::{
+    CalendarConfig, IcsExportRequest, IcsImportOptions, IcsImportReport, IcsPage,
+};
+use interfaces::security::MemberInit;
+use interfaces::Error;
+
+const EVENTS: usize = 1_000;
+const SERIES: usize = 300;
+
+fn vtimezone() -> String {
+    recurrence::tz::vtimezone_for("Europe/Berlin", 2026, 2027)
+        .expect("a bundled zone")
+        .replace("\r\n", "\n")
+}
+
+/// Local wall time `day` days after 2026-03-02 at `hour`:00, as `YYYYMMDDTHHMMSS`.
+fn wall(day: usize, hour: usize) -> String {
+    let date = recurrence::jiff::civil::date(2026, 3, 2)
+        .checked_add(recurrence::jiff::Span::new().days(day as i64))
+        .unwrap();
+    format!("{}T{hour:02}0000", date.strftime("%Y%m%d"))
+}
+
+fn file() -> String {
+    let mut text = String::from("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//bench//EN\n");
+    text.push_str(&vtimezone());
+    let tz = "TZID=Europe/Berlin";
+    for i in 0..EVENTS - SERIES {
+        let (day, hour) = (i / 8, 8 + i % 8);
+        text.push_str(&format!(
+            "BEGIN:VEVENT\nUID:one-{i}@bench\nDTSTAMP:20260101T000000Z\n\
+             DTSTART;{tz}:{}\nDTEND;{tz}:{}\nSUMMARY:Lesson {i}\n\
+             DESCRIPTION:Bring the book\\, chapter {i}\nLOCATION:Room {}\n",
+            wall(day, hour),
+            wall(day, hour + 1),
+            i % 12
+        ));
+        if i % 10 == 0 {
+            text.push_str(
+                "ORGANIZER;CN=Teacher:mailto:teacher@example.com\n\
+                 ATTENDEE;CN=Ann;PARTSTAT=ACCEPTED:mailto:ann@example.com\n\
+                 ATTENDEE;CN=Bob;PARTSTAT=NEEDS-ACTION:mailto:bob@example.com\n\
+                 URL:https://example.com/lessons\nCATEGORIES:school,lesson\n",
+            );
+        }
+        text.push_str(
+            "BEGIN:VALARM\nACTION:DISPLAY\nTRIGGER:-PT15M\nDESCRIPTION:Lesson\nEND:VALARM\n\
+             END:VEVENT\n",
+        );
+    }
+    for i in 0..SERIES {
+        let hour = 7 + i % 12;
+        text.push_str(&format!(
+            "BEGIN:VEVENT\nUID:series-{i}@bench\nDTSTAMP:20260101T000000Z\n\
+             DTSTART;{tz}:{}\nDTEND;{tz}:{}\nSUMMARY:Weekly {i}\n\
+             RRULE:FREQ=WEEKLY;COUNT=20\nEXDATE;{tz}:{}\nEND:VEVENT\n\
+             BEGIN:VEVENT\nUID:series-{i}@bench\nDTSTAMP:20260101T000000Z\n\
+             RECURRENCE-ID;{tz}:{}\nDTSTART;{tz}:{}\nDTEND;{tz}:{}\n\
+             SUMMARY:Weekly {i} (moved)\nEND:VEVENT\n",
+            wall(i % 7, hour),
+            wall(i % 7, hour + 1),
+            wall(i % 7 + 14, hour),
+            wall(i % 7 + 7, hour),
+            wall(i % 7 + 7, hour + 1),
+            wall(i % 7 + 7, hour + 2),
+        ));
+    }
+    text.push_str("END:VCALENDAR\n");
+    text.replace('\n', "\r\n")
+}
+
+fn main() {
+    let pic = PocketIc::new();
+    let settings = ic_runtime::management_types::CanisterSettings {
+        controllers: Some(vec![operator()]),
+        ..Default::default()
+    };
+    let id = pic.create_canister_with_settings(Some(operator()), Some(settings));
+    pic.install_canister(
+        id,
+        wasm("calendar"),
+        encode_args((None::<MemberInit>,)).unwrap(),
+        Some(operator()),
+    );
+    let config = CalendarConfig {
+        max_events_per_user: 10_000,
+        writes_per_minute: 1_000,
+    };
+    let bytes = pic
+        .update_call(id, operator(), "configure", encode_one(config).unwrap())
+        .unwrap();
+    let configured: Result<(), Error> = candid::decode_one(&bytes).unwrap();
+    configured.unwrap();
+    let alice: Principal = user(1);
+    let text = file();
+
+    let import = |label: &str| {
+        let arg = encode_args((text.clone(), None::<IcsImportOptions>)).unwrap();
+        let bytes = pic.update_call(id, alice, "import_ics", arg).unwrap();
+        let report: Result<IcsImportReport, Error> = candid::decode_one(&bytes).unwrap();
+        let report = report.unwrap_or_else(|e| panic!("{label}: {e:?}"));
+        assert_eq!(report.skipped, Some(0), "{label}: {:?}", report.events);
+        (report, pic.canister_last_instructions(id))
+    };
+    let (first, created) = import("import");
+    assert_eq!(first.created as usize, EVENTS);
+    let (again, updated) = import("re-import");
+    assert_eq!(again.updated as usize, EVENTS);
+
+    let mut pages = Vec::new();
+    let mut cursor = None;
+    loop {
+        let req = IcsExportRequest {
+            cursor,
+            limit: Some(500),
+        };
+        let bytes = pic
+            .query_call(id, alice, "export_ics", encode_one(req).unwrap())
+            .unwrap();
+        let page: Result<IcsPage, Error> = candid::decode_one(&bytes).unwrap();
+        let page = page.unwrap();
+        pages.push((
+            page.events,
+            page.ics.len(),
+            pic.canister_last_instructions(id),
+        ));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+
+    println!(
+        "\niCalendar on the calendar wasm: a file of {EVENTS} events ({} bytes)",
+        text.len()
+    );
+    println!("| operation | instructions | per event |");
+    println!("| --- | ---: | ---: |");
+    let per = |n: u64, events: usize| n / events.max(1) as u64;
+    println!(
+        "| import_ics, {EVENTS} new events | {created} | {} |",
+        per(created, EVENTS)
+    );
+    println!(
+        "| import_ics again, {EVENTS} replaced | {updated} | {} |",
+        per(updated, EVENTS)
+    );
+    for (i, (events, bytes, n)) in pages.iter().enumerate() {
+        println!(
+            "| export_ics page {} ({events} events, {bytes} bytes) | {n} | {} |",
+            i + 1,
+            per(*n, *events as usize)
+        );
+    }
+}
