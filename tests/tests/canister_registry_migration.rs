@@ -163,10 +163,9 @@ fn fill(r: &Registry) {
 #[test]
 #[ignore = "records the fixture from a release's wasm (see the module header)"]
 fn record_release_fixture() {
-    let module = std::fs::read(
-        std::env::var("CANISTER_REGISTRY_RELEASE_WASM").expect("the release's wasm"),
-    )
-    .expect("readable wasm");
+    let module =
+        std::fs::read(std::env::var("CANISTER_REGISTRY_RELEASE_WASM").expect("the release's wasm"))
+            .expect("readable wasm");
     let r = Registry(LoneCanister::install(module, init(Some(900))));
     fill(&r);
     let recorded = r.record();
@@ -182,10 +181,7 @@ fn what_the_release_stored_survives_the_upgrade_and_keeps_working() {
     let dump = std::fs::read(fixture("release-v0.stable.gz")).unwrap();
     // A registry of this code, given the release's memory at the release's time, then upgraded
     // without an argument (the stored timing stays).
-    let r = Registry(LoneCanister::install(
-        wasm("canister_registry"),
-        init(None),
-    ));
+    let r = Registry(LoneCanister::install(wasm("canister_registry"), init(None)));
     r.0.pic
         .set_time(Time::from_nanos_since_unix_epoch(recorded.now_ns));
     r.0.load_and_upgrade(dump, wasm("canister_registry"), init(None));

@@ -46,12 +46,8 @@ fn arg(init: Option<FrontendInit>) -> Vec<u8> {
 /// The `set-cookie` header of the app's page.
 fn cookie(frontend: &LoneCanister) -> String {
     let request = HttpRequest::get("/".to_string()).build();
-    let response: HttpResponse = frontend.call(
-        false,
-        Principal::anonymous(),
-        "http_request",
-        (request,),
-    );
+    let response: HttpResponse =
+        frontend.call(false, Principal::anonymous(), "http_request", (request,));
     response
         .headers()
         .iter()
@@ -91,7 +87,12 @@ fn the_configuration_the_release_stored_survives_the_upgrade() {
     };
     frontend
         .pic
-        .upgrade_canister(frontend.id, wasm("frontend"), arg(Some(next)), Some(operator()))
+        .upgrade_canister(
+            frontend.id,
+            wasm("frontend"),
+            arg(Some(next)),
+            Some(operator()),
+        )
         .unwrap();
     let replaced = cookie(&frontend);
     assert!(replaced.contains(&Principal::from_slice(&[9; 10]).to_text()));

@@ -201,7 +201,12 @@ fn what_the_release_stored_survives_the_upgrade_and_keeps_assigning() {
     let stats = b.stats();
     b.canister
         .pic
-        .upgrade_canister(b.canister.id, wasm("load_balancer"), no_init, Some(operator()))
+        .upgrade_canister(
+            b.canister.id,
+            wasm("load_balancer"),
+            no_init,
+            Some(operator()),
+        )
         .unwrap();
     assert_eq!(b.stats().shards, stats.shards);
 }

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use candid::{decode_one, encode_args, encode_one, CandidType, Deserialize, Principal};
+use ic_runtime::Time;
 use integration_tests::release_dump::LoneCanister;
 use integration_tests::{operator, user, wasm};
 use interfaces::calendar::{
@@ -29,7 +30,6 @@ use interfaces::notification::{
 };
 use interfaces::security::MemberInit;
 use interfaces::{CanisterKind, Error};
-use ic_runtime::Time;
 use serde_bytes::ByteBuf;
 
 const MIN: u64 = 60_000_000_000;
@@ -265,7 +265,11 @@ fn fill(n: &Notifications) {
     assert_eq!(r, Ok(1));
 
     let shard_down = n.raise(AlertKind::ShardUnhealthy, AlertSeverity::Critical, "down");
-    n.raise(AlertKind::ShardUnhealthy, AlertSeverity::Critical, "still down");
+    n.raise(
+        AlertKind::ShardUnhealthy,
+        AlertSeverity::Critical,
+        "still down",
+    );
     n.raise(AlertKind::CyclesLow, AlertSeverity::Warning, "low cycles");
     let r: Result<Alert, Error> = n.call(true, operator(), "acknowledge_alert", (shard_down,));
     r.unwrap();
@@ -282,7 +286,8 @@ fn record_release_fixture() {
     let recorded = n.record();
     assert_eq!(recorded.inboxes[0].len(), 2, "event 1's reminders fired");
     assert!(recorded.stats.queued_reminders > 0 && recorded.stats.tombstones == 1);
-    n.canister.record_stable_memory(&fixture("release-v0.stable"));
+    n.canister
+        .record_stable_memory(&fixture("release-v0.stable"));
     std::fs::write(fixture("release-v0.candid"), encode_one(&recorded).unwrap()).unwrap();
 }
 
@@ -320,7 +325,11 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
 
     // The migrated alerts keep working: a repeat counts into the open one, a new one is added.
     n.raise(AlertKind::CyclesLow, AlertSeverity::Warning, "lower cycles");
-    n.raise(AlertKind::BackupFailed, AlertSeverity::Info, "backup failed");
+    n.raise(
+        AlertKind::BackupFailed,
+        AlertSeverity::Info,
+        "backup failed",
+    );
     let alerts = n.alerts();
     assert_eq!(alerts.len(), recorded.alerts.len() + 1);
     let cycles = alerts
@@ -332,7 +341,12 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
     // Upgrading again finds the current layout and changes nothing.
     n.canister
         .pic
-        .upgrade_canister(n.canister.id, wasm("notification"), no_init, Some(operator()))
+        .upgrade_canister(
+            n.canister.id,
+            wasm("notification"),
+            no_init,
+            Some(operator()),
+        )
         .unwrap();
     assert_eq!(n.alerts(), alerts);
 }

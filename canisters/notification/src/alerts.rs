@@ -50,7 +50,8 @@ impl<M: Memory> Store<M> {
     }
 
     fn put_alert(&mut self, alert: Alert) {
-        self.alerts.insert(alert.id, Compact(AlertRecord::from(alert)));
+        self.alerts
+            .insert(alert.id, Compact(AlertRecord::from(alert)));
     }
 
     /// Opens an alert, or counts a repeat into the open one; returns its id.

@@ -13,7 +13,9 @@ use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::notification::{EventRef, NotificationStats};
 
 use crate::memory;
-use crate::model::{AlertRecord, Counters, DueReminder, EventRecord, StoredNotification, StoredSchedule};
+use crate::model::{
+    AlertRecord, Counters, DueReminder, EventRecord, StoredNotification, StoredSchedule,
+};
 
 pub const NS_PER_SECOND: u64 = 1_000_000_000;
 pub const NS_PER_MINUTE: u64 = 60 * NS_PER_SECOND;
@@ -158,7 +160,6 @@ impl<M: Memory> Store<M> {
         self.due.first_key_value().map(|((due, _), _)| due)
     }
 }
-
 
 #[cfg(test)]
 pub mod tests_support {

@@ -76,7 +76,6 @@ where
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,10 +95,19 @@ mod tests {
             ran.push(v);
             Ok(())
         });
-        assert_eq!((outcome, ran), (Ok(Outcome::Migrated { from: 1 }), vec![1, 2]));
+        assert_eq!(
+            (outcome, ran),
+            (Ok(Outcome::Migrated { from: 1 }), vec![1, 2])
+        );
         assert_eq!(run_steps(3, 3, |_| unreachable!()), Ok(Outcome::Current));
         assert!(run_steps(4, 3, |_| unreachable!()).is_err());
-        let failed = run_steps(0, 2, |v| if v == 0 { Err("bad".into()) } else { unreachable!() });
+        let failed = run_steps(0, 2, |v| {
+            if v == 0 {
+                Err("bad".into())
+            } else {
+                unreachable!()
+            }
+        });
         assert_eq!(failed, Err("bad".to_string()));
     }
 
@@ -128,10 +136,17 @@ mod tests {
         use ic_stable_structures::memory_manager::{MemoryId, MemoryManager};
         use ic_stable_structures::VectorMemory;
         let manager = MemoryManager::init(VectorMemory::default());
-        let mut raw: StableBTreeMap<u64, Vec<u8>, _> = StableBTreeMap::init(manager.get(MemoryId::new(0)));
-        raw.insert(7, candid::encode_one(OldRecord { name: "a".into() }).unwrap());
-        candid_values_to_compact::<_, u64, OldRecord, NewRecord>(manager.get(MemoryId::new(0)), "record")
-            .unwrap();
+        let mut raw: StableBTreeMap<u64, Vec<u8>, _> =
+            StableBTreeMap::init(manager.get(MemoryId::new(0)));
+        raw.insert(
+            7,
+            candid::encode_one(OldRecord { name: "a".into() }).unwrap(),
+        );
+        candid_values_to_compact::<_, u64, OldRecord, NewRecord>(
+            manager.get(MemoryId::new(0)),
+            "record",
+        )
+        .unwrap();
         let new: StableBTreeMap<u64, Compact<NewRecord>, _> =
             StableBTreeMap::init(manager.get(MemoryId::new(0)));
         assert_eq!(

@@ -110,9 +110,7 @@ impl AlertRecord {
             first_raised_at_ns: self.first_raised_at_ns,
             last_raised_at_ns: self.last_raised_at_ns,
             count: self.count,
-            acknowledged: self
-                .acknowledged
-                .map(|(by, at_ns)| AlertAck { by, at_ns }),
+            acknowledged: self.acknowledged.map(|(by, at_ns)| AlertAck { by, at_ns }),
         }
     }
 }

@@ -60,4 +60,3 @@ impl Storable for StoredNotification {
         n
     }
 }
-

@@ -95,7 +95,6 @@ fn read_fired(r: &mut Reader) -> Vec<Fired> {
     })
 }
 
-
 impl Storable for EventRecord {
     const BOUND: Bound = Bound::Unbounded;
 
@@ -166,7 +165,6 @@ impl Storable for EventRecord {
     }
 }
 
-
 impl Storable for DueReminder {
     const BOUND: Bound = Bound::Unbounded;
 
@@ -195,4 +193,3 @@ impl Storable for DueReminder {
         due
     }
 }
-

@@ -7,7 +7,9 @@ use std::borrow::Cow;
 
 use ic_stable_structures::storable::Bound;
 use ic_stable_structures::Storable;
-use interfaces::calendar::{Date, EventTime, InstanceChange, InstanceOverride, Recurrence, Schedule};
+use interfaces::calendar::{
+    Date, EventTime, InstanceChange, InstanceOverride, Recurrence, Schedule,
+};
 
 use super::LAYOUT_V1;
 use crate::codec::{Reader, Writer};
@@ -125,4 +127,3 @@ impl Storable for StoredSchedule {
         })
     }
 }
-
