@@ -34,7 +34,7 @@ struct Recorded {
     admins: Vec<AdminInfo>,
     stats: RegistryStats,
     wasm: Option<WasmInfo>,
-    /// The stored module's chunks as an admin reads them.
+    /// The SHA-256 of each of the stored module's chunks as an admin reads them.
     wasm_chunks: Vec<ByteBuf>,
 }
 
@@ -103,7 +103,7 @@ impl Registry {
             .map(|i| {
                 let c: Result<ByteBuf, Error> =
                     self.call(false, "get_wasm_chunk", (ByteBuf::new(), i));
-                c.unwrap()
+                ByteBuf::from(Sha256::digest(c.unwrap()).to_vec())
             })
             .collect();
         Recorded {

@@ -132,12 +132,13 @@ fn fill(b: &Balancer) {
     };
     let c: Result<BalancerConfig, Error> = b.call(true, operator(), "set_config", (update,));
     c.unwrap();
-    let s: Result<ShardStats, Error> =
-        b.call(true, operator(), "set_shard_capacity", (shard(2), 20u64));
-    s.unwrap();
     for n in USERS {
         b.assign(n);
     }
+    // The balancer knows the group's shards once it has assigned to them.
+    let s: Result<ShardStats, Error> =
+        b.call(true, operator(), "set_shard_capacity", (shard(2), 20u64));
+    s.unwrap();
     let d: Result<DeletedData, Error> = b.call(
         true,
         registry_member(),

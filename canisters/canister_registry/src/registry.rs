@@ -12,9 +12,7 @@ use candid::Principal;
 use canister_kit::outbox::Backoff;
 use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
-use interfaces::security::{
-    AdminInfo, GroupInfo, GroupMember, GroupMemberInfo, GroupSnapshot, MemberKeys,
-};
+use interfaces::security::{AdminInfo, GroupInfo, GroupMember, GroupMemberInfo, GroupSnapshot};
 use interfaces::{CanisterKind, Error, InputProblem, Permission};
 use security_base::access_key::{self, AccessKey};
 use security_base::limits;

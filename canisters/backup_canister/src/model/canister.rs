@@ -1,6 +1,5 @@
 //! What the backup canister knows about one data canister, and which kind of canister it is.
 
-use candid::Principal;
 use interfaces::CanisterKind;
 use serde::{Deserialize, Serialize};
 

@@ -12,5 +12,5 @@ pub mod meta;
 pub mod snapshot;
 
 pub use canister::{CanisterRecord, Kind};
-pub use meta::{Counters, Meta};
+pub use meta::Meta;
 pub use snapshot::SnapshotRecord;
