@@ -214,9 +214,13 @@ fn snapshots_stored_by_the_release_survive_the_upgrade_and_backups_go_on() {
         .set_time(Time::from_nanos_since_unix_epoch(recorded.now_ns));
     b.canister
         .load_and_upgrade(dump, wasm("backup_canister"), no_init());
+    // The clock moves with every call, so only the rest is compared.
+    let seen = Recorded {
+        now_ns: recorded.now_ns,
+        ..b.record()
+    };
     assert_eq!(
-        b.record(),
-        recorded,
+        seen, recorded,
         "every snapshot verifies, and the bookkeeping reads back as the release answered it"
     );
 

@@ -156,9 +156,11 @@ mod tests {
                 renamed: false
             }
         );
-        raw.insert(8, vec![1, 2, 3]);
+        let mut garbage: StableBTreeMap<u64, Vec<u8>, _> =
+            StableBTreeMap::init(manager.get(MemoryId::new(1)));
+        garbage.insert(8, vec![1, 2, 3]);
         let refused = candid_values_to_compact::<_, u64, OldRecord, NewRecord>(
-            manager.get(MemoryId::new(0)),
+            manager.get(MemoryId::new(1)),
             "record",
         );
         assert!(refused.unwrap_err().contains("record 8"));
