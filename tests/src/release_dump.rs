@@ -1,12 +1,20 @@
 //! Migration tests against a release's stable memory: one canister alone on its own runtime,
 //! installed by the operator, whose stable memory is recorded as a gzipped fixture from a
 //! release's wasm and later loaded under this code and upgraded (so `post_upgrade` migrates it).
+//!
+//! A group member filled through its group endpoints (`sync_reminders`, `raise_alert`, ...) is
+//! installed with the operator standing in for its registry ([`LoneCanister::install_member`]):
+//! the operator pushes a group snapshot naming stand-in peers with keys derived here
+//! ([`LoneCanister::admit_peers`]), and the test calls as those peers with their keys.
 
 use std::path::Path;
 
 use candid::utils::ArgumentEncoder;
 use candid::{decode_one, encode_args, CandidType, Deserialize, Principal};
 use ic_runtime::{BlobCompression, PocketIc};
+use interfaces::security::{GroupMember, MemberInit, MemberKeys, SnapshotOutcome};
+use interfaces::{CanisterKind, Error, GroupSnapshot};
+use security_base::AccessKey;
 
 use crate::operator;
 
@@ -28,6 +36,87 @@ impl LoneCanister {
         LoneCanister { pic, id }
     }
 
+    /// Installs a group member whose registry is the operator, so the test can push its group.
+    pub fn install_member(module: Vec<u8>) -> Self {
+        let init = Some(MemberInit {
+            registry: operator(),
+        });
+        Self::install(module, encode_args((init,)).unwrap())
+    }
+
+    /// Installs another canister on the same runtime (a peer the lone canister calls), the
+    /// operator controlling it.
+    pub fn install_beside(&self, module: Vec<u8>, arg: Vec<u8>) -> Principal {
+        let settings = ic_runtime::management_types::CanisterSettings {
+            controllers: Some(vec![operator()]),
+            ..Default::default()
+        };
+        let id = self
+            .pic
+            .create_canister_with_settings(Some(operator()), Some(settings));
+        self.pic.install_canister(id, module, arg, Some(operator()));
+        id
+    }
+
+    /// Pushes (as the stand-in registry) a group of this canister and `peers`, each with a key
+    /// of its own; answers the keys in the order of `peers`. Pushing again needs a higher
+    /// `version`.
+    pub fn admit_peers(
+        &self,
+        own_kind: CanisterKind,
+        peers: &[(Principal, CanisterKind)],
+        version: u64,
+    ) -> Vec<Vec<u8>> {
+        self.admit_peers_of(self.id, own_kind, peers, version)
+    }
+
+    /// [`Self::admit_peers`] for another member on this runtime (one [`Self::install_beside`]
+    /// installed with the operator as its registry).
+    pub fn admit_peers_of(
+        &self,
+        member: Principal,
+        own_kind: CanisterKind,
+        peers: &[(Principal, CanisterKind)],
+        version: u64,
+    ) -> Vec<Vec<u8>> {
+        let mut keys = Vec::new();
+        let mut members = vec![GroupMember {
+            principal: member,
+            canister_type: own_kind,
+            shard_key: None,
+            keys: None,
+        }];
+        for (n, &(peer, kind)) in peers.iter().enumerate() {
+            let (key, salt) = AccessKey::generate(&[n as u8 + 1; 32]);
+            members.push(GroupMember {
+                principal: peer,
+                canister_type: kind,
+                shard_key: None,
+                keys: Some(MemberKeys {
+                    current: key.hash_for(&peer, &salt),
+                    previous: None,
+                    previous_valid_until_ns: 0,
+                }),
+            });
+            keys.push(key.expose_bytes().to_vec());
+        }
+        let snapshot = GroupSnapshot {
+            group_id: "release-dump".into(),
+            version,
+            members,
+            admins: vec![],
+        };
+        let outcome: Result<SnapshotOutcome, Error> = self.call_to(
+            member,
+            true,
+            operator(),
+            "receive_group_snapshot",
+            (snapshot,),
+        );
+        assert_eq!(outcome, Ok(SnapshotOutcome::Accepted { version }));
+        keys
+    }
+
     /// An update (or with `update` false, a query) call answering one value, decoded as `R`.
     pub fn call<R: CandidType + for<'a> Deserialize<'a>>(
         &self,
@@ -36,11 +125,23 @@ impl LoneCanister {
         method: &str,
         args: impl ArgumentEncoder,
     ) -> R {
+        self.call_to(self.id, update, who, method, args)
+    }
+
+    /// [`Self::call`] to another canister on this runtime.
+    pub fn call_to<R: CandidType + for<'a> Deserialize<'a>>(
+        &self,
+        canister: Principal,
+        update: bool,
+        who: Principal,
+        method: &str,
+        args: impl ArgumentEncoder,
+    ) -> R {
         let arg = encode_args(args).unwrap();
         let reply = if update {
-            self.pic.update_call(self.id, who, method, arg)
+            self.pic.update_call(canister, who, method, arg)
         } else {
-            self.pic.query_call(self.id, who, method, arg)
+            self.pic.query_call(canister, who, method, arg)
         };
         decode_one(&reply.unwrap()).unwrap()
     }

@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 
 use candid::{decode_one, encode_args, encode_one, CandidType, Deserialize, Principal};
-use ic_runtime::{BlobCompression, PocketIc};
+use integration_tests::release_dump::LoneCanister;
 use integration_tests::{operator, user, wasm};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, Event, EventInput,
@@ -50,21 +50,11 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-struct Shard {
-    pic: PocketIc,
-    id: Principal,
-}
+struct Shard(LoneCanister);
 
 impl Shard {
     fn new(module: Vec<u8>) -> Self {
-        let pic = PocketIc::new();
-        let settings = ic_runtime::management_types::CanisterSettings {
-            controllers: Some(vec![operator()]),
-            ..Default::default()
-        };
-        let id = pic.create_canister_with_settings(Some(operator()), Some(settings));
-        pic.install_canister(id, module, no_member(), Some(operator()));
-        Shard { pic, id }
+        Shard(LoneCanister::install(module, no_member()))
     }
 
     /// An update (or with `update` false, a query) call, decoded as `R`.
@@ -75,13 +65,7 @@ impl Shard {
         method: &str,
         args: impl candid::utils::ArgumentEncoder,
     ) -> R {
-        let arg = encode_args(args).unwrap();
-        let reply = if update {
-            self.pic.update_call(self.id, who, method, arg)
-        } else {
-            self.pic.query_call(self.id, who, method, arg)
-        };
-        decode_one(&reply.unwrap()).unwrap()
+        self.0.call(update, who, method, args)
     }
 
     fn up<R: CandidType + for<'a> Deserialize<'a>>(
@@ -310,14 +294,7 @@ fn record_release_fixture() {
     let s = Shard::new(module);
     let (readers, ics) = fill(&s);
     let recorded = s.record(&readers, ics);
-    let raw = fixture("release-v0.stable");
-    std::fs::write(&raw, s.pic.get_stable_memory(s.id)).unwrap();
-    let status = std::process::Command::new("gzip")
-        .args(["-9", "-n", "-f"])
-        .arg(&raw)
-        .status()
-        .unwrap();
-    assert!(status.success());
+    s.0.record_stable_memory(&fixture("release-v0.stable"));
     std::fs::write(fixture("release-v0.candid"), encode_one(&recorded).unwrap()).unwrap();
 }
 
@@ -328,10 +305,7 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
     let dump = std::fs::read(fixture("release-v0.stable.gz")).unwrap();
     // A shard of this code, given the release's memory, then upgraded: post_upgrade migrates.
     let s = Shard::new(wasm("calendar"));
-    s.pic.set_stable_memory(s.id, dump, BlobCompression::Gzip);
-    s.pic
-        .upgrade_canister(s.id, wasm("calendar"), no_member(), Some(operator()))
-        .expect("the upgrade migrates the release's data");
+    s.0.load_and_upgrade(dump, wasm("calendar"), no_member());
 
     let readers: Vec<(Principal, u64)> = recorded
         .events
@@ -404,8 +378,8 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
     assert!(m.data_version > recorded.counts.3);
 
     // A second upgrade finds the data in the current layout and keeps it.
-    s.pic
-        .upgrade_canister(s.id, wasm("calendar"), no_member(), Some(operator()))
+    s.0.pic
+        .upgrade_canister(s.0.id, wasm("calendar"), no_member(), Some(operator()))
         .unwrap();
     let read: Result<Event, Error> = s.q(alice, "get_event", (first.id,));
     assert_eq!(read, Ok(renamed));

@@ -13,8 +13,10 @@
 //! other backup method controllers or registry admins holding `ManageGroups`.
 
 mod jobs;
+mod layout;
 mod lifecycle;
 mod memory;
+mod model;
 mod recovery;
 mod retention;
 mod state;

@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 
+use crate::layout;
 use crate::memory::{self, Memory};
 use crate::store::Store;
 
@@ -15,4 +16,12 @@ pub fn read<R>(f: impl FnOnce(&Store<Memory>) -> R) -> R {
 
 pub fn mutate<R>(f: impl FnOnce(&mut Store<Memory>) -> R) -> R {
     STORE.with_borrow_mut(f)
+}
+
+/// Brings the stored data to this code's layout (`layout.rs`); data this code cannot read stops
+/// the message, which undoes the upgrade.
+pub fn migrate_layout() {
+    if let Err(reason) = mutate(|s| layout::migrate(s, memory::store)) {
+        ic_cdk::trap(reason);
+    }
 }

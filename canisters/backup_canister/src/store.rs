@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use candid::{CandidType, Deserialize, Principal};
-use canister_kit::stored::Candid;
+use candid::Principal;
+use canister_kit::stored::{Candid, Compact};
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::backup::{
     BackupConfig, BackupStats, CanisterBackupState, CycleReport, SnapshotInfo, SnapshotPage,
@@ -22,6 +22,8 @@ use interfaces::snapshot::SnapshotManifest;
 use interfaces::{CanisterKind, Error, InputProblem};
 use sha2::{Digest, Sha256};
 
+use crate::model::snapshot::Status;
+use crate::model::{CanisterRecord, Meta, SnapshotRecord};
 use crate::retention;
 
 /// Longest interval between timer runs (a day), and the shortest (a minute).
@@ -39,46 +41,11 @@ pub struct Memories<M> {
     pub canisters: M,
 }
 
-#[derive(CandidType, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
-pub struct Counters {
-    pub cycles_run: u64,
-    pub snapshots_taken: u64,
-    pub skipped_unchanged: u64,
-    pub failures: u64,
-    pub deleted_by_retention: u64,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
-pub struct Meta {
-    pub config: BackupConfig,
-    pub last_id: u64,
-    pub counters: Counters,
-    pub last_cycle: Option<CycleReport>,
-    pub last_alert_error: Option<String>,
-    /// Bytes and chunks of complete snapshots held.
-    pub stored_bytes: u64,
-    pub stored_chunks: u64,
-    /// Instructions of the last and the largest chunk-storing message.
-    pub last_chunk_instructions: u64,
-    pub max_chunk_instructions: u64,
-}
-
-/// What the canister knows about one data canister.
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct CanisterRecord {
-    pub kind: CanisterKind,
-    pub last_complete: Option<u64>,
-    pub last_data_version: Option<u64>,
-    pub last_snapshot_at_ns: Option<u64>,
-    pub in_progress: Option<u64>,
-    pub last_error: Option<String>,
-}
-
 pub struct Store<M: Memory> {
     meta: StableCell<Candid<Meta>, M>,
-    snapshots: StableBTreeMap<u64, Candid<SnapshotInfo>, M>,
+    snapshots: StableBTreeMap<u64, Compact<SnapshotRecord>, M>,
     chunks: StableBTreeMap<(u64, u32), Vec<u8>, M>,
-    canisters: StableBTreeMap<Principal, Candid<CanisterRecord>, M>,
+    canisters: StableBTreeMap<Principal, Compact<CanisterRecord>, M>,
 }
 
 fn truncate(reason: &str) -> String {
@@ -181,6 +148,15 @@ impl<M: Memory> Store<M> {
         self.meta.set(Candid(meta));
     }
 
+    /// The stored layout version (`layout.rs`); 0 before it was stored.
+    pub fn layout(&self) -> u32 {
+        self.meta().layout.unwrap_or(0)
+    }
+
+    pub fn set_layout(&mut self, layout: u32) {
+        self.update_meta(|m| m.layout = Some(layout));
+    }
+
     pub fn config(&self) -> BackupConfig {
         self.meta().config
     }
@@ -192,7 +168,7 @@ impl<M: Memory> Store<M> {
     }
 
     pub fn snapshot(&self, id: u64) -> Option<SnapshotInfo> {
-        self.snapshots.get(&id).map(|s| s.0)
+        self.snapshots.get(&id).map(|s| s.0.into_info(id))
     }
 
     pub fn canister(&self, canister: &Principal) -> Option<CanisterRecord> {
@@ -205,20 +181,16 @@ impl<M: Memory> Store<M> {
         kind: CanisterKind,
         f: impl FnOnce(&mut CanisterRecord),
     ) {
-        let mut record = self.canister(&canister).unwrap_or(CanisterRecord {
-            kind,
-            last_complete: None,
-            last_data_version: None,
-            last_snapshot_at_ns: None,
-            in_progress: None,
-            last_error: None,
-        });
+        let mut record = self
+            .canister(&canister)
+            .unwrap_or_else(|| CanisterRecord::new(kind));
         f(&mut record);
-        self.canisters.insert(canister, Candid(record));
+        self.canisters.insert(canister, Compact(record));
     }
 
     fn set_snapshot(&mut self, info: SnapshotInfo) {
-        self.snapshots.insert(info.id, Candid(info));
+        self.snapshots
+            .insert(info.id, Compact(SnapshotRecord::from(info)));
     }
 
     /// Whether `canister` at `data_version` needs a snapshot: it has none yet, or its last
@@ -434,7 +406,7 @@ impl<M: Memory> Store<M> {
         let mut complete: BTreeMap<Principal, Vec<(u64, u64)>> = BTreeMap::new();
         let mut failed: BTreeMap<Principal, Vec<u64>> = BTreeMap::new();
         for entry in self.snapshots.iter() {
-            let s = entry.value().0;
+            let s = entry.value().0.into_info(*entry.key());
             match s.status {
                 SnapshotStatus::Complete => complete
                     .entry(s.canister)
@@ -462,7 +434,7 @@ impl<M: Memory> Store<M> {
     }
 
     fn delete_snapshot(&mut self, id: u64) {
-        let Some(info) = self.snapshots.remove(&id).map(|s| s.0) else {
+        let Some(info) = self.snapshots.remove(&id).map(|s| s.0.into_info(id)) else {
             return;
         };
         self.delete_chunks(id);
@@ -498,7 +470,7 @@ impl<M: Memory> Store<M> {
         let mut snapshots = Vec::new();
         let mut more = false;
         for entry in self.snapshots.range(..before).rev() {
-            let s = entry.value().0;
+            let s = entry.value().0.into_info(*entry.key());
             if query.canister.is_some_and(|c| c != s.canister) {
                 continue;
             }
@@ -526,7 +498,7 @@ impl<M: Memory> Store<M> {
             snapshots: self
                 .snapshots
                 .iter()
-                .filter(|e| e.value().0.status == SnapshotStatus::Complete)
+                .filter(|e| e.value().0.status == Status::Complete)
                 .count() as u64,
             stored_chunks: meta.stored_chunks,
             stored_bytes: meta.stored_bytes,
@@ -546,7 +518,7 @@ impl<M: Memory> Store<M> {
                     let c = e.value().0;
                     CanisterBackupState {
                         canister: *e.key(),
-                        kind: c.kind,
+                        kind: c.kind.into(),
                         last_snapshot_id: c.last_complete,
                         last_data_version: c.last_data_version,
                         last_snapshot_at_ns: c.last_snapshot_at_ns,

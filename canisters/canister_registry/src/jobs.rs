@@ -13,7 +13,7 @@ use canister_kit::lifecycle::every;
 use canister_kit::outbox::{self, Next, RunLimits};
 use interfaces::{clients, Error};
 
-use crate::registry::{OutboxItem, Work};
+use crate::model::{OutboxItem, Work};
 use crate::state;
 
 /// How often the timer looks at the outbox and at expiring key overlaps.

@@ -7,8 +7,10 @@
 //! Controllers of this canister are super-admins; admins hold named permissions.
 
 mod jobs;
+mod layout;
 mod lifecycle;
 mod memory;
+mod model;
 mod registry;
 mod state;
 mod wasm_store;

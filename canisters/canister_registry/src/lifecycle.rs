@@ -1,4 +1,5 @@
-//! Install and upgrade, one path for both. All state is in stable structures, so there is
+//! Install and upgrade, one path for both. First the stored layout is checked (`layout.rs`).
+//! All state is in stable structures, so there is
 //! nothing to restore; the install arguments may change the timing; timers do not survive an
 //! upgrade, so they are armed again here.
 
@@ -13,6 +14,8 @@ canister_kit::install_and_upgrade!(Option<interfaces::registry::RegistryInit>, i
 fn installed(args: Option<RegistryInit>) {
     crate::prepare_codec();
     canister_kit::lifecycle::installed(|| {
+        // The stored data first (a trap here undoes the upgrade).
+        state::migrate_layout();
         if let Some(args) = args {
             state::mutate(|r| {
                 r.set_timing(

@@ -8,16 +8,16 @@
 //! admins) gives it the next number, so a member can always tell the newer of two snapshots,
 //! even across groups.
 
-use candid::{CandidType, Deserialize, Principal};
+use candid::Principal;
 use canister_kit::outbox::Backoff;
 use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
-use interfaces::security::{
-    AdminInfo, GroupInfo, GroupMember, GroupMemberInfo, GroupSnapshot, MemberKeys,
-};
+use interfaces::security::{AdminInfo, GroupInfo, GroupMember, GroupMemberInfo, GroupSnapshot};
 use interfaces::{CanisterKind, Error, InputProblem, Permission};
 use security_base::access_key::{self, AccessKey};
 use security_base::limits;
+
+use crate::model::{Config, GroupRecord, MemberRecord, OutboxItem, Work};
 
 pub const MAX_GROUP_ID_CHARS: usize = 64;
 pub const MAX_SHARD_KEY_CHARS: usize = 64;
@@ -25,68 +25,7 @@ pub const MAX_MEMBERS_PER_GROUP: usize = 256;
 pub const MAX_GROUPS: u64 = 1_000;
 pub const MAX_ADMINS: u64 = 100;
 
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct Config {
-    pub last_version: u64,
-    pub last_outbox_id: u64,
-    /// How long a rotated-out key stays valid.
-    pub key_overlap_ns: u64,
-    /// First retry delay of a failed outbox item; doubles per attempt up to `MAX_RETRY_DELAY_NS`.
-    pub retry_delay_ns: u64,
-}
-
-pub const DEFAULT_KEY_OVERLAP_NS: u64 = 10 * 60 * 1_000_000_000;
-pub const DEFAULT_RETRY_DELAY_NS: u64 = 30 * 1_000_000_000;
 const MAX_RETRY_DELAY_NS: u64 = 30 * 60 * 1_000_000_000;
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            last_version: 0,
-            last_outbox_id: 0,
-            key_overlap_ns: DEFAULT_KEY_OVERLAP_NS,
-            retry_delay_ns: DEFAULT_RETRY_DELAY_NS,
-        }
-    }
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct GroupRecord {
-    pub created_at_ns: u64,
-    pub version: u64,
-    pub members: Vec<MemberRecord>,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct MemberRecord {
-    pub principal: Principal,
-    pub canister_type: CanisterKind,
-    pub shard_key: Option<String>,
-    pub keys: Option<MemberKeys>,
-    pub key_rotated_at_ns: Option<u64>,
-    /// Whether the member has confirmed receiving its current key. While it has not, a retry
-    /// replaces the current hash but keeps the previous one, so failed deliveries never push
-    /// the key the member really holds out of the overlap.
-    pub key_delivered: bool,
-}
-
-/// Work that needs a call to a member and must not be lost if the call fails.
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub enum Work {
-    /// Send the group's current snapshot (whatever it is when the item runs).
-    PushSnapshot { group_id: String },
-    /// Generate a fresh key for the member, store its hash, and deliver the key.
-    DeliverKey { group_id: String },
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct OutboxItem {
-    pub target: Principal,
-    pub work: Work,
-    pub attempts: u32,
-    pub next_attempt_ns: u64,
-    pub last_error: Option<String>,
-}
 
 pub struct Registry<M: Memory> {
     config: StableCell<Candid<Config>, M>,
@@ -106,6 +45,17 @@ impl<M: Memory> Registry<M> {
             member_index: StableBTreeMap::init(member_index),
             outbox: StableBTreeMap::init(outbox),
         }
+    }
+
+    /// The stored layout version (`layout.rs`); 0 before it was stored.
+    pub fn layout(&self) -> u32 {
+        self.config.get().layout.unwrap_or(0)
+    }
+
+    pub fn set_layout(&mut self, layout: u32) {
+        let mut config = self.config.get().0.clone();
+        config.layout = Some(layout);
+        self.config.set(Candid(config));
     }
 
     pub fn config(&self) -> &Config {

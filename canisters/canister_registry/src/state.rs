@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 
+use crate::layout;
 use crate::memory::{self, Memory};
 use crate::registry::Registry;
 use crate::wasm_store::WasmStore;
@@ -23,6 +24,14 @@ pub fn read<R>(f: impl FnOnce(&Registry<Memory>) -> R) -> R {
 
 pub fn mutate<R>(f: impl FnOnce(&mut Registry<Memory>) -> R) -> R {
     REGISTRY.with_borrow_mut(f)
+}
+
+/// Checks and records the stored layout (`layout.rs`); data this code cannot read stops the
+/// message, which undoes the upgrade.
+pub fn migrate_layout() {
+    if let Err(reason) = mutate(layout::migrate) {
+        ic_cdk::trap(reason);
+    }
 }
 
 thread_local! {

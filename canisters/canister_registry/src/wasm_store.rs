@@ -6,7 +6,7 @@
 //! one in a single write of the metadata. A failed or abandoned upload never touches the stored
 //! module. Nothing here reads the clock or the caller: they come in as arguments.
 
-use candid::{CandidType, Deserialize, Principal};
+use candid::Principal;
 use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
 use interfaces::registry::{WasmInfo, WasmUploadStart, MAX_WASM_BYTES, WASM_CHUNK_BYTES};
@@ -14,20 +14,7 @@ use interfaces::{Error, InputProblem};
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
 
-#[derive(CandidType, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
-pub struct WasmMeta {
-    /// The stored module and the slot its chunks are in.
-    pub active: Option<(u8, WasmInfo)>,
-    pub staging: Option<Staging>,
-}
-
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct Staging {
-    pub slot: u8,
-    pub start: WasmUploadStart,
-    pub started_by: Principal,
-    pub started_at_ns: u64,
-}
+use crate::model::{Staging, WasmMeta};
 
 pub struct WasmStore<M: Memory> {
     meta: StableCell<Candid<WasmMeta>, M>,

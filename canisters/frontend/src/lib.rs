@@ -9,8 +9,10 @@
 mod assets;
 mod config;
 mod headers;
+mod layout;
 mod lifecycle;
 mod memory;
+mod model;
 mod state;
 
 use candid::candid_method;

@@ -1,5 +1,6 @@
-//! Install and upgrade take the same optional `FrontendInit`; both certify every asset and set
-//! the root hash as certified data. The frontend has no timers and no group membership.
+//! Install and upgrade take the same optional `FrontendInit`; the stored configuration's layout
+//! is checked before it is read or replaced (`config::apply`, `layout.rs`); both certify every
+//! asset and set the root hash as certified data. The frontend has no timers and no group membership.
 
 use interfaces::frontend::{FrontendInit, ROOT_KEY_DER_LEN};
 

@@ -9,7 +9,8 @@ use ic_stable_structures::DefaultMemoryImpl;
 
 pub type Memory = VirtualMemory<DefaultMemoryImpl>;
 
-/// The `FrontendInit` the canister was last installed or upgraded with (`StableCell`).
+/// The configuration the canister was last installed or upgraded with, and the stored layout
+/// version (`model::StoredConfig` in a `StableCell`).
 const CONFIG: MemoryId = MemoryId::new(0);
 
 thread_local! {

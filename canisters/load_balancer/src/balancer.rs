@@ -4,7 +4,7 @@
 //! Nothing here makes calls or reads the clock: the group's shards, time and randomness come
 //! in as arguments, so every rule is unit-tested natively. The async halves are
 //! `jobs/health_round.rs` (health rounds and the calls owed when a shard fails) and
-//! `jobs/scale_out.rs` (creating a shard). Stored records are in `model.rs`.
+//! `jobs/scale_out.rs` (creating a shard). Stored records are in `model/`.
 
 use candid::Principal;
 use canister_kit::stored::Candid;
@@ -68,6 +68,7 @@ impl<M: Memory> Balancer<M> {
             last_spawn_error: None,
             shards_created: 0,
             scale_out_guard: None,
+            layout: None,
         };
         Balancer {
             state: StableCell::init(memory(memory::STATE), Candid(initial)),

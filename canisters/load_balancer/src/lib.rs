@@ -20,6 +20,7 @@
 mod balancer;
 mod health;
 mod jobs;
+mod layout;
 mod lifecycle;
 mod memory;
 mod model;

@@ -7,6 +7,7 @@ use candid::Principal;
 use interfaces::CanisterKind;
 
 use crate::balancer::Balancer;
+use crate::layout;
 use crate::memory::{self, Memory};
 
 thread_local! {
@@ -19,6 +20,14 @@ pub fn read<R>(f: impl FnOnce(&Balancer<Memory>) -> R) -> R {
 
 pub fn mutate<R>(f: impl FnOnce(&mut Balancer<Memory>) -> R) -> R {
     BALANCER.with_borrow_mut(f)
+}
+
+/// Checks and records the stored layout (`layout.rs`); data this code cannot read stops the
+/// message, which undoes the upgrade.
+pub fn migrate_layout() {
+    if let Err(reason) = mutate(layout::migrate) {
+        ic_cdk::trap(reason);
+    }
 }
 
 /// The group's calendar members: the shards.

@@ -7,7 +7,7 @@
 //! forgotten after [`ACKNOWLEDGED_RETENTION_NS`].
 
 use candid::Principal;
-use canister_kit::stored::Candid;
+use canister_kit::stored::Compact;
 use ic_stable_structures::Memory;
 use interfaces::notification::{
     Alert, AlertAck, AlertInput, AlertKind, AlertPage, AlertQuery, MAX_ALERT_MESSAGE_CHARS,
@@ -15,6 +15,7 @@ use interfaces::notification::{
 use interfaces::Error;
 use security_base::limits;
 
+use crate::model::AlertRecord;
 use crate::store::*;
 
 pub const MAX_ALERTS: u64 = 10_000;
@@ -44,6 +45,15 @@ fn open_key(
 }
 
 impl<M: Memory> Store<M> {
+    fn alert(&self, id: u64) -> Option<Alert> {
+        self.alerts.get(&id).map(|a| a.0.to_alert(id))
+    }
+
+    fn put_alert(&mut self, alert: Alert) {
+        self.alerts
+            .insert(alert.id, Compact(AlertRecord::from(alert)));
+    }
+
     /// Opens an alert, or counts a repeat into the open one; returns its id.
     pub fn raise_alert(
         &mut self,
@@ -54,12 +64,12 @@ impl<M: Memory> Store<M> {
         limits::non_empty_text("message", &input.message, MAX_ALERT_MESSAGE_CHARS)?;
         let key = open_key(input.kind, raised_by, input.subject);
         if let Some(id) = self.open_alerts.get(&key) {
-            if let Some(mut alert) = self.alerts.get(&id).map(|a| a.0) {
+            if let Some(mut alert) = self.alert(id) {
                 alert.count += 1;
                 alert.last_raised_at_ns = now_ns;
                 alert.message = input.message;
                 alert.severity = alert.severity.max(input.severity);
-                self.alerts.insert(id, Candid(alert));
+                self.put_alert(alert);
                 return Ok(id);
             }
         }
@@ -67,7 +77,7 @@ impl<M: Memory> Store<M> {
             let Some((oldest, alert)) = self.alerts.first_key_value() else {
                 break;
             };
-            self.remove_alert(oldest, &alert.0);
+            self.remove_alert(oldest, &alert.0.to_alert(oldest));
         }
         self.counters.next_alert_id += 1;
         let id = self.counters.next_alert_id;
@@ -83,7 +93,7 @@ impl<M: Memory> Store<M> {
             count: 1,
             acknowledged: None,
         };
-        self.alerts.insert(id, Candid(alert));
+        self.put_alert(alert);
         self.open_alerts.insert(key, id);
         self.flush();
         Ok(id)
@@ -105,7 +115,7 @@ impl<M: Memory> Store<M> {
             .alerts
             .range(..below)
             .rev()
-            .map(|e| e.value().0)
+            .map(|e| e.value().0.to_alert(*e.key()))
             .filter(|a| query.include_acknowledged || a.acknowledged.is_none())
             .take(limit + 1)
             .collect();
@@ -130,13 +140,11 @@ impl<M: Memory> Store<M> {
         now_ns: u64,
     ) -> Result<Alert, Error> {
         let mut alert = self
-            .alerts
-            .get(&id)
-            .ok_or_else(|| Error::not_found(format!("alert {id}")))?
-            .0;
+            .alert(id)
+            .ok_or_else(|| Error::not_found(format!("alert {id}")))?;
         if alert.acknowledged.is_none() {
             alert.acknowledged = Some(AlertAck { by, at_ns: now_ns });
-            self.alerts.insert(id, Candid(alert.clone()));
+            self.put_alert(alert.clone());
             let key = open_key(alert.kind, alert.raised_by, alert.subject);
             if self.open_alerts.get(&key) == Some(id) {
                 self.open_alerts.remove(&key);
@@ -153,7 +161,7 @@ impl<M: Memory> Store<M> {
             .alerts
             .iter()
             .take(max)
-            .map(|e| (*e.key(), e.value().0))
+            .map(|e| (*e.key(), e.value().0.to_alert(*e.key())))
             .filter(|(_, a)| a.acknowledged.is_some_and(|ack| ack.at_ns < cutoff))
             .collect();
         for (id, alert) in old {

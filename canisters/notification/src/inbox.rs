@@ -12,6 +12,7 @@ use interfaces::notification::{Notification, NotificationPage, NotificationQuery
 use interfaces::Error;
 use security_base::limits;
 
+use crate::model::*;
 use crate::store::*;
 
 /// Notifications kept per user.

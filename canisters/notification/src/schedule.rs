@@ -22,6 +22,7 @@ use interfaces::{Error, InputProblem};
 use recurrence::Series;
 use security_base::limits;
 
+use crate::model::*;
 use crate::store::*;
 
 /// Occurrences per event whose reminders are queued at a time.

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 
 use canister_kit::backup::{DataState, TrackedDataCanister};
 
+use crate::layout;
 use crate::memory::{self, Memory, RawMemory};
 use crate::store::Store;
 
@@ -22,6 +23,14 @@ pub fn read<R>(f: impl FnOnce(&Store<Memory>) -> R) -> R {
 /// timer that found nothing to do leaves it, so the backup canister skips this canister).
 pub fn mutate<R>(f: impl FnOnce(&mut Store<Memory>) -> R) -> R {
     STATE.with_borrow_mut(|s| s.mutate(f))
+}
+
+/// Brings the stored data to this code's layout (`layout.rs`); data this code cannot read stops
+/// the message, which undoes the upgrade or the restore.
+pub fn migrate_layout() {
+    if let Err(reason) = mutate(|s| layout::migrate(s, memory::get)) {
+        ic_cdk::trap(reason);
+    }
 }
 
 /// The backup endpoints' view of this canister (`canister_kit::backup_endpoints!`).
@@ -41,6 +50,8 @@ impl TrackedDataCanister for Backup {
 
     /// After a restore the firing timer is re-armed for the restored queue.
     fn restored() {
+        // A snapshot taken before an upgrade holds the layout of its time.
+        migrate_layout();
         crate::jobs::rearm();
     }
 }

@@ -1,6 +1,6 @@
-//! The balancer's stored records (in its state cell and shard map, `Candid`-encoded): the
-//! configuration-side state, each shard's record, a scale-out in progress and the scale-out
-//! guard's memory. Their rules live in `balancer.rs`, `health.rs` and `scale_out_guard.rs`.
+//! The balancer's stored records (in its state cell and shard map, `Candid`-encoded; `layout.rs`
+//! says why): the configuration-side state, each shard's record, a scale-out in progress and the
+//! scale-out guard's memory. Their rules live in `balancer.rs`, `health.rs` and `scale_out_guard.rs`.
 
 use candid::{CandidType, Deserialize, Principal};
 use interfaces::load_balancer::{BalancerConfig, FollowUp, ShardHealth};
@@ -42,6 +42,8 @@ pub struct Stored {
     pub shards_created: u64,
     /// The brakes on scale-out (`scale_out_guard.rs`); `None` in state written before them.
     pub scale_out_guard: Option<GuardState>,
+    /// The stored layout version (`layout.rs`); `None` (0) in state written before it.
+    pub layout: Option<u32>,
 }
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
