@@ -28,6 +28,12 @@ const REMINDER_OUTBOX: MemoryId = MemoryId::new(10);
 const SNAPSHOT_STATE: MemoryId = MemoryId::new(11);
 const EXPORT_STAGING: MemoryId = MemoryId::new(12);
 const IMPORT_STAGING: MemoryId = MemoryId::new(13);
+// Invitations across shards (`store::Invitations`): ids 18..=21. Not part of backup snapshots
+// yet: a restore keeps the restored shard's own (see the README's invitations section).
+const INVITE_OUTBOX: MemoryId = MemoryId::new(18);
+const INVITE_DUE: MemoryId = MemoryId::new(19);
+const INVITE_PENDING: MemoryId = MemoryId::new(20);
+const INVITATIONS_RECEIVED: MemoryId = MemoryId::new(21);
 
 /// The store's memories in a fixed order (the order snapshots list them in).
 pub const DATA: [MemoryId; 10] = [
@@ -68,6 +74,12 @@ pub fn store() -> Memories<Memory> {
         participations: get(PARTICIPATIONS),
         policies: get(POLICIES),
         reminder_outbox: get(REMINDER_OUTBOX),
+        invitations: crate::store::InvitationMemories {
+            outbox: get(INVITE_OUTBOX),
+            due: get(INVITE_DUE),
+            pending: get(INVITE_PENDING),
+            received: get(INVITATIONS_RECEIVED),
+        },
     }
 }
 

@@ -13,11 +13,14 @@
 //! - [`window`]: listing a range and free/busy;
 //! - [`outbox`]: the reminder updates waiting for the notification canister;
 //! - [`policies`]: booking policies;
+//! - [`invitations`]: invitations across shards, the outbox of the organizer's side and the
+//!   records of the attendee's side;
 //! - here: the structures, counters and configuration.
 
 mod draft;
 mod edits;
 mod events;
+mod invitations;
 mod outbox;
 mod policies;
 mod window;
@@ -35,6 +38,7 @@ use interfaces::{Error, InputProblem};
 use crate::keys::{OwnedKey, OwnerKey, SeriesKey, TimeEntry, TimeKey, UidKey};
 
 pub use draft::normalize_rule;
+pub use invitations::{InvitationMemories, Invitations};
 pub use outbox::ReminderResync;
 
 pub const DEFAULT_CONFIG: CalendarConfig = CalendarConfig {
@@ -90,6 +94,7 @@ pub struct Memories<M> {
     pub participations: M,
     pub policies: M,
     pub reminder_outbox: M,
+    pub invitations: InvitationMemories<M>,
 }
 
 pub struct Store<M: Memory> {
@@ -113,6 +118,8 @@ pub struct Store<M: Memory> {
     /// The latest reminder update per event, waiting for the notification canister; keyed by
     /// event so repeated changes coalesce.
     reminder_outbox: StableBTreeMap<EventId, Candid<ReminderUpdate>, M>,
+    /// Invitations across shards: both sides (`invitations`).
+    invitations: Invitations<M>,
 }
 
 impl<M: Memory> Store<M> {
@@ -128,6 +135,7 @@ impl<M: Memory> Store<M> {
             participations: StableBTreeMap::init(m.participations),
             policies: StableBTreeMap::init(m.policies),
             reminder_outbox: StableBTreeMap::init(m.reminder_outbox),
+            invitations: Invitations::init(m.invitations),
         }
     }
 

@@ -76,7 +76,7 @@ pub struct Fixture {
 
 /// An empty store; its clock reads a week before [`MONDAY`].
 pub fn fixture() -> Fixture {
-    let memories: Vec<VectorMemory> = (0..10).map(|_| VectorMemory::default()).collect();
+    let memories: Vec<VectorMemory> = (0..14).map(|_| VectorMemory::default()).collect();
     let m = |i: usize| memories[i].clone();
     let store = Store::init(Memories {
         meta: m(0),
@@ -89,6 +89,12 @@ pub fn fixture() -> Fixture {
         participations: m(7),
         policies: m(8),
         reminder_outbox: m(9),
+        invitations: super::InvitationMemories {
+            outbox: m(10),
+            due: m(11),
+            pending: m(12),
+            received: m(13),
+        },
     });
     Fixture {
         store,

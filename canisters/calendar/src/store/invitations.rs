@@ -1,0 +1,488 @@
+//! Invitations across shards, both sides, as plain logic over stable structures
+//! (`interfaces::invitation` has the contract; `crate::jobs::invitations` delivers).
+//!
+//! Organizer side: every write of an event with principal attendees queues, per attendee whose
+//! view changed, an [`InvitationMessage`] in a stable outbox: the item id is in a
+//! `canister_kit::outbox::DueIndex` by when it is due, and a (attendee, event) map points at the
+//! attendee's pending item, so repeated changes before a delivery coalesce into the latest one.
+//! An item leaves the outbox only when its delivery succeeded and no newer message replaced it
+//! meanwhile; a failed one is tried again with `Backoff`. Nothing is lost across upgrades,
+//! traps or a stopped attendee shard: the outbox is stable and only confirmed items leave it.
+//!
+//! Attendee side: one record per (attendee, organizer shard, event); a message whose revision
+//! is not newer than the record's is ignored, so deliveries are idempotent and may repeat.
+
+use candid::{CandidType, Deserialize, Principal};
+use canister_kit::outbox::{Backoff, DueIndex};
+use canister_kit::stored::Candid;
+use ic_stable_structures::{Memory, StableBTreeMap};
+use interfaces::calendar::{Event, EventId};
+use interfaces::invitation::{
+    Invitation, InvitationChange, InvitationCursor, InvitationListRequest, InvitationMessage,
+    InvitationPage, InvitationView, MAX_INVITATIONS_PER_DELIVERY,
+};
+use interfaces::{Error, InputProblem};
+use security_base::limits;
+
+use super::{Ctx, Store};
+use crate::keys::{self, InvitationKey, OwnedKey};
+
+pub const DEFAULT_PAGE: u32 = 100;
+pub const MAX_PAGE: u32 = 500;
+
+/// The stable memories of both sides.
+pub struct InvitationMemories<M> {
+    pub outbox: M,
+    pub due: M,
+    pub pending: M,
+    pub received: M,
+}
+
+/// A message waiting for delivery, and how often it failed.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PendingInvite {
+    pub message: InvitationMessage,
+    pub attempts: u32,
+    pub due_ns: u64,
+}
+
+pub struct Invitations<M: Memory> {
+    /// Outbox items by id.
+    outbox: StableBTreeMap<u64, Candid<PendingInvite>, M>,
+    /// Outbox item ids by when they are due.
+    due: DueIndex<M>,
+    /// (attendee, event) to the attendee's pending item, so changes coalesce.
+    pending: StableBTreeMap<OwnedKey, u64, M>,
+    /// The invitations this shard holds for its users.
+    received: StableBTreeMap<InvitationKey, Candid<Invitation>, M>,
+}
+
+impl<M: Memory> Invitations<M> {
+    pub fn init(m: InvitationMemories<M>) -> Self {
+        Self {
+            outbox: StableBTreeMap::init(m.outbox),
+            due: DueIndex::init(m.due),
+            pending: StableBTreeMap::init(m.pending),
+            received: StableBTreeMap::init(m.received),
+        }
+    }
+
+    /// Queues `message` due now, replacing the attendee's pending message for the event.
+    fn enqueue(&mut self, message: InvitationMessage, now_ns: u64) {
+        let key = keys::owned_key(&message.attendee, message.event_id);
+        let id = match self.pending.get(&key) {
+            Some(id) => {
+                if let Some(old) = self.outbox.get(&id) {
+                    self.due.unschedule(id, old.due_ns);
+                }
+                id
+            }
+            None => {
+                let id = self.outbox.last_key_value().map_or(1, |(id, _)| id + 1);
+                self.pending.insert(key, id);
+                id
+            }
+        };
+        let item = PendingInvite {
+            message,
+            attempts: 0,
+            due_ns: now_ns,
+        };
+        self.outbox.insert(id, Candid(item));
+        self.due.schedule(id, now_ns);
+    }
+
+    /// Up to `limit` messages due at `now_ns`, earliest first, with their item ids.
+    pub fn due(&self, now_ns: u64, limit: usize) -> Vec<(u64, InvitationMessage)> {
+        self.due
+            .due(now_ns, limit)
+            .into_iter()
+            .filter_map(|id| self.outbox.get(&id).map(|p| (id, p.0.message)))
+            .collect()
+    }
+
+    /// The item if it still holds exactly `message` (a newer change replaces it in place).
+    fn unchanged(&self, id: u64, message: &InvitationMessage) -> Option<PendingInvite> {
+        self.outbox
+            .get(&id)
+            .map(|p| p.0)
+            .filter(|p| p.message == *message)
+    }
+
+    /// Drops items whose delivery succeeded (or that have nowhere to go), unless a newer
+    /// message replaced them meanwhile.
+    pub fn delivered(&mut self, items: &[(u64, InvitationMessage)]) {
+        for (id, message) in items {
+            if let Some(item) = self.unchanged(*id, message) {
+                self.outbox.remove(id);
+                self.due.unschedule(*id, item.due_ns);
+                self.pending
+                    .remove(&keys::owned_key(&message.attendee, message.event_id));
+            }
+        }
+    }
+
+    /// Schedules failed items again, later with each failure.
+    pub fn failed(&mut self, items: &[(u64, InvitationMessage)], now_ns: u64, backoff: Backoff) {
+        for (id, message) in items {
+            if let Some(mut item) = self.unchanged(*id, message) {
+                item.attempts = item.attempts.saturating_add(1);
+                let next = backoff.next_attempt_ns(now_ns, item.attempts);
+                self.due.reschedule(*id, item.due_ns, next);
+                item.due_ns = next;
+                self.outbox.insert(*id, Candid(item));
+            }
+        }
+    }
+
+    pub fn pending_len(&self) -> u64 {
+        self.outbox.len()
+    }
+
+    pub fn held_len(&self) -> u64 {
+        self.received.len()
+    }
+
+    /// Applies messages from `organizer_shard`: all of them must name it (else nothing
+    /// changes). Answers how many changed a record.
+    pub fn receive(
+        &mut self,
+        organizer_shard: Principal,
+        messages: Vec<InvitationMessage>,
+    ) -> Result<u64, Error> {
+        if messages.len() > MAX_INVITATIONS_PER_DELIVERY {
+            return Err(Error::invalid(
+                "messages",
+                InputProblem::TooMany {
+                    max: MAX_INVITATIONS_PER_DELIVERY as u64,
+                    actual: messages.len() as u64,
+                },
+            ));
+        }
+        if messages
+            .iter()
+            .any(|m| m.organizer_shard != organizer_shard)
+        {
+            return Err(Error::Forbidden {
+                reason: "a shard delivers only invitations to its own events".into(),
+            });
+        }
+        let mut changed = 0;
+        for m in messages {
+            let key = keys::invitation_key(&m.attendee, &m.organizer_shard, m.event_id);
+            if self
+                .received
+                .get(&key)
+                .is_some_and(|held| held.revision >= m.revision)
+            {
+                continue;
+            }
+            match m.change {
+                InvitationChange::Set(view) => {
+                    let invitation = Invitation {
+                        organizer_shard: m.organizer_shard,
+                        event_id: m.event_id,
+                        revision: m.revision,
+                        view,
+                    };
+                    self.received.insert(key, Candid(invitation));
+                }
+                InvitationChange::Withdrawn => {
+                    if self.received.remove(&key).is_none() {
+                        continue;
+                    }
+                }
+            }
+            changed += 1;
+        }
+        Ok(changed)
+    }
+
+    /// `attendee`'s invitations after `req.cursor`, a page at a time.
+    pub fn list(
+        &self,
+        attendee: &Principal,
+        req: &InvitationListRequest,
+    ) -> Result<InvitationPage, Error> {
+        let limit = limits::page_size(req.limit, DEFAULT_PAGE, MAX_PAGE)? as usize;
+        let all = attendee_range(attendee);
+        let from = match req.cursor {
+            Some(c) => keys::invitation_key(attendee, &c.organizer_shard, c.event_id),
+            None => *all.start(),
+        };
+        let mut entries = self
+            .received
+            .range(from..=*all.end())
+            .filter(|e| req.cursor.is_none() || *e.key() != from)
+            .map(|e| e.value().0);
+        let invitations: Vec<Invitation> = entries.by_ref().take(limit).collect();
+        let next_cursor = match entries.next() {
+            Some(_) => invitations.last().map(|i| InvitationCursor {
+                organizer_shard: i.organizer_shard,
+                event_id: i.event_id,
+            }),
+            None => None,
+        };
+        Ok(InvitationPage {
+            invitations,
+            next_cursor,
+        })
+    }
+
+    /// Whether any invitation is held for `attendee`.
+    pub fn holds_for(&self, attendee: &Principal) -> bool {
+        self.received
+            .keys_range(attendee_range(attendee))
+            .next()
+            .is_some()
+    }
+
+    /// Removes up to `max` of `attendee`'s invitations (account deletion); answers how many.
+    pub fn forget_attendee(&mut self, attendee: &Principal, max: u64) -> u64 {
+        let doomed: Vec<InvitationKey> = self
+            .received
+            .keys_range(attendee_range(attendee))
+            .take(max as usize)
+            .collect();
+        for key in &doomed {
+            self.received.remove(key);
+        }
+        doomed.len() as u64
+    }
+}
+
+/// Every invitation key of `attendee` (organizer shards are at most 29 bytes).
+fn attendee_range(attendee: &Principal) -> std::ops::RangeInclusive<InvitationKey> {
+    keys::invitation_key(attendee, &Principal::from_slice(&[]), 0)
+        ..=keys::invitation_key(attendee, &Principal::from_slice(&[0xff; 29]), u64::MAX)
+}
+
+/// What `attendee` may see of `e`.
+pub fn view_for(e: &Event, attendee: &Principal) -> Option<InvitationView> {
+    let me = e.attendees.iter().find(|a| a.principal == *attendee)?;
+    Some(InvitationView {
+        organizer: e.owner,
+        title: e.title.clone(),
+        location: e.location.clone(),
+        time: e.time.clone(),
+        time_zone: e.time_zone.clone(),
+        recurrence: e.recurrence.clone(),
+        overrides: e.overrides.clone(),
+        status: e.status,
+        transparency: e.transparency,
+        rsvp: me.rsvp,
+    })
+}
+
+/// The principal attendees of `e` who get invitations: everyone but the organizer.
+fn invitees(e: &Event) -> impl Iterator<Item = Principal> + '_ {
+    e.attendees
+        .iter()
+        .map(|a| a.principal)
+        .filter(move |p| *p != e.owner)
+}
+
+impl<M: Memory> Store<M> {
+    /// Queues what each attendee's home shard must learn about a change from `old` to `new`
+    /// (`None` for a created or a deleted event): the new view for attendees whose view
+    /// changed, a withdrawal for attendees no longer invited. Same-shard attendees take the
+    /// same path (the delivery applies them without a call).
+    pub(super) fn queue_invitations(
+        &mut self,
+        ctx: &Ctx,
+        old: Option<&Event>,
+        new: Option<&Event>,
+    ) {
+        let event = match new.or(old) {
+            Some(e) => e,
+            None => return,
+        };
+        let revision = new.map_or_else(|| event.revision + 1, |e| e.revision);
+        let message = |attendee, change| InvitationMessage {
+            attendee,
+            organizer_shard: ctx.shard,
+            event_id: event.id,
+            revision,
+            change,
+        };
+        let mut out = Vec::new();
+        if let Some(n) = new {
+            for attendee in invitees(n) {
+                let view = view_for(n, &attendee).expect("an attendee of n");
+                if old.and_then(|o| view_for(o, &attendee)).as_ref() != Some(&view) {
+                    out.push(message(attendee, InvitationChange::Set(view)));
+                }
+            }
+        }
+        if let Some(o) = old {
+            for attendee in invitees(o) {
+                if new.is_none_or(|n| view_for(n, &attendee).is_none()) {
+                    out.push(message(attendee, InvitationChange::Withdrawn));
+                }
+            }
+        }
+        for m in out {
+            self.invitations.enqueue(m, ctx.now_ns);
+        }
+    }
+
+    pub fn invitations(&self) -> &Invitations<M> {
+        &self.invitations
+    }
+
+    pub fn invitations_mut(&mut self) -> &mut Invitations<M> {
+        &mut self.invitations
+    }
+
+    /// The caller's invitations (signed-in callers only).
+    pub fn list_invitations(
+        &self,
+        ctx: &Ctx,
+        req: &InvitationListRequest,
+    ) -> Result<InvitationPage, Error> {
+        crate::access::require_user(&ctx.caller)?;
+        self.invitations.list(&ctx.caller, req)
+    }
+}
+
+/// The event ids of a page's invitations.
+#[cfg(test)]
+pub fn ids(page: &InvitationPage) -> Vec<EventId> {
+    page.invitations.iter().map(|i| i.event_id).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tests::{ctx, fixture, lesson, user, MONDAY};
+    use interfaces::calendar::{EventPatch, Rsvp};
+
+    const BACKOFF: Backoff = Backoff {
+        base_ns: 1_000,
+        max_ns: 8_000,
+    };
+
+    fn invited(attendees: Vec<Principal>) -> interfaces::calendar::EventInput {
+        interfaces::calendar::EventInput {
+            attendees: Some(attendees),
+            ..lesson(MONDAY)
+        }
+    }
+
+    #[test]
+    fn changes_coalesce_per_attendee_and_only_what_they_see_is_sent() {
+        let mut f = fixture();
+        let alice = ctx(user(1));
+        let e = f
+            .store
+            .create(&alice, invited(vec![user(1), user(2), user(3)]))
+            .unwrap();
+        let due = f.store.invitations().due(u64::MAX, 10);
+        assert_eq!(due.len(), 2, "the organizer invites nobody: {due:?}");
+        // A description is not theirs to see: nothing new is queued for it.
+        let described = EventPatch {
+            description: Some("bring papers".into()),
+            ..Default::default()
+        };
+        let e = f.store.update(&alice, e.id, e.revision, described).unwrap();
+        assert_eq!(f.store.invitations().due(u64::MAX, 10), due);
+        // A new title replaces the pending messages in place.
+        let renamed = EventPatch {
+            title: Some("Exam".into()),
+            ..Default::default()
+        };
+        let e = f.store.update(&alice, e.id, e.revision, renamed).unwrap();
+        let due = f.store.invitations().due(u64::MAX, 10);
+        assert_eq!(due.len(), 2);
+        assert!(due.iter().all(|(_, m)| m.revision == e.revision
+            && matches!(&m.change, InvitationChange::Set(v) if v.title == "Exam")));
+        // Removing user(3) withdraws theirs.
+        let fewer = EventPatch {
+            attendees: Some(vec![user(2)]),
+            ..Default::default()
+        };
+        f.store.update(&alice, e.id, e.revision, fewer).unwrap();
+        let withdrawn: Vec<_> = f
+            .store
+            .invitations()
+            .due(u64::MAX, 10)
+            .into_iter()
+            .filter(|(_, m)| m.change == InvitationChange::Withdrawn)
+            .map(|(_, m)| m.attendee)
+            .collect();
+        assert_eq!(withdrawn, [user(3)]);
+    }
+
+    #[test]
+    fn a_delivery_keeps_a_newer_message_and_a_failure_backs_off() {
+        let mut f = fixture();
+        let alice = ctx(user(1));
+        let e = f.store.create(&alice, invited(vec![user(2)])).unwrap();
+        let sent = f.store.invitations().due(u64::MAX, 10);
+        f.store.invitations_mut().failed(&sent, 100, BACKOFF);
+        assert!(f.store.invitations().due(100, 10).is_empty());
+        assert_eq!(f.store.invitations().due(1_100, 10), sent);
+        f.store.invitations_mut().failed(&sent, 1_100, BACKOFF);
+        assert!(f.store.invitations().due(2_099, 10).is_empty(), "doubled");
+        // A change while the delivery is on its way: the newer message stays.
+        f.store.rsvp(&ctx(user(2)), e.id, Rsvp::Accepted).unwrap();
+        f.store.invitations_mut().delivered(&sent);
+        assert_eq!(f.store.invitations().pending_len(), 1);
+        let newer = f.store.invitations().due(u64::MAX, 10);
+        assert_ne!(newer, sent);
+        f.store.invitations_mut().delivered(&newer);
+        assert_eq!(f.store.invitations().pending_len(), 0);
+    }
+
+    #[test]
+    fn the_receiver_keeps_the_newest_revision_and_refuses_forged_senders() {
+        let mut f = fixture();
+        let alice = ctx(user(1));
+        let e = f.store.create(&alice, invited(vec![user(2)])).unwrap();
+        let first: Vec<_> = f
+            .store
+            .invitations()
+            .due(u64::MAX, 10)
+            .into_iter()
+            .map(|(_, m)| m)
+            .collect();
+        let organizer = f.shard;
+        let held = f.store.invitations_mut();
+        assert!(matches!(
+            held.receive(user(9), first.clone()),
+            Err(Error::Forbidden { .. })
+        ));
+        assert_eq!(held.held_len(), 0);
+        assert_eq!(held.receive(organizer, first.clone()), Ok(1));
+        assert_eq!(held.receive(organizer, first.clone()), Ok(0), "idempotent");
+        let mut older = first[0].clone();
+        older.revision = 0;
+        older.change = InvitationChange::Withdrawn;
+        assert_eq!(held.receive(organizer, vec![older]), Ok(0), "stale");
+        let page = held
+            .list(&user(2), &InvitationListRequest::default())
+            .unwrap();
+        assert_eq!(ids(&page), [e.id]);
+        let mut gone = first[0].clone();
+        gone.revision = 5;
+        gone.change = InvitationChange::Withdrawn;
+        assert_eq!(held.receive(organizer, vec![gone]), Ok(1));
+        assert_eq!(held.held_len(), 0);
+    }
+
+    #[test]
+    fn a_deleted_event_withdraws_every_invitation() {
+        let mut f = fixture();
+        let alice = ctx(user(1));
+        let e = f
+            .store
+            .create(&alice, invited(vec![user(2), user(3)]))
+            .unwrap();
+        f.store.delete(&alice, e.id, None).unwrap();
+        let due = f.store.invitations().due(u64::MAX, 10);
+        assert_eq!(due.len(), 2);
+        assert!(due
+            .iter()
+            .all(|(_, m)| m.change == InvitationChange::Withdrawn && m.revision == 2));
+    }
+}
