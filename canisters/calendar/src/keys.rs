@@ -174,6 +174,41 @@ pub fn invitation_key_parts(key: &InvitationKey) -> (Principal, u64) {
     )
 }
 
+/// (attendee, tag, instant, organizer shard, event id): the invitations a shard holds by time.
+/// A one-off invitation's tag is its duration class and its instant its start (as
+/// [`TimeKey`]); a recurring one's tag is [`SERIES_TAG`] and its instant the end of its last
+/// instance (as [`SeriesKey`]).
+pub type InvitationTimeKey = Key<{ OWNER_BYTES + 1 + 8 + OWNER_BYTES + 8 }>;
+
+pub const SERIES_TAG: u8 = 0xff;
+
+pub fn invitation_time_key(
+    attendee: &Principal,
+    tag: u8,
+    at_ns: u64,
+    organizer_shard: &Principal,
+    id: u64,
+) -> InvitationTimeKey {
+    KeyWriter::new()
+        .owner(attendee)
+        .u8(tag)
+        .u64(at_ns)
+        .owner(organizer_shard)
+        .u64(id)
+        .done()
+}
+
+/// (instant, organizer shard, event id) of an [`InvitationTimeKey`].
+pub fn invitation_time_key_parts(key: &InvitationTimeKey) -> (u64, Principal, u64) {
+    let at = OWNER_BYTES + 9;
+    let len = key.0[at] as usize;
+    (
+        read_u64(&key.0, OWNER_BYTES + 1),
+        Principal::from_slice(&key.0[at + 1..at + 1 + len]),
+        read_u64(&key.0, 2 * OWNER_BYTES + 9),
+    )
+}
+
 /// The index entry of a one-off event: enough to answer free/busy and to filter a window
 /// without decoding the event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -28,12 +28,13 @@ const REMINDER_OUTBOX: MemoryId = MemoryId::new(10);
 const SNAPSHOT_STATE: MemoryId = MemoryId::new(11);
 const EXPORT_STAGING: MemoryId = MemoryId::new(12);
 const IMPORT_STAGING: MemoryId = MemoryId::new(13);
-// Invitations across shards (`store::Invitations`): ids 18..=21. Not part of backup snapshots
+// Invitations across shards (`store::Invitations`): ids 18..=22. Not part of backup snapshots
 // yet: a restore keeps the restored shard's own (see the README's invitations section).
 const INVITE_OUTBOX: MemoryId = MemoryId::new(18);
 const INVITE_DUE: MemoryId = MemoryId::new(19);
 const INVITE_PENDING: MemoryId = MemoryId::new(20);
 const INVITATIONS_RECEIVED: MemoryId = MemoryId::new(21);
+const INVITATIONS_BY_TIME: MemoryId = MemoryId::new(22);
 
 /// The store's memories in a fixed order (the order snapshots list them in).
 pub const DATA: [MemoryId; 10] = [
@@ -79,6 +80,7 @@ pub fn store() -> Memories<Memory> {
             due: get(INVITE_DUE),
             pending: get(INVITE_PENDING),
             received: get(INVITATIONS_RECEIVED),
+            by_time: get(INVITATIONS_BY_TIME),
         },
     }
 }

@@ -10,13 +10,16 @@
 //! traps or a stopped attendee shard: the outbox is stable and only confirmed items leave it.
 //!
 //! Attendee side: one record per (attendee, organizer shard, event); a message whose revision
-//! is not newer than the record's is ignored, so deliveries are idempotent and may repeat.
+//! is not newer than the record's is ignored, so deliveries are idempotent and may repeat. Each
+//! record is also filed by time (one-offs by duration class and start, series by the end of
+//! their last instance, as the shard's own events are), so free/busy and booking count the
+//! invitations that are not declined and reads only those near the asked range.
 
 use candid::{CandidType, Deserialize, Principal};
 use canister_kit::outbox::{Backoff, DueIndex};
 use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap};
-use interfaces::calendar::{Event, EventId};
+use interfaces::calendar::{Event, EventId, EventStatus, Rsvp, Transparency, Visibility};
 use interfaces::invitation::{
     Invitation, InvitationChange, InvitationCursor, InvitationListRequest, InvitationMessage,
     InvitationPage, InvitationView, MAX_INVITATIONS_PER_DELIVERY,
@@ -25,7 +28,8 @@ use interfaces::{Error, InputProblem};
 use security_base::limits;
 
 use super::{Ctx, Store};
-use crate::keys::{self, InvitationKey, OwnedKey};
+use crate::keys::{self, InvitationKey, InvitationTimeKey, OwnedKey, TimeEntry};
+use crate::validate::{Placement, ValidEvent, CLASS_BOUNDS_NS};
 
 pub const DEFAULT_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 500;
@@ -36,6 +40,7 @@ pub struct InvitationMemories<M> {
     pub due: M,
     pub pending: M,
     pub received: M,
+    pub by_time: M,
 }
 
 /// A message waiting for delivery, and how often it failed.
@@ -46,6 +51,14 @@ pub struct PendingInvite {
     pub due_ns: u64,
 }
 
+/// An invitation as held, with where it sits in the time index (passed the validation gate
+/// as the event the attendee sees).
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct HeldInvitation {
+    pub invitation: Invitation,
+    pub placement: Placement,
+}
+
 pub struct Invitations<M: Memory> {
     /// Outbox items by id.
     outbox: StableBTreeMap<u64, Candid<PendingInvite>, M>,
@@ -54,7 +67,9 @@ pub struct Invitations<M: Memory> {
     /// (attendee, event) to the attendee's pending item, so changes coalesce.
     pending: StableBTreeMap<OwnedKey, u64, M>,
     /// The invitations this shard holds for its users.
-    received: StableBTreeMap<InvitationKey, Candid<Invitation>, M>,
+    received: StableBTreeMap<InvitationKey, Candid<HeldInvitation>, M>,
+    /// The held invitations by time, each with its end and whether it blocks time.
+    by_time: StableBTreeMap<InvitationTimeKey, TimeEntry, M>,
 }
 
 impl<M: Memory> Invitations<M> {
@@ -64,6 +79,7 @@ impl<M: Memory> Invitations<M> {
             due: DueIndex::init(m.due),
             pending: StableBTreeMap::init(m.pending),
             received: StableBTreeMap::init(m.received),
+            by_time: StableBTreeMap::init(m.by_time),
         }
     }
 
@@ -170,14 +186,14 @@ impl<M: Memory> Invitations<M> {
         let mut changed = 0;
         for m in messages {
             let key = keys::invitation_key(&m.attendee, &m.organizer_shard, m.event_id);
-            if self
-                .received
-                .get(&key)
-                .is_some_and(|held| held.revision >= m.revision)
+            let old = self.received.get(&key).map(|held| held.0);
+            if old
+                .as_ref()
+                .is_some_and(|held| held.invitation.revision >= m.revision)
             {
                 continue;
             }
-            match m.change {
+            let next = match m.change {
                 InvitationChange::Set(view) => {
                     let invitation = Invitation {
                         organizer_shard: m.organizer_shard,
@@ -185,13 +201,30 @@ impl<M: Memory> Invitations<M> {
                         revision: m.revision,
                         view,
                     };
-                    self.received.insert(key, Candid(invitation));
-                }
-                InvitationChange::Withdrawn => {
-                    if self.received.remove(&key).is_none() {
-                        continue;
+                    // The organizer's shard checked the event; checking the attendee's view
+                    // again gives its place in the time index (and keeps a bad one out).
+                    match ValidEvent::check(event_of(&invitation)) {
+                        Ok(valid) => Some(HeldInvitation {
+                            placement: valid.placement(),
+                            invitation,
+                        }),
+                        Err(_) => continue,
                     }
                 }
+                InvitationChange::Withdrawn => None,
+            };
+            if let Some(old) = &old {
+                self.unfile(&m.attendee, old);
+            }
+            match next {
+                Some(held) => {
+                    self.file(&m.attendee, &held);
+                    self.received.insert(key, Candid(held));
+                }
+                None if old.is_some() => {
+                    self.received.remove(&key);
+                }
+                None => continue,
             }
             changed += 1;
         }
@@ -214,7 +247,7 @@ impl<M: Memory> Invitations<M> {
             .received
             .range(from..=*all.end())
             .filter(|e| req.cursor.is_none() || *e.key() != from)
-            .map(|e| e.value().0);
+            .map(|e| e.value().0.invitation);
         let invitations: Vec<Invitation> = entries.by_ref().take(limit).collect();
         let next_cursor = match entries.next() {
             Some(_) => invitations.last().map(|i| InvitationCursor {
@@ -245,9 +278,126 @@ impl<M: Memory> Invitations<M> {
             .take(max as usize)
             .collect();
         for key in &doomed {
-            self.received.remove(key);
+            if let Some(old) = self.received.remove(key) {
+                self.unfile(attendee, &old);
+            }
         }
         doomed.len() as u64
+    }
+}
+
+impl<M: Memory> Invitations<M> {
+    fn time_key(attendee: &Principal, held: &HeldInvitation) -> (InvitationTimeKey, TimeEntry) {
+        let i = &held.invitation;
+        let busy = blocks_time(&i.view);
+        let (tag, at_ns, end_ns) = match held.placement {
+            Placement::OneOff {
+                class,
+                start_ns,
+                end_ns,
+            } => (class, start_ns, end_ns),
+            Placement::Series { last_end_ns } => (keys::SERIES_TAG, last_end_ns, last_end_ns),
+        };
+        let key = keys::invitation_time_key(attendee, tag, at_ns, &i.organizer_shard, i.event_id);
+        (key, TimeEntry { end_ns, busy })
+    }
+
+    fn file(&mut self, attendee: &Principal, held: &HeldInvitation) {
+        let (key, entry) = Self::time_key(attendee, held);
+        self.by_time.insert(key, entry);
+    }
+
+    fn unfile(&mut self, attendee: &Principal, held: &HeldInvitation) {
+        self.by_time.remove(&Self::time_key(attendee, held).0);
+    }
+
+    /// Appends the busy spans of `attendee`'s invitations that overlap `[from, to)`: those
+    /// not declined, not cancelled, opaque. One-offs are read from the time index per duration
+    /// class from `from - class bound`; series that ended before `from` are never read.
+    pub fn busy_spans(
+        &self,
+        attendee: &Principal,
+        from: u64,
+        to: u64,
+        out: &mut Vec<(u64, u64)>,
+    ) -> Result<(), Error> {
+        let (none, all) = (
+            Principal::from_slice(&[]),
+            Principal::from_slice(&[0xff; 29]),
+        );
+        for (class, bound) in CLASS_BOUNDS_NS.iter().enumerate() {
+            let class = class as u8;
+            let range =
+                keys::invitation_time_key(attendee, class, from.saturating_sub(*bound), &none, 0)
+                    ..keys::invitation_time_key(attendee, class, to, &none, 0);
+            for entry in self.by_time.range(range) {
+                let (start, _, _) = keys::invitation_time_key_parts(entry.key());
+                let TimeEntry { end_ns, busy } = entry.value();
+                if busy && super::window::overlaps(start, end_ns, from, to) {
+                    out.push((start, end_ns));
+                }
+            }
+        }
+        let series = keys::invitation_time_key(attendee, keys::SERIES_TAG, from, &none, 0)
+            ..=keys::invitation_time_key(attendee, keys::SERIES_TAG, u64::MAX, &all, u64::MAX);
+        for entry in self.by_time.range(series) {
+            if !entry.value().busy {
+                continue;
+            }
+            let (_, shard, id) = keys::invitation_time_key_parts(entry.key());
+            let Some(held) = self
+                .received
+                .get(&keys::invitation_key(attendee, &shard, id))
+            else {
+                continue;
+            };
+            let event = event_of(&held.invitation);
+            let mut found = Vec::new();
+            super::window::series_occurrences(
+                &event,
+                from,
+                to,
+                None,
+                super::window::MAX_BUSY_OCCURRENCES as usize + 1,
+                &mut found,
+            )?;
+            out.extend(found.iter().map(|o| (o.start_ns, o.end_ns)));
+        }
+        Ok(())
+    }
+}
+
+/// Counts in the attendee's free/busy: not declined, not cancelled, opaque.
+pub fn blocks_time(v: &InvitationView) -> bool {
+    v.rsvp != Rsvp::Declined
+        && v.status != EventStatus::Cancelled
+        && v.transparency == Transparency::Opaque
+}
+
+/// The event as the attendee sees it, for the validation gate and recurrence expansion (what
+/// the view leaves out stays empty).
+pub fn event_of(i: &Invitation) -> Event {
+    let v = &i.view;
+    Event {
+        id: i.event_id,
+        owner: v.organizer,
+        ical_uid: format!("{}@{}", i.event_id, i.organizer_shard),
+        title: v.title.clone(),
+        description: String::new(),
+        location: v.location.clone(),
+        time: v.time.clone(),
+        time_zone: v.time_zone.clone(),
+        recurrence: v.recurrence.clone(),
+        overrides: v.overrides.clone(),
+        status: v.status,
+        transparency: v.transparency,
+        visibility: Visibility::Private,
+        color: None,
+        attendees: vec![],
+        reminders_minutes: vec![],
+        created_at_ns: 0,
+        updated_at_ns: 0,
+        revision: i.revision,
     }
 }
 
@@ -354,7 +504,7 @@ pub fn ids(page: &InvitationPage) -> Vec<EventId> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::tests::{ctx, fixture, lesson, user, MONDAY};
+    use crate::store::tests::{ctx, fixture, lesson, user, DAY, HOUR, MONDAY};
     use interfaces::calendar::{EventPatch, Rsvp};
 
     const BACKOFF: Backoff = Backoff {
@@ -484,5 +634,49 @@ mod tests {
         assert!(due
             .iter()
             .all(|(_, m)| m.change == InvitationChange::Withdrawn && m.revision == 2));
+    }
+
+    /// Delivers everything due into the same store (attendees on the organizer's shard).
+    fn deliver_here(f: &mut crate::store::tests::Fixture) {
+        let due = f.store.invitations().due(u64::MAX, 100);
+        let messages = due.iter().map(|(_, m)| m.clone()).collect();
+        let shard = f.shard;
+        f.store.invitations_mut().receive(shard, messages).unwrap();
+        f.store.invitations_mut().delivered(&due);
+    }
+
+    fn busy_of(f: &crate::store::tests::Fixture, who: Principal) -> Vec<(u64, u64)> {
+        let blocks = f.store.busy(&who, MONDAY - DAY, MONDAY + 30 * DAY).unwrap();
+        blocks.iter().map(|b| (b.start_ns, b.end_ns)).collect()
+    }
+
+    #[test]
+    fn invitations_block_time_until_declined_and_series_count_per_instance() {
+        let mut f = fixture();
+        let alice = ctx(user(1));
+        let one = f.store.create(&alice, invited(vec![user(2)])).unwrap();
+        let mut weekly = crate::store::tests::weekly(MONDAY + 2 * HOUR, 3);
+        weekly.attendees = Some(vec![user(2)]);
+        f.store.create(&alice, weekly).unwrap();
+        deliver_here(&mut f);
+        let week = 7 * DAY;
+        let expected: Vec<(u64, u64)> = vec![
+            (MONDAY, MONDAY + HOUR),
+            (MONDAY + 2 * HOUR, MONDAY + 3 * HOUR),
+            (MONDAY + week + 2 * HOUR, MONDAY + week + 3 * HOUR),
+            (MONDAY + 2 * week + 2 * HOUR, MONDAY + 2 * week + 3 * HOUR),
+        ];
+        assert_eq!(busy_of(&f, user(2)), expected);
+        // Declining the one-off frees its hour; accepting keeps it busy.
+        f.store.rsvp(&ctx(user(2)), one.id, Rsvp::Declined).unwrap();
+        deliver_here(&mut f);
+        assert_eq!(busy_of(&f, user(2)), expected[1..]);
+        f.store.rsvp(&ctx(user(2)), one.id, Rsvp::Accepted).unwrap();
+        deliver_here(&mut f);
+        assert_eq!(busy_of(&f, user(2)), expected);
+        // Account deletion removes the invitations and what they block.
+        f.store.delete_user(&alice, &user(2), 500);
+        assert_eq!(f.store.invitations().held_len(), 0);
+        assert!(busy_of(&f, user(2)).is_empty());
     }
 }

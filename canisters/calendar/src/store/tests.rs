@@ -76,7 +76,7 @@ pub struct Fixture {
 
 /// An empty store; its clock reads a week before [`MONDAY`].
 pub fn fixture() -> Fixture {
-    let memories: Vec<VectorMemory> = (0..14).map(|_| VectorMemory::default()).collect();
+    let memories: Vec<VectorMemory> = (0..15).map(|_| VectorMemory::default()).collect();
     let m = |i: usize| memories[i].clone();
     let store = Store::init(Memories {
         meta: m(0),
@@ -94,6 +94,7 @@ pub fn fixture() -> Fixture {
             due: m(11),
             pending: m(12),
             received: m(13),
+            by_time: m(14),
         },
     });
     Fixture {
