@@ -1,8 +1,9 @@
 //! Invitations across shards on the real wasm: the load balancer places users on two calendar
 //! shards, and what an organizer does reaches each attendee's home shard: creation, changes,
 //! answers, attendee removal and deletion; a stopped attendee shard catches up after it starts,
-//! and an upgrade of the organizer's shard mid-delivery loses nothing. Only calendar shards may
-//! deliver, and only their own events.
+//! and an upgrade of the organizer's shard mid-delivery loses nothing; an invitation not
+//! declined makes the attendee busy on their own shard. Only calendar shards may deliver, and
+//! only their own events.
 
 use std::time::Duration;
 
@@ -323,4 +324,45 @@ fn only_calendar_shards_deliver_and_only_their_own_events() {
         )
         .unwrap();
     assert_eq!(r, Err(Error::AnonymousCaller));
+}
+
+#[test]
+fn an_invitation_not_declined_makes_the_attendee_busy_on_their_own_shard() {
+    use interfaces::calendar::{BusyBlock, FreeBusyRequest};
+    let f = fixture();
+    let p = f.people();
+    let start = f.now() + 24 * HOUR;
+    let e = f.create(p.home, p.alice, meeting(start, vec![p.bob]));
+    f.suite.settle();
+    let busy = |who: Principal| -> Vec<BusyBlock> {
+        let req = FreeBusyRequest {
+            user: p.bob,
+            from_ns: start - HOUR,
+            to_ns: start + 3 * HOUR,
+        };
+        let (r,): (Result<Vec<BusyBlock>, Error>,) =
+            f.suite.query(p.away, who, "free_busy", (req,)).unwrap();
+        r.expect("free/busy")
+    };
+    let meeting_block = vec![BusyBlock {
+        start_ns: start,
+        end_ns: start + HOUR,
+    }];
+    // Bob's own shard knows the meeting: not answered yet is not free.
+    assert_eq!(busy(p.alice), meeting_block);
+    // Declined on the organizer's shard: Bob's shard frees the hour.
+    let (r,): (Result<Event, Error>,) = f
+        .suite
+        .update(p.home, p.bob, "rsvp", (e.id, Rsvp::Declined))
+        .unwrap();
+    r.unwrap();
+    f.suite.settle();
+    assert!(busy(p.alice).is_empty());
+    let (r,): (Result<Event, Error>,) = f
+        .suite
+        .update(p.home, p.bob, "rsvp", (e.id, Rsvp::Accepted))
+        .unwrap();
+    r.unwrap();
+    f.suite.settle();
+    assert_eq!(busy(p.carol), meeting_block);
 }

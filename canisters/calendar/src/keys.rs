@@ -164,16 +164,6 @@ pub fn invitation_key(attendee: &Principal, organizer_shard: &Principal, id: u64
         .done()
 }
 
-/// (organizer shard, event id) of an [`InvitationKey`].
-pub fn invitation_key_parts(key: &InvitationKey) -> (Principal, u64) {
-    let at = OWNER_BYTES;
-    let len = key.0[at] as usize;
-    (
-        Principal::from_slice(&key.0[at + 1..at + 1 + len]),
-        read_u64(&key.0, 2 * OWNER_BYTES),
-    )
-}
-
 /// (attendee, tag, instant, organizer shard, event id): the invitations a shard holds by time.
 /// A one-off invitation's tag is its duration class and its instant its start (as
 /// [`TimeKey`]); a recurring one's tag is [`SERIES_TAG`] and its instant the end of its last
@@ -262,8 +252,8 @@ mod tests {
         assert_eq!(owned_id(&owned_key(&b, 7)), 7);
         let shard = p(9, 10);
         assert_eq!(
-            invitation_key_parts(&invitation_key(&a, &shard, 5)),
-            (shard, 5)
+            invitation_time_key_parts(&invitation_time_key(&a, 2, 77, &shard, 5)),
+            (77, shard, 5)
         );
         assert!(invitation_key(&a, &shard, u64::MAX) < invitation_key(&b, &p(0, 1), 0));
     }

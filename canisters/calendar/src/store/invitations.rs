@@ -19,7 +19,7 @@ use candid::{CandidType, Deserialize, Principal};
 use canister_kit::outbox::{Backoff, DueIndex};
 use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap};
-use interfaces::calendar::{Event, EventId, EventStatus, Rsvp, Transparency, Visibility};
+use interfaces::calendar::{Event, EventStatus, Rsvp, Transparency, Visibility};
 use interfaces::invitation::{
     Invitation, InvitationChange, InvitationCursor, InvitationListRequest, InvitationMessage,
     InvitationPage, InvitationView, MAX_INVITATIONS_PER_DELIVERY,
@@ -497,7 +497,7 @@ impl<M: Memory> Store<M> {
 
 /// The event ids of a page's invitations.
 #[cfg(test)]
-pub fn ids(page: &InvitationPage) -> Vec<EventId> {
+pub fn ids(page: &InvitationPage) -> Vec<interfaces::calendar::EventId> {
     page.invitations.iter().map(|i| i.event_id).collect()
 }
 
