@@ -303,7 +303,7 @@ fn only_calendar_shards_deliver_and_only_their_own_events() {
     );
     // Nor may a user read the directory.
     let balancer = f.group.member(CanisterKind::LoadBalancer);
-    let (r,): (Result<Vec<(Principal, Option<Principal>)>, Error>,) = f
+    let (r,): (Result<interfaces::load_balancer::ShardLookup, Error>,) = f
         .suite
         .query(
             balancer,

@@ -35,7 +35,7 @@ use ic_cdk::api::msg_caller;
 use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::DeletedData;
 use interfaces::load_balancer::{
-    BalancerConfig, BalancerConfigUpdate, LoadBalancerStats, ShardStats, Strategy,
+    BalancerConfig, BalancerConfigUpdate, LoadBalancerStats, ShardLookup, ShardStats, Strategy,
 };
 use interfaces::{CanisterKind, Error, HealthReport, Permission};
 use security_base::guards::require_authenticated;
@@ -135,10 +135,7 @@ fn replace_shard(key: ByteBuf, lost: Principal, restored: Principal) -> Result<u
 /// for a user never assigned. At most [`MAX_LOOKUPS`] users per call. A query: it changes
 /// nothing (shards call it as an update, which is how inter-canister calls run).
 #[query]
-fn lookup_shards(
-    key: ByteBuf,
-    users: Vec<Principal>,
-) -> Result<Vec<(Principal, Option<Principal>)>, Error> {
+fn lookup_shards(key: ByteBuf, users: Vec<Principal>) -> Result<ShardLookup, Error> {
     require_member(&key, &[CanisterKind::Calendar])?;
     if users.len() > MAX_LOOKUPS {
         return Err(Error::invalid(

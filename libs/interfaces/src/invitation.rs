@@ -44,6 +44,8 @@ pub struct InvitationView {
 }
 
 /// What changed for one attendee.
+// A wire type, built once per message and sent: boxing the view would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub enum InvitationChange {
     /// The attendee is invited; this is the event as they may see it now.

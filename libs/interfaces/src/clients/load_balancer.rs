@@ -64,8 +64,8 @@ pub async fn lookup_shards(
     load_balancer: Principal,
     key: &[u8],
     users: &[Principal],
-) -> Result<Vec<(Principal, Option<Principal>)>, Error> {
-    let (result,): (Result<Vec<(Principal, Option<Principal>)>, Error>,) = call_bounded(
+) -> Result<crate::load_balancer::ShardLookup, Error> {
+    let (result,): (Result<crate::load_balancer::ShardLookup, Error>,) = call_bounded(
         load_balancer,
         "lookup_shards",
         &(ByteBuf::from(key.to_vec()), users),
