@@ -233,7 +233,44 @@ impl Group {
     }
 }
 
+impl Group {
+    /// Every member of `kind`, in the order they were added (e.g. the calendar shards).
+    pub fn members_of(&self, kind: CanisterKind) -> Vec<Principal> {
+        self.members
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, p)| *p)
+            .collect()
+    }
+}
+
 impl Suite {
+    /// Signs `who` up with the group's user registry (which asks the load balancer to place
+    /// them) and answers the shard the balancer assigned. The group needs a user registry, a
+    /// load balancer and at least one calendar shard.
+    pub fn sign_up(&self, group: &Group, who: Principal) -> Principal {
+        use interfaces::user::{Profile, RegisterRequest, UserAccount};
+        use interfaces::Error;
+        let request = RegisterRequest {
+            profile: Profile {
+                display_name: "User".into(),
+                avatar_color: None,
+                email: None,
+            },
+            settings: None,
+        };
+        let registry = group.member(CanisterKind::UserRegistry);
+        let (registered,): (Result<UserAccount, Error>,) =
+            self.update(registry, who, "register", (request,)).unwrap();
+        registered.expect("registered");
+        // The registry asks the balancer from its outbox.
+        self.settle();
+        let balancer = group.member(CanisterKind::LoadBalancer);
+        let (shard,): (Result<Principal, Error>,) =
+            self.query(balancer, who, "get_shard_for", (who,)).unwrap();
+        shard.expect("the balancer placed the user")
+    }
+
     /// Installs a registry and `kinds` as members of group `suite`, delivers every key and lets
     /// every member take the final snapshot.
     pub fn group(&self, kinds: &[CanisterKind]) -> Group {

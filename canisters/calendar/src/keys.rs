@@ -152,6 +152,53 @@ pub fn uid_key(owner: &Principal, uid: &str) -> UidKey {
         .done()
 }
 
+/// (attendee, organizer shard, event id): the invitations a shard holds for its users, one per
+/// event of each organizer shard, so one user's are contiguous.
+pub type InvitationKey = Key<{ OWNER_BYTES + OWNER_BYTES + 8 }>;
+
+pub fn invitation_key(attendee: &Principal, organizer_shard: &Principal, id: u64) -> InvitationKey {
+    KeyWriter::new()
+        .owner(attendee)
+        .owner(organizer_shard)
+        .u64(id)
+        .done()
+}
+
+/// (attendee, tag, instant, organizer shard, event id): the invitations a shard holds by time.
+/// A one-off invitation's tag is its duration class and its instant its start (as
+/// [`TimeKey`]); a recurring one's tag is [`SERIES_TAG`] and its instant the end of its last
+/// instance (as [`SeriesKey`]).
+pub type InvitationTimeKey = Key<{ OWNER_BYTES + 1 + 8 + OWNER_BYTES + 8 }>;
+
+pub const SERIES_TAG: u8 = 0xff;
+
+pub fn invitation_time_key(
+    attendee: &Principal,
+    tag: u8,
+    at_ns: u64,
+    organizer_shard: &Principal,
+    id: u64,
+) -> InvitationTimeKey {
+    KeyWriter::new()
+        .owner(attendee)
+        .u8(tag)
+        .u64(at_ns)
+        .owner(organizer_shard)
+        .u64(id)
+        .done()
+}
+
+/// (instant, organizer shard, event id) of an [`InvitationTimeKey`].
+pub fn invitation_time_key_parts(key: &InvitationTimeKey) -> (u64, Principal, u64) {
+    let at = OWNER_BYTES + 9;
+    let len = key.0[at] as usize;
+    (
+        read_u64(&key.0, OWNER_BYTES + 1),
+        Principal::from_slice(&key.0[at + 1..at + 1 + len]),
+        read_u64(&key.0, 2 * OWNER_BYTES + 9),
+    )
+}
+
 /// The index entry of a one-off event: enough to answer free/busy and to filter a window
 /// without decoding the event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,6 +250,12 @@ mod tests {
         assert_eq!(time_key_parts(&time_key(&a, 3, 77, 88)), (77, 88));
         assert_eq!(series_key_id(&series_key(&b, 5, 42)), 42);
         assert_eq!(owned_id(&owned_key(&b, 7)), 7);
+        let shard = p(9, 10);
+        assert_eq!(
+            invitation_time_key_parts(&invitation_time_key(&a, 2, 77, &shard, 5)),
+            (77, shard, 5)
+        );
+        assert!(invitation_key(&a, &shard, u64::MAX) < invitation_key(&b, &p(0, 1), 0));
     }
 
     #[test]

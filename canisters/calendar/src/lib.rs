@@ -31,6 +31,9 @@ use interfaces::calendar::{
     IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListRequest, Rsvp, Slot, SlotRequest,
     SplitOutcome, MAX_DELETIONS_PER_CALL,
 };
+use interfaces::invitation::{
+    InvitationDeliveryStatus, InvitationListRequest, InvitationMessage, InvitationPage,
+};
 use interfaces::{CanisterKind, Error, HealthReport};
 use serde_bytes::ByteBuf;
 
@@ -322,6 +325,51 @@ fn configure(config: CalendarConfig) -> Result<(), Error> {
     finish("configure", result)
 }
 
+// ---- invitations across shards --------------------------------------------------------------
+
+/// Invitations from calendar shards of the group (their own key), each message naming the
+/// calling shard as its organizer's; idempotent by revision. Answers how many changed a record.
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn deliver_invitations(key: ByteBuf, messages: Vec<InvitationMessage>) -> Result<u64, Error> {
+    member_call(
+        "deliver_invitations",
+        &key,
+        &[CanisterKind::Calendar],
+        |c| state::mutate(|s| s.invitations_mut().receive(c.caller, messages)),
+    )
+}
+
+/// The caller's invitations from every organizer, a page at a time.
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn list_invitations(req: InvitationListRequest) -> Result<InvitationPage, Error> {
+    state::read(|s| s.list_invitations(&ctx(), &req))
+}
+
+/// How delivering this shard's invitations stands.
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+fn get_invitation_delivery_status() -> InvitationDeliveryStatus {
+    let counters = jobs::invitations::counters();
+    state::read(|s| InvitationDeliveryStatus {
+        pending: s.invitations().pending_len(),
+        calls_made: counters.calls_made,
+        lookups_made: counters.lookups_made,
+        delivered_locally: counters.delivered_locally,
+        invitations_held: s.invitations().held_len(),
+        last_error: jobs::invitations::last_error(),
+    })
+}
+
 // ---- group members: account deletion and backups --------------------------------------------
 
 /// Account deletion (the user registry): removes the user's events, booking policy and their
@@ -377,12 +425,15 @@ fn prepare_codec() {
     prepare::<Option<String>>();
     prepare::<CalendarConfig>();
     prepare::<Result<DeletedData, Error>>();
+    prepare::<Result<InvitationPage, Error>>();
+    prepare::<InvitationDeliveryStatus>();
     prepare_args::<(EventId,)>();
     prepare_args::<(ListRequest,)>();
     prepare_args::<(FreeBusyRequest,)>();
     prepare_args::<(Principal,)>();
     prepare_args::<(SlotRequest,)>();
     prepare_args::<(IcsExportRequest,)>();
+    prepare_args::<(InvitationListRequest,)>();
 }
 
 canister_kit::committed_did_test!("calendar.did");

@@ -31,6 +31,13 @@ const IMPORT_STAGING: MemoryId = MemoryId::new(13);
 /// What imported iCalendar events say beyond the event model (`store::Store::ics_extras`): part
 /// of the shard's data, so backups carry it (last in [`DATA`]).
 const ICS_EXTRAS: MemoryId = MemoryId::new(14);
+// Invitations across shards (`store::Invitations`): ids 18..=22. Not part of backup snapshots
+// yet: a restore keeps the restored shard's own (see the README's invitations section).
+const INVITE_OUTBOX: MemoryId = MemoryId::new(18);
+const INVITE_DUE: MemoryId = MemoryId::new(19);
+const INVITE_PENDING: MemoryId = MemoryId::new(20);
+const INVITATIONS_RECEIVED: MemoryId = MemoryId::new(21);
+const INVITATIONS_BY_TIME: MemoryId = MemoryId::new(22);
 
 /// The store's memories in a fixed order (the order snapshots list them in).
 pub const DATA: [MemoryId; 11] = [
@@ -73,6 +80,13 @@ pub fn store() -> Memories<Memory> {
         policies: get(POLICIES),
         reminder_outbox: get(REMINDER_OUTBOX),
         ics_extras: get(ICS_EXTRAS),
+        invitations: crate::store::InvitationMemories {
+            outbox: get(INVITE_OUTBOX),
+            due: get(INVITE_DUE),
+            pending: get(INVITE_PENDING),
+            received: get(INVITATIONS_RECEIVED),
+            by_time: get(INVITATIONS_BY_TIME),
+        },
     }
 }
 

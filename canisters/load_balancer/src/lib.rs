@@ -14,6 +14,8 @@
 //!   controllers, or registry admins with `ManageGroups`;
 //! - `assign_user`, `delete_user_data`: the group's user registry, with its own key;
 //! - `replace_shard`: the group's backup canister, with its own key;
+//! - `lookup_shards`: the group's calendar shards, with their own key (invitations find each
+//!   attendee's home shard);
 //! - `set_config`, `set_shard_capacity`: controllers or registry admins with `ManageGroups`;
 //! - `get_config`, `get_load_balancer_stats`, `health_check`: anyone (no user is named there).
 
@@ -34,7 +36,7 @@ use ic_cdk::api::msg_caller;
 use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::DeletedData;
 use interfaces::load_balancer::{
-    BalancerConfig, BalancerConfigUpdate, LoadBalancerStats, ShardStats, Strategy,
+    BalancerConfig, BalancerConfigUpdate, LoadBalancerStats, ShardLookup, ShardStats, Strategy,
 };
 use interfaces::{CanisterKind, Error, HealthReport, Permission};
 use security_base::guards::require_authenticated;
@@ -43,6 +45,8 @@ use serde_bytes::ByteBuf;
 const KIND: CanisterKind = CanisterKind::LoadBalancer;
 /// Operators of the suite's groups configure the balancer.
 const OPERATOR: Permission = Permission::ManageGroups;
+/// Users one `lookup_shards` call may name.
+const MAX_LOOKUPS: usize = 500;
 
 /// A group member of one of `kinds` presenting its own key.
 fn require_member(key: &[u8], kinds: &[CanisterKind]) -> Result<(), Error> {
@@ -147,6 +151,31 @@ fn replace_shard(key: ByteBuf, lost: Principal, restored: Principal) -> Result<u
             state::mutate(|b| b.replace_shard(lost, restored, &shards))
         }),
     )
+}
+
+/// The directory for calendar shards delivering invitations: each user's home shard, `None`
+/// for a user never assigned. At most [`MAX_LOOKUPS`] users per call. A query: it changes
+/// nothing (shards call it as an update, which is how inter-canister calls run).
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn lookup_shards(key: ByteBuf, users: Vec<Principal>) -> Result<ShardLookup, Error> {
+    require_member(&key, &[CanisterKind::Calendar])?;
+    if users.len() > MAX_LOOKUPS {
+        return Err(Error::invalid(
+            "users",
+            interfaces::InputProblem::TooMany {
+                max: MAX_LOOKUPS as u64,
+                actual: users.len() as u64,
+            },
+        ));
+    }
+    Ok(state::read(|b| {
+        users.iter().map(|u| (*u, b.shard_for(u))).collect()
+    }))
 }
 
 #[candid_method(query)]

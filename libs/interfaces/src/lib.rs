@@ -9,6 +9,7 @@ pub mod clients;
 pub mod error;
 pub mod frontend;
 pub mod health;
+pub mod invitation;
 pub mod load_balancer;
 pub mod notification;
 pub mod registry;

@@ -21,6 +21,10 @@
 use candid::{CandidType, Deserialize, Principal};
 use serde::Serialize;
 
+/// The directory's answer to `lookup_shards`: each user asked for, with their home shard if
+/// the balancer assigned one.
+pub type ShardLookup = Vec<(Principal, Option<Principal>)>;
+
 /// How the balancer places a user it has not seen before. Assignments are sticky: a strategy
 /// only ever decides for new users.
 #[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

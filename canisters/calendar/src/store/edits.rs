@@ -232,7 +232,8 @@ impl<M: Memory> Store<M> {
     }
 
     /// Removes the traces of `user`, at most `max` records per call: their events, then their
-    /// place as attendee or share in other people's events, then their booking policy. Returns
+    /// place as attendee or share in other people's events, then the invitations held for
+    /// them, then their booking policy. Returns
     /// how many records changed and whether nothing is left; each call finishes what it
     /// removes, so account deletion resumes where the last call stopped.
     pub fn delete_user(&mut self, ctx: &Ctx, user: &Principal, max: u64) -> (u64, bool) {
@@ -251,9 +252,13 @@ impl<M: Memory> Store<M> {
                 changed += 1;
             }
         }
+        // The invitations this shard holds for them (their organizers' shards withdraw the
+        // rest when the user leaves those events).
+        changed += self.invitations.forget_attendee(user, max - changed);
         if changed == max {
             let left = !self.ids_of(user, true, 1).is_empty()
                 || !self.ids_of(user, false, 1).is_empty()
+                || self.invitations.holds_for(user)
                 || self.policy(user).is_some();
             return (changed, !left);
         }

@@ -261,6 +261,7 @@ impl<M: Memory> Store<M> {
         self.by_uid.insert(keys::uid_key(&e.owner, &e.ical_uid), id);
         canister_kit::codec::profile::span("indexes", || self.file(&event));
         self.queue_reminders(ctx, None, Some(e));
+        self.queue_invitations(ctx, None, Some(e));
         canister_kit::codec::profile::span("storage", || {
             self.events.insert(id, EventRecord::of(&event).encode())
         });
@@ -285,6 +286,7 @@ impl<M: Memory> Store<M> {
             canister_kit::codec::profile::span("indexes", || self.file(&new));
         }
         self.queue_reminders(ctx, Some(o), Some(n));
+        self.queue_invitations(ctx, Some(o), Some(n));
         canister_kit::codec::profile::span("storage", || {
             self.events.insert(n.id, EventRecord::of(&new).encode())
         });
@@ -309,6 +311,7 @@ impl<M: Memory> Store<M> {
             }
         }
         self.queue_reminders(ctx, Some(e), None);
+        self.queue_invitations(ctx, Some(e), None);
         self.touch();
     }
 

@@ -13,11 +13,14 @@
 //! - [`window`]: listing a range and free/busy;
 //! - [`outbox`]: the reminder updates waiting for the notification canister;
 //! - [`policies`]: booking policies;
+//! - [`invitations`]: invitations across shards, the outbox of the organizer's side and the
+//!   records of the attendee's side;
 //! - here: the structures, counters and configuration.
 
 mod draft;
 mod edits;
 mod events;
+mod invitations;
 mod outbox;
 mod policies;
 mod window;
@@ -35,6 +38,7 @@ use interfaces::{Error, InputProblem};
 use crate::keys::{OwnedKey, OwnerKey, SeriesKey, TimeEntry, TimeKey, UidKey};
 
 pub use draft::normalize_rule;
+pub use invitations::{InvitationMemories, Invitations};
 pub use outbox::ReminderResync;
 
 pub const DEFAULT_CONFIG: CalendarConfig = CalendarConfig {
@@ -91,6 +95,7 @@ pub struct Memories<M> {
     pub policies: M,
     pub reminder_outbox: M,
     pub ics_extras: M,
+    pub invitations: InvitationMemories<M>,
 }
 
 pub struct Store<M: Memory> {
@@ -117,6 +122,8 @@ pub struct Store<M: Memory> {
     /// What imported iCalendar events say beyond the event model
     /// (`model::ics_extras::IcsExtras` in postcard), only for events that have any.
     ics_extras: StableBTreeMap<EventId, Vec<u8>, M>,
+    /// Invitations across shards: both sides (`invitations`).
+    invitations: Invitations<M>,
 }
 
 /// Opens the map in `memory`, or a new empty one when the memory is all zero at its start: a
@@ -153,6 +160,7 @@ impl<M: Memory> Store<M> {
             policies: StableBTreeMap::init(m.policies),
             reminder_outbox: StableBTreeMap::init(m.reminder_outbox),
             ics_extras: open_or_new(m.ics_extras),
+            invitations: Invitations::init(m.invitations),
         }
     }
 

@@ -76,7 +76,7 @@ pub struct Fixture {
 
 /// An empty store; its clock reads a week before [`MONDAY`].
 pub fn fixture() -> Fixture {
-    let memories: Vec<VectorMemory> = (0..11).map(|_| VectorMemory::default()).collect();
+    let memories: Vec<VectorMemory> = (0..16).map(|_| VectorMemory::default()).collect();
     let m = |i: usize| memories[i].clone();
     let store = Store::init(Memories {
         meta: m(0),
@@ -90,6 +90,13 @@ pub fn fixture() -> Fixture {
         policies: m(8),
         reminder_outbox: m(9),
         ics_extras: m(10),
+        invitations: super::InvitationMemories {
+            outbox: m(11),
+            due: m(12),
+            pending: m(13),
+            received: m(14),
+            by_time: m(15),
+        },
     });
     Fixture {
         store,

@@ -47,7 +47,7 @@ fn key_of(o: &Occurrence) -> ListCursor {
 }
 
 /// Whether `[start, end)` overlaps `[from, to)`; an instant event overlaps when inside.
-fn overlaps(start: u64, end: u64, from: u64, to: u64) -> bool {
+pub(super) fn overlaps(start: u64, end: u64, from: u64, to: u64) -> bool {
     if start == end {
         from <= start && start < to
     } else {
@@ -145,9 +145,24 @@ impl<M: Memory> Store<M> {
                 },
             ));
         }
+        // The invitations the user has not declined block their time too.
+        let mut spans: Vec<(u64, u64)> =
+            occurrences.iter().map(|o| (o.start_ns, o.end_ns)).collect();
+        self.invitations()
+            .busy_spans(user, from_ns, to_ns, &mut spans)?;
+        if spans.len() > MAX_BUSY_OCCURRENCES as usize {
+            return Err(Error::invalid(
+                "to_ns",
+                InputProblem::TooMany {
+                    max: MAX_BUSY_OCCURRENCES.into(),
+                    actual: spans.len() as u64,
+                },
+            ));
+        }
+        spans.sort_unstable();
         let mut blocks: Vec<BusyBlock> = Vec::new();
-        for o in occurrences {
-            let (start, end) = (o.start_ns.max(from_ns), o.end_ns.min(to_ns));
+        for (start, end) in spans {
+            let (start, end) = (start.max(from_ns), end.min(to_ns));
             match blocks.last_mut() {
                 Some(last) if start <= last.end_ns => last.end_ns = last.end_ns.max(end),
                 _ => blocks.push(BusyBlock {
@@ -234,7 +249,7 @@ impl<M: Memory> Store<M> {
 }
 
 /// Appends up to `want` occurrences of a recurring event after `cursor`.
-fn series_occurrences(
+pub(super) fn series_occurrences(
     event: &Event,
     from: u64,
     to: u64,

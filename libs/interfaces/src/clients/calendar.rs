@@ -23,3 +23,20 @@ pub async fn delete_user_data(
     .await?;
     result
 }
+
+/// Invitations (calendar shards only): delivers attendees' updates to their home shard.
+/// Unbounded wait: the organizer's shard must know whether they arrived before it drops them
+/// from its outbox; repeating a delivered batch changes nothing (revisions).
+pub async fn deliver_invitations(
+    shard: Principal,
+    key: &[u8],
+    messages: &[crate::invitation::InvitationMessage],
+) -> Result<u64, Error> {
+    let (result,): (Result<u64, Error>,) = call_unbounded(
+        shard,
+        "deliver_invitations",
+        &(ByteBuf::from(key.to_vec()), messages),
+    )
+    .await?;
+    result
+}

@@ -57,3 +57,19 @@ pub async fn replace_shard(
     .await?;
     result
 }
+
+/// The directory (calendar shards only): each user's home shard, `None` for a user the balancer
+/// never assigned. Bounded wait: a read, asked again on failure.
+pub async fn lookup_shards(
+    load_balancer: Principal,
+    key: &[u8],
+    users: &[Principal],
+) -> Result<crate::load_balancer::ShardLookup, Error> {
+    let (result,): (Result<crate::load_balancer::ShardLookup, Error>,) = call_bounded(
+        load_balancer,
+        "lookup_shards",
+        &(ByteBuf::from(key.to_vec()), users),
+    )
+    .await?;
+    result
+}

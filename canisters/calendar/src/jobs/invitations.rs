@@ -1,0 +1,186 @@
+//! Delivering invitations: the organizer side's stable outbox (`store::Invitations`) goes to
+//! each attendee's home shard.
+//!
+//! A run reads the due messages, finds each attendee's home shard (a heap cache of the load
+//! balancer's directory, filled with one `lookup_shards` call per batch of unknown attendees:
+//! assignments are sticky, so a cached answer stays right), groups the messages by shard and
+//! makes one `deliver_invitations` group call per shard and batch. Messages for this shard's
+//! own users are applied here without a call (the same records, the same rules). A message
+//! leaves the outbox only after its shard confirmed it; a failed call (a stopped or missing
+//! shard, the balancer unreachable) schedules it again with `Backoff`, and the timer and every
+//! write try again. A user the balancer never assigned has no calendar to hold the invitation:
+//! their message is dropped (a later change of the event queues it again).
+//!
+//! The kit's `outbox::drain` awaits one item at a time; invitations are grouped into one call
+//! per target shard instead (100 attendees on 4 shards: 4 calls, not 100), so the run is
+//! written here over the kit's `Backoff`, `DueIndex` and `single_flight`.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use candid::Principal;
+use canister_kit::auth::{own_key, peer_of_kind};
+use canister_kit::lifecycle::every;
+use canister_kit::outbox::{self, Backoff};
+use canister_kit::single_flight;
+use interfaces::clients::{calendar, load_balancer};
+use interfaces::invitation::{InvitationMessage, MAX_INVITATIONS_PER_DELIVERY};
+use interfaces::{CanisterKind, Error};
+
+use crate::state;
+
+/// How often due invitations are looked for (every write also starts a run).
+pub const DELIVERY_INTERVAL: Duration = Duration::from_secs(10);
+/// Retry delays of a failed delivery: 5 s, doubling, at most 10 minutes.
+pub const BACKOFF: Backoff = Backoff {
+    base_ns: 5_000_000_000,
+    max_ns: 600_000_000_000,
+};
+/// Due messages read per batch.
+const BATCH: usize = 500;
+/// Batches one run handles before it goes on in a new message.
+const MAX_BATCHES_PER_RUN: usize = 20;
+
+/// Counters since the code started (heap: they describe this code's work, not stored data).
+#[derive(Default, Clone, Copy)]
+pub struct Counters {
+    pub calls_made: u64,
+    pub lookups_made: u64,
+    pub delivered_locally: u64,
+}
+
+thread_local! {
+    static DELIVERING: Cell<bool> = const { Cell::new(false) };
+    static DIRECTORY: RefCell<HashMap<Principal, Principal>> = RefCell::new(HashMap::new());
+    static COUNTERS: Cell<Counters> = Cell::new(Counters::default());
+    static LAST_ERROR: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+pub fn arm() {
+    every(DELIVERY_INTERVAL, || async { deliver().await });
+}
+
+/// Starts a run right after this message when messages are due.
+pub fn deliver_soon() {
+    let now = ic_cdk::api::time();
+    let due = state::read(|s| !s.invitations().due(now, 1).is_empty());
+    if due && !DELIVERING.get() {
+        outbox::soon(deliver());
+    }
+}
+
+pub fn counters() -> Counters {
+    COUNTERS.get()
+}
+
+pub fn last_error() -> Option<String> {
+    LAST_ERROR.with_borrow(|e| e.clone())
+}
+
+fn count(f: impl FnOnce(&mut Counters)) {
+    let mut c = COUNTERS.get();
+    f(&mut c);
+    COUNTERS.set(c);
+}
+
+/// Delivers due messages until none is due, a call fails, or the run's budget is spent.
+pub async fn deliver() {
+    // One run at a time, so a newer message for an attendee never overtakes an older one.
+    let Some(_running) = single_flight::begin(&DELIVERING) else {
+        return;
+    };
+    for _ in 0..MAX_BATCHES_PER_RUN {
+        let batch = state::read(|s| s.invitations().due(ic_cdk::api::time(), BATCH));
+        if batch.is_empty() {
+            return;
+        }
+        if !deliver_batch(batch).await {
+            return;
+        }
+    }
+    // More than one run's budget is due: go on in a new message.
+    outbox::soon(deliver());
+}
+
+/// Delivers one batch; false when a failure should end the run.
+async fn deliver_batch(batch: Vec<(u64, InvitationMessage)>) -> bool {
+    let key = match own_key() {
+        Ok(key) => key.expose_bytes().to_vec(),
+        Err(e) => return give_up(&batch, e),
+    };
+    if let Err(e) = resolve(&batch, &key).await {
+        return give_up(&batch, e);
+    }
+    let own = ic_cdk::api::canister_self();
+    let mut by_shard: BTreeMap<Principal, Vec<(u64, InvitationMessage)>> = BTreeMap::new();
+    let mut nowhere = Vec::new();
+    for item in batch {
+        match DIRECTORY.with_borrow(|d| d.get(&item.1.attendee).copied()) {
+            Some(shard) => by_shard.entry(shard).or_default().push(item),
+            None => nowhere.push(item),
+        }
+    }
+    state::mutate(|s| s.invitations_mut().delivered(&nowhere));
+    let mut all_ok = true;
+    for (shard, items) in by_shard {
+        for chunk in items.chunks(MAX_INVITATIONS_PER_DELIVERY) {
+            let messages: Vec<InvitationMessage> = chunk.iter().map(|(_, m)| m.clone()).collect();
+            let outcome = if shard == own {
+                // The attendee lives here: the same records, without a call.
+                count(|c| c.delivered_locally += messages.len() as u64);
+                state::mutate(|s| s.invitations_mut().receive(own, messages))
+            } else {
+                count(|c| c.calls_made += 1);
+                // Other messages run during this await; `delivered` and `failed` compare with
+                // what is stored then, so a newer message queued meanwhile stays.
+                calendar::deliver_invitations(shard, &key, &messages).await
+            };
+            let now = ic_cdk::api::time();
+            match outcome {
+                Ok(_) => state::mutate(|s| s.invitations_mut().delivered(chunk)),
+                Err(e) => {
+                    LAST_ERROR.set(Some(e.to_string()));
+                    state::mutate(|s| s.invitations_mut().failed(chunk, now, BACKOFF));
+                    all_ok = false;
+                }
+            }
+        }
+    }
+    if all_ok {
+        LAST_ERROR.set(None);
+    }
+    // A stopped shard fails only its own messages; the others were delivered. Its messages
+    // now wait for their backoff, so the run may go on with whatever else is due.
+    true
+}
+
+/// Fills the directory cache for the batch's attendees it does not know yet.
+async fn resolve(batch: &[(u64, InvitationMessage)], key: &[u8]) -> Result<(), Error> {
+    let mut unknown: Vec<Principal> = batch
+        .iter()
+        .map(|(_, m)| m.attendee)
+        .filter(|a| DIRECTORY.with_borrow(|d| !d.contains_key(a)))
+        .collect();
+    unknown.sort();
+    unknown.dedup();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let balancer = peer_of_kind(CanisterKind::LoadBalancer)?;
+    count(|c| c.lookups_made += 1);
+    // Sticky assignments: whatever other messages do during this await, the answer stays true.
+    let found = load_balancer::lookup_shards(balancer, key, &unknown).await?;
+    // Only assignments are kept: a user without one may sign up later.
+    DIRECTORY
+        .with_borrow_mut(|d| d.extend(found.into_iter().filter_map(|(u, s)| s.map(|s| (u, s)))));
+    Ok(())
+}
+
+/// Records why the batch could not go and schedules it again.
+fn give_up(batch: &[(u64, InvitationMessage)], e: Error) -> bool {
+    LAST_ERROR.set(Some(e.to_string()));
+    let now = ic_cdk::api::time();
+    state::mutate(|s| s.invitations_mut().failed(batch, now, BACKOFF));
+    false
+}

@@ -1,0 +1,368 @@
+//! Invitations across shards on the real wasm: the load balancer places users on two calendar
+//! shards, and what an organizer does reaches each attendee's home shard: creation, changes,
+//! answers, attendee removal and deletion; a stopped attendee shard catches up after it starts,
+//! and an upgrade of the organizer's shard mid-delivery loses nothing; an invitation not
+//! declined makes the attendee busy on their own shard. Only calendar shards may deliver, and
+//! only their own events.
+
+use std::time::Duration;
+
+use candid::{encode_args, Principal};
+use integration_tests::{operator, user, Group, Suite};
+use interfaces::calendar::{Event, EventInput, EventPatch, Rsvp};
+use interfaces::invitation::{
+    Invitation, InvitationChange, InvitationDeliveryStatus, InvitationListRequest,
+    InvitationMessage, InvitationPage,
+};
+use interfaces::security::MemberInit;
+use interfaces::{CanisterKind, Error};
+use serde_bytes::ByteBuf;
+
+const HOUR: u64 = 3_600_000_000_000;
+
+struct Fixture {
+    suite: Suite,
+    group: Group,
+    shards: Vec<Principal>,
+}
+
+/// Two calendar shards, a user registry and a load balancer in one group.
+fn fixture() -> Fixture {
+    let suite = Suite::new();
+    let group = suite.group(&[
+        CanisterKind::UserRegistry,
+        CanisterKind::LoadBalancer,
+        CanisterKind::Calendar,
+        CanisterKind::Calendar,
+    ]);
+    let shards = group.members_of(CanisterKind::Calendar);
+    suite.settle();
+    Fixture {
+        suite,
+        group,
+        shards,
+    }
+}
+
+/// Users placed by the balancer: (organizer, attendee on the other shard, attendee on the
+/// organizer's shard).
+struct People {
+    alice: Principal,
+    bob: Principal,
+    carol: Principal,
+    home: Principal,
+    away: Principal,
+}
+
+impl Fixture {
+    /// Signs up users until one shard holds two of them and the other one.
+    fn people(&self) -> People {
+        let mut placed: Vec<(Principal, Principal)> = vec![];
+        for n in 1..=10 {
+            let who = user(n);
+            placed.push((who, self.suite.sign_up(&self.group, who)));
+            let home = placed[0].1;
+            let same: Vec<_> = placed.iter().filter(|(_, s)| *s == home).collect();
+            let other: Vec<_> = placed.iter().filter(|(_, s)| *s != home).collect();
+            if same.len() >= 2 && !other.is_empty() {
+                return People {
+                    alice: same[0].0,
+                    carol: same[1].0,
+                    bob: other[0].0,
+                    home,
+                    away: other[0].1,
+                };
+            }
+        }
+        panic!("the balancer put every user on one shard: {placed:?}");
+    }
+
+    fn now(&self) -> u64 {
+        self.suite.env.get_time().as_nanos_since_unix_epoch()
+    }
+
+    fn create(&self, shard: Principal, who: Principal, input: EventInput) -> Event {
+        let (r,): (Result<Event, Error>,) = self
+            .suite
+            .update(shard, who, "create_event", (input,))
+            .unwrap();
+        r.expect("created")
+    }
+
+    fn update(&self, shard: Principal, who: Principal, e: &Event, patch: EventPatch) -> Event {
+        let (r,): (Result<Event, Error>,) = self
+            .suite
+            .update(shard, who, "update_event", (e.id, e.revision, patch))
+            .unwrap();
+        r.expect("updated")
+    }
+
+    fn invitations(&self, shard: Principal, who: Principal) -> Vec<Invitation> {
+        let (r,): (Result<InvitationPage, Error>,) = self
+            .suite
+            .query(
+                shard,
+                who,
+                "list_invitations",
+                (InvitationListRequest::default(),),
+            )
+            .unwrap();
+        r.expect("listed").invitations
+    }
+
+    fn status(&self, shard: Principal) -> InvitationDeliveryStatus {
+        let (s,): (InvitationDeliveryStatus,) = self
+            .suite
+            .query(shard, user(99), "get_invitation_delivery_status", ())
+            .unwrap();
+        s
+    }
+}
+
+fn meeting(start: u64, attendees: Vec<Principal>) -> EventInput {
+    EventInput {
+        attendees: Some(attendees),
+        location: Some("Room 1".into()),
+        description: Some("for the organizer's eyes".into()),
+        ..EventInput::timed("Planning", start, start + HOUR, "Europe/Berlin")
+    }
+}
+
+#[test]
+fn an_invitation_reaches_attendees_on_both_shards_and_follows_changes_answers_and_deletion() {
+    let f = fixture();
+    let p = f.people();
+    assert_ne!(p.home, p.away);
+    assert!(f.shards.contains(&p.home) && f.shards.contains(&p.away));
+    let start = f.now() + 24 * HOUR;
+    let e = f.create(p.home, p.alice, meeting(start, vec![p.bob, p.carol]));
+    f.suite.settle();
+
+    // Bob's shard holds his invitation; Carol's is on the organizer's own shard.
+    let bob = f.invitations(p.away, p.bob);
+    assert_eq!(bob.len(), 1, "{:?}", f.status(p.home));
+    let inv = &bob[0];
+    assert_eq!(
+        (inv.organizer_shard, inv.event_id, inv.revision),
+        (p.home, e.id, 1)
+    );
+    assert_eq!(
+        (
+            inv.view.organizer,
+            inv.view.title.as_str(),
+            inv.view.location.as_str(),
+            inv.view.rsvp
+        ),
+        (p.alice, "Planning", "Room 1", Rsvp::NeedsAction)
+    );
+    assert_eq!(f.invitations(p.home, p.carol).len(), 1);
+    assert!(f.invitations(p.home, p.bob).is_empty(), "not Bob's home");
+    assert!(
+        f.invitations(p.away, p.carol).is_empty(),
+        "not Carol's home"
+    );
+    let status = f.status(p.home);
+    assert_eq!(
+        (status.pending, status.calls_made, status.delivered_locally),
+        (0, 1, 1)
+    );
+    assert_eq!(status.last_error, None);
+
+    // A time change reaches Bob with the next revision.
+    let moved = EventPatch {
+        time: Some(interfaces::calendar::EventTime::Timed {
+            start_ns: start + HOUR,
+            end_ns: start + 2 * HOUR,
+        }),
+        ..Default::default()
+    };
+    let e = f.update(p.home, p.alice, &e, moved);
+    f.suite.settle();
+    let bob = f.invitations(p.away, p.bob);
+    assert_eq!(bob[0].revision, e.revision);
+    assert_eq!(
+        bob[0].view.time,
+        interfaces::calendar::EventTime::Timed {
+            start_ns: start + HOUR,
+            end_ns: start + 2 * HOUR
+        }
+    );
+
+    // Bob answers on the organizer's shard; his own shard's copy follows.
+    let (answered,): (Result<Event, Error>,) = f
+        .suite
+        .update(p.home, p.bob, "rsvp", (e.id, Rsvp::Accepted))
+        .unwrap();
+    let e = answered.unwrap();
+    f.suite.settle();
+    assert_eq!(f.invitations(p.away, p.bob)[0].view.rsvp, Rsvp::Accepted);
+
+    // Removing Carol withdraws hers; Bob keeps his.
+    let e = f.update(
+        p.home,
+        p.alice,
+        &e,
+        EventPatch {
+            attendees: Some(vec![p.bob]),
+            ..Default::default()
+        },
+    );
+    f.suite.settle();
+    assert!(f.invitations(p.home, p.carol).is_empty());
+    assert_eq!(f.invitations(p.away, p.bob).len(), 1);
+
+    // Deleting the event withdraws Bob's too.
+    let (deleted,): (Result<(), Error>,) = f
+        .suite
+        .update(p.home, p.alice, "delete_event", (e.id, Some(e.revision)))
+        .unwrap();
+    deleted.unwrap();
+    f.suite.settle();
+    assert!(f.invitations(p.away, p.bob).is_empty());
+    assert_eq!(f.status(p.home).pending, 0);
+}
+
+#[test]
+fn a_stopped_attendee_shard_catches_up_after_it_starts_and_an_upgrade_mid_delivery_loses_nothing() {
+    let f = fixture();
+    let p = f.people();
+    f.suite
+        .env
+        .stop_canister(p.away, Some(operator()))
+        .expect("stopped");
+    let start = f.now() + 24 * HOUR;
+    let e = f.create(p.home, p.alice, meeting(start, vec![p.bob]));
+    f.suite.settle();
+    let waiting = f.status(p.home);
+    assert_eq!(waiting.pending, 1);
+    assert!(waiting.last_error.is_some(), "{waiting:?}");
+
+    // Two more changes while Bob's shard is down coalesce into one pending message.
+    let e = f.update(
+        p.home,
+        p.alice,
+        &e,
+        EventPatch {
+            title: Some("Planning (moved room)".into()),
+            location: Some("Room 2".into()),
+            ..Default::default()
+        },
+    );
+    f.suite.advance(Duration::from_secs(60));
+    assert_eq!(f.status(p.home).pending, 1);
+
+    // The organizer's shard is upgraded with the message still waiting.
+    f.suite.upgrade(
+        p.home,
+        "calendar",
+        encode_args((None::<MemberInit>,)).unwrap(),
+    );
+    assert_eq!(f.status(p.home).pending, 1, "the outbox is stable");
+
+    // Bob's shard starts again: within the longest backoff he has the latest version.
+    f.suite
+        .env
+        .start_canister(p.away, Some(operator()))
+        .expect("started");
+    f.suite.advance(Duration::from_secs(601));
+    f.suite.advance(Duration::from_secs(20));
+    let bob = f.invitations(p.away, p.bob);
+    assert_eq!(bob.len(), 1, "{:?}", f.status(p.home));
+    assert_eq!(
+        (bob[0].revision, bob[0].view.location.as_str()),
+        (e.revision, "Room 2")
+    );
+    let status = f.status(p.home);
+    assert_eq!((status.pending, status.last_error), (0, None));
+}
+
+#[test]
+fn only_calendar_shards_deliver_and_only_their_own_events() {
+    let f = fixture();
+    let p = f.people();
+    let forged = InvitationMessage {
+        attendee: p.bob,
+        organizer_shard: p.home,
+        event_id: 1,
+        revision: 99,
+        change: InvitationChange::Withdrawn,
+    };
+    // A user (even with a made-up key) is no group member.
+    let (r,): (Result<u64, Error>,) = f
+        .suite
+        .update(
+            p.away,
+            p.alice,
+            "deliver_invitations",
+            (ByteBuf::from(vec![7u8; 32]), vec![forged.clone()]),
+        )
+        .unwrap();
+    assert!(
+        matches!(r, Err(Error::NotGroupMember | Error::InvalidAccessKey)),
+        "{r:?}"
+    );
+    // Nor may a user read the directory.
+    let balancer = f.group.member(CanisterKind::LoadBalancer);
+    let (r,): (Result<interfaces::load_balancer::ShardLookup, Error>,) = f
+        .suite
+        .query(
+            balancer,
+            p.alice,
+            "lookup_shards",
+            (ByteBuf::from(vec![7u8; 32]), vec![p.bob]),
+        )
+        .unwrap();
+    assert!(r.is_err(), "{r:?}");
+    // Signed-in callers list only their own; the anonymous caller nothing.
+    let (r,): (Result<InvitationPage, Error>,) = f
+        .suite
+        .query(
+            p.away,
+            Principal::anonymous(),
+            "list_invitations",
+            (InvitationListRequest::default(),),
+        )
+        .unwrap();
+    assert_eq!(r, Err(Error::AnonymousCaller));
+}
+
+#[test]
+fn an_invitation_not_declined_makes_the_attendee_busy_on_their_own_shard() {
+    use interfaces::calendar::{BusyBlock, FreeBusyRequest};
+    let f = fixture();
+    let p = f.people();
+    let start = f.now() + 24 * HOUR;
+    let e = f.create(p.home, p.alice, meeting(start, vec![p.bob]));
+    f.suite.settle();
+    let busy = |who: Principal| -> Vec<BusyBlock> {
+        let req = FreeBusyRequest {
+            user: p.bob,
+            from_ns: start - HOUR,
+            to_ns: start + 3 * HOUR,
+        };
+        let (r,): (Result<Vec<BusyBlock>, Error>,) =
+            f.suite.query(p.away, who, "free_busy", (req,)).unwrap();
+        r.expect("free/busy")
+    };
+    let meeting_block = vec![BusyBlock {
+        start_ns: start,
+        end_ns: start + HOUR,
+    }];
+    // Bob's own shard knows the meeting: not answered yet is not free.
+    assert_eq!(busy(p.alice), meeting_block);
+    // Declined on the organizer's shard: Bob's shard frees the hour.
+    let (r,): (Result<Event, Error>,) = f
+        .suite
+        .update(p.home, p.bob, "rsvp", (e.id, Rsvp::Declined))
+        .unwrap();
+    r.unwrap();
+    f.suite.settle();
+    assert!(busy(p.alice).is_empty());
+    let (r,): (Result<Event, Error>,) = f
+        .suite
+        .update(p.home, p.bob, "rsvp", (e.id, Rsvp::Accepted))
+        .unwrap();
+    r.unwrap();
+    f.suite.settle();
+    assert_eq!(busy(p.carol), meeting_block);
+}
