@@ -77,8 +77,17 @@ pub struct Fixture {
 /// An empty store; its clock reads a week before [`MONDAY`].
 pub fn fixture() -> Fixture {
     let memories: Vec<VectorMemory> = (0..16).map(|_| VectorMemory::default()).collect();
+    Fixture {
+        store: Store::init(memories_of(&memories)),
+        shard: shard(),
+        memories,
+    }
+}
+
+/// The store's memories, each one of `memories` in a fixed order.
+fn memories_of(memories: &[VectorMemory]) -> Memories<VectorMemory> {
     let m = |i: usize| memories[i].clone();
-    let store = Store::init(Memories {
+    Memories {
         meta: m(0),
         events: m(1),
         owned: m(2),
@@ -97,11 +106,6 @@ pub fn fixture() -> Fixture {
             received: m(14),
             by_time: m(15),
         },
-    });
-    Fixture {
-        store,
-        shard: shard(),
-        memories,
     }
 }
 
@@ -133,20 +137,7 @@ impl Fixture {
     /// store over the memories.
     pub fn zero_and_reopen(&mut self, index: usize) {
         self.memories[index].borrow_mut().fill(0);
-        let m = |i: usize| self.memories[i].clone();
-        self.store = Store::init(Memories {
-            meta: m(0),
-            events: m(1),
-            owned: m(2),
-            by_time: m(3),
-            by_series: m(4),
-            by_uid: m(5),
-            users: m(6),
-            participations: m(7),
-            policies: m(8),
-            reminder_outbox: m(9),
-            ics_extras: m(10),
-        });
+        self.store = Store::init(memories_of(&self.memories));
     }
 }
 
