@@ -1,5 +1,5 @@
 //! The shard's timers and awaiting flows: delivering the store's reminder outbox to the
-//! notification canister.
+//! notification canister, and refreshing subscriptions to outside feeds ([`subscriptions`]).
 //!
 //! Every event change records the event's latest reminder update in a stable outbox (keyed by
 //! event, so repeated changes coalesce). A timer sends batches with an unbounded-wait call; an
@@ -24,6 +24,8 @@ use interfaces::Error;
 
 use crate::state;
 
+pub mod subscriptions;
+
 /// How often the outbox is flushed (changes also schedule an immediate flush).
 pub const FLUSH_INTERVAL: Duration = Duration::from_secs(30);
 const BATCH: usize = if MAX_UPDATES_PER_SYNC < 200 {
@@ -45,6 +47,9 @@ thread_local! {
 /// Arms every timer; called from the lifecycle path (timers do not survive upgrades).
 pub fn arm() {
     every(FLUSH_INTERVAL, || async { flush().await });
+    every(subscriptions::REFRESH_INTERVAL, || async {
+        subscriptions::refresh_all().await
+    });
 }
 
 /// Schedules a flush right after the current message (a change was just queued).

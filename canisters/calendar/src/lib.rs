@@ -9,6 +9,7 @@
 
 mod access;
 mod booking;
+mod feeds;
 mod ics;
 mod jobs;
 mod keys;
@@ -259,6 +260,100 @@ fn import_ics(text: String) -> Result<IcsImportReport, Error> {
     write("import_ics", |c| {
         state::mutate(|s| ics::import_into(s, c, &text))
     })
+}
+
+// ---- feeds: secret iCalendar addresses over HTTP, and subscriptions to outside feeds ------
+
+/// A new secret feed address of the caller's calendar; the token is shown only here.
+#[update]
+async fn create_feed(name: String) -> Result<interfaces::feeds::NewFeed, Error> {
+    let caller = msg_caller();
+    state::read_feeds(|f| f.check_new_feed(&caller, &name))?;
+    // The token's randomness comes from the subnet; other messages run during this await, so
+    // the limits are checked again before the feed is stored.
+    let random = ic_cdk::management_canister::raw_rand()
+        .await
+        .map_err(|e| Error::Unavailable {
+            reason: format!("no randomness: {e}"),
+        })?;
+    write("create_feed", |c| {
+        state::mutate_feeds(|f| f.create_feed(c, name, &random))
+    })
+}
+
+#[query]
+fn list_feeds() -> Result<Vec<interfaces::feeds::Feed>, Error> {
+    state::read_feeds(|f| f.list_feeds(&msg_caller()))
+}
+
+/// Forgets a feed: its address answers 404 from now on.
+#[update]
+fn revoke_feed(id: interfaces::feeds::FeedId) -> Result<(), Error> {
+    write("revoke_feed", |c| {
+        state::mutate_feeds(|f| f.revoke_feed(&c.caller, id))
+    })
+}
+
+/// Every HTTP request goes through consensus (`feeds::serve` says why): the query only asks the
+/// gateway to upgrade.
+#[query]
+fn http_request(_request: ic_http_certification::HttpRequest<'static>) -> ic_http_certification::HttpResponse<'static> {
+    ic_http_certification::HttpResponse::builder()
+        .with_upgrade(true)
+        .build()
+}
+
+/// Serves `GET /feeds/<token>.ics` (the gateway calls it anonymously: no per-caller limit).
+#[update]
+fn http_request_update(
+    request: ic_http_certification::HttpUpdateRequest<'static>,
+) -> ic_http_certification::HttpUpdateResponse<'static> {
+    let headers: Vec<(String, String)> = request.headers().to_vec();
+    let response = state::read(|s| {
+        state::read_feeds(|f| {
+            feeds::serve::respond(
+                s,
+                f,
+                canister_self(),
+                time(),
+                request.method(),
+                request.url(),
+                &headers,
+            )
+        })
+    });
+    metrics::record("http_request_update", true, performance_counter(0));
+    response.into()
+}
+
+/// Subscribes the caller to an outside feed (`https://` or `webcal://`) and fetches it once;
+/// a timer keeps the read-only copy in sync.
+#[update]
+async fn subscribe_feed(url: String) -> Result<interfaces::feeds::Subscription, Error> {
+    jobs::subscriptions::subscribe(url).await
+}
+
+#[query]
+fn list_subscriptions() -> Result<Vec<interfaces::feeds::Subscription>, Error> {
+    state::read_feeds(|f| f.list_subscriptions(&msg_caller()))
+}
+
+/// Removes the subscription and its copy.
+#[update]
+fn unsubscribe(id: interfaces::feeds::SubscriptionId) -> Result<(), Error> {
+    write("unsubscribe", |c| {
+        state::mutate_feeds(|f| f.unsubscribe(&c.caller, id))?;
+        state::mutate(|s| feeds::copy::clear(s, c.caller, id, c.shard, c.now_ns, u32::MAX));
+        Ok(())
+    })
+}
+
+/// Keeps only what every replica sees alike of an outside feed's response (status and body).
+#[query]
+fn transform_feed(
+    args: ic_cdk::management_canister::TransformArgs,
+) -> ic_cdk::management_canister::HttpRequestResult {
+    jobs::subscriptions::transform(args)
 }
 
 // ---- operations ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
 use ic_stable_structures::DefaultMemoryImpl;
 
+use crate::feeds::FeedMemories;
 use crate::store::Memories;
 
 pub type Memory = VirtualMemory<DefaultMemoryImpl>;
@@ -28,6 +29,12 @@ const REMINDER_OUTBOX: MemoryId = MemoryId::new(10);
 const SNAPSHOT_STATE: MemoryId = MemoryId::new(11);
 const EXPORT_STAGING: MemoryId = MemoryId::new(12);
 const IMPORT_STAGING: MemoryId = MemoryId::new(13);
+// Id 14 is taken on another branch; 18 and up are the invitations'.
+/// Feeds and subscriptions (`feeds::Feeds`): feeds by token hash, feeds by owner, and
+/// subscriptions to outside feeds. Not in a backup snapshot (see the README).
+const FEED_TOKENS: MemoryId = MemoryId::new(15);
+const FEEDS_BY_OWNER: MemoryId = MemoryId::new(16);
+const SUBSCRIPTIONS: MemoryId = MemoryId::new(17);
 
 /// The store's memories in a fixed order (the order snapshots list them in).
 pub const DATA: [MemoryId; 10] = [
@@ -68,6 +75,14 @@ pub fn store() -> Memories<Memory> {
         participations: get(PARTICIPATIONS),
         policies: get(POLICIES),
         reminder_outbox: get(REMINDER_OUTBOX),
+    }
+}
+
+pub fn feeds() -> FeedMemories<Memory> {
+    FeedMemories {
+        tokens: get(FEED_TOKENS),
+        by_owner: get(FEEDS_BY_OWNER),
+        subscriptions: get(SUBSCRIPTIONS),
     }
 }
 

@@ -11,6 +11,11 @@ mod export;
 mod import;
 mod parse;
 
+// For feeds (`crate::feeds`): the served window is written, and outside feeds are read, by
+// the same code as export and import.
+pub(crate) use export::export as export_events;
+pub(crate) use import::import as parse_events;
+
 use candid::Principal;
 use ic_stable_structures::Memory;
 use interfaces::calendar::{IcsExportRequest, IcsImportReport, IcsPage};
