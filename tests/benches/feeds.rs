@@ -74,7 +74,8 @@ impl Shard {
         let first = self.now() / HOUR * HOUR + 24 * HOUR;
         let mut done = 0;
         while done < n {
-            let mut text = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\n");
+            let mut text =
+                String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\n");
             for i in done..n.min(done + PER_IMPORT) {
                 let start = recurrence::jiff::Timestamp::from_nanosecond(
                     (first + i as u64 * 9 * HOUR) as i128,
@@ -100,9 +101,8 @@ impl Shard {
         let headers = etag
             .map(|t| vec![("if-none-match".to_string(), t.to_string())])
             .unwrap_or_default();
-        let request: HttpUpdateRequest = HttpRequest::get(path)
-            .with_headers(headers)
-            .build_update();
+        let request: HttpUpdateRequest =
+            HttpRequest::get(path).with_headers(headers).build_update();
         let bytes = self
             .pic
             .update_call(
@@ -139,7 +139,13 @@ fn main() {
     println!("serving a feed (GET /feeds/<token>.ics through http_request_update)");
     println!(
         "{:>8} {:>8} {:>12} {:>16} {:>14} {:>16} {:>14}",
-        "events", "status", "bytes", "instructions", "cycles/fetch", "304 instructions", "304 cycles"
+        "events",
+        "status",
+        "bytes",
+        "instructions",
+        "cycles/fetch",
+        "304 instructions",
+        "304 cycles"
     );
     for n in SIZES {
         let shard = Shard::new();
@@ -150,7 +156,11 @@ fn main() {
         let feed = feed.unwrap();
         let (ok, instructions) = shard.fetch(&feed.path, None);
         let text = String::from_utf8(ok.body().to_vec()).unwrap();
-        assert_eq!(text.matches("BEGIN:VEVENT").count(), n, "every event is in the feed");
+        assert_eq!(
+            text.matches("BEGIN:VEVENT").count(),
+            n,
+            "every event is in the feed"
+        );
         let etag = ok
             .headers()
             .iter()
@@ -175,10 +185,14 @@ fn main() {
     }
     // The subscription side: ic0.cost_http_request for the shard's request (URL of 40 bytes,
     // two headers, the transform's name) with max_response_bytes = 1 MiB + 16 KiB.
-    let request = 40 + "accept".len() + "text/calendar".len() + "user-agent".len()
+    let request = 40
+        + "accept".len()
+        + "text/calendar".len()
+        + "user-agent".len()
         + "icp-calendar".len()
         + "transform_feed".len();
     let max_response = (1u128 << 20) + 16_384;
-    let price = (3_000_000 + 60_000 * 13) * 13 + 400 * 13 * request as u128 + 800 * 13 * max_response;
+    let price =
+        (3_000_000 + 60_000 * 13) * 13 + 400 * 13 * request as u128 + 800 * 13 * max_response;
     println!("one subscription fetch (HTTPS outcall, 13-node price): {price} cycles");
 }

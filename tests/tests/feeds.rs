@@ -123,12 +123,15 @@ impl Shard {
             .query(self.id, Principal::anonymous(), "http_request", (query,))
             .unwrap();
         assert_eq!(answer.upgrade(), Some(true), "every request is upgraded");
-        let update: HttpUpdateRequest = HttpRequest::get(path)
-            .with_headers(headers)
-            .build_update();
+        let update: HttpUpdateRequest = HttpRequest::get(path).with_headers(headers).build_update();
         let (r,): (HttpUpdateResponse,) = self
             .suite
-            .update(self.id, Principal::anonymous(), "http_request_update", (update,))
+            .update(
+                self.id,
+                Principal::anonymous(),
+                "http_request_update",
+                (update,),
+            )
             .unwrap();
         r
     }
@@ -218,14 +221,24 @@ fn an_outside_feed_copy_follows_the_server_on_the_timer_and_stays_read_only() {
         .suite
         .query(shard.id, alice, "list_events", (req,))
         .unwrap();
-    let standup = page.unwrap().events.into_iter().find(|e| e.title == "Standup").unwrap();
+    let standup = page
+        .unwrap()
+        .events
+        .into_iter()
+        .find(|e| e.title == "Standup")
+        .unwrap();
     let patch = EventPatch {
         title: Some("mine".into()),
         ..Default::default()
     };
     let (edit,): (Result<Event, Error>,) = shard
         .suite
-        .update(shard.id, alice, "update_event", (standup.id, standup.revision, patch))
+        .update(
+            shard.id,
+            alice,
+            "update_event",
+            (standup.id, standup.revision, patch),
+        )
         .unwrap();
     assert!(matches!(edit, Err(Error::Forbidden { .. })), "{edit:?}");
 
@@ -238,7 +251,10 @@ fn an_outside_feed_copy_follows_the_server_on_the_timer_and_stays_read_only() {
         ]),
     );
     shard.suite.advance(Duration::from_secs(15 * 60 + 1));
-    assert_eq!(shard.titles(alice, sub.calendar), ["Retro", "Standup (new room)"]);
+    assert_eq!(
+        shard.titles(alice, sub.calendar),
+        ["Retro", "Standup (new room)"]
+    );
     let listed = shard.subscriptions(alice);
     assert_eq!(listed.len(), 1);
     assert_eq!((listed[0].events, listed[0].last_error.clone()), (2, None));
@@ -247,8 +263,14 @@ fn an_outside_feed_copy_follows_the_server_on_the_timer_and_stays_read_only() {
     served.lock().unwrap().0 = 500;
     shard.suite.advance(Duration::from_secs(15 * 60 + 1));
     let listed = shard.subscriptions(alice);
-    assert!(listed[0].last_error.as_deref().unwrap().contains("500"), "{listed:?}");
-    assert_eq!(shard.titles(alice, sub.calendar), ["Retro", "Standup (new room)"]);
+    assert!(
+        listed[0].last_error.as_deref().unwrap().contains("500"),
+        "{listed:?}"
+    );
+    assert_eq!(
+        shard.titles(alice, sub.calendar),
+        ["Retro", "Standup (new room)"]
+    );
 
     // Unsubscribing removes the subscription and the copy.
     let (gone,): (Result<(), Error>,) = shard
@@ -261,7 +283,12 @@ fn an_outside_feed_copy_follows_the_server_on_the_timer_and_stays_read_only() {
     // Bad addresses are refused before anything is stored.
     let (bad,): (Result<Subscription, Error>,) = shard
         .suite
-        .update(shard.id, alice, "subscribe_feed", ("ftp://x/y".to_string(),))
+        .update(
+            shard.id,
+            alice,
+            "subscribe_feed",
+            ("ftp://x/y".to_string(),),
+        )
         .unwrap();
     assert!(matches!(bad, Err(Error::InvalidInput { .. })));
 }

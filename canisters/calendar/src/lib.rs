@@ -297,7 +297,9 @@ fn revoke_feed(id: interfaces::feeds::FeedId) -> Result<(), Error> {
 /// Every HTTP request goes through consensus (`feeds::serve` says why): the query only asks the
 /// gateway to upgrade.
 #[query]
-fn http_request(_request: ic_http_certification::HttpRequest<'static>) -> ic_http_certification::HttpResponse<'static> {
+fn http_request(
+    _request: ic_http_certification::HttpRequest<'static>,
+) -> ic_http_certification::HttpResponse<'static> {
     ic_http_certification::HttpResponse::builder()
         .with_upgrade(true)
         .build()

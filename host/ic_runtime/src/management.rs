@@ -269,8 +269,7 @@ pub fn handle(
                 Ok(encode(&serde_bytes::ByteBuf::from(sha256(&input).to_vec())))
             }
             "http_request" => {
-                let (result, price) =
-                    crate::outcalls::http_request(sub, sender, payload, cycles);
+                let (result, price) = crate::outcalls::http_request(sub, sender, payload, cycles);
                 kept = price;
                 result
             }

@@ -111,7 +111,9 @@ fn check(args: &HttpRequestArgs, caller: Principal) -> Result<(), Reject> {
         .iter()
         .any(|h| h.name.len() > MAX_HEADER_BYTES || h.value.len() > MAX_HEADER_BYTES)
     {
-        return bad(format!("an http header is longer than {MAX_HEADER_BYTES} bytes"));
+        return bad(format!(
+            "an http header is longer than {MAX_HEADER_BYTES} bytes"
+        ));
     }
     if request_size(args) > MAX_RESPONSE_BYTES {
         return bad(format!(
@@ -266,7 +268,10 @@ fn transform(
     let bytes = answer.map_err(|r| {
         reject(
             RejectCode::CanisterError,
-            format!("Transform function {} failed: {}", t.function.0.method, r.message),
+            format!(
+                "Transform function {} failed: {}",
+                t.function.0.method, r.message
+            ),
         )
     })?;
     if bytes.len() as u64 > MAX_RESPONSE_BYTES {
@@ -278,8 +283,10 @@ fn transform(
     candid::decode_one(&bytes).map_err(|e| {
         reject(
             RejectCode::CanisterError,
-            format!("Transform function {} answered something else than http_request_result: {e}",
-                t.function.0.method),
+            format!(
+                "Transform function {} answered something else than http_request_result: {e}",
+                t.function.0.method
+            ),
         )
     })
 }

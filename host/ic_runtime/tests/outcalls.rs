@@ -99,7 +99,8 @@ fn an_outcall_reaches_a_loopback_server_runs_the_transform_and_pays_the_13_node_
     let url = format!("http://127.0.0.1:{}/feed", server.port);
     let cost = price(&pic, caller, &url, Some(4_096), "keep_body");
     // The spec's formula for n = 13: (3M + 60K n) n + 400 n request + 800 n max_response.
-    let request_bytes = (url.len() + "x-from".len() + "rt_caller".len() + "keep_body".len() + 3) as u128;
+    let request_bytes =
+        (url.len() + "x-from".len() + "rt_caller".len() + "keep_body".len() + 3) as u128;
     assert_eq!(cost, 49_140_000 + 5_200 * request_bytes + 10_400 * 4_096);
 
     let before = pic.cycle_balance(caller);
@@ -160,7 +161,14 @@ fn outcall_errors_answer_the_ics_reject_codes() {
     let (c, m) = code(outcall(&pic, caller, &feed, Some(3_000_000), "", plenty));
     assert_eq!(c, 4, "{m}");
     // A host off loopback is never reached: SYS_TRANSIENT.
-    let (c, m) = code(outcall(&pic, caller, "https://example.com/x.ics", None, "", plenty));
+    let (c, m) = code(outcall(
+        &pic,
+        caller,
+        "https://example.com/x.ics",
+        None,
+        "",
+        plenty,
+    ));
     assert_eq!(c, 2, "{m}");
     assert!(m.contains("loopback"), "{m}");
     // Nothing listening: SYS_TRANSIENT.
@@ -184,7 +192,14 @@ fn outcall_errors_answer_the_ics_reject_codes() {
     // CANISTER_ERROR.
     let (c, m) = code(outcall(&pic, caller, &feed, None, "bloat", plenty));
     assert_eq!(c, 1, "{m}");
-    let (c, m) = code(outcall(&pic, caller, &feed, None, "trapping_transform", plenty));
+    let (c, m) = code(outcall(
+        &pic,
+        caller,
+        &feed,
+        None,
+        "trapping_transform",
+        plenty,
+    ));
     assert_eq!(c, 5, "{m}");
     let (c, m) = code(outcall(&pic, caller, &feed, None, "no_such_query", plenty));
     assert_eq!(c, 5, "{m}");
@@ -198,5 +213,9 @@ fn outcall_errors_answer_the_ics_reject_codes() {
             candid::encode_args(()).unwrap(),
         )
         .unwrap_err();
-    assert!(err.reject_message.contains("Only canisters"), "{}", err.reject_message);
+    assert!(
+        err.reject_message.contains("Only canisters"),
+        "{}",
+        err.reject_message
+    );
 }

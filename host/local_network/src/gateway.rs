@@ -82,9 +82,10 @@ impl Gateway {
             parts.headers.insert(VERIFIED_HEADER, version.into());
         }
         if response.metadata.upgraded_to_update_call {
-            parts
-                .headers
-                .insert(UPGRADED_HEADER, axum::http::HeaderValue::from_static("true"));
+            parts.headers.insert(
+                UPGRADED_HEADER,
+                axum::http::HeaderValue::from_static("true"),
+            );
         }
         Response::from_parts(parts, Body::new(body))
     }

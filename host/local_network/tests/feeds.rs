@@ -94,7 +94,10 @@ fn a_feed_is_served_through_the_gateway_parsed_by_icalendar_and_gone_once_revoke
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_nanos() as u64;
-        for (title, at) in [("Dentist", now + 24 * HOUR), ("Lunch, with Bob", now + 50 * HOUR)] {
+        for (title, at) in [
+            ("Dentist", now + 24 * HOUR),
+            ("Lunch, with Bob", now + 50 * HOUR),
+        ] {
             let input = EventInput::timed(title, at, at + HOUR, "Europe/Zurich");
             let reply = update(&agent, calendar, "create_event", Encode!(&input).unwrap()).await;
             Decode!(&reply, Result<Event, Error>).unwrap().unwrap();
@@ -118,9 +121,7 @@ fn a_feed_is_served_through_the_gateway_parsed_by_icalendar_and_gone_once_revoke
         let ok = get(feed.path.clone(), None).await.unwrap();
         assert_eq!(ok.status(), 200);
         let header = |r: &reqwest::Response, n: &str| {
-            r.headers()
-                .get(n)
-                .map(|v| v.to_str().unwrap().to_string())
+            r.headers().get(n).map(|v| v.to_str().unwrap().to_string())
         };
         assert_eq!(
             header(&ok, "content-type").as_deref(),
@@ -146,7 +147,13 @@ fn a_feed_is_served_through_the_gateway_parsed_by_icalendar_and_gone_once_revoke
             .await
             .unwrap();
         assert_eq!(wrong.status(), 404);
-        let reply = update(&agent, calendar, "revoke_feed", Encode!(&feed.feed.id).unwrap()).await;
+        let reply = update(
+            &agent,
+            calendar,
+            "revoke_feed",
+            Encode!(&feed.feed.id).unwrap(),
+        )
+        .await;
         Decode!(&reply, Result<(), Error>).unwrap().unwrap();
         let gone = get(feed.path.clone(), None).await.unwrap();
         assert_eq!(gone.status(), 404);

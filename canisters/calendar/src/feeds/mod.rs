@@ -184,7 +184,12 @@ impl<M: Memory> Feeds<M> {
     }
 
     /// Stores a new feed of the caller whose token is made of `random` (from `raw_rand`).
-    pub fn create_feed(&mut self, ctx: &Ctx, name: String, random: &[u8]) -> Result<NewFeed, Error> {
+    pub fn create_feed(
+        &mut self,
+        ctx: &Ctx,
+        name: String,
+        random: &[u8],
+    ) -> Result<NewFeed, Error> {
         self.check_new_feed(&ctx.caller, &name)?;
         if random.len() < TOKEN_BYTES {
             return Err(Error::Unavailable {
@@ -198,7 +203,10 @@ impl<M: Memory> Feeds<M> {
                 reason: "this token is taken; try again".into(),
             });
         }
-        let id = self.feed_ids(&ctx.caller).last().map_or(1, |(id, _)| id + 1);
+        let id = self
+            .feed_ids(&ctx.caller)
+            .last()
+            .map_or(1, |(id, _)| id + 1);
         let record = FeedRecord {
             owner: ctx.caller,
             id,

@@ -204,7 +204,10 @@ pub fn respond<M: Memory>(
     let (mut events, mut truncated) = window_events(store, &ctx, from_ns, to_ns);
     let text = loop {
         let Ok(text) = crate::ics::export_events(&events) else {
-            return plain(StatusCode::INTERNAL_SERVER_ERROR, "the feed could not be written");
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the feed could not be written",
+            );
         };
         if text.len() <= MAX_FEED_BYTES {
             break text;
@@ -249,8 +252,17 @@ mod tests {
                 head: true
             }
         );
-        assert_eq!(route(&Method::POST, "/feeds/abc.ics"), Route::MethodNotAllowed);
-        for url in ["/", "/feeds/.ics", "/feeds/a/b.ics", "/feeds/a%2e.ics", "/feeds/abc"] {
+        assert_eq!(
+            route(&Method::POST, "/feeds/abc.ics"),
+            Route::MethodNotAllowed
+        );
+        for url in [
+            "/",
+            "/feeds/.ics",
+            "/feeds/a/b.ics",
+            "/feeds/a%2e.ics",
+            "/feeds/abc",
+        ] {
             assert_eq!(route(&get, url), Route::NotFound, "{url}");
         }
     }

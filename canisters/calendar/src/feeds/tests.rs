@@ -40,7 +40,10 @@ fn a_feed_token_is_random_url_safe_shown_once_and_stored_only_as_its_hash() {
     // The stored bytes never hold the token, only its hash.
     let stored = candid::encode_one(f.tokens.iter().next().unwrap().value().0.clone()).unwrap();
     assert!(!String::from_utf8_lossy(&stored).contains(&created.token));
-    assert_eq!(*f.tokens.iter().next().unwrap().key(), token_hash(&created.token));
+    assert_eq!(
+        *f.tokens.iter().next().unwrap().key(),
+        token_hash(&created.token)
+    );
     assert_eq!(f.feed_of_token(&created.token).unwrap().owner, user(1));
     assert_eq!(f.list_feeds(&user(1)).unwrap(), vec![created.feed.clone()]);
     assert_eq!(f.list_feeds(&user(2)).unwrap(), vec![]);
@@ -63,14 +66,18 @@ fn feeds_refuse_the_anonymous_caller_long_names_and_too_many() {
         f.create_feed(&anonymous, "x".into(), &[1; 32]),
         Err(Error::AnonymousCaller)
     );
-    assert_eq!(f.list_feeds(&Principal::anonymous()), Err(Error::AnonymousCaller));
+    assert_eq!(
+        f.list_feeds(&Principal::anonymous()),
+        Err(Error::AnonymousCaller)
+    );
     let alice = ctx(user(1));
     assert!(matches!(
         f.create_feed(&alice, "x".repeat(MAX_FEED_NAME_BYTES + 1), &[1; 32]),
         Err(Error::InvalidInput { .. })
     ));
     for i in 0..MAX_FEEDS_PER_USER {
-        f.create_feed(&alice, String::new(), &[i as u8; 32]).unwrap();
+        f.create_feed(&alice, String::new(), &[i as u8; 32])
+            .unwrap();
     }
     assert!(matches!(
         f.create_feed(&alice, String::new(), &[200; 32]),
@@ -96,12 +103,15 @@ fn the_served_feed_is_the_owners_window_with_an_etag_and_unknown_tokens_are_404(
     s.store
         .create(&alice, lesson(MONDAY + 2 * 365 * DAY))
         .unwrap();
-    s.store.create(&ctx_at(user(2), now), lesson(MONDAY)).unwrap();
+    s.store
+        .create(&ctx_at(user(2), now), lesson(MONDAY))
+        .unwrap();
     let feed = f.create_feed(&alice, "all".into(), &[3; 32]).unwrap();
 
-    let get = |f: &Feeds<VectorMemory>, s: &Store<VectorMemory>, path: &str, h: &[(String, String)]| {
-        respond(s, f, shard(), now, &Method::GET, path, h)
-    };
+    let get =
+        |f: &Feeds<VectorMemory>, s: &Store<VectorMemory>, path: &str, h: &[(String, String)]| {
+            respond(s, f, shard(), now, &Method::GET, path, h)
+        };
     let ok = get(&f, &s.store, &feed.path, &[]);
     assert_eq!(ok.status_code(), StatusCode::OK);
     assert_eq!(
@@ -115,7 +125,12 @@ fn the_served_feed_is_the_owners_window_with_an_etag_and_unknown_tokens_are_404(
     let etag = header(&ok, "etag").unwrap().to_string();
 
     // The same ETag: 304 without a body; after a change, a new ETag and the new text.
-    let again = get(&f, &s.store, &feed.path, &[("If-None-Match".into(), etag.clone())]);
+    let again = get(
+        &f,
+        &s.store,
+        &feed.path,
+        &[("If-None-Match".into(), etag.clone())],
+    );
     assert_eq!(again.status_code(), StatusCode::NOT_MODIFIED);
     assert!(again.body().is_empty());
     let e = s.store.create(&alice, lesson(MONDAY + 2 * DAY)).unwrap();
@@ -124,10 +139,17 @@ fn the_served_feed_is_the_owners_window_with_an_etag_and_unknown_tokens_are_404(
         ..Default::default()
     };
     s.store.update(&alice, e.id, e.revision, patch).unwrap();
-    let changed = get(&f, &s.store, &feed.path, &[("if-none-match".into(), etag.clone())]);
+    let changed = get(
+        &f,
+        &s.store,
+        &feed.path,
+        &[("if-none-match".into(), etag.clone())],
+    );
     assert_eq!(changed.status_code(), StatusCode::OK);
     assert_ne!(header(&changed, "etag"), Some(etag.as_str()));
-    assert!(std::str::from_utf8(changed.body()).unwrap().contains("SUMMARY:Moved"));
+    assert!(std::str::from_utf8(changed.body())
+        .unwrap()
+        .contains("SUMMARY:Moved"));
 
     // HEAD: headers only. Other methods: 405. Unknown or revoked tokens: 404.
     let head = respond(&s.store, &f, shard(), now, &Method::HEAD, &feed.path, &[]);
@@ -170,8 +192,17 @@ fn a_subscription_copy_follows_the_outside_feed_and_is_read_only() {
         ("a", "20260401T090000Z", "Standup"),
         ("b", "20260402T090000Z", "Review"),
     ]);
-    let applied = copy::apply(&mut s.store, user(1), sub.id, shard(), alice.now_ns, &first).unwrap();
-    assert_eq!((applied.added, applied.replaced, applied.removed, applied.events), (2, 0, 0, 2));
+    let applied =
+        copy::apply(&mut s.store, user(1), sub.id, shard(), alice.now_ns, &first).unwrap();
+    assert_eq!(
+        (
+            applied.added,
+            applied.replaced,
+            applied.removed,
+            applied.events
+        ),
+        (2, 0, 0, 2)
+    );
 
     // The subscriber reads the copy; it has no reminders or attendees, and cannot be edited.
     let list = ListRequest {
@@ -184,7 +215,12 @@ fn a_subscription_copy_follows_the_outside_feed_and_is_read_only() {
     let page = s.store.list(&alice, &list).unwrap();
     assert_eq!(page.events.len(), 2);
     assert!(page.events.iter().all(|e| e.reminders_minutes.is_empty()));
-    let standup = page.events.iter().find(|e| e.ical_uid == "a").unwrap().clone();
+    let standup = page
+        .events
+        .iter()
+        .find(|e| e.ical_uid == "a")
+        .unwrap()
+        .clone();
     let patch = EventPatch {
         title: Some("mine now".into()),
         ..Default::default()
@@ -195,7 +231,12 @@ fn a_subscription_copy_follows_the_outside_feed_and_is_read_only() {
     ));
     assert!(s.store.delete(&alice, standup.id, None).is_err());
     // Nobody else sees it.
-    assert!(s.store.list(&ctx(user(2)), &list).unwrap().events.is_empty());
+    assert!(s
+        .store
+        .list(&ctx(user(2)), &list)
+        .unwrap()
+        .events
+        .is_empty());
 
     // Applying the same text writes nothing.
     let version = s.store.meta().data_version;
@@ -208,9 +249,24 @@ fn a_subscription_copy_follows_the_outside_feed_and_is_read_only() {
         ("a", "20260401T090000Z", "Standup (moved room)"),
         ("c", "20260403T090000Z", "Retro"),
     ]);
-    let applied =
-        copy::apply(&mut s.store, user(1), sub.id, shard(), alice.now_ns + HOUR, &second).unwrap();
-    assert_eq!((applied.added, applied.replaced, applied.removed, applied.events), (1, 1, 1, 2));
+    let applied = copy::apply(
+        &mut s.store,
+        user(1),
+        sub.id,
+        shard(),
+        alice.now_ns + HOUR,
+        &second,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            applied.added,
+            applied.replaced,
+            applied.removed,
+            applied.events
+        ),
+        (1, 1, 1, 2)
+    );
     let titles: Vec<String> = s
         .store
         .list(&alice, &list)
@@ -219,16 +275,34 @@ fn a_subscription_copy_follows_the_outside_feed_and_is_read_only() {
         .into_iter()
         .map(|e| e.title)
         .collect();
-    assert_eq!(titles, vec!["Standup (moved room)".to_string(), "Retro".to_string()]);
+    assert_eq!(
+        titles,
+        vec!["Standup (moved room)".to_string(), "Retro".to_string()]
+    );
 
     // A refused text changes nothing.
     let version = s.store.meta().data_version;
-    assert!(copy::apply(&mut s.store, user(1), sub.id, shard(), alice.now_ns, "not ics").is_err());
+    assert!(copy::apply(
+        &mut s.store,
+        user(1),
+        sub.id,
+        shard(),
+        alice.now_ns,
+        "not ics"
+    )
+    .is_err());
     assert_eq!(s.store.meta().data_version, version);
 
     // Unsubscribing clears the copy.
     f.unsubscribe(&user(1), sub.id).unwrap();
-    assert!(copy::clear(&mut s.store, user(1), sub.id, shard(), alice.now_ns, 100));
+    assert!(copy::clear(
+        &mut s.store,
+        user(1),
+        sub.id,
+        shard(),
+        alice.now_ns,
+        100
+    ));
     assert_eq!(s.store.events_of(&calendar), 0);
     assert!(matches!(
         f.unsubscribe(&user(1), sub.id),

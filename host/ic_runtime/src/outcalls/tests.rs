@@ -35,7 +35,10 @@ fn the_price_counts_every_variable_part_of_the_request() {
         max_response_bytes: None,
         ..a
     };
-    assert_eq!(price(&default), 49_140_000 + 5_200 * 26 + 10_400 * 2_000_000);
+    assert_eq!(
+        price(&default),
+        49_140_000 + 5_200 * 26 + 10_400 * 2_000_000
+    );
 }
 
 #[test]
@@ -56,7 +59,11 @@ fn only_loopback_hosts_are_reachable() {
         };
         assert!(is_loopback(&h), "{ok}");
     }
-    for far in ["https://example.com/", "http://10.0.0.1/", "http://localhost.evil.com/"] {
+    for far in [
+        "https://example.com/",
+        "http://10.0.0.1/",
+        "http://localhost.evil.com/",
+    ] {
         let h = host(far).unwrap();
         let h = match &h {
             url::Host::Domain(d) => url::Host::Domain(d.as_str()),
@@ -87,7 +94,10 @@ fn bad_arguments_are_refused_with_canister_reject() {
         ..args("http://x/")
     };
     for bad in [long, too_big, many] {
-        assert_eq!(check(&bad, caller).unwrap_err().code, RejectCode::CanisterReject);
+        assert_eq!(
+            check(&bad, caller).unwrap_err().code,
+            RejectCode::CanisterReject
+        );
     }
     // The transform must be the caller's own query.
     let other = Principal::from_slice(&[2]);
