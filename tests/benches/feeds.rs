@@ -183,16 +183,21 @@ fn main() {
             cycles(request_bytes + 60, i304)
         );
     }
-    // The subscription side: ic0.cost_http_request for the shard's request (URL of 40 bytes,
-    // two headers, the transform's name) with max_response_bytes = 1 MiB + 16 KiB.
+    // The subscription side: ic0.cost_http_request for the shard's request (a URL of 40 bytes,
+    // two headers, the transform's name), for a first fetch (1 MiB + 16 KiB allowed) and for a
+    // feed that was 50 KB last time (twice that plus 16 KiB).
     let request = 40
         + "accept".len()
         + "text/calendar".len()
         + "user-agent".len()
         + "icp-calendar".len()
         + "transform_feed".len();
-    let max_response = (1u128 << 20) + 16_384;
-    let price =
-        (3_000_000 + 60_000 * 13) * 13 + 400 * 13 * request as u128 + 800 * 13 * max_response;
-    println!("one subscription fetch (HTTPS outcall, 13-node price): {price} cycles");
+    for (what, max_response) in [
+        ("first fetch", (1u128 << 20) + 16_384),
+        ("a 50 KB feed", 2 * 50_000 + 16_384),
+    ] {
+        let price =
+            (3_000_000 + 60_000 * 13) * 13 + 400 * 13 * request as u128 + 800 * 13 * max_response;
+        println!("one subscription fetch (HTTPS outcall, 13-node price), {what}: {price} cycles");
+    }
 }

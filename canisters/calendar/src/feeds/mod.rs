@@ -50,6 +50,9 @@ pub struct SubscriptionRecord {
     pub refreshed_at_ns: Option<u64>,
     pub events: u32,
     pub last_error: Option<String>,
+    /// Bytes of the last feed fetched, which sizes the next outcall's `max_response_bytes`
+    /// (its price); absent before the first fetch and after one the limit cut short.
+    pub last_bytes: Option<u64>,
 }
 
 pub struct FeedMemories<M> {
@@ -282,6 +285,7 @@ impl<M: Memory> Feeds<M> {
             refreshed_at_ns: None,
             events: 0,
             last_error: None,
+            last_bytes: None,
         };
         self.subscriptions
             .insert(owned_key(&ctx.caller, id), Candid(record.clone()));
@@ -309,25 +313,32 @@ impl<M: Memory> Feeds<M> {
             .ok_or_else(|| Error::not_found(format!("subscription {id}")))
     }
 
-    /// Records the outcome of a refresh, if the subscription still exists.
+    /// Records the outcome of a refresh, if the subscription still exists: the events in the
+    /// copy and the feed's size, or why it failed (and whether the size limit was the cause).
     pub fn refreshed(
         &mut self,
         user: &Principal,
         id: SubscriptionId,
         now_ns: u64,
-        outcome: Result<u32, String>,
+        outcome: Result<(u32, u64), (String, bool)>,
     ) {
         let key = owned_key(user, id);
         let Some(Candid(mut record)) = self.subscriptions.get(&key) else {
             return;
         };
         match outcome {
-            Ok(events) => {
+            Ok((events, bytes)) => {
                 record.refreshed_at_ns = Some(now_ns);
                 record.events = events;
                 record.last_error = None;
+                record.last_bytes = Some(bytes);
             }
-            Err(reason) => record.last_error = Some(reason),
+            Err((reason, too_large)) => {
+                record.last_error = Some(reason);
+                if too_large {
+                    record.last_bytes = None;
+                }
+            }
         }
         self.subscriptions.insert(key, Candid(record));
     }
