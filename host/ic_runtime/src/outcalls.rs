@@ -167,6 +167,8 @@ fn fetch(args: &HttpRequestArgs, max_bytes: u64) -> Result<HttpRequestResult, Re
         HttpMethod::GET => "GET",
         HttpMethod::POST => "POST",
         HttpMethod::HEAD => "HEAD",
+        HttpMethod::PUT => "PUT",
+        HttpMethod::DELETE => "DELETE",
     };
     let mut request = agent.request_url(method, &parsed);
     for h in &args.headers {
