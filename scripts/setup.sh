@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing the suite needs, and nothing twice: the wasm toolchain
 # (rustup's target if present, otherwise Debian's rustc-web + std sources + wasm-ld), a pinned
-# ic-wasm, the clients of the embedded network, and Debian's Chromium for the browser tests.
+# ic-wasm, the clients of the embedded network, Debian's Chromium for the browser tests, and
+# python's icalendar for the feed test.
 # The web app's npm packages come from its lockfile (scripts/build-frontend.sh). Safe to run
 # again; with everything present it only checks.
 set -euo pipefail
@@ -98,6 +99,18 @@ if [ ${#browser_missing[@]} -gt 0 ]; then
     did_something=1
 else
     log "chromium present ($(chromium --version 2>/dev/null | head -n1))"
+fi
+
+# 5. Python's `icalendar`, the standard client the feed test parses the served calendar with
+#    (host/local_network/tests/feeds.rs), pinned, from PyPI.
+ICALENDAR_VERSION="7.3.2"
+if [ "$(python3 -c 'import icalendar; print(icalendar.__version__)' 2>/dev/null)" = "$ICALENDAR_VERSION" ]; then
+    log "python icalendar $ICALENDAR_VERSION present"
+else
+    log "installing python icalendar $ICALENDAR_VERSION"
+    python3 -m pip install --quiet "icalendar==$ICALENDAR_VERSION" \
+        || python3 -m pip install --quiet --break-system-packages "icalendar==$ICALENDAR_VERSION"
+    did_something=1
 fi
 
 if [ $did_something = 1 ]; then

@@ -9,6 +9,7 @@
 
 mod access;
 mod booking;
+mod feeds;
 mod ics;
 mod jobs;
 mod keys;
@@ -265,6 +266,139 @@ fn import_ics(text: String, options: Option<IcsImportOptions>) -> Result<IcsImpo
     })
 }
 
+// ---- feeds: secret iCalendar addresses over HTTP, and subscriptions to outside feeds ------
+
+/// A new secret feed address of the caller's calendar; the token is shown only here.
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+async fn create_feed(name: String) -> Result<interfaces::feeds::NewFeed, Error> {
+    let caller = msg_caller();
+    state::read_feeds(|f| f.check_new_feed(&caller, &name))?;
+    // The token's randomness comes from the subnet; other messages run during this await, so
+    // the limits are checked again before the feed is stored.
+    let random = ic_cdk::management_canister::raw_rand()
+        .await
+        .map_err(|e| Error::Unavailable {
+            reason: format!("no randomness: {e}"),
+        })?;
+    write("create_feed", |c| {
+        state::mutate_feeds(|f| f.create_feed(c, name, &random))
+    })
+}
+
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+fn list_feeds() -> Result<Vec<interfaces::feeds::Feed>, Error> {
+    state::read_feeds(|f| f.list_feeds(&msg_caller()))
+}
+
+/// Forgets a feed: its address answers 404 from now on.
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn revoke_feed(id: interfaces::feeds::FeedId) -> Result<(), Error> {
+    write("revoke_feed", |c| {
+        state::mutate_feeds(|f| f.revoke_feed(&c.caller, id))
+    })
+}
+
+/// Every HTTP request goes through consensus (`feeds::serve` says why): the query only asks the
+/// gateway to upgrade.
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn http_request(
+    _request: ic_http_certification::HttpRequest<'static>,
+) -> ic_http_certification::HttpResponse<'static> {
+    ic_http_certification::HttpResponse::builder()
+        .with_upgrade(true)
+        .build()
+}
+
+/// Serves `GET /feeds/<token>.ics` (the gateway calls it anonymously: no per-caller limit).
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn http_request_update(
+    request: ic_http_certification::HttpUpdateRequest<'static>,
+) -> ic_http_certification::HttpUpdateResponse<'static> {
+    let headers: Vec<(String, String)> = request.headers().to_vec();
+    let response = state::read(|s| {
+        state::read_feeds(|f| {
+            feeds::serve::respond(
+                s,
+                f,
+                canister_self(),
+                time(),
+                request.method(),
+                request.url(),
+                &headers,
+            )
+        })
+    });
+    metrics::record("http_request_update", true, performance_counter(0));
+    response.into()
+}
+
+/// Subscribes the caller to an outside feed (`https://` or `webcal://`) and fetches it once;
+/// a timer keeps the read-only copy in sync.
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+async fn subscribe_feed(url: String) -> Result<interfaces::feeds::Subscription, Error> {
+    jobs::subscriptions::subscribe(url).await
+}
+
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+fn list_subscriptions() -> Result<Vec<interfaces::feeds::Subscription>, Error> {
+    state::read_feeds(|f| f.list_subscriptions(&msg_caller()))
+}
+
+/// Removes the subscription and its copy.
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn unsubscribe(id: interfaces::feeds::SubscriptionId) -> Result<(), Error> {
+    write("unsubscribe", |c| {
+        state::mutate_feeds(|f| f.unsubscribe(&c.caller, id))?;
+        state::mutate(|s| feeds::copy::clear(s, c.caller, id, c.shard, c.now_ns, u32::MAX));
+        Ok(())
+    })
+}
+
+/// Keeps only what every replica sees alike of an outside feed's response (status and body).
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn transform_feed(
+    args: ic_cdk::management_canister::TransformArgs,
+) -> ic_cdk::management_canister::HttpRequestResult {
+    jobs::subscriptions::transform(args)
+}
+
 // ---- operations ----------------------------------------------------------------------------
 
 #[candid_method(query)]
@@ -427,6 +561,10 @@ fn prepare_codec() {
     prepare::<Result<DeletedData, Error>>();
     prepare::<Result<InvitationPage, Error>>();
     prepare::<InvitationDeliveryStatus>();
+    prepare::<Result<Vec<interfaces::feeds::Feed>, Error>>();
+    prepare::<Result<Vec<interfaces::feeds::Subscription>, Error>>();
+    prepare::<ic_http_certification::HttpResponse<'static>>();
+    prepare::<ic_cdk::management_canister::HttpRequestResult>();
     prepare_args::<(EventId,)>();
     prepare_args::<(ListRequest,)>();
     prepare_args::<(FreeBusyRequest,)>();
@@ -434,6 +572,8 @@ fn prepare_codec() {
     prepare_args::<(SlotRequest,)>();
     prepare_args::<(IcsExportRequest,)>();
     prepare_args::<(InvitationListRequest,)>();
+    prepare_args::<(ic_http_certification::HttpRequest<'static>,)>();
+    prepare_args::<(ic_cdk::management_canister::TransformArgs,)>();
 }
 
 canister_kit::committed_did_test!("calendar.did");

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
 use ic_stable_structures::DefaultMemoryImpl;
 
+use crate::feeds::FeedMemories;
 use crate::store::Memories;
 
 pub type Memory = VirtualMemory<DefaultMemoryImpl>;
@@ -38,6 +39,11 @@ const INVITE_DUE: MemoryId = MemoryId::new(19);
 const INVITE_PENDING: MemoryId = MemoryId::new(20);
 const INVITATIONS_RECEIVED: MemoryId = MemoryId::new(21);
 const INVITATIONS_BY_TIME: MemoryId = MemoryId::new(22);
+/// Feeds and subscriptions (`feeds::Feeds`): feeds by token hash, feeds by owner, and
+/// subscriptions to outside feeds. Not in a backup snapshot (see the README).
+const FEED_TOKENS: MemoryId = MemoryId::new(15);
+const FEEDS_BY_OWNER: MemoryId = MemoryId::new(16);
+const SUBSCRIPTIONS: MemoryId = MemoryId::new(17);
 
 /// The store's memories in a fixed order (the order snapshots list them in).
 pub const DATA: [MemoryId; 11] = [
@@ -87,6 +93,14 @@ pub fn store() -> Memories<Memory> {
             received: get(INVITATIONS_RECEIVED),
             by_time: get(INVITATIONS_BY_TIME),
         },
+    }
+}
+
+pub fn feeds() -> FeedMemories<Memory> {
+    FeedMemories {
+        tokens: get(FEED_TOKENS),
+        by_owner: get(FEEDS_BY_OWNER),
+        subscriptions: get(SUBSCRIPTIONS),
     }
 }
 

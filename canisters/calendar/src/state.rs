@@ -1,6 +1,6 @@
 //! The shard's state, reached only through [`read`] and [`mutate`]: the event store, the backup
-//! snapshots, and the per-caller write rate limiter (heap only: it protects cycles now and
-//! may forget across an upgrade).
+//! snapshots, the feeds ([`read_feeds`], [`mutate_feeds`]), and the per-caller write rate
+//! limiter (heap only: it protects cycles now and may forget across an upgrade).
 
 use std::cell::RefCell;
 
@@ -9,6 +9,7 @@ use interfaces::Error;
 use security_base::rate_limit::{RateLimitConfig, RateLimiter};
 use stable_snapshot::Snapshots;
 
+use crate::feeds::Feeds;
 use crate::memory::{self, Memory};
 use crate::store::{Meta, Store};
 
@@ -22,6 +23,7 @@ thread_local! {
         memory::export_staging(),
         memory::import_staging(),
     ));
+    static FEEDS: RefCell<Feeds<Memory>> = RefCell::new(Feeds::init(memory::feeds()));
     static LIMITER: RefCell<Option<RateLimiter>> = const { RefCell::new(None) };
 }
 
@@ -31,6 +33,15 @@ pub fn read<R>(f: impl FnOnce(&Store<Memory>) -> R) -> R {
 
 pub fn mutate<R>(f: impl FnOnce(&mut Store<Memory>) -> R) -> R {
     STORE.with_borrow_mut(f)
+}
+
+/// Feeds and subscriptions (`crate::feeds`).
+pub fn read_feeds<R>(f: impl FnOnce(&Feeds<Memory>) -> R) -> R {
+    FEEDS.with_borrow(f)
+}
+
+pub fn mutate_feeds<R>(f: impl FnOnce(&mut Feeds<Memory>) -> R) -> R {
+    FEEDS.with_borrow_mut(f)
 }
 
 /// The backup endpoints' view of this shard (`canister_kit::backup_endpoints!`). The shard's

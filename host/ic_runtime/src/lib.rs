@@ -27,6 +27,7 @@ pub mod instrument;
 mod lifecycle;
 mod linker;
 mod management;
+mod outcalls;
 mod persist;
 mod query;
 mod stable;

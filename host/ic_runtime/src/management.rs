@@ -28,6 +28,7 @@ const MAX_CHUNK: usize = 1024 * 1024;
 
 const CANISTER_ONLY: &[&str] = &[
     "create_canister",
+    "http_request",
     "raw_rand",
     "canister_info",
     "deposit_cycles",
@@ -50,6 +51,7 @@ const KNOWN: &[&str] = &[
     "deposit_cycles",
     "provisional_top_up_canister",
     "raw_rand",
+    "http_request",
 ];
 
 fn unknown(method: &str) -> Reject {
@@ -120,6 +122,8 @@ pub fn handle(
     if !from_canister && CANISTER_ONLY.contains(&method) {
         return Some(check_ingress(sub, sender, method, payload).map(|_| Vec::new()));
     }
+    // Cycles the method keeps (an outcall's price); the rest go back to a calling canister.
+    let mut kept = 0;
     let result =
         match method {
             "create_canister" => decode::<CreateCanisterArgs>(payload)
@@ -264,16 +268,21 @@ pub fn handle(
                 input.extend_from_slice(&sub.rand_counter.to_be_bytes());
                 Ok(encode(&serde_bytes::ByteBuf::from(sha256(&input).to_vec())))
             }
+            "http_request" => {
+                let (result, price) = crate::outcalls::http_request(sub, sender, payload, cycles);
+                kept = price;
+                result
+            }
             other => Err(unknown(other)),
         };
     // Cycles attached to anything but create/deposit go back to the caller.
     if let (Origin::Canister { .. }, false, true) = (
         origin,
         matches!(method, "create_canister" | "deposit_cycles"),
-        cycles > 0,
+        cycles > kept,
     ) {
         if let Some(c) = sub.canisters.get_mut(&sender) {
-            c.cycles += cycles;
+            c.cycles += cycles - kept;
         }
     }
     Some(result)

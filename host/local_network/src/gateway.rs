@@ -18,6 +18,11 @@ use ic_http_gateway_protocol::{HttpGatewayClient, HttpGatewayRequestArgs};
 /// Set on responses whose certification the gateway verified: the verification version.
 pub const VERIFIED_HEADER: &str = "x-ic-response-verification";
 
+/// Set on responses the canister served from `http_request_update` (the query asked for the
+/// upgrade): their reply is certified by the subnet like any update's, so there is no response
+/// certification to verify.
+pub const UPGRADED_HEADER: &str = "x-ic-upgraded-to-update-call";
+
 /// Largest request body the gateway forwards to a canister (the ingress limit).
 const MAX_REQUEST_BODY: usize = 2 * 1024 * 1024;
 
@@ -72,8 +77,15 @@ impl Gateway {
         // them), so say which verification passed: clients and the deploy script check it. The
         // canister's own header of that name never passes, or a raw answer could claim it.
         parts.headers.remove(VERIFIED_HEADER);
+        parts.headers.remove(UPGRADED_HEADER);
         if let Some(version) = response.metadata.response_verification_version {
             parts.headers.insert(VERIFIED_HEADER, version.into());
+        }
+        if response.metadata.upgraded_to_update_call {
+            parts.headers.insert(
+                UPGRADED_HEADER,
+                axum::http::HeaderValue::from_static("true"),
+            );
         }
         Response::from_parts(parts, Body::new(body))
     }

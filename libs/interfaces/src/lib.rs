@@ -7,6 +7,7 @@ pub mod backup;
 pub mod calendar;
 pub mod clients;
 pub mod error;
+pub mod feeds;
 pub mod frontend;
 pub mod health;
 pub mod invitation;

@@ -18,6 +18,10 @@ mod instances;
 mod parse;
 mod values;
 
+// For feeds (`crate::feeds`): the served window is written, and outside feeds are read, by
+// the same code as export and import.
+pub(crate) use export::export as export_events;
+
 use candid::Principal;
 use ic_stable_structures::Memory;
 use interfaces::calendar::{
@@ -49,6 +53,20 @@ fn malformed(reason: impl Into<String>) -> Error {
     refused(InputProblem::Malformed {
         reason: reason.into(),
     })
+}
+
+/// The events of an outside feed (`crate::feeds`), read as an import reads them: those that
+/// cannot be read are left out, and what iCalendar says beyond the event model is not kept
+/// for a read-only copy.
+pub(crate) fn parse_events(
+    text: &str,
+    owner: Principal,
+    now_ns: u64,
+) -> Result<Vec<interfaces::calendar::Event>, Error> {
+    Ok(import::read(text, owner, now_ns, None)?
+        .into_iter()
+        .filter_map(|r| r.result.ok().map(|(event, _)| event))
+        .collect())
 }
 
 /// One page of the caller's own events as a complete `VCALENDAR`, in id order.

@@ -1,5 +1,6 @@
 //! The shard's timers and awaiting flows: delivering the store's reminder outbox to the
-//! notification canister (here) and invitations to attendees' home shards ([`invitations`]).
+//! notification canister (here), invitations to attendees' home shards ([`invitations`]),
+//! and refreshing subscriptions to outside feeds ([`subscriptions`]).
 //!
 //! Every event change records the event's latest reminder update in a stable outbox (keyed by
 //! event, so repeated changes coalesce). A timer sends batches with an unbounded-wait call; an
@@ -25,6 +26,7 @@ use interfaces::Error;
 use crate::state;
 
 pub mod invitations;
+pub mod subscriptions;
 
 /// How often the outbox is flushed (changes also schedule an immediate flush).
 pub const FLUSH_INTERVAL: Duration = Duration::from_secs(30);
@@ -48,6 +50,9 @@ thread_local! {
 pub fn arm() {
     every(FLUSH_INTERVAL, || async { flush().await });
     invitations::arm();
+    every(subscriptions::REFRESH_INTERVAL, || async {
+        subscriptions::refresh_all().await
+    });
 }
 
 /// Schedules a flush right after the current message (a change was just queued).

@@ -12,11 +12,13 @@ import type {
   ListCursor,
   SplitOutcome,
   Rsvp,
+  Feed,
+  NewFeed,
 } from '$lib/bindings/calendar/calendar';
 import { Principal } from '@icp-sdk/core/principal';
 import { asApiError, unwrap } from './errors';
 
-export type { Event, EventInput, EventPatch, Occurrence, BookingPolicy, Slot, Rsvp };
+export type { Event, EventInput, EventPatch, Occurrence, BookingPolicy, Slot, Rsvp, Feed, NewFeed };
 
 /** Page size for list_events (the canister allows at most 500). */
 const PAGE = 500;
@@ -122,6 +124,20 @@ export class CalendarApi {
   async importIcs(text: string, floatingTimeZone?: string): Promise<IcsImportReport> {
     const options = { all_or_nothing: [] as [] | [boolean], floating_time_zone: (floatingTimeZone ? [floatingTimeZone] : []) as [] | [string] };
     return unwrap(await call(() => this.actor.import_ics(text, [options])));
+  }
+
+  /** The caller's secret feed addresses (a token is shown only when its feed is created). */
+  async feeds(): Promise<Feed[]> {
+    return unwrap(await call(() => this.actor.list_feeds()));
+  }
+
+  async createFeed(name: string): Promise<NewFeed> {
+    return unwrap(await call(() => this.actor.create_feed(name)));
+  }
+
+  /** The feed's address answers 404 from now on. */
+  async revokeFeed(id: bigint): Promise<void> {
+    unwrap(await call(() => this.actor.revoke_feed(id)));
   }
 
   async bookingPolicy(host: string): Promise<BookingPolicy | null> {

@@ -7,6 +7,11 @@ use crate::types::CanisterId;
 use super::PocketIc;
 
 impl PocketIc {
+    /// Cycles charged for HTTPS outcalls (the management canister's `http_request`) so far.
+    pub fn outcall_cycles(&self) -> u128 {
+        self.lock().outcall_cycles
+    }
+
     /// Instructions (wasmtime fuel) used by the most recent execution: the last message,
     /// callback, query, install or inspect_message that ran.
     pub fn last_instructions(&self) -> u64 {

@@ -109,6 +109,8 @@ pub struct Subnet {
     pub limits: Limits,
     /// Instructions used by the most recent execution anywhere on the subnet.
     pub last_instructions: u64,
+    /// Cycles charged for HTTPS outcalls since the subnet was created (`outcalls.rs`).
+    pub outcall_cycles: u128,
     /// Messages executed since the subnet was created or loaded: a cheap "did anything change"
     /// signal for the local network, which saves only when it moved.
     pub activity: u64,
@@ -142,6 +144,7 @@ impl Subnet {
             pending_stops: Vec::new(),
             limits,
             last_instructions: 0,
+            outcall_cycles: 0,
             activity: 0,
             saved: None,
             root_key_seed: crate::engine::sha256(&[b"root key".as_slice(), &seed].concat()),
