@@ -122,8 +122,7 @@ export class CalendarApi {
 
   /** Imports a file; floating times are read in `floatingTimeZone` (the user's zone). */
   async importIcs(text: string, floatingTimeZone?: string): Promise<IcsImportReport> {
-    const options = { all_or_nothing: [] as [] | [boolean], floating_time_zone: (floatingTimeZone ? [floatingTimeZone] : []) as [] | [string] };
-    return unwrap(await call(() => this.actor.import_ics(text, [options])));
+    return unwrap(await call(() => this.actor.import_ics(text, { floating_time_zone: floatingTimeZone })));
   }
 
   /** The caller's secret feed addresses (a token is shown only when its feed is created). */
