@@ -7,7 +7,7 @@ use integration_tests::{operator, user, Suite};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, Date, Event,
     EventInput, EventPage, EventPatch, EventTime, FreeBusyRequest, IcsExportRequest,
-    IcsImportReport, IcsPage, InstanceEdit, ListCursor, ListRequest, Recurrence, Role, Rsvp, Share,
+    IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListCursor, ListRequest, Recurrence, Role, Rsvp, Share,
     Slot, SlotRequest, SplitOutcome, Visibility, Weekday, WorkingHours,
 };
 use interfaces::security::MemberInit;
@@ -938,15 +938,28 @@ fn icalendar_round_trips_without_loss() {
     };
     assert_eq!(body(&export(user(7)).ics), body(&page.ics));
 
-    // A broken calendar imports nothing.
+    // A file with one unreadable event: asked for all or nothing, it imports nothing; by
+    // default the other events are imported and the broken one is reported skipped.
     let before = c.metrics().events;
-    let broken = page
-        .ics
-        .replace("TZID=Europe/Berlin", "TZID=Europe/Nowhere");
+    let broken = page.ics.replacen(
+        "DTSTART;TZID=Europe/Berlin:",
+        "DTSTART;TZID=Europe/Berlin:garbage",
+        1,
+    );
+    assert_ne!(broken, page.ics);
+    let all_or_nothing = IcsImportOptions {
+        all_or_nothing: Some(true),
+        floating_time_zone: None,
+    };
     assert!(c
-        .up::<IcsImportReport>(user(8), "import_ics", (broken,))
+        .up::<IcsImportReport>(user(8), "import_ics", (broken.clone(), Some(all_or_nothing)))
         .is_err());
     assert_eq!(c.metrics().events, before);
+    let report: IcsImportReport = c
+        .up(user(8), "import_ics", (broken, None::<IcsImportOptions>))
+        .unwrap();
+    assert_eq!((report.created, report.skipped), (2, Some(1)));
+    assert_eq!(c.metrics().events, before + 2);
 }
 
 #[test]
