@@ -506,8 +506,9 @@ fn get_invitation_delivery_status() -> InvitationDeliveryStatus {
 
 // ---- group members: account deletion and backups --------------------------------------------
 
-/// Account deletion (the user registry): removes the user's events, booking policy and their
-/// place in other people's events, a bounded batch per call (`done` once nothing is left).
+/// Account deletion (the user registry): removes the user's events, booking policy, their
+/// place in other people's events, then their subscriptions (with their copies) and feeds, a
+/// bounded batch per call (`done` once nothing is left).
 #[candid_method(update)]
 #[update(
     hidden = true,
@@ -521,6 +522,11 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
         &[CanisterKind::UserRegistry],
         |c| {
             let (items, done) = state::mutate(|s| s.delete_user(c, &user, MAX_DELETIONS_PER_CALL));
+            // The user's subscriptions and feeds go last, once their own events are gone.
+            let done = done
+                && state::mutate_with_feeds(|s, f| {
+                    feeds::forget_user(s, f, c, &user, MAX_DELETIONS_PER_CALL as u32)
+                });
             Ok(DeletedData { items, done })
         },
     )

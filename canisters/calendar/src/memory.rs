@@ -30,8 +30,14 @@ const SNAPSHOT_STATE: MemoryId = MemoryId::new(11);
 const EXPORT_STAGING: MemoryId = MemoryId::new(12);
 const IMPORT_STAGING: MemoryId = MemoryId::new(13);
 /// What imported iCalendar events say beyond the event model (`store::Store::ics_extras`): part
-/// of the shard's data, so backups carry it (last in [`DATA`]).
+/// of the shard's data, so backups carry it (in [`DATA`]).
 const ICS_EXTRAS: MemoryId = MemoryId::new(14);
+/// Feeds and subscriptions (`feeds::Feeds`): feeds by token hash, feeds by owner, and
+/// subscriptions to outside feeds. Part of the shard's data, so backups carry them (after
+/// [`ICS_EXTRAS`] in [`DATA`]; a snapshot from before restores them empty).
+const FEED_TOKENS: MemoryId = MemoryId::new(15);
+const FEEDS_BY_OWNER: MemoryId = MemoryId::new(16);
+const SUBSCRIPTIONS: MemoryId = MemoryId::new(17);
 // Invitations across shards (`store::Invitations`): ids 18..=22. Not part of backup snapshots
 // yet: a restore keeps the restored shard's own (see the README's invitations section).
 const INVITE_OUTBOX: MemoryId = MemoryId::new(18);
@@ -39,14 +45,10 @@ const INVITE_DUE: MemoryId = MemoryId::new(19);
 const INVITE_PENDING: MemoryId = MemoryId::new(20);
 const INVITATIONS_RECEIVED: MemoryId = MemoryId::new(21);
 const INVITATIONS_BY_TIME: MemoryId = MemoryId::new(22);
-/// Feeds and subscriptions (`feeds::Feeds`): feeds by token hash, feeds by owner, and
-/// subscriptions to outside feeds. Not in a backup snapshot (see the README).
-const FEED_TOKENS: MemoryId = MemoryId::new(15);
-const FEEDS_BY_OWNER: MemoryId = MemoryId::new(16);
-const SUBSCRIPTIONS: MemoryId = MemoryId::new(17);
 
-/// The store's memories in a fixed order (the order snapshots list them in).
-pub const DATA: [MemoryId; 11] = [
+/// The shard's data memories in a fixed order (the order snapshots list them in): the store's,
+/// then the feeds'. New ones are only ever appended.
+pub const DATA: [MemoryId; 14] = [
     META,
     EVENTS,
     OWNED,
@@ -58,6 +60,9 @@ pub const DATA: [MemoryId; 11] = [
     POLICIES,
     REMINDER_OUTBOX,
     ICS_EXTRAS,
+    FEED_TOKENS,
+    FEEDS_BY_OWNER,
+    SUBSCRIPTIONS,
 ];
 
 thread_local! {

@@ -40,8 +40,20 @@ pub fn read_feeds<R>(f: impl FnOnce(&Feeds<Memory>) -> R) -> R {
     FEEDS.with_borrow(f)
 }
 
+/// Feeds are part of the shard's data (backups carry them), so a change to them moves the data
+/// version as a change to the store does.
 pub fn mutate_feeds<R>(f: impl FnOnce(&mut Feeds<Memory>) -> R) -> R {
-    FEEDS.with_borrow_mut(f)
+    let result = FEEDS.with_borrow_mut(f);
+    mutate(|s| s.touch());
+    result
+}
+
+/// The store and the feeds together (account deletion clears subscription copies and forgets
+/// feeds in one step); moves the data version as [`mutate_feeds`] does.
+pub fn mutate_with_feeds<R>(f: impl FnOnce(&mut Store<Memory>, &mut Feeds<Memory>) -> R) -> R {
+    let result = STORE.with_borrow_mut(|s| FEEDS.with_borrow_mut(|feeds| f(s, feeds)));
+    mutate(|s| s.touch());
+    result
 }
 
 /// The backup endpoints' view of this shard (`canister_kit::backup_endpoints!`). The shard's
@@ -68,11 +80,12 @@ impl DataCanister for Backup {
         read(|s| s.meta().clone())
     }
 
-    /// Re-opens the store over the restored memories, brings a snapshot taken before an upgrade
-    /// to this code's layout, and marks the restore (the reminders are rebuilt as a whole, from
-    /// a timer: it awaits the notification canister).
+    /// Re-opens the store and the feeds over the restored memories, brings a snapshot taken
+    /// before an upgrade to this code's layout, and marks the restore (the reminders are rebuilt
+    /// as a whole, from a timer: it awaits the notification canister).
     fn after_restore(before: Meta) -> u64 {
         STORE.with_borrow_mut(|s| *s = Store::init(memory::store()));
+        FEEDS.with_borrow_mut(|f| *f = Feeds::init(memory::feeds()));
         crate::lifecycle::migrate_layout();
         mutate(|s| s.mark_restored(&before, ic_cdk::api::time()))
     }

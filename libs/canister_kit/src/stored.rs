@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use candid::{CandidType, Decode};
 use ic_stable_structures::storable::{Bound, Storable};
+use ic_stable_structures::{Memory, StableBTreeMap};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -83,6 +84,27 @@ impl<T: Serialize> Compact<T> {
     }
 }
 
+/// Opens the map in `memory`, or a new empty one when the memory is all zero at its start.
+/// Restoring a backup snapshot taken before a map existed leaves that map's memory zeroed
+/// (`stable_snapshot`), which `StableBTreeMap::init` would refuse; a memory never used (size
+/// 0) or holding a map opens as `init` does.
+pub fn open_map<K, V, M>(memory: M) -> StableBTreeMap<K, V, M>
+where
+    K: Storable + Ord + Clone,
+    V: Storable,
+    M: Memory,
+{
+    let mut magic = [0u8; 3];
+    if memory.size() > 0 {
+        memory.read(0, &mut magic);
+    }
+    if memory.size() > 0 && magic == [0; 3] {
+        StableBTreeMap::new(memory)
+    } else {
+        StableBTreeMap::init(memory)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +149,19 @@ mod tests {
                 color: None
             }
         );
+    }
+
+    #[test]
+    fn a_zeroed_memory_opens_as_an_empty_map_and_a_used_one_keeps_its_entries() {
+        use ic_stable_structures::VectorMemory;
+        let memory = VectorMemory::default();
+        let mut map: StableBTreeMap<u64, u64, _> = open_map(memory.clone());
+        map.insert(1, 2);
+        let reopened: StableBTreeMap<u64, u64, _> = open_map(memory.clone());
+        assert_eq!(reopened.get(&1), Some(2));
+        // What a restore of an older snapshot leaves: the memory's pages, all zero.
+        memory.borrow_mut().fill(0);
+        let zeroed: StableBTreeMap<u64, u64, _> = open_map(memory);
+        assert!(zeroed.is_empty());
     }
 }

@@ -114,7 +114,8 @@ pub fn apply<M: Memory>(
     Ok(applied)
 }
 
-/// Removes up to `max` events of the copy; true once it is empty (unsubscribing).
+/// Removes up to `max` events of the copy (unsubscribing, account deletion): how many it
+/// removed, and whether the copy is now empty.
 pub fn clear<M: Memory>(
     store: &mut Store<M>,
     user: Principal,
@@ -122,7 +123,7 @@ pub fn clear<M: Memory>(
     shard: Principal,
     now_ns: u64,
     max: u32,
-) -> bool {
+) -> (u32, bool) {
     let calendar = subscription_calendar(&user, id);
     let ctx = Ctx {
         caller: calendar,
@@ -130,9 +131,10 @@ pub fn clear<M: Memory>(
         shard,
     };
     let (page, more) = store.owned_page(&calendar, None, max);
+    let removed = page.len() as u32;
     for e in page {
         // The owner deletes its own event: nothing to refuse.
         let _ = store.delete(&ctx, e.id, None);
     }
-    !more
+    (removed, !more)
 }

@@ -15,7 +15,7 @@ pub mod copy;
 pub mod serve;
 
 use candid::{CandidType, Deserialize, Principal};
-use canister_kit::stored::Candid;
+use canister_kit::stored::{open_map, Candid};
 use ic_stable_structures::{Memory, StableBTreeMap};
 use interfaces::feeds::{
     Feed, FeedId, NewFeed, Subscription, SubscriptionId, MAX_FEEDS_PER_USER, MAX_FEED_NAME_BYTES,
@@ -164,9 +164,11 @@ pub fn normalize_url(url: &str) -> Result<String, Error> {
 impl<M: Memory> Feeds<M> {
     pub fn init(m: FeedMemories<M>) -> Self {
         Self {
-            tokens: StableBTreeMap::init(m.tokens),
-            by_owner: StableBTreeMap::init(m.by_owner),
-            subscriptions: StableBTreeMap::init(m.subscriptions),
+            // Part of the shard's data since backups carried them: a snapshot from before
+            // leaves these memories zeroed, which opens as empty maps.
+            tokens: open_map(m.tokens),
+            by_owner: open_map(m.by_owner),
+            subscriptions: open_map(m.subscriptions),
         }
     }
 
@@ -364,6 +366,38 @@ impl<M: Memory> Feeds<M> {
 }
 
 /// The user a subscription key belongs to.
+/// Account deletion: clears the copies of `user`'s subscriptions (at most `max` events per
+/// call), forgetting each subscription once its copy is empty, then forgets the user's feeds
+/// (their addresses answer 404). True once nothing of the user's is left here.
+pub fn forget_user<M: Memory>(
+    store: &mut crate::store::Store<M>,
+    feeds: &mut Feeds<M>,
+    ctx: &Ctx,
+    user: &Principal,
+    max: u32,
+) -> bool {
+    let subscriptions: Vec<SubscriptionId> =
+        feeds.subscription_entries(user).map(|(id, _)| id).collect();
+    let mut left = max;
+    for id in subscriptions {
+        if left == 0 {
+            return false;
+        }
+        let (removed, empty) = copy::clear(store, *user, id, ctx.shard, ctx.now_ns, left);
+        left -= removed;
+        if !empty {
+            return false;
+        }
+        feeds.subscriptions.remove(&owned_key(user, id));
+    }
+    let owned: Vec<(FeedId, TokenHash)> = feeds.feed_ids(user).collect();
+    for (id, hash) in owned {
+        feeds.by_owner.remove(&owned_key(user, id));
+        feeds.tokens.remove(&hash);
+    }
+    true
+}
+
 pub fn key_user(key: &OwnedKey) -> Principal {
     let len = key.0[0] as usize;
     Principal::from_slice(&key.0[1..1 + len])

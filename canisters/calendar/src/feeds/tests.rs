@@ -295,14 +295,10 @@ fn a_subscription_copy_follows_the_outside_feed_and_is_read_only() {
 
     // Unsubscribing clears the copy.
     f.unsubscribe(&user(1), sub.id).unwrap();
-    assert!(copy::clear(
-        &mut s.store,
-        user(1),
-        sub.id,
-        shard(),
-        alice.now_ns,
-        100
-    ));
+    assert!(
+        copy::clear(&mut s.store, user(1), sub.id, shard(), alice.now_ns, 100).1,
+        "the copy is empty"
+    );
     assert_eq!(s.store.events_of(&calendar), 0);
     assert!(matches!(
         f.unsubscribe(&user(1), sub.id),
@@ -341,4 +337,66 @@ fn subscriptions_check_their_address_and_count() {
     assert!(all.iter().all(|(k, _)| key_user(k) == user(1)));
     let rest = f.all_subscriptions(Some(all[3].0), 100);
     assert_eq!(rest.len(), MAX_SUBSCRIPTIONS_PER_USER - 4);
+}
+
+#[test]
+fn account_deletion_clears_copies_in_batches_then_forgets_subscriptions_and_feeds() {
+    let mut s = fixture();
+    let mut f = feeds();
+    let alice = ctx(user(1));
+    let bob = ctx(user(2));
+    let kept = f.create_feed(&bob, "bob".into(), &[2; 32]).unwrap();
+    let gone = f.create_feed(&alice, "phone".into(), &[1; 32]).unwrap();
+    let sub = f.subscribe(&alice, "https://example.org/a.ics").unwrap();
+    let text = outside(&[
+        ("a", "20260401T090000Z", "One"),
+        ("b", "20260402T090000Z", "Two"),
+        ("c", "20260403T090000Z", "Three"),
+    ]);
+    copy::apply(&mut s.store, user(1), sub.id, shard(), alice.now_ns, &text).unwrap();
+    let calendar = subscription_calendar(&user(1), sub.id);
+    assert_eq!(s.store.events_of(&calendar), 3);
+
+    // Two events a call: the first call leaves one, and the subscription with it.
+    assert!(!forget_user(&mut s.store, &mut f, &alice, &user(1), 2));
+    assert_eq!(s.store.events_of(&calendar), 1);
+    assert_eq!(f.list_subscriptions(&user(1)).unwrap().len(), 1);
+    assert!(f.feed_of_token(&gone.token).is_some());
+    assert!(forget_user(&mut s.store, &mut f, &alice, &user(1), 2));
+    assert_eq!(s.store.events_of(&calendar), 0);
+    assert!(f.list_subscriptions(&user(1)).unwrap().is_empty());
+    assert!(
+        f.feed_of_token(&gone.token).is_none(),
+        "the address answers 404"
+    );
+    assert!(f.list_feeds(&user(1)).unwrap().is_empty());
+    // Someone else's feed stays.
+    assert!(f.feed_of_token(&kept.token).is_some());
+}
+
+#[test]
+fn feeds_restored_from_a_snapshot_older_than_them_open_empty() {
+    let memories = [(); 3].map(|_| VectorMemory::default());
+    let open = || {
+        Feeds::init(FeedMemories {
+            tokens: memories[0].clone(),
+            by_owner: memories[1].clone(),
+            subscriptions: memories[2].clone(),
+        })
+    };
+    let mut f = open();
+    let created = f
+        .create_feed(&ctx(user(1)), "phone".into(), &[1; 32])
+        .unwrap();
+    assert!(
+        open().feed_of_token(&created.token).is_some(),
+        "kept when reopened"
+    );
+    // What restoring a snapshot without these memories leaves: zeroed pages.
+    for m in &memories {
+        m.borrow_mut().fill(0);
+    }
+    let f = open();
+    assert!(f.feed_of_token(&created.token).is_none());
+    assert!(f.list_feeds(&user(1)).unwrap().is_empty());
 }

@@ -126,26 +126,6 @@ pub struct Store<M: Memory> {
     invitations: Invitations<M>,
 }
 
-/// Opens the map in `memory`, or a new empty one when the memory is all zero at its start: a
-/// restored snapshot taken before this map existed leaves its memory zeroed
-/// (`stable_snapshot`), which `StableBTreeMap::init` would refuse.
-fn open_or_new<K, V, M>(memory: M) -> StableBTreeMap<K, V, M>
-where
-    K: ic_stable_structures::Storable + Ord + Clone,
-    V: ic_stable_structures::Storable,
-    M: Memory,
-{
-    let mut magic = [0u8; 3];
-    if memory.size() > 0 {
-        memory.read(0, &mut magic);
-    }
-    if memory.size() > 0 && magic == [0; 3] {
-        StableBTreeMap::new(memory)
-    } else {
-        StableBTreeMap::init(memory)
-    }
-}
-
 impl<M: Memory> Store<M> {
     pub fn init(m: Memories<M>) -> Self {
         Self {
@@ -159,7 +139,7 @@ impl<M: Memory> Store<M> {
             participations: StableBTreeMap::init(m.participations),
             policies: StableBTreeMap::init(m.policies),
             reminder_outbox: StableBTreeMap::init(m.reminder_outbox),
-            ics_extras: open_or_new(m.ics_extras),
+            ics_extras: canister_kit::stored::open_map(m.ics_extras),
             invitations: Invitations::init(m.invitations),
         }
     }
@@ -213,7 +193,8 @@ impl<M: Memory> Store<M> {
         self.update_meta(|m| m.layout = version);
     }
 
-    fn touch(&mut self) {
+    /// Moves the data version: the next backup cycle takes a snapshot.
+    pub(crate) fn touch(&mut self) {
         self.update_meta(|m| m.data_version += 1);
     }
 
