@@ -7,8 +7,8 @@ use integration_tests::{operator, user, Suite};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, Date, Event,
     EventInput, EventPage, EventPatch, EventTime, FreeBusyRequest, IcsExportRequest,
-    IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListCursor, ListRequest, Recurrence, Role, Rsvp, Share,
-    Slot, SlotRequest, SplitOutcome, Visibility, Weekday, WorkingHours,
+    IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListCursor, ListRequest, Recurrence,
+    Role, Rsvp, Share, Slot, SlotRequest, SplitOutcome, Visibility, Weekday, WorkingHours,
 };
 use interfaces::security::MemberInit;
 use interfaces::{Error, InputProblem};
@@ -952,7 +952,11 @@ fn icalendar_round_trips_without_loss() {
         floating_time_zone: None,
     };
     assert!(c
-        .up::<IcsImportReport>(user(8), "import_ics", (broken.clone(), Some(all_or_nothing)))
+        .up::<IcsImportReport>(
+            user(8),
+            "import_ics",
+            (broken.clone(), Some(all_or_nothing))
+        )
         .is_err());
     assert_eq!(c.metrics().events, before);
     let report: IcsImportReport = c
