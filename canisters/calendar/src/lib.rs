@@ -333,9 +333,8 @@ fn http_request(
     encode_with = "canister_kit::codec::reply"
 )]
 fn http_request_update(
-    request: ic_http_certification::HttpUpdateRequest<'static>,
+    request: interfaces::feeds::HttpUpdateRequest,
 ) -> ic_http_certification::HttpUpdateResponse<'static> {
-    let headers: Vec<(String, String)> = request.headers().to_vec();
     let response = state::read(|s| {
         state::read_feeds(|f| {
             feeds::serve::respond(
@@ -343,9 +342,9 @@ fn http_request_update(
                 f,
                 canister_self(),
                 time(),
-                request.method(),
-                request.url(),
-                &headers,
+                &request.method,
+                &request.url,
+                &request.headers,
             )
         })
     });

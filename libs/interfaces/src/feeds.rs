@@ -51,3 +51,14 @@ pub struct Subscription {
     /// Why the last refresh failed, if it did (the copy kept what it had).
     pub last_error: Option<String>,
 }
+
+/// An HTTP request as the gateway passes it to `http_request_update` (the `.did`'s
+/// `HttpUpdateRequest`). The method is plain text, as in the `.did`: any text is valid Candid,
+/// and a method the feeds do not serve is answered 405 rather than refused by the decoder.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct HttpUpdateRequest {
+    pub url: String,
+    pub method: String,
+    pub body: serde_bytes::ByteBuf,
+    pub headers: Vec<(String, String)>,
+}

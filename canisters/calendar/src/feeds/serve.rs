@@ -166,11 +166,15 @@ pub fn respond<M: Memory>(
     feeds: &Feeds<M>,
     shard: candid::Principal,
     now_ns: u64,
-    method: &Method,
+    method: &str,
     url: &str,
     headers: &[(String, String)],
 ) -> HttpResponse<'static> {
-    let (token, head) = match route(method, url) {
+    // Any text is a valid Candid method: one that is not an HTTP method is not served either.
+    let Ok(method) = Method::from_bytes(method.as_bytes()) else {
+        return plain(StatusCode::METHOD_NOT_ALLOWED, "feeds answer GET and HEAD");
+    };
+    let (token, head) = match route(&method, url) {
         Route::Feed { token, head } => (token, head),
         Route::MethodNotAllowed => {
             return plain(StatusCode::METHOD_NOT_ALLOWED, "feeds answer GET and HEAD")
