@@ -650,7 +650,7 @@ await test('benchmark: draw a week with 200 occurrences (time printed, not asser
     lines.push('BEGIN:VEVENT', `UID:bench-${i}@e2e`, `DTSTART:${f(start)}`, `DTEND:${f(end)}`, `SUMMARY:Bench ${i}`, 'END:VEVENT');
   }
   lines.push('END:VCALENDAR');
-  const report = ok(await cal.import_ics(lines.join('\r\n') + '\r\n'), 'import_ics');
+  const report = ok(await cal.import_ics(lines.join('\r\n') + '\r\n', []), 'import_ics');
   assert(report.created === 200, `created ${report.created}`);
   const t0 = Date.now();
   await page.goto(`${ORIGIN}/week/2027-03-01/`);

@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use candid::Principal;
 use integration_tests::{operator, user, Suite};
-use interfaces::calendar::{Event, EventPage, IcsImportReport, ListRequest, Rsvp};
+use interfaces::calendar::{
+    Event, EventPage, IcsEventOutcome, IcsImportReport, IcsSkipReason, ListRequest, Rsvp,
+};
 use interfaces::registry::RegistryInit;
 use interfaces::security::{GroupInfo, GroupMemberInfo, GroupPing};
 use interfaces::{CanisterKind, Error, Permission};
@@ -230,10 +232,22 @@ fn an_imported_uid_has_a_length_limit_and_a_refused_import_stores_nothing() {
     let suite = Suite::new();
     let shard = shard(&suite);
     let uid = "u".repeat(100_000);
-    let refused = import(&suite, shard, user(1), one_event(&uid, ""));
+    // Each event of a file stands alone (issue 18): the import answers, reporting the event
+    // skipped because the store refused its UID, and stores nothing.
+    let report = import(&suite, shard, user(1), one_event(&uid, "")).unwrap();
+    let events = report.events.unwrap_or_default();
+    assert_eq!((report.created, events.len()), (0, 1));
     assert!(
-        matches!(&refused, Err(Error::InvalidInput { field, .. }) if field.contains("ical_uid")),
-        "{refused:?}"
+        matches!(
+            &events[0].outcome,
+            IcsEventOutcome::Skipped {
+                reason: IcsSkipReason::Refused {
+                    error: Error::InvalidInput { field, .. }
+                }
+            } if field.contains("ical_uid")
+        ),
+        "{:?}",
+        events[0].outcome
     );
     assert_eq!(events_of(&suite, shard, user(1)), vec![]);
 }

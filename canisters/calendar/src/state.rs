@@ -41,10 +41,12 @@ pub fn read_feeds<R>(f: impl FnOnce(&Feeds<Memory>) -> R) -> R {
 }
 
 /// Feeds are part of the shard's data (backups carry them), so a change to them moves the data
-/// version as a change to the store does.
-pub fn mutate_feeds<R>(f: impl FnOnce(&mut Feeds<Memory>) -> R) -> R {
+/// version as a change to the store does; a refused one changes nothing, the version included.
+pub fn mutate_feeds<R>(f: impl FnOnce(&mut Feeds<Memory>) -> Result<R, Error>) -> Result<R, Error> {
     let result = FEEDS.with_borrow_mut(f);
-    mutate(|s| s.touch());
+    if result.is_ok() {
+        mutate(|s| s.touch());
+    }
     result
 }
 

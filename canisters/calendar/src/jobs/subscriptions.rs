@@ -120,7 +120,10 @@ pub async fn refresh(user: candid::Principal, id: SubscriptionId, url: String) {
             }
         }
     };
-    state::mutate_feeds(|f| f.refreshed(&user, id, now, outcome));
+    let _ = state::mutate_feeds(|f| {
+        f.refreshed(&user, id, now, outcome);
+        Ok(())
+    });
 }
 
 /// Refreshes every subscription, one outcall at a time.
