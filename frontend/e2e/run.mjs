@@ -229,7 +229,7 @@ await test('create an event from the editor (c), drawn in the right column and s
   // The Tuesday column (2027-01-05) holds it, and its time label says 10:00.
   assert((await ev.locator('.ec-event-time').innerText()).startsWith('10:00'), 'time label');
   const cal = await aClient.actor('calendar', aShard);
-  const page = ok(await cal.list_events({ from_ns: ns('2027-01-04T00:00:00Z'), to_ns: ns('2027-01-11T00:00:00Z'), owner: [], cursor: [], limit: [] }), 'list_events');
+  const page = ok(await cal.list_events({ from_ns: ns('2027-01-04T00:00:00Z'), to_ns: ns('2027-01-11T00:00:00Z'), owner: [], cursor: [], limit: [], include_declined: [] }), 'list_events');
   const e = page.events.find((x) => x.title === 'E2E standup');
   assert(e, 'the canister does not have the event');
   assert(e.time.Timed.start_ns === ns('2027-01-05T10:00:00Z'), `start ${e.time.Timed.start_ns}`);
@@ -507,6 +507,46 @@ await test('privacy: Bob cannot see a private event, sees a shared one read-only
   await A.goto(`${ORIGIN}/week/${WEEK}/`);
   await calendarReady(A);
   await shot(A, 'week');
+});
+
+await test('invitations: Alice invites Bob; it is in his week, he answers from the dialog, both sides see the answer', async () => {
+  const cal = await aClient.actor('calendar', aShard);
+  const invite = ok(
+    await cal.create_event(eventInput('Invite A', timed('2027-01-08T13:00:00Z', '2027-01-08T14:00:00Z'), { attendees: [[bClient.principal]] })),
+    'create_event with Bob invited',
+  );
+  const bShard = ok(await (await bClient.actor('load_balancer')).get_shard_for(bClient.principal), 'Bob\'s shard').toText();
+  const bcal = await bClient.actor('calendar', bShard);
+  const week = { from_ns: ns('2027-01-04T00:00:00Z'), to_ns: ns('2027-01-11T00:00:00Z'), owner: [], cursor: [], limit: [] };
+  // Bob's own listing (his shard) carries the invitation once it is delivered, with his answer.
+  async function bobsAnswer() {
+    const page = ok(await bcal.list_events({ ...week, include_declined: [true] }), 'Bob list_events');
+    const o = page.occurrences.find((x) => x.event_id === invite.id && x.invited.length === 1);
+    return o && Object.keys(o.invited[0].rsvp)[0];
+  }
+  for (let i = 0; i < 60 && (await bobsAnswer()) !== 'NeedsAction'; i++) await new Promise((r) => setTimeout(r, 500));
+  assert((await bobsAnswer()) === 'NeedsAction', 'the invitation never reached Bob\'s listing');
+  await B.goto(`${ORIGIN}/week/${WEEK}/`);
+  await calendarReady(B);
+  const ev = B.locator('.ec-event', { hasText: 'Invite A' });
+  await ev.waitFor();
+  assert((await ev.getAttribute('class')).includes('ev-rsvp-needsaction'), 'an unanswered invitation is not marked');
+  await ev.click();
+  const dialog = B.getByRole('dialog', { name: 'Event (read only)' });
+  await dialog.waitFor();
+  await dialog.getByLabel('Your answer').selectOption('Accepted');
+  await dialog.getByRole('button', { name: 'Send answer' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  // The organizer's copy has the answer at once; Bob's shard gets it by delivery.
+  const mine = ok(await cal.get_event(invite.id), 'get_event').attendees.find((x) => x.principal.toText() === bClient.principal.toText());
+  assert(Object.keys(mine.rsvp)[0] === 'Accepted', `Alice sees ${JSON.stringify(mine.rsvp)}`);
+  for (let i = 0; i < 60 && (await bobsAnswer()) !== 'Accepted'; i++) await new Promise((r) => setTimeout(r, 500));
+  assert((await bobsAnswer()) === 'Accepted', 'Bob\'s listing keeps the old answer');
+  await B.reload();
+  await calendarReady(B);
+  await B.locator('.ec-event.ev-rsvp-accepted', { hasText: 'Invite A' }).waitFor();
+  await shot(B, 'bob-invitation-accepted');
+  ok(await cal.delete_event(invite.id, []), 'delete the invitation event');
 });
 
 await test('keyboard: Enter opens an event, Tab stays in the dialog, Escape returns focus', async () => {

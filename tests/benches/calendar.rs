@@ -182,6 +182,7 @@ fn main() {
                     to_ns: to,
                     cursor: None,
                     limit: Some(50),
+                    include_declined: None,
                 })
                 .unwrap(),
             );

@@ -297,6 +297,7 @@ fn sample(shard: &Shard, op: usize, s: u64, ids: &[u64], n: u64) -> Sample {
                 to_ns: from + WEEK,
                 cursor: None,
                 limit: None,
+                include_declined: None,
             };
             (encode_one(req).unwrap(), true)
         }

@@ -171,6 +171,7 @@ impl Fixture {
                         to_ns: START + 400 * 24 * HOUR_NS,
                         cursor,
                         limit: Some(500),
+                        include_declined: None,
                     },),
                 )
                 .unwrap();

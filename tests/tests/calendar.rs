@@ -79,6 +79,7 @@ impl Cal {
                 to_ns: to,
                 cursor: None,
                 limit: Some(500),
+                include_declined: None,
             },
         )
         .unwrap()
@@ -383,6 +384,7 @@ fn limits_give_typed_errors_and_change_nothing() {
             to_ns: start + DAY,
             cursor: None,
             limit: Some(10_000),
+            include_declined: None,
         },
     );
     assert!(matches!(too_big, Err(Error::InvalidInput { .. })));
@@ -440,6 +442,7 @@ fn pagination_walks_a_window_in_order_without_gaps_or_repeats() {
                     to_ns: to,
                     cursor,
                     limit: Some(7),
+                    include_declined: None,
                 },
             )
             .unwrap();
@@ -1033,6 +1036,7 @@ fn free_busy_and_list_refuse_bad_ranges() {
             to_ns: 5,
             cursor: None,
             limit: None,
+            include_declined: None,
         },
     );
     assert!(matches!(r, Err(Error::InvalidInput { .. })));

@@ -331,6 +331,7 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
                 to_ns: MONDAY_9 + 3 * DAY,
                 cursor: None,
                 limit: Some(100),
+                include_declined: None,
             },),
         )
         .unwrap();

@@ -94,6 +94,7 @@ impl Shard {
             to_ns: now + 400 * DAY,
             cursor: None,
             limit: None,
+            include_declined: None,
         };
         let (page,): (Result<EventPage, Error>,) = self
             .suite
@@ -216,6 +217,7 @@ fn an_outside_feed_copy_follows_the_server_on_the_timer_and_stays_read_only() {
         to_ns: now + 400 * DAY,
         cursor: None,
         limit: None,
+        include_declined: None,
     };
     let (page,): (Result<EventPage, Error>,) = shard
         .suite

@@ -2,14 +2,18 @@
 //! shards, and what an organizer does reaches each attendee's home shard: creation, changes,
 //! answers, attendee removal and deletion; a stopped attendee shard catches up after it starts,
 //! and an upgrade of the organizer's shard mid-delivery loses nothing; an invitation not
-//! declined makes the attendee busy on their own shard. Only calendar shards may deliver, and
-//! only their own events.
+//! declined makes the attendee busy on their own shard, and is in their own listing with their
+//! answer. Only calendar shards may deliver, and only their own events. Team free/busy asks
+//! people's shards from one composite query.
 
 use std::time::Duration;
 
 use candid::{encode_args, Principal};
 use integration_tests::{operator, user, Group, Suite};
-use interfaces::calendar::{Event, EventInput, EventPatch, Rsvp};
+use interfaces::calendar::{
+    BusyBlock, Event, EventInput, EventPage, EventPatch, ListCursor, ListRequest, PersonBusy, Rsvp,
+    TeamFreeBusyRequest,
+};
 use interfaces::invitation::{
     Invitation, InvitationChange, InvitationDeliveryStatus, InvitationListRequest,
     InvitationMessage, InvitationPage,
@@ -365,4 +369,151 @@ fn an_invitation_not_declined_makes_the_attendee_busy_on_their_own_shard() {
     r.unwrap();
     f.suite.settle();
     assert_eq!(busy(p.carol), meeting_block);
+}
+
+#[test]
+fn the_attendees_own_listing_shows_invitations_in_start_order_with_their_answer() {
+    let f = fixture();
+    let p = f.people();
+    let start = f.now() + 24 * HOUR;
+    // Bob's own event and Alice's meeting may carry the same id: ids are per shard.
+    let own = f.create(
+        p.away,
+        p.bob,
+        EventInput::timed("Dentist", start + HOUR, start + 2 * HOUR, "UTC"),
+    );
+    let e = f.create(p.home, p.alice, meeting(start, vec![p.bob]));
+    let later = f.create(p.home, p.alice, meeting(start + 3 * HOUR, vec![p.bob]));
+    f.suite.settle();
+
+    let list = |cursor: Option<ListCursor>, limit: u32, include_declined: bool| -> EventPage {
+        let req = ListRequest {
+            owner: None,
+            from_ns: start - HOUR,
+            to_ns: start + 5 * HOUR,
+            cursor,
+            limit: Some(limit),
+            include_declined: Some(include_declined),
+        };
+        let (r,): (Result<EventPage, Error>,) =
+            f.suite.query(p.away, p.bob, "list_events", (req,)).unwrap();
+        r.expect("listed")
+    };
+    let seen = |page: &EventPage| -> Vec<(u64, u64, Option<(Principal, Rsvp)>)> {
+        let occurrences = page.occurrences.iter();
+        occurrences
+            .map(|o| {
+                let invited = o.invited.map(|i| (i.organizer_shard, i.rsvp));
+                (o.start_ns, o.event_id, invited)
+            })
+            .collect()
+    };
+    let waiting = Some((p.home, Rsvp::NeedsAction));
+    let expected = vec![
+        (start, e.id, waiting),
+        (start + HOUR, own.id, None),
+        (start + 3 * HOUR, later.id, waiting),
+    ];
+    let page = list(None, 50, false);
+    assert_eq!(seen(&page), expected);
+    assert_eq!(
+        page.events.iter().map(|x| x.id).collect::<Vec<_>>(),
+        [own.id]
+    );
+    let held = page.invitations.clone().unwrap_or_default();
+    let titles: Vec<_> = held
+        .iter()
+        .map(|i| (i.event_id, i.view.title.as_str()))
+        .collect();
+    assert_eq!(titles, [(e.id, "Planning"), (later.id, "Planning")]);
+
+    // Two at a time: the same answer, one cursor.
+    let first = list(None, 2, false);
+    assert_eq!(seen(&first), expected[..2]);
+    let second = list(first.next_cursor, 2, false);
+    assert_eq!(seen(&second), expected[2..]);
+    assert_eq!(second.next_cursor, None);
+
+    // Bob declines the first meeting on its organizer's shard: his listing leaves it out
+    // unless asked for, and says so when asked.
+    let (answered,): (Result<Event, Error>,) = f
+        .suite
+        .update(p.home, p.bob, "rsvp", (e.id, Rsvp::Declined))
+        .unwrap();
+    answered.unwrap();
+    f.suite.settle();
+    assert_eq!(seen(&list(None, 50, false)), expected[1..]);
+    let declined = Some((p.home, Rsvp::Declined));
+    assert_eq!(seen(&list(None, 50, true))[0], (start, e.id, declined));
+
+    // Alice, looking at her own calendar on her shard, sees only her events.
+    let req = ListRequest {
+        owner: None,
+        from_ns: start - HOUR,
+        to_ns: start + 5 * HOUR,
+        cursor: None,
+        limit: None,
+        include_declined: Some(true),
+    };
+    let (r,): (Result<EventPage, Error>,) = f
+        .suite
+        .query(p.home, p.alice, "list_events", (req,))
+        .unwrap();
+    let alices = r.unwrap();
+    assert!(alices.occurrences.iter().all(|o| o.invited.is_none()));
+    assert_eq!(alices.occurrences.len(), 2);
+}
+
+#[test]
+fn team_free_busy_answers_for_people_on_both_shards_and_says_who_has_no_calendar() {
+    let f = fixture();
+    let p = f.people();
+    let start = f.now() + 24 * HOUR;
+    f.create(p.home, p.alice, meeting(start, vec![p.bob]));
+    let dentist = EventInput::timed("Dentist", start + 2 * HOUR, start + 3 * HOUR, "UTC");
+    f.create(p.away, p.bob, dentist);
+    f.suite.settle();
+
+    let stranger = user(99);
+    let ask = || -> Vec<PersonBusy> {
+        let req = TeamFreeBusyRequest {
+            users: vec![p.bob, p.alice, p.carol, stranger, p.bob],
+            from_ns: start - HOUR,
+            to_ns: start + 5 * HOUR,
+        };
+        let (r,): (Result<Vec<PersonBusy>, Error>,) = f
+            .suite
+            .query(p.home, p.carol, "team_free_busy", (req,))
+            .unwrap();
+        r.expect("answered")
+    };
+    let block = |from: u64, to: u64| BusyBlock {
+        start_ns: from,
+        end_ns: to,
+    };
+    let answers = ask();
+    let people: Vec<_> = answers.iter().map(|a| a.user).collect();
+    assert_eq!(
+        people,
+        [p.bob, p.alice, p.carol, stranger],
+        "once each, as asked"
+    );
+    // Bob's shard counts his own event and the invitation he has not declined.
+    let bob = vec![
+        block(start, start + HOUR),
+        block(start + 2 * HOUR, start + 3 * HOUR),
+    ];
+    assert_eq!(answers[0].busy, Ok(bob));
+    assert_eq!(answers[1].busy, Ok(vec![block(start, start + HOUR)]));
+    assert_eq!(answers[2].busy, Ok(vec![]));
+    assert!(matches!(answers[3].busy, Err(Error::NotFound { .. })));
+
+    // Bob's shard stopped: his answer says so, the others' stand.
+    f.suite
+        .env
+        .stop_canister(p.away, Some(operator()))
+        .expect("stopped");
+    let answers = ask();
+    assert!(matches!(answers[0].busy, Err(Error::Unavailable { .. })));
+    assert_eq!(answers[1].busy, Ok(vec![block(start, start + HOUR)]));
 }

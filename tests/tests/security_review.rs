@@ -204,6 +204,7 @@ fn events_of(suite: &Suite, shard: Principal, who: Principal) -> Vec<Event> {
         to_ns: u64::MAX,
         cursor: None,
         limit: None,
+        include_declined: None,
     };
     let (page,): (Result<EventPage, Error>,) =
         suite.query(shard, who, "list_events", (request,)).unwrap();

@@ -372,6 +372,7 @@ fn account_deletion_leaves_no_trace_of_the_user_on_any_canister() {
                     to_ns: now + 30 * DAY,
                     cursor: None,
                     limit: None,
+                    include_declined: None,
                 },))
                 .unwrap(),
             )
@@ -477,6 +478,7 @@ fn deletion_goes_in_batches_and_needs_no_profile() {
                 to_ns: now + 60 * DAY,
                 cursor: None,
                 limit: Some(10),
+                include_declined: None,
             },),
         )
         .unwrap();

@@ -29,8 +29,8 @@ use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event,
     EventId, EventInput, EventPage, EventPatch, FreeBusyRequest, IcsExportRequest,
-    IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListRequest, Rsvp, Slot, SlotRequest,
-    SplitOutcome, MAX_DELETIONS_PER_CALL,
+    IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListRequest, PersonBusy, Rsvp, Slot,
+    SlotRequest, SplitOutcome, TeamFreeBusyRequest, MAX_DELETIONS_PER_CALL,
 };
 use interfaces::invitation::{
     InvitationDeliveryStatus, InvitationListRequest, InvitationMessage, InvitationPage,
@@ -192,6 +192,18 @@ fn list_events(req: ListRequest) -> Result<EventPage, Error> {
 )]
 fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
     state::read(|s| s.free_busy(&ctx(), &req))
+}
+
+/// Free/busy of up to 20 people, whichever shards they live on (`jobs::team`).
+#[candid_method(composite_query)]
+#[query(
+    composite = true,
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+async fn team_free_busy(req: TeamFreeBusyRequest) -> Result<Vec<PersonBusy>, Error> {
+    jobs::team::free_busy(ctx(), req).await
 }
 
 // ---- booking -------------------------------------------------------------------------------
@@ -554,6 +566,7 @@ fn prepare_codec() {
     prepare::<Result<(), Error>>();
     prepare::<Result<EventPage, Error>>();
     prepare::<Result<Vec<BusyBlock>, Error>>();
+    prepare::<Result<Vec<PersonBusy>, Error>>();
     prepare::<Option<BookingPolicy>>();
     prepare::<Result<Vec<Slot>, Error>>();
     prepare::<Result<IcsPage, Error>>();
@@ -573,6 +586,7 @@ fn prepare_codec() {
     prepare_args::<(EventId,)>();
     prepare_args::<(ListRequest,)>();
     prepare_args::<(FreeBusyRequest,)>();
+    prepare_args::<(TeamFreeBusyRequest,)>();
     prepare_args::<(Principal,)>();
     prepare_args::<(SlotRequest,)>();
     prepare_args::<(IcsExportRequest,)>();

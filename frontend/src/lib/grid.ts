@@ -1,8 +1,9 @@
 // From list_events' answer to what the grid draws. Timed occurrences become floating wall-clock
 // times in the display zone (see time.ts); all-day ones keep their civil dates, which the
 // canister anchors at midnight in the event's own zone.
-import type { Event, Occurrence } from './api/calendar';
-import type { Range } from './api/calendar';
+import type { Event, Invitation, Occurrence } from './api/calendar';
+import { invitationKey, type Range } from './api/calendar';
+import { Principal } from '@icp-sdk/core/principal';
 import { floating, isoDate, nsToMs, wallAt } from './time';
 
 export interface OccurrenceRef {
@@ -11,6 +12,8 @@ export interface OccurrenceRef {
   startNs: bigint;
   endNs: bigint;
   recurring: boolean;
+  /** Set when the user is invited: the organizer's shard, where the event and its answers live. */
+  organizerShard?: string;
 }
 
 export interface GridEvent {
@@ -32,8 +35,38 @@ export function canEdit(ev: Event, me: string): boolean {
   return ev.visibility.__kind__ === 'Shared' && ev.visibility.Shared.some((s) => s.principal.toText() === me && s.role === 'Editor');
 }
 
-export function occurrenceKey(o: Pick<Occurrence, 'event_id' | 'original_start_ns'>): string {
-  return `${o.event_id}:${o.original_start_ns}`;
+export function occurrenceKey(o: Pick<Occurrence, 'event_id' | 'original_start_ns' | 'invited'>): string {
+  const own = `${o.event_id}:${o.original_start_ns}`;
+  return o.invited ? `${o.invited.organizer_shard.toText()}/${own}` : own;
+}
+
+/**
+ * The event an invitation shows, as the editor and the grid read events: the organizer owns it
+ * and `me` is its one attendee, with my answer; what the invitation leaves out stays empty.
+ */
+export function invitationEvent(i: Invitation, me: Event['owner']): Event {
+  const v = i.view;
+  return {
+    id: i.event_id,
+    owner: v.organizer,
+    ical_uid: invitationKey(i.organizer_shard.toText(), i.event_id),
+    title: v.title,
+    description: '',
+    location: v.location,
+    time: v.time,
+    time_zone: v.time_zone,
+    recurrence: v.recurrence,
+    overrides: v.overrides,
+    status: v.status,
+    transparency: v.transparency,
+    visibility: { __kind__: 'Private', Private: null },
+    color: undefined,
+    attendees: [{ principal: me, rsvp: v.rsvp }],
+    reminders_minutes: new Uint32Array(),
+    created_at_ns: 0n,
+    updated_at_ns: 0n,
+    revision: i.revision,
+  };
 }
 
 export function matches(ev: Event, query: string): boolean {
@@ -58,10 +91,17 @@ export function textOn(hex: string): string {
   return 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 ? '#ffffff' : '#000000';
 }
 
+/** The event behind an occurrence: the calendar's own, or the invitation's (`me` is invited). */
+function eventOf(range: Range, o: Occurrence, me: string): Event | undefined {
+  if (!o.invited) return range.events.get(o.event_id);
+  const i = range.invitations.get(invitationKey(o.invited.organizer_shard.toText(), o.event_id));
+  return i && invitationEvent(i, Principal.fromText(me));
+}
+
 export function toGridEvents(range: Range, zone: string, me: string, query = ''): GridEvent[] {
   const out: GridEvent[] = [];
   for (const o of range.occurrences) {
-    const ev = range.events.get(o.event_id);
+    const ev = eventOf(range, o, me);
     if (!ev || !matches(ev, query)) continue;
     const allDay = ev.time.__kind__ === 'AllDay';
     const [start, end] = allDay
@@ -71,6 +111,7 @@ export function toGridEvents(range: Range, zone: string, me: string, query = '')
     if (ev.status === 'Cancelled') classNames.push('ev-cancelled');
     if (ev.status === 'Tentative') classNames.push('ev-tentative');
     if (ev.owner.toText() !== me) classNames.push('ev-foreign');
+    if (o.invited) classNames.push('ev-invited', `ev-rsvp-${o.invited.rsvp.toLowerCase()}`);
     out.push({
       id: occurrenceKey(o),
       title: ev.title,
@@ -79,7 +120,7 @@ export function toGridEvents(range: Range, zone: string, me: string, query = '')
       allDay,
       color: ev.color ?? DEFAULT_COLOR,
       textColor: textOn(ev.color ?? DEFAULT_COLOR),
-      editable: canEdit(ev, me),
+      editable: !o.invited && canEdit(ev, me),
       classNames,
       extendedProps: {
         ref: {
@@ -88,6 +129,7 @@ export function toGridEvents(range: Range, zone: string, me: string, query = '')
           startNs: o.start_ns,
           endNs: o.end_ns,
           recurring: ev.recurrence !== undefined,
+          organizerShard: o.invited?.organizer_shard.toText(),
         },
         event: ev,
       },

@@ -242,6 +242,9 @@ pub struct ListCursor {
     pub start_ns: u64,
     pub event_id: EventId,
     pub original_start_ns: u64,
+    /// The organizer's shard when the occurrence is an invitation (absent for the listed
+    /// calendar's own events, which come first among equal keys).
+    pub organizer_shard: Option<Principal>,
 }
 
 /// Occurrences of `owner`'s events (the caller's when absent) overlapping `[from_ns, to_ns)`
@@ -253,9 +256,12 @@ pub struct ListRequest {
     pub to_ns: u64,
     pub cursor: Option<ListCursor>,
     pub limit: Option<u32>,
+    /// Also list invitations the caller declined (left out when absent or false).
+    pub include_declined: Option<bool>,
 }
 
-/// One occurrence; its event is in [`EventPage::events`].
+/// One occurrence; its event is in [`EventPage::events`], or, when `invited` is set, its
+/// invitation is in [`EventPage::invitations`].
 #[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Occurrence {
     pub event_id: EventId,
@@ -263,15 +269,29 @@ pub struct Occurrence {
     pub start_ns: u64,
     pub end_ns: u64,
     pub overridden: bool,
+    /// Set when the caller is invited to the event rather than organizing it (only in a
+    /// listing of the caller's own calendar).
+    pub invited: Option<Invited>,
+}
+
+/// How the caller takes part in an occurrence of an event another user organizes.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Invited {
+    /// The organizer's shard: with the event id it names the invitation.
+    pub organizer_shard: Principal,
+    /// The caller's answer.
+    pub rsvp: Rsvp,
 }
 
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct EventPage {
-    /// In (start, event id, original start) order.
+    /// In (start, event id, original start, organizer shard) order.
     pub occurrences: Vec<Occurrence>,
-    /// Each event referenced on this page, once.
+    /// Each event of the listed calendar referenced on this page, once.
     pub events: Vec<Event>,
     pub next_cursor: Option<ListCursor>,
+    /// Each invitation referenced on this page, once (absent when there is none).
+    pub invitations: Option<Vec<crate::invitation::Invitation>>,
 }
 
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
@@ -279,6 +299,25 @@ pub struct FreeBusyRequest {
     pub user: Principal,
     pub from_ns: u64,
     pub to_ns: u64,
+}
+
+/// People whose free/busy `team_free_busy` answers at once, whichever shards they live on.
+pub const MAX_TEAM: usize = 20;
+
+/// Free/busy of up to [`MAX_TEAM`] people over one range (`team_free_busy`).
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct TeamFreeBusyRequest {
+    pub users: Vec<Principal>,
+    pub from_ns: u64,
+    pub to_ns: u64,
+}
+
+/// One person's merged busy time, or why it could not be had (no calendar, their shard did not
+/// answer); one person's error does not fail the others.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct PersonBusy {
+    pub user: Principal,
+    pub busy: Result<Vec<BusyBlock>, crate::Error>,
 }
 
 /// A merged busy interval; no details of the events behind it.

@@ -125,6 +125,7 @@ pub fn window_events<M: Memory>(
         to_ns,
         cursor: None,
         limit: Some(LIST_PAGE),
+        include_declined: None,
     };
     loop {
         // The owner lists their own calendar: nothing to refuse but a bad range, which `window`
@@ -135,7 +136,8 @@ pub fn window_events<M: Memory>(
         scanned += page.occurrences.len();
         let mut by_id: BTreeMap<EventId, Event> =
             page.events.into_iter().map(|e| (e.id, e)).collect();
-        for o in &page.occurrences {
+        // Invitations are the organizer's to publish: a feed carries the owner's own events.
+        for o in page.occurrences.iter().filter(|o| o.invited.is_none()) {
             if let Some(e) = by_id.remove(&o.event_id) {
                 if !events.contains_key(&e.id) {
                     if events.len() == MAX_FEED_EVENTS {

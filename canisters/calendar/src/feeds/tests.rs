@@ -211,6 +211,7 @@ fn a_subscription_copy_follows_the_outside_feed_and_is_read_only() {
         to_ns: MONDAY + 60 * DAY,
         cursor: None,
         limit: None,
+        include_declined: None,
     };
     let page = s.store.list(&alice, &list).unwrap();
     assert_eq!(page.events.len(), 2);

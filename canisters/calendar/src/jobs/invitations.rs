@@ -157,9 +157,24 @@ async fn deliver_batch(batch: Vec<(u64, InvitationMessage)>) -> bool {
 
 /// Fills the directory cache for the batch's attendees it does not know yet.
 async fn resolve(batch: &[(u64, InvitationMessage)], key: &[u8]) -> Result<(), Error> {
-    let mut unknown: Vec<Principal> = batch
+    let attendees: Vec<Principal> = batch.iter().map(|(_, m)| m.attendee).collect();
+    learn_homes(&attendees, key).await
+}
+
+/// Each user's home shard, `None` for a user the balancer never assigned: from the directory
+/// cache, asking the balancer for the others (team free/busy; a composite query keeps nothing
+/// it learns, so each such query asks again for the users this shard never delivered to).
+pub async fn homes(users: &[Principal]) -> Result<Vec<Option<Principal>>, Error> {
+    let key = own_key()?.expose_bytes().to_vec();
+    learn_homes(users, &key).await?;
+    Ok(DIRECTORY.with_borrow(|d| users.iter().map(|u| d.get(u).copied()).collect()))
+}
+
+/// Fills the directory cache for the users it does not know yet (one balancer call).
+async fn learn_homes(users: &[Principal], key: &[u8]) -> Result<(), Error> {
+    let mut unknown: Vec<Principal> = users
         .iter()
-        .map(|(_, m)| m.attendee)
+        .copied()
         .filter(|a| DIRECTORY.with_borrow(|d| !d.contains_key(a)))
         .collect();
     unknown.sort();

@@ -1,6 +1,7 @@
 //! The shard's timers and awaiting flows: delivering the store's reminder outbox to the
 //! notification canister (here), invitations to attendees' home shards ([`invitations`]),
-//! and refreshing subscriptions to outside feeds ([`subscriptions`]).
+//! refreshing subscriptions to outside feeds ([`subscriptions`]), and asking other shards for
+//! team free/busy ([`team`]).
 //!
 //! Every event change records the event's latest reminder update in a stable outbox (keyed by
 //! event, so repeated changes coalesce). A timer sends batches with an unbounded-wait call; an
@@ -27,6 +28,7 @@ use crate::state;
 
 pub mod invitations;
 pub mod subscriptions;
+pub mod team;
 
 /// How often the outbox is flushed (changes also schedule an immediate flush).
 pub const FLUSH_INTERVAL: Duration = Duration::from_secs(30);

@@ -40,6 +40,7 @@ use crate::keys::{OwnedKey, OwnerKey, SeriesKey, TimeEntry, TimeKey, UidKey};
 pub use draft::normalize_rule;
 pub use invitations::{InvitationMemories, Invitations};
 pub use outbox::ReminderResync;
+pub use window::check_range;
 
 pub const DEFAULT_CONFIG: CalendarConfig = CalendarConfig {
     max_events_per_user: 10_000,

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use candid::Principal;
 use ic_stable_structures::Memory;
 use interfaces::calendar::{
-    BusyBlock, Event, EventId, EventPage, FreeBusyRequest, ListCursor, ListRequest, Occurrence,
+    BusyBlock, Event, EventId, EventPage, FreeBusyRequest, Invited, ListCursor, ListRequest,
+    Occurrence,
 };
 use interfaces::{Error, InputProblem};
 use recurrence::wire::{series_from_schedule, timestamp, to_ns};
@@ -38,11 +39,12 @@ enum Filter {
     Busy,
 }
 
-fn key_of(o: &Occurrence) -> ListCursor {
+pub(super) fn key_of(o: &Occurrence) -> ListCursor {
     ListCursor {
         start_ns: o.start_ns,
         event_id: o.event_id,
         original_start_ns: o.original_start_ns,
+        organizer_shard: o.invited.map(|i| i.organizer_shard),
     }
 }
 
@@ -64,7 +66,8 @@ fn range_error(reason: &str) -> Error {
     )
 }
 
-fn check_range(from_ns: u64, to_ns: u64) -> Result<(), Error> {
+/// A free/busy range: it ends after it starts and covers at most [`MAX_RANGE_NS`].
+pub fn check_range(from_ns: u64, to_ns: u64) -> Result<(), Error> {
     if from_ns >= to_ns {
         return Err(range_error("the range must end after it starts"));
     }
@@ -93,11 +96,39 @@ impl<M: Memory> Store<M> {
             caller: ctx.caller,
             owner,
         };
-        let (occurrences, more) =
+        let (mut occurrences, mut more) =
             self.window(&owner, req.from_ns, req.to_ns, req.cursor, limit, filter)?;
+        // Your own calendar also shows what you are invited to, in the same order and pages:
+        // the invitations' candidates join the own events' first `limit`, and the first
+        // `limit` of both are the page.
+        let mut held = BTreeMap::new();
+        if owner == ctx.caller && self.invitations().holds_for(&owner) {
+            let include_declined = req.include_declined.unwrap_or(false);
+            let want = limit as usize + 1;
+            let window = (req.from_ns, req.to_ns, req.cursor);
+            self.invitations().window(
+                &owner,
+                window,
+                want,
+                include_declined,
+                &mut occurrences,
+                &mut held,
+            )?;
+            occurrences.sort_by_key(key_of);
+            more |= occurrences.len() > limit as usize;
+            occurrences.truncate(limit as usize);
+        }
         let mut events: BTreeMap<EventId, Event> = BTreeMap::new();
+        let mut invitations = BTreeMap::new();
         for o in &occurrences {
-            if let std::collections::btree_map::Entry::Vacant(slot) = events.entry(o.event_id) {
+            if let Some(i) = o.invited {
+                let key = (i.organizer_shard, o.event_id);
+                if let Some(invitation) = held.get(&key) {
+                    invitations.entry(key).or_insert_with(|| invitation.clone());
+                }
+            } else if let std::collections::btree_map::Entry::Vacant(slot) =
+                events.entry(o.event_id)
+            {
                 if let Some(e) = self.load(o.event_id) {
                     slot.insert(e.into_event());
                 }
@@ -111,6 +142,7 @@ impl<M: Memory> Store<M> {
             },
             occurrences,
             events: events.into_values().collect(),
+            invitations: (!invitations.is_empty()).then(|| invitations.into_values().collect()),
         })
     }
 
@@ -206,6 +238,7 @@ impl<M: Memory> Store<M> {
                     start_ns: start,
                     end_ns,
                     overridden: false,
+                    invited: None,
                 };
                 if !overlaps(start, end_ns, from, to) || !after(&o) {
                     continue;
@@ -238,7 +271,7 @@ impl<M: Memory> Store<M> {
                 Filter::Readable { caller, .. } => access::may_read(event.event(), &caller),
             };
             if keep {
-                series_occurrences(event.event(), from, to, cursor, want, &mut out)?;
+                series_occurrences(event.event(), None, from, to, cursor, want, &mut out)?;
             }
         }
         out.sort_by_key(key_of);
@@ -248,9 +281,11 @@ impl<M: Memory> Store<M> {
     }
 }
 
-/// Appends up to `want` occurrences of a recurring event after `cursor`.
+/// Appends up to `want` occurrences of a recurring event after `cursor` (`invited` says how
+/// the lister takes part when the event is an invitation).
 pub(super) fn series_occurrences(
     event: &Event,
+    invited: Option<Invited>,
     from: u64,
     to: u64,
     cursor: Option<ListCursor>,
@@ -277,6 +312,7 @@ pub(super) fn series_occurrences(
                 start_ns: to_ns(i.start),
                 end_ns: to_ns(i.end),
                 overridden: i.overridden,
+                invited,
             };
             if cursor.is_some_and(|c| key_of(&o) <= c) || !overlaps(o.start_ns, o.end_ns, from, to)
             {
@@ -308,6 +344,7 @@ mod tests {
             to_ns: MONDAY + 28 * DAY,
             cursor,
             limit: Some(limit),
+            include_declined: None,
         };
         f.store.list(&ctx(user(who)), &req).unwrap()
     }

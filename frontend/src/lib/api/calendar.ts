@@ -14,11 +14,12 @@ import type {
   Rsvp,
   Feed,
   NewFeed,
+  Invitation,
 } from '$lib/bindings/calendar/calendar';
 import { Principal } from '@icp-sdk/core/principal';
 import { asApiError, unwrap } from './errors';
 
-export type { Event, EventInput, EventPatch, Occurrence, BookingPolicy, Slot, Rsvp, Feed, NewFeed };
+export type { Event, EventInput, EventPatch, Occurrence, BookingPolicy, Slot, Rsvp, Feed, NewFeed, Invitation };
 
 /** Page size for list_events (the canister allows at most 500). */
 const PAGE = 500;
@@ -27,9 +28,17 @@ const MAX_OCCURRENCES = 5000;
 
 export interface Range {
   occurrences: Occurrence[];
+  /** The listed calendar's own events by id. */
   events: Map<bigint, Event>;
+  /** What the caller is invited to, by `invitationKey` (event ids are per shard). */
+  invitations: Map<string, Invitation>;
   /** True if the cap stopped the listing early (the UI says so). */
   truncated: boolean;
+}
+
+/** Names an invitation: its organizer's shard and the event id there. */
+export function invitationKey(organizerShard: string, eventId: bigint): string {
+  return `${organizerShard}/${eventId}`;
 }
 
 async function call<T>(f: () => Promise<T>): Promise<T> {
@@ -50,6 +59,7 @@ export class CalendarApi {
   async listRange(fromNs: bigint, toNs: bigint, owner?: string): Promise<Range> {
     const occurrences: Occurrence[] = [];
     const events = new Map<bigint, Event>();
+    const invitations = new Map<string, Invitation>();
     let cursor: ListCursor | undefined;
     for (;;) {
       const page = unwrap(
@@ -65,9 +75,10 @@ export class CalendarApi {
       );
       occurrences.push(...page.occurrences);
       for (const e of page.events) events.set(e.id, e);
+      for (const i of page.invitations ?? []) invitations.set(invitationKey(i.organizer_shard.toText(), i.event_id), i);
       cursor = page.next_cursor;
-      if (!cursor) return { occurrences, events, truncated: false };
-      if (occurrences.length >= MAX_OCCURRENCES) return { occurrences, events, truncated: true };
+      if (!cursor) return { occurrences, events, invitations, truncated: false };
+      if (occurrences.length >= MAX_OCCURRENCES) return { occurrences, events, invitations, truncated: true };
     }
   }
 

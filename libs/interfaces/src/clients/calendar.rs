@@ -1,9 +1,9 @@
-//! Calls other members of the group make to a calendar shard.
+//! Calls other members of the group make to a calendar shard, and one shard makes to another.
 
 use candid::Principal;
 use serde_bytes::ByteBuf;
 
-use super::call_unbounded;
+use super::{call_bounded, call_unbounded};
 use crate::calendar::DeletedData;
 use crate::Error;
 
@@ -38,5 +38,16 @@ pub async fn deliver_invitations(
         &(ByteBuf::from(key.to_vec()), messages),
     )
     .await?;
+    result
+}
+
+/// One person's merged busy time on their home shard (`team_free_busy` asks each person's
+/// shard from a composite query). Bounded wait: a read, and a failure is that person's answer.
+pub async fn free_busy(
+    shard: Principal,
+    req: &crate::calendar::FreeBusyRequest,
+) -> Result<Vec<crate::calendar::BusyBlock>, Error> {
+    let (result,): (Result<Vec<crate::calendar::BusyBlock>, Error>,) =
+        call_bounded(shard, "free_busy", &(req,)).await?;
     result
 }

@@ -14,6 +14,9 @@
 //! record is also filed by time (one-offs by duration class and start, series by the end of
 //! their last instance, as the shard's own events are), so free/busy and booking count the
 //! invitations that are not declined and reads only those near the asked range.
+//! [`window`] lists the held invitations as occurrences of the attendee's own calendar.
+
+mod window;
 
 use candid::{CandidType, Deserialize, Principal};
 use canister_kit::outbox::{Backoff, DueIndex};
@@ -355,6 +358,7 @@ impl<M: Memory> Invitations<M> {
             let mut found = Vec::new();
             super::window::series_occurrences(
                 &event,
+                None,
                 from,
                 to,
                 None,

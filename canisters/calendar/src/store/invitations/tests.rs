@@ -176,3 +176,108 @@ fn invitations_block_time_until_declined_and_series_count_per_instance() {
     assert_eq!(f.store.invitations().held_len(), 0);
     assert!(busy_of(&f, user(2)).is_empty());
 }
+
+fn list_of(
+    f: &crate::store::tests::Fixture,
+    caller: Principal,
+    owner: Principal,
+    cursor: Option<interfaces::calendar::ListCursor>,
+    limit: u32,
+    include_declined: bool,
+) -> interfaces::calendar::EventPage {
+    let req = interfaces::calendar::ListRequest {
+        owner: Some(owner),
+        from_ns: MONDAY - DAY,
+        to_ns: MONDAY + 30 * DAY,
+        cursor,
+        limit: Some(limit),
+        include_declined: Some(include_declined),
+    };
+    f.store.list(&ctx(caller), &req).unwrap()
+}
+
+/// (start, event id, invited answer) of each occurrence of a page.
+fn seen(page: &interfaces::calendar::EventPage) -> Vec<(u64, u64, Option<Rsvp>)> {
+    let occurrences = page.occurrences.iter();
+    occurrences
+        .map(|o| (o.start_ns, o.event_id, o.invited.map(|i| i.rsvp)))
+        .collect()
+}
+
+#[test]
+fn your_own_listing_merges_invitations_in_start_order_pages_and_leaves_out_declined_ones() {
+    let mut f = fixture();
+    let (alice, bob) = (ctx(user(1)), ctx(user(2)));
+    let meeting = f.store.create(&alice, invited(vec![user(2)])).unwrap();
+    let mut weekly = crate::store::tests::weekly(MONDAY + 2 * HOUR, 3);
+    weekly.attendees = Some(vec![user(2)]);
+    let series = f.store.create(&alice, weekly).unwrap();
+    let own = f.store.create(&bob, lesson(MONDAY + HOUR)).unwrap();
+    deliver_here(&mut f);
+
+    let week = 7 * DAY;
+    let waiting = Some(Rsvp::NeedsAction);
+    let expected = vec![
+        (MONDAY, meeting.id, waiting),
+        (MONDAY + HOUR, own.id, None),
+        (MONDAY + 2 * HOUR, series.id, waiting),
+        (MONDAY + week + 2 * HOUR, series.id, waiting),
+        (MONDAY + 2 * week + 2 * HOUR, series.id, waiting),
+    ];
+    let all = list_of(&f, user(2), user(2), None, 50, false);
+    assert_eq!(seen(&all), expected);
+    assert_eq!(all.next_cursor, None);
+    let own_ids: Vec<_> = all.events.iter().map(|e| e.id).collect();
+    assert_eq!(own_ids, [own.id], "events are the listed calendar's own");
+    let held: Vec<_> = all
+        .invitations
+        .iter()
+        .flatten()
+        .map(|i| i.event_id)
+        .collect();
+    assert_eq!(held, [meeting.id, series.id]);
+    assert!(all
+        .occurrences
+        .iter()
+        .all(|o| o.invited.is_none_or(|i| i.organizer_shard == f.shard)));
+
+    // One at a time: the same occurrences, no gaps, no repeats, each page's references.
+    let (mut walked, mut cursor) = (Vec::new(), None);
+    loop {
+        let page = list_of(&f, user(2), user(2), cursor, 1, false);
+        let o = page.occurrences[0];
+        match o.invited {
+            Some(_) => assert_eq!(page.invitations.as_ref().map(Vec::len), Some(1)),
+            None => assert_eq!((page.events.len(), page.invitations.clone()), (1, None)),
+        }
+        walked.extend(seen(&page));
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(walked, expected);
+
+    // Declining leaves the meeting out, unless asked for; answering shows in the listing.
+    f.store.rsvp(&bob, meeting.id, Rsvp::Declined).unwrap();
+    f.store.rsvp(&bob, series.id, Rsvp::Accepted).unwrap();
+    deliver_here(&mut f);
+    let accepted = Some(Rsvp::Accepted);
+    let without: Vec<_> = expected[1..]
+        .iter()
+        .map(|&(at, id, r)| (at, id, r.map(|_| Rsvp::Accepted)))
+        .collect();
+    assert_eq!(
+        seen(&list_of(&f, user(2), user(2), None, 50, false)),
+        without
+    );
+    let with = seen(&list_of(&f, user(2), user(2), None, 50, true));
+    assert_eq!(with[0], (MONDAY, meeting.id, Some(Rsvp::Declined)));
+    assert_eq!(with[1..], without[..]);
+    assert_eq!(without[1].2, accepted);
+
+    // Someone else looking at Bob's calendar sees only what Bob organizes and shares.
+    let other = list_of(&f, user(3), user(2), None, 50, true);
+    assert!(other.occurrences.iter().all(|o| o.invited.is_none()));
+    assert_eq!(other.invitations, None);
+}
