@@ -225,6 +225,7 @@ fn fill(n: &Notifications) {
             Some(Recurrence {
                 rule: "FREQ=WEEKLY;BYDAY=MO".into(),
                 exdates_ns: vec![WEEKLY_START + 14 * DAY],
+                rdates_ns: None,
             }),
         )
     };

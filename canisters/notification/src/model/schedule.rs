@@ -62,7 +62,11 @@ impl Storable for StoredSchedule {
             None => {
                 w.u8(0);
             }
-            Some(Recurrence { rule, exdates_ns }) => {
+            // RDATEs are not stored yet (that needs a layout step here): reminders follow the
+            // rule's instances.
+            Some(Recurrence {
+                rule, exdates_ns, ..
+            }) => {
                 w.u8(1).text(rule).len(exdates_ns.len());
                 for x in exdates_ns {
                     w.u64(*x);
@@ -106,6 +110,7 @@ impl Storable for StoredSchedule {
             _ => Some(Recurrence {
                 rule: r.text(),
                 exdates_ns: r.list(|r| r.u64()),
+                rdates_ns: None,
             }),
         };
         let overrides = r.list(|r| InstanceOverride {
