@@ -45,7 +45,10 @@ fn rdates_merge_in_start_order_and_do_not_count() {
     );
     // Every RDATE instance lasts as long as the first.
     for i in all(&s) {
-        assert_eq!(i.start.duration_until(i.end), jiff::SignedDuration::from_hours(1));
+        assert_eq!(
+            i.start.duration_until(i.end),
+            jiff::SignedDuration::from_hours(1)
+        );
     }
 }
 
