@@ -177,6 +177,7 @@ fn fill(s: &Shard) -> (Vec<(Principal, u64)>, String) {
     weekly.recurrence = Some(Recurrence {
         rule: "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=20".into(),
         exdates_ns: vec![MONDAY_9 + 2 * HOUR + 7 * DAY],
+        rdates_ns: None,
     });
     weekly.visibility = Some(Visibility::Shared(vec![
         Share {
@@ -232,6 +233,7 @@ fn fill(s: &Shard) -> (Vec<(Principal, u64)>, String) {
     daily.recurrence = Some(Recurrence {
         rule: "FREQ=DAILY".into(),
         exdates_ns: vec![],
+        rdates_ns: None,
     });
     daily.visibility = Some(Visibility::Public);
     daily.transparency = Some(interfaces::calendar::Transparency::Transparent);

@@ -219,6 +219,7 @@ fn fill(n: &Notifications) {
             Some(Recurrence {
                 rule: "FREQ=WEEKLY;BYDAY=MO".into(),
                 exdates_ns: vec![WEEKLY_START + 14 * DAY],
+                rdates_ns: None,
             }),
         )
     };

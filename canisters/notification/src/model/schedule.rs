@@ -86,6 +86,8 @@ impl Storable for StoredSchedule {
             None => {
                 w.u8(0);
             }
+            // RDATEs are not stored yet (that needs a layout step here): reminders follow the
+            // rule's instances.
             Some(StoredRecurrence { rule, exdates_ns }) => {
                 w.u8(1).text(rule).len(exdates_ns.len());
                 for x in exdates_ns {
@@ -178,8 +180,11 @@ impl From<Schedule> for StoredSchedule {
                 },
             },
             time_zone,
-            recurrence: recurrence
-                .map(|Recurrence { rule, exdates_ns }| StoredRecurrence { rule, exdates_ns }),
+            recurrence: recurrence.map(
+                |Recurrence {
+                     rule, exdates_ns, ..
+                 }| StoredRecurrence { rule, exdates_ns },
+            ),
             overrides: overrides
                 .into_iter()
                 .map(
@@ -213,6 +218,7 @@ impl From<StoredSchedule> for Schedule {
             recurrence: s.recurrence.map(|r| Recurrence {
                 rule: r.rule,
                 exdates_ns: r.exdates_ns,
+                rdates_ns: None,
             }),
             overrides: s
                 .overrides
@@ -245,6 +251,7 @@ mod tests {
             recurrence: Some(Recurrence {
                 rule: "FREQ=WEEKLY;COUNT=3".into(),
                 exdates_ns: vec![1_604_800],
+                rdates_ns: None,
             }),
             overrides: vec![
                 InstanceOverride {
