@@ -1,4 +1,4 @@
-// Unit checks of the pure modules (time-zone arithmetic, RRULE builder), without a test framework:
+// Unit checks of the pure modules (time-zone arithmetic, RRULE builder, feed addresses), without a test framework:
 // the TypeScript is transpiled with the compiler already installed. Prints "N passed, N failed".
 import ts from 'typescript';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -18,6 +18,7 @@ async function load(name) {
 }
 const t = await load('time');
 const r = await load('recurrence');
+const f = await load('feeds');
 
 let passed = 0;
 let failed = 0;
@@ -61,6 +62,16 @@ const parsed = r.parseRule('RRULE:FREQ=MONTHLY;INTERVAL=3;COUNT=5');
 check('parse freq', parsed.freq, 'MONTHLY');
 check('parse interval', parsed.interval, 3);
 check('parse end', parsed.end, 'count');
+
+// Feed addresses: the gateway the app is served by, never the page's custom domain.
+const shard = 'bkyz2-fmaaa-aaaaa-qaaaq-cai';
+const front = 'bd3sg-teaaa-aaaaa-qaaba-cai';
+const page = (protocol, host) => ({ protocol, host });
+check('feed on icp0.io', f.shardUrl(shard, '/feeds/t.ics', page('https:', `${front}.icp0.io`), front, false), `https://${shard}.icp0.io/feeds/t.ics`);
+check('feed from raw', f.shardUrl(shard, '/feeds/t.ics', page('https:', `${front}.raw.icp0.io`), front, false), `https://${shard}.icp0.io/feeds/t.ics`);
+check('feed on custom domain', f.shardUrl(shard, '/feeds/t.ics', page('https:', 'calendar.example.com'), front, false), `https://${shard}.icp0.io/feeds/t.ics`);
+check('feed on local network', f.shardUrl(shard, '/feeds/t.ics', page('http:', `${front}.localhost:4950`), front, true), `http://${shard}.localhost:4950/feeds/t.ics`);
+check('feed from dev server', f.shardUrl(shard, '/feeds/t.ics', page('http:', '127.0.0.1:5173'), front, true), `http://${shard}.localhost:4943/feeds/t.ics`);
 
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -8,14 +8,12 @@
 
 use std::time::Instant;
 
-use candid::{encode_args, encode_one, Principal};
-use ic_runtime::PocketIc;
-use integration_tests::{operator, user, wasm};
+use candid::{encode_args, encode_one};
+use integration_tests::bench_setup::BenchShard;
+use integration_tests::{user, wasm};
 use interfaces::calendar::{
-    BusyBlock, CalendarConfig, CalendarMetrics, Event, EventInput, EventPage, EventPatch,
-    FreeBusyRequest, ListRequest,
+    BusyBlock, Event, EventInput, EventPage, EventPatch, FreeBusyRequest, ListRequest,
 };
-use interfaces::security::MemberInit;
 use interfaces::Error;
 
 const HOUR: u64 = 3_600_000_000_000;
@@ -24,65 +22,11 @@ const SIZES: [u64; 2] = [1_000, 100_000];
 /// Operations averaged per row.
 const SAMPLES: u64 = 20;
 
-struct Shard {
-    pic: PocketIc,
-    id: Principal,
-}
-
-impl Shard {
-    fn new() -> Self {
-        let pic = PocketIc::new();
-        let settings = ic_runtime::management_types::CanisterSettings {
-            controllers: Some(vec![operator()]),
-            ..Default::default()
-        };
-        let id = pic.create_canister_with_settings(Some(operator()), Some(settings));
-        pic.install_canister(
-            id,
-            wasm("calendar"),
-            encode_args((None::<MemberInit>,)).unwrap(),
-            Some(operator()),
-        );
-        let s = Shard { pic, id };
-        let _: Result<(), Error> = s.update(
-            operator(),
-            "configure",
-            encode_one(CalendarConfig {
-                max_events_per_user: 200_000,
-                writes_per_minute: 10_000_000,
-            })
-            .unwrap(),
-        );
-        s
-    }
-
-    fn update<R: for<'a> candid::Deserialize<'a> + candid::CandidType>(
-        &self,
-        who: Principal,
-        method: &str,
-        arg: Vec<u8>,
-    ) -> R {
-        let bytes = self.pic.update_call(self.id, who, method, arg).unwrap();
-        candid::decode_one(&bytes).unwrap()
-    }
-
-    fn query<R: for<'a> candid::Deserialize<'a> + candid::CandidType>(
-        &self,
-        who: Principal,
-        method: &str,
-        arg: Vec<u8>,
-    ) -> R {
-        let bytes = self.pic.query_call(self.id, who, method, arg).unwrap();
-        candid::decode_one(&bytes).unwrap()
-    }
-
-    fn metrics(&self) -> CalendarMetrics {
-        self.query(user(1), "get_metrics", encode_args(()).unwrap())
-    }
-
-    fn instructions(&self) -> u64 {
-        self.pic.canister_last_instructions(self.id)
-    }
+/// A shard with room for the largest store.
+fn new_shard() -> BenchShard {
+    let shard = BenchShard::install(wasm("calendar"));
+    let _ = shard.configure(200_000, 10_000_000);
+    shard
 }
 
 fn event(i: u64) -> EventInput {
@@ -127,7 +71,7 @@ fn main() {
     let mut fill_seconds = Vec::new();
     let mut stable_full = Vec::new();
     for n in SIZES {
-        let shard = Shard::new();
+        let shard = new_shard();
         let empty = shard.metrics().stable_memory_bytes;
         let started = Instant::now();
         let mut ids = Vec::with_capacity(n as usize);

@@ -10,13 +10,12 @@
 //!
 //! Run with `cargo bench -p integration_tests --bench feeds` after `scripts/build.sh calendar`.
 
-use candid::{encode_args, encode_one, Principal};
+use candid::{encode_one, Principal};
 use ic_http_certification::{HttpRequest, HttpUpdateRequest, HttpUpdateResponse};
-use ic_runtime::PocketIc;
-use integration_tests::{operator, user, wasm};
-use interfaces::calendar::{CalendarConfig, CalendarMetrics, IcsImportReport};
+use integration_tests::bench_setup::BenchShard;
+use integration_tests::{user, wasm};
+use interfaces::calendar::IcsImportReport;
 use interfaces::feeds::NewFeed;
-use interfaces::security::MemberInit;
 use interfaces::Error;
 
 const HOUR: u64 = 3_600_000_000_000;
@@ -24,54 +23,26 @@ const SIZES: [usize; 3] = [10, 100, 1_000];
 /// Events per import (the importer's limit).
 const PER_IMPORT: usize = 500;
 
-struct Shard {
-    pic: PocketIc,
-    id: Principal,
+/// The shared bench shard, with the feed benchmark's own steps.
+struct Shard(BenchShard);
+
+impl std::ops::Deref for Shard {
+    type Target = BenchShard;
+    fn deref(&self) -> &BenchShard {
+        &self.0
+    }
 }
 
 impl Shard {
     fn new() -> Self {
-        let pic = PocketIc::new();
-        let settings = ic_runtime::management_types::CanisterSettings {
-            controllers: Some(vec![operator()]),
-            ..Default::default()
-        };
-        let id = pic.create_canister_with_settings(Some(operator()), Some(settings));
-        pic.install_canister(
-            id,
-            wasm("calendar"),
-            encode_args((None::<MemberInit>,)).unwrap(),
-            Some(operator()),
-        );
-        let s = Shard { pic, id };
-        let config = CalendarConfig {
-            max_events_per_user: 100_000,
-            writes_per_minute: 100_000,
-        };
-        let _: Result<(), Error> = s.update(operator(), "configure", encode_one(config).unwrap());
+        let s = Shard(BenchShard::install(wasm("calendar")));
+        let _ = s.configure(100_000, 100_000);
         s
-    }
-
-    fn update<R: candid::CandidType + for<'de> candid::Deserialize<'de>>(
-        &self,
-        who: Principal,
-        method: &str,
-        arg: Vec<u8>,
-    ) -> R {
-        let bytes = self
-            .pic
-            .update_call(self.id, who, method, arg)
-            .unwrap_or_else(|e| panic!("{method}: {e:?}"));
-        candid::decode_one(&bytes).unwrap()
-    }
-
-    fn now(&self) -> u64 {
-        self.pic.get_time().as_nanos_since_unix_epoch()
     }
 
     /// Imports `n` one-hour events, one every 9 hours from tomorrow on.
     fn fill(&self, who: Principal, n: usize) {
-        let first = self.now() / HOUR * HOUR + 24 * HOUR;
+        let first = self.now_ns() / HOUR * HOUR + 24 * HOUR;
         let mut done = 0;
         while done < n {
             let mut text =
@@ -113,20 +84,7 @@ impl Shard {
             )
             .unwrap();
         let response: HttpUpdateResponse = candid::decode_one(&bytes).unwrap();
-        let metrics: CalendarMetrics = candid::decode_one(
-            &self
-                .pic
-                .query_call(self.id, operator(), "get_metrics", encode_args(()).unwrap())
-                .unwrap(),
-        )
-        .unwrap();
-        let instructions = metrics
-            .methods
-            .iter()
-            .find(|m| m.method == "http_request_update")
-            .map(|m| m.instructions_last)
-            .unwrap();
-        (response, instructions)
+        (response, self.method_instructions("http_request_update"))
     }
 }
 

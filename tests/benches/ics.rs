@@ -11,12 +11,9 @@
 //! the runtime's fuel for the query (see host/ic_runtime/README.md).
 
 use candid::{encode_args, encode_one, Principal};
-use ic_runtime::PocketIc;
-use integration_tests::{operator, user, wasm};
-use interfaces::calendar::{
-    CalendarConfig, CalendarMetrics, IcsExportRequest, IcsImportOptions, IcsImportReport, IcsPage,
-};
-use interfaces::security::MemberInit;
+use integration_tests::bench_setup::BenchShard;
+use integration_tests::{user, wasm};
+use interfaces::calendar::{IcsExportRequest, IcsImportOptions, IcsImportReport, IcsPage};
 use interfaces::Error;
 
 const EVENTS: usize = 1_000;
@@ -85,45 +82,17 @@ fn file() -> String {
 }
 
 fn main() {
-    let pic = PocketIc::new();
-    let settings = ic_runtime::management_types::CanisterSettings {
-        controllers: Some(vec![operator()]),
-        ..Default::default()
-    };
-    let id = pic.create_canister_with_settings(Some(operator()), Some(settings));
-    pic.install_canister(
-        id,
-        wasm("calendar"),
-        encode_args((None::<MemberInit>,)).unwrap(),
-        Some(operator()),
-    );
-    let config = CalendarConfig {
-        max_events_per_user: 10_000,
-        writes_per_minute: 1_000,
-    };
-    let bytes = pic
-        .update_call(id, operator(), "configure", encode_one(config).unwrap())
-        .unwrap();
-    let configured: Result<(), Error> = candid::decode_one(&bytes).unwrap();
-    configured.unwrap();
+    let shard = BenchShard::install(wasm("calendar"));
+    shard.configure(10_000, 1_000).unwrap();
     let alice: Principal = user(1);
     let text = file();
 
     let import = |label: &str| {
         let arg = encode_args((text.clone(), None::<IcsImportOptions>)).unwrap();
-        let bytes = pic.update_call(id, alice, "import_ics", arg).unwrap();
-        let report: Result<IcsImportReport, Error> = candid::decode_one(&bytes).unwrap();
+        let report: Result<IcsImportReport, Error> = shard.update(alice, "import_ics", arg);
         let report = report.unwrap_or_else(|e| panic!("{label}: {e:?}"));
         assert_eq!(report.skipped, Some(0), "{label}: {:?}", report.events);
-        let bytes = pic
-            .query_call(id, alice, "get_metrics", encode_args(()).unwrap())
-            .unwrap();
-        let metrics: CalendarMetrics = candid::decode_one(&bytes).unwrap();
-        let method = metrics.methods.iter().find(|m| m.method == "import_ics");
-        (
-            report,
-            method.expect("import_ics measured").instructions_last,
-        )
+        (report, shard.method_instructions("import_ics"))
     };
     let (first, created) = import("import");
     assert_eq!(first.created as usize, EVENTS);
@@ -137,16 +106,10 @@ fn main() {
             cursor,
             limit: Some(500),
         };
-        let bytes = pic
-            .query_call(id, alice, "export_ics", encode_one(req).unwrap())
-            .unwrap();
-        let page: Result<IcsPage, Error> = candid::decode_one(&bytes).unwrap();
+        let page: Result<IcsPage, Error> =
+            shard.query(alice, "export_ics", encode_one(req).unwrap());
         let page = page.unwrap();
-        pages.push((
-            page.events,
-            page.ics.len(),
-            pic.canister_last_instructions(id),
-        ));
+        pages.push((page.events, page.ics.len(), shard.instructions()));
         cursor = page.next_cursor;
         if cursor.is_none() {
             break;

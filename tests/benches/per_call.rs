@@ -22,10 +22,9 @@
 use std::collections::BTreeMap;
 
 use candid::{encode_args, encode_one, CandidType, Principal};
-use ic_runtime::PocketIc;
+use integration_tests::bench_setup::{no_group, BenchShard};
 use integration_tests::{operator, user};
-use interfaces::calendar::{CalendarConfig, Event, EventInput, EventPage, EventPatch, ListRequest};
-use interfaces::security::MemberInit;
+use interfaces::calendar::{Event, EventInput, EventPage, EventPatch, ListRequest};
 use interfaces::Error;
 
 const HOUR: u64 = 3_600_000_000_000;
@@ -44,8 +43,7 @@ const UPDATE_EXECUTION_FEE: u64 = 5_000_000;
 const CYCLES_PER_INSTRUCTION: u64 = 1;
 
 struct Shard {
-    pic: PocketIc,
-    id: Principal,
+    shard: BenchShard,
     /// The profile build logs its marks only from replicated executions, so every call to it
     /// runs as an update (same instructions as the query).
     profiled: bool,
@@ -55,46 +53,19 @@ impl Shard {
     /// A shard running `wasm_name`, installed over `stable_memory` when given (a store another
     /// shard filled: the fill is the slow part of this benchmark, so it is done once per size).
     fn new(wasm_name: &str, stable_memory: Option<Vec<u8>>) -> Self {
-        let pic = PocketIc::new();
-        let settings = ic_runtime::management_types::CanisterSettings {
-            controllers: Some(vec![operator()]),
-            ..Default::default()
-        };
-        let id = pic.create_canister_with_settings(Some(operator()), Some(settings));
-        pic.install_canister(
-            id,
-            wasm(wasm_name),
-            encode_args((None::<MemberInit>,)).unwrap(),
-            Some(operator()),
-        );
+        let shard = BenchShard::install(wasm(wasm_name));
         if let Some(memory) = stable_memory {
             // Written under the installed code, then read by it as after an upgrade.
+            let (pic, id) = (&shard.pic, shard.id);
             pic.set_stable_memory(id, memory, ic_runtime::BlobCompression::NoCompression);
-            pic.upgrade_canister(
-                id,
-                wasm(wasm_name),
-                encode_args((None::<MemberInit>,)).unwrap(),
-                Some(operator()),
-            )
-            .unwrap();
+            pic.upgrade_canister(id, wasm(wasm_name), no_group(), Some(operator()))
+                .unwrap();
         }
-        let s = Shard {
-            pic,
-            id,
+        shard.configure(200_000, 10_000_000).unwrap();
+        Shard {
+            shard,
             profiled: wasm_name.ends_with("_profile"),
-        };
-        let configured: Result<(), Error> = s.call(
-            Kind::Update,
-            operator(),
-            "configure",
-            encode_one(CalendarConfig {
-                max_events_per_user: 200_000,
-                writes_per_minute: 10_000_000,
-            })
-            .unwrap(),
-        );
-        configured.unwrap();
-        s
+        }
     }
 
     fn call<R: for<'a> candid::Deserialize<'a> + CandidType>(
@@ -104,16 +75,14 @@ impl Shard {
         method: &str,
         arg: Vec<u8>,
     ) -> R {
-        let bytes = match kind {
-            Kind::Query if !self.profiled => self.pic.query_call(self.id, who, method, arg),
-            _ => self.pic.update_call(self.id, who, method, arg),
+        match kind {
+            Kind::Query if !self.profiled => self.shard.query(who, method, arg),
+            _ => self.shard.update(who, method, arg),
         }
-        .unwrap();
-        candid::decode_one(&bytes).unwrap()
     }
 
     fn instructions(&self) -> u64 {
-        self.pic.canister_last_instructions(self.id)
+        self.shard.instructions()
     }
 
     fn fill(&self, n: u64) -> Vec<u64> {
@@ -137,7 +106,11 @@ impl Shard {
         if !self.profiled {
             return out;
         }
-        let logs = self.pic.fetch_canister_logs(self.id, operator()).unwrap();
+        let logs = self
+            .shard
+            .pic
+            .fetch_canister_logs(self.shard.id, operator())
+            .unwrap();
         let line =
             String::from_utf8_lossy(&logs.last().expect("a profile line").content).into_owned();
         assert!(
@@ -388,7 +361,7 @@ fn main() {
         }
         let filled = Shard::new("calendar", None);
         let ids = filled.fill(n);
-        let memory = filled.pic.get_stable_memory(filled.id);
+        let memory = filled.shard.pic.get_stable_memory(filled.shard.id);
         let mut shards = vec![(false, filled)];
         if profile_wasm {
             shards.push((true, Shard::new("calendar_profile", Some(memory))));

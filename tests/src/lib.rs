@@ -3,6 +3,7 @@
 //! `POCKET_IC_BIN`), and makes typed calls that remember every response, so tests can check
 //! that no response ever carried key material.
 
+pub mod bench_setup;
 pub mod release_dump;
 
 use std::cell::RefCell;

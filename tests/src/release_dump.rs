@@ -6,17 +6,22 @@
 //! installed with the operator standing in for its registry ([`LoneCanister::install_member`]):
 //! the operator pushes a group snapshot naming stand-in peers with keys derived here
 //! ([`LoneCanister::admit_peers`]), and the test calls as those peers with their keys.
+//!
+//! [`Release`] holds the steps every `tests/tests/*_migration.rs` shares: where a canister's
+//! fixture lives, recording it from the release's wasm, reading what the release answered, and
+//! loading the dump under this code at the release's time and upgrading. Each test keeps only
+//! what is its canister's own: how to fill it, what to record, what must still work.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use candid::utils::ArgumentEncoder;
-use candid::{decode_one, encode_args, CandidType, Deserialize, Principal};
-use ic_runtime::{BlobCompression, PocketIc};
+use candid::{decode_one, encode_args, encode_one, CandidType, Deserialize, Principal};
+use ic_runtime::{BlobCompression, PocketIc, Time};
 use interfaces::security::{GroupMember, MemberInit, MemberKeys, SnapshotOutcome};
 use interfaces::{CanisterKind, Error, GroupSnapshot};
 use security_base::AccessKey;
 
-use crate::operator;
+use crate::{operator, wasm};
 
 pub struct LoneCanister {
     pub pic: PocketIc,
@@ -165,5 +170,75 @@ impl LoneCanister {
         self.pic
             .upgrade_canister(self.id, module, arg, Some(operator()))
             .expect("the upgrade migrates the release's data");
+    }
+
+    /// Upgrades to this code's `name` wasm again, keeping the memory (a second upgrade must
+    /// find the current layout and change nothing).
+    pub fn upgrade_again(&self, name: &str, arg: Vec<u8>) {
+        self.pic
+            .upgrade_canister(self.id, wasm(name), arg, Some(operator()))
+            .expect("a second upgrade succeeds");
+    }
+
+    /// The runtime's clock.
+    pub fn now_ns(&self) -> u64 {
+        self.pic.get_time().as_nanos_since_unix_epoch()
+    }
+}
+
+/// One canister's recorded release, in `canisters/<name>/fixtures/`: `release-v0.stable.gz`,
+/// the stable memory of a canister running the release after the test filled it, and
+/// `release-v0.candid`, what that canister answered then (a record type each test defines).
+pub struct Release {
+    name: &'static str,
+}
+
+impl Release {
+    /// The fixture of the canister whose crate, `.did` and wasm are called `name`.
+    pub const fn of(name: &'static str) -> Self {
+        Release { name }
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../canisters")
+            .join(self.name)
+            .join("fixtures")
+            .join(file)
+    }
+
+    /// The release's wasm, from the path in `<NAME>_RELEASE_WASM` (only recording needs it).
+    pub fn wasm(&self) -> Vec<u8> {
+        let var = format!("{}_RELEASE_WASM", self.name.to_uppercase());
+        let path = std::env::var(&var).unwrap_or_else(|_| panic!("{var}: the release's wasm"));
+        std::fs::read(path).expect("readable wasm")
+    }
+
+    /// Writes the fixture: `canister`'s stable memory and what it `answered`.
+    pub fn record<T: CandidType>(&self, canister: &LoneCanister, answered: &T) {
+        canister.record_stable_memory(&self.path("release-v0.stable"));
+        std::fs::write(
+            self.path("release-v0.candid"),
+            encode_one(answered).unwrap(),
+        )
+        .unwrap();
+    }
+
+    /// What the release answered when the fixture was recorded.
+    pub fn answered<T: CandidType + for<'a> Deserialize<'a>>(&self) -> T {
+        decode_one(&std::fs::read(self.path("release-v0.candid")).unwrap()).unwrap()
+    }
+
+    /// Gives `canister` (installed from this code) the release's stable memory, with the clock
+    /// at `at_ns` when given (the release's time, for data that depends on it), and upgrades it
+    /// to this code with `arg`, so its `post_upgrade` meets the release's data.
+    pub fn upgrade(&self, canister: &LoneCanister, at_ns: Option<u64>, arg: Vec<u8>) {
+        if let Some(at_ns) = at_ns {
+            canister
+                .pic
+                .set_time(Time::from_nanos_since_unix_epoch(at_ns));
+        }
+        let dump = std::fs::read(self.path("release-v0.stable.gz")).unwrap();
+        canister.load_and_upgrade(dump, wasm(self.name), arg);
     }
 }

@@ -18,12 +18,10 @@
 //!   cargo test -p integration_tests --test backup_migration -- --ignored
 //! ```
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use candid::{decode_one, encode_args, encode_one, CandidType, Deserialize, Principal};
-use ic_runtime::Time;
-use integration_tests::release_dump::LoneCanister;
+use candid::{encode_args, CandidType, Deserialize, Principal};
+use integration_tests::release_dump::{LoneCanister, Release};
 use integration_tests::{operator, user, wasm};
 use interfaces::backup::{
     BackupConfig, BackupStats, RecoveryPlan, RecoveryTarget, SnapshotInfo, SnapshotPage,
@@ -47,11 +45,7 @@ struct Recorded {
     plan: RecoveryPlan,
 }
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../canisters/backup_canister/fixtures")
-        .join(name)
-}
+const RELEASE: Release = Release::of("backup_canister");
 
 fn no_init() -> Vec<u8> {
     encode_args((None::<MemberInit>,)).unwrap()
@@ -159,7 +153,7 @@ impl Backups {
             (self.data, RecoveryTarget::InPlace),
         );
         Recorded {
-            now_ns: self.canister.pic.get_time().as_nanos_since_unix_epoch(),
+            now_ns: self.canister.now_ns(),
             snapshots,
             verified,
             stats: stats.unwrap(),
@@ -188,32 +182,21 @@ fn fill(b: &Backups) {
 #[test]
 #[ignore = "records the fixture from a release's wasm (see the module header)"]
 fn record_release_fixture() {
-    let module =
-        std::fs::read(std::env::var("BACKUP_CANISTER_RELEASE_WASM").expect("the release's wasm"))
-            .expect("readable wasm");
-    let b = Backups::new(module);
+    let b = Backups::new(RELEASE.wasm());
     fill(&b);
     let recorded = b.record();
     assert!(recorded.verified.iter().all(|v| v.ok));
     assert!(!recorded.snapshots.is_empty());
-    b.canister
-        .record_stable_memory(&fixture("release-v0.stable"));
-    std::fs::write(fixture("release-v0.candid"), encode_one(&recorded).unwrap()).unwrap();
+    RELEASE.record(&b.canister, &recorded);
 }
 
 #[test]
 fn snapshots_stored_by_the_release_survive_the_upgrade_and_backups_go_on() {
-    let recorded: Recorded =
-        decode_one(&std::fs::read(fixture("release-v0.candid")).unwrap()).unwrap();
-    let dump = std::fs::read(fixture("release-v0.stable.gz")).unwrap();
+    let recorded: Recorded = RELEASE.answered();
     // A backup canister of this code, given the release's memory at the release's time, then
     // upgraded; the data canister beside it has the same id as when the dump was taken.
     let b = Backups::new(wasm("backup_canister"));
-    b.canister
-        .pic
-        .set_time(Time::from_nanos_since_unix_epoch(recorded.now_ns));
-    b.canister
-        .load_and_upgrade(dump, wasm("backup_canister"), no_init());
+    RELEASE.upgrade(&b.canister, Some(recorded.now_ns), no_init());
     // The clock moves with every call, so only the rest is compared.
     let seen = Recorded {
         now_ns: recorded.now_ns,
@@ -251,14 +234,6 @@ fn snapshots_stored_by_the_release_survive_the_upgrade_and_backups_go_on() {
     assert_eq!(stats.canisters[0].last_snapshot_id, Some(snapshots[0].id));
 
     // Upgrading again finds the current layout and changes nothing.
-    b.canister
-        .pic
-        .upgrade_canister(
-            b.canister.id,
-            wasm("backup_canister"),
-            no_init(),
-            Some(operator()),
-        )
-        .unwrap();
+    b.canister.upgrade_again("backup_canister", no_init());
     assert_eq!(b.snapshots(), snapshots);
 }

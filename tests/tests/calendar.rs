@@ -317,6 +317,7 @@ fn limits_give_typed_errors_and_change_nothing() {
                 recurrence: Some(Recurrence {
                     rule: "FREQ=WEEKLY;COUNT=3;UNTIL=20270101".into(),
                     exdates_ns: vec![],
+                    rdates_ns: None,
                 }),
                 ..lesson(start)
             },
@@ -425,6 +426,7 @@ fn pagination_walks_a_window_in_order_without_gaps_or_repeats() {
     daily.recurrence = Some(Recurrence {
         rule: "FREQ=DAILY".into(),
         exdates_ns: vec![],
+        rdates_ns: None,
     });
     c.create(alice, daily).unwrap();
 
@@ -474,6 +476,7 @@ fn recurrence_keeps_wall_time_across_dst_with_overrides_and_splits() {
     weekly.recurrence = Some(Recurrence {
         rule: "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=6".into(),
         exdates_ns: vec![],
+        rdates_ns: None,
     });
     let e = c.create(alice, weekly).unwrap();
     assert_eq!(
@@ -816,6 +819,7 @@ fn icalendar_round_trips_without_loss() {
     weekly.recurrence = Some(Recurrence {
         rule: "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20260501T000000Z".into(),
         exdates_ns: vec![ts("2026-03-18T08:00:00Z")],
+        rdates_ns: None,
     });
     weekly.visibility = Some(Visibility::Shared(vec![Share {
         principal: bob,
@@ -1216,6 +1220,7 @@ fn reminders_flow_from_events_to_inboxes_through_the_outbox() {
     daily.recurrence = Some(Recurrence {
         rule: "FREQ=DAILY;COUNT=3".into(),
         exdates_ns: vec![],
+        rdates_ns: None,
     });
     let e = c.create(alice, daily).unwrap();
     c.suite.settle();

@@ -12,10 +12,8 @@
 //!   cargo test -p integration_tests --test calendar_migration -- --ignored
 //! ```
 
-use std::path::PathBuf;
-
-use candid::{decode_one, encode_args, encode_one, CandidType, Deserialize, Principal};
-use integration_tests::release_dump::LoneCanister;
+use candid::{encode_args, CandidType, Deserialize, Principal};
+use integration_tests::release_dump::{LoneCanister, Release};
 use integration_tests::{operator, user, wasm};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, Event, EventInput,
@@ -44,11 +42,7 @@ struct Recorded {
     ics: String,
 }
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../canisters/calendar/fixtures")
-        .join(name)
-}
+const RELEASE: Release = Release::of("calendar");
 
 struct Shard(LoneCanister);
 
@@ -183,6 +177,7 @@ fn fill(s: &Shard) -> (Vec<(Principal, u64)>, String) {
     weekly.recurrence = Some(Recurrence {
         rule: "RRULE:FREQ=WEEKLY;BYDAY=MO,WE;COUNT=20".into(),
         exdates_ns: vec![MONDAY_9 + 2 * HOUR + 7 * DAY],
+        rdates_ns: None,
     });
     weekly.visibility = Some(Visibility::Shared(vec![
         Share {
@@ -238,6 +233,7 @@ fn fill(s: &Shard) -> (Vec<(Principal, u64)>, String) {
     daily.recurrence = Some(Recurrence {
         rule: "FREQ=DAILY".into(),
         exdates_ns: vec![],
+        rdates_ns: None,
     });
     daily.visibility = Some(Visibility::Public);
     daily.transparency = Some(interfaces::calendar::Transparency::Transparent);
@@ -289,23 +285,18 @@ fn fill(s: &Shard) -> (Vec<(Principal, u64)>, String) {
 #[test]
 #[ignore = "records the fixture; run with CALENDAR_RELEASE_WASM set"]
 fn record_release_fixture() {
-    let module = std::fs::read(std::env::var("CALENDAR_RELEASE_WASM").expect("the release's wasm"))
-        .expect("readable wasm");
-    let s = Shard::new(module);
+    let s = Shard::new(RELEASE.wasm());
     let (readers, ics) = fill(&s);
     let recorded = s.record(&readers, ics);
-    s.0.record_stable_memory(&fixture("release-v0.stable"));
-    std::fs::write(fixture("release-v0.candid"), encode_one(&recorded).unwrap()).unwrap();
+    RELEASE.record(&s.0, &recorded);
 }
 
 #[test]
 fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
-    let recorded: Recorded =
-        decode_one(&std::fs::read(fixture("release-v0.candid")).unwrap()).unwrap();
-    let dump = std::fs::read(fixture("release-v0.stable.gz")).unwrap();
+    let recorded: Recorded = RELEASE.answered();
     // A shard of this code, given the release's memory, then upgraded: post_upgrade migrates.
     let s = Shard::new(wasm("calendar"));
-    s.0.load_and_upgrade(dump, wasm("calendar"), no_member());
+    RELEASE.upgrade(&s.0, None, no_member());
 
     let readers: Vec<(Principal, u64)> = recorded
         .events
@@ -379,9 +370,7 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
     assert!(m.data_version > recorded.counts.3);
 
     // A second upgrade finds the data in the current layout and keeps it.
-    s.0.pic
-        .upgrade_canister(s.0.id, wasm("calendar"), no_member(), Some(operator()))
-        .unwrap();
+    s.0.upgrade_again("calendar", no_member());
     let read: Result<Event, Error> = s.q(alice, "get_event", (first.id,));
     assert_eq!(read, Ok(renamed));
 }

@@ -14,11 +14,8 @@
 //!   cargo test -p integration_tests --test canister_registry_migration -- --ignored
 //! ```
 
-use std::path::PathBuf;
-
-use candid::{decode_one, encode_args, encode_one, CandidType, Deserialize, Principal};
-use ic_runtime::Time;
-use integration_tests::release_dump::LoneCanister;
+use candid::{encode_args, CandidType, Deserialize, Principal};
+use integration_tests::release_dump::{LoneCanister, Release};
 use integration_tests::{operator, user, wasm};
 use interfaces::registry::{RegistryInit, RegistryStats, WasmInfo, WasmUploadStart};
 use interfaces::security::{AdminInfo, GroupInfo};
@@ -38,11 +35,7 @@ struct Recorded {
     wasm_chunks: Vec<ByteBuf>,
 }
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../canisters/canister_registry/fixtures")
-        .join(name)
-}
+const RELEASE: Release = Release::of("canister_registry");
 
 fn init(key_overlap_seconds: Option<u64>) -> Vec<u8> {
     let init = key_overlap_seconds.map(|s| RegistryInit {
@@ -107,7 +100,7 @@ impl Registry {
             })
             .collect();
         Recorded {
-            now_ns: self.0.pic.get_time().as_nanos_since_unix_epoch(),
+            now_ns: self.0.now_ns(),
             groups: self.call(false, "list_groups", ()),
             admins: self.call(false, "list_admins", ()),
             stats: self.call(false, "get_registry_stats", ()),
@@ -163,28 +156,20 @@ fn fill(r: &Registry) {
 #[test]
 #[ignore = "records the fixture from a release's wasm (see the module header)"]
 fn record_release_fixture() {
-    let module =
-        std::fs::read(std::env::var("CANISTER_REGISTRY_RELEASE_WASM").expect("the release's wasm"))
-            .expect("readable wasm");
-    let r = Registry(LoneCanister::install(module, init(Some(900))));
+    let r = Registry(LoneCanister::install(RELEASE.wasm(), init(Some(900))));
     fill(&r);
     let recorded = r.record();
     assert!(recorded.stats.outbox_pending > 0 && recorded.wasm.is_some());
-    r.0.record_stable_memory(&fixture("release-v0.stable"));
-    std::fs::write(fixture("release-v0.candid"), encode_one(&recorded).unwrap()).unwrap();
+    RELEASE.record(&r.0, &recorded);
 }
 
 #[test]
 fn what_the_release_stored_survives_the_upgrade_and_keeps_working() {
-    let recorded: Recorded =
-        decode_one(&std::fs::read(fixture("release-v0.candid")).unwrap()).unwrap();
-    let dump = std::fs::read(fixture("release-v0.stable.gz")).unwrap();
+    let recorded: Recorded = RELEASE.answered();
     // A registry of this code, given the release's memory at the release's time, then upgraded
     // without an argument (the stored timing stays).
     let r = Registry(LoneCanister::install(wasm("canister_registry"), init(None)));
-    r.0.pic
-        .set_time(Time::from_nanos_since_unix_epoch(recorded.now_ns));
-    r.0.load_and_upgrade(dump, wasm("canister_registry"), init(None));
+    RELEASE.upgrade(&r.0, Some(recorded.now_ns), init(None));
     assert_eq!(
         r.record(),
         recorded,
@@ -209,14 +194,7 @@ fn what_the_release_stored_survives_the_upgrade_and_keeps_working() {
 
     // Upgrading again finds the current layout and changes nothing.
     let groups: Vec<GroupInfo> = r.call(false, "list_groups", ());
-    r.0.pic
-        .upgrade_canister(
-            r.0.id,
-            wasm("canister_registry"),
-            init(None),
-            Some(operator()),
-        )
-        .unwrap();
+    r.0.upgrade_again("canister_registry", init(None));
     let after: Vec<GroupInfo> = r.call(false, "list_groups", ());
     assert_eq!(after, groups);
 }

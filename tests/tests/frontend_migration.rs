@@ -14,19 +14,13 @@
 //!   cargo test -p integration_tests --test frontend_migration -- --ignored
 //! ```
 
-use std::path::PathBuf;
-
-use candid::{decode_one, encode_args, encode_one, Principal};
+use candid::{encode_args, Principal};
 use ic_http_certification::{HttpRequest, HttpResponse};
-use integration_tests::release_dump::LoneCanister;
-use integration_tests::{operator, wasm};
+use integration_tests::release_dump::{LoneCanister, Release};
+use integration_tests::wasm;
 use interfaces::frontend::FrontendInit;
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../canisters/frontend/fixtures")
-        .join(name)
-}
+const RELEASE: Release = Release::of("frontend");
 
 /// Two peers and a root key: every field of the configuration set.
 fn release_init() -> FrontendInit {
@@ -59,24 +53,20 @@ fn cookie(frontend: &LoneCanister) -> String {
 #[test]
 #[ignore = "records the fixture from a release's wasm (see the module header)"]
 fn record_release_fixture() {
-    let module = std::fs::read(std::env::var("FRONTEND_RELEASE_WASM").expect("the release's wasm"))
-        .expect("readable wasm");
-    let frontend = LoneCanister::install(module, arg(Some(release_init())));
+    let frontend = LoneCanister::install(RELEASE.wasm(), arg(Some(release_init())));
     let served = cookie(&frontend);
     assert!(served.contains("user_registry"));
-    frontend.record_stable_memory(&fixture("release-v0.stable"));
-    std::fs::write(fixture("release-v0.candid"), encode_one(&served).unwrap()).unwrap();
+    RELEASE.record(&frontend, &served);
 }
 
 #[test]
 fn the_configuration_the_release_stored_survives_the_upgrade() {
-    let served: String = decode_one(&std::fs::read(fixture("release-v0.candid")).unwrap()).unwrap();
-    let dump = std::fs::read(fixture("release-v0.stable.gz")).unwrap();
+    let served: String = RELEASE.answered();
     // A frontend of this code installed with another configuration, given the release's
     // memory, then upgraded without an argument: the release's configuration is served.
     let frontend = LoneCanister::install(wasm("frontend"), arg(Some(FrontendInit::default())));
     assert_ne!(cookie(&frontend), served);
-    frontend.load_and_upgrade(dump, wasm("frontend"), arg(None));
+    RELEASE.upgrade(&frontend, None, arg(None));
     assert_eq!(cookie(&frontend), served);
 
     // It keeps working: an upgrade with an argument replaces the configuration, one without
@@ -85,21 +75,10 @@ fn the_configuration_the_release_stored_survives_the_upgrade() {
         canister_ids: vec![("calendar".into(), Principal::from_slice(&[9; 10]))],
         root_key: None,
     };
-    frontend
-        .pic
-        .upgrade_canister(
-            frontend.id,
-            wasm("frontend"),
-            arg(Some(next)),
-            Some(operator()),
-        )
-        .unwrap();
+    frontend.upgrade_again("frontend", arg(Some(next)));
     let replaced = cookie(&frontend);
     assert!(replaced.contains(&Principal::from_slice(&[9; 10]).to_text()));
     assert_ne!(replaced, served);
-    frontend
-        .pic
-        .upgrade_canister(frontend.id, wasm("frontend"), arg(None), Some(operator()))
-        .unwrap();
+    frontend.upgrade_again("frontend", arg(None));
     assert_eq!(cookie(&frontend), replaced);
 }

@@ -14,12 +14,10 @@
 //!   cargo test -p integration_tests --test load_balancer_migration -- --ignored
 //! ```
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use candid::{decode_one, encode_args, encode_one, CandidType, Deserialize, Principal};
-use ic_runtime::Time;
-use integration_tests::release_dump::LoneCanister;
+use candid::{encode_args, CandidType, Deserialize, Principal};
+use integration_tests::release_dump::{LoneCanister, Release};
 use integration_tests::{operator, user, wasm};
 use interfaces::calendar::DeletedData;
 use interfaces::load_balancer::{
@@ -43,11 +41,7 @@ struct Recorded {
     assignments: Vec<Result<Principal, Error>>,
 }
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../canisters/load_balancer/fixtures")
-        .join(name)
-}
+const RELEASE: Release = Release::of("load_balancer");
 
 /// Stand-in shards (no canisters: their health checks fail) and the stand-in user registry.
 fn shard(n: u8) -> Principal {
@@ -107,7 +101,7 @@ impl Balancer {
 
     fn record(&self) -> Recorded {
         Recorded {
-            now_ns: self.canister.pic.get_time().as_nanos_since_unix_epoch(),
+            now_ns: self.canister.now_ns(),
             config: self.call(false, operator(), "get_config", ()),
             stats: self.stats(),
             assignments: USERS
@@ -157,31 +151,20 @@ fn fill(b: &Balancer) {
 #[test]
 #[ignore = "records the fixture from a release's wasm (see the module header)"]
 fn record_release_fixture() {
-    let module =
-        std::fs::read(std::env::var("LOAD_BALANCER_RELEASE_WASM").expect("the release's wasm"))
-            .expect("readable wasm");
-    let b = Balancer::new(module);
+    let b = Balancer::new(RELEASE.wasm());
     fill(&b);
     let recorded = b.record();
     assert!(recorded.stats.health_rounds > 0 && recorded.stats.total_users == 4);
-    b.canister
-        .record_stable_memory(&fixture("release-v0.stable"));
-    std::fs::write(fixture("release-v0.candid"), encode_one(&recorded).unwrap()).unwrap();
+    RELEASE.record(&b.canister, &recorded);
 }
 
 #[test]
 fn what_the_release_stored_survives_the_upgrade_and_keeps_assigning() {
-    let recorded: Recorded =
-        decode_one(&std::fs::read(fixture("release-v0.candid")).unwrap()).unwrap();
-    let dump = std::fs::read(fixture("release-v0.stable.gz")).unwrap();
+    let recorded: Recorded = RELEASE.answered();
     // A balancer of this code, given the release's memory at the release's time, then upgraded.
     let b = Balancer::new(wasm("load_balancer"));
-    b.canister
-        .pic
-        .set_time(Time::from_nanos_since_unix_epoch(recorded.now_ns));
     let no_init = encode_args((None::<MemberInit>,)).unwrap();
-    b.canister
-        .load_and_upgrade(dump, wasm("load_balancer"), no_init.clone());
+    RELEASE.upgrade(&b.canister, Some(recorded.now_ns), no_init.clone());
     assert_eq!(
         b.record(),
         recorded,
@@ -200,14 +183,6 @@ fn what_the_release_stored_survives_the_upgrade_and_keeps_assigning() {
 
     // Upgrading again finds the current layout and changes nothing.
     let stats = b.stats();
-    b.canister
-        .pic
-        .upgrade_canister(
-            b.canister.id,
-            wasm("load_balancer"),
-            no_init,
-            Some(operator()),
-        )
-        .unwrap();
+    b.canister.upgrade_again("load_balancer", no_init);
     assert_eq!(b.stats().shards, stats.shards);
 }

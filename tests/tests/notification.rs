@@ -79,6 +79,7 @@ fn weekly(start_ns: u64, zone: &str) -> Schedule {
         recurrence: Some(Recurrence {
             rule: "FREQ=WEEKLY;BYDAY=MO".into(),
             exdates_ns: vec![],
+            rdates_ns: None,
         }),
         overrides: vec![],
     }

@@ -14,12 +14,10 @@
 //!   cargo test -p integration_tests --test notification_migration -- --ignored
 //! ```
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use candid::{decode_one, encode_args, encode_one, CandidType, Deserialize, Principal};
-use ic_runtime::Time;
-use integration_tests::release_dump::LoneCanister;
+use candid::{encode_args, CandidType, Deserialize, Principal};
+use integration_tests::release_dump::{LoneCanister, Release};
 use integration_tests::{operator, user, wasm};
 use interfaces::calendar::{
     Date, EventTime, InstanceChange, InstanceOverride, Recurrence, Schedule,
@@ -52,11 +50,7 @@ struct Recorded {
     stats: NotificationStats,
 }
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../canisters/notification/fixtures")
-        .join(name)
-}
+const RELEASE: Release = Release::of("notification");
 
 /// The stand-in calendar shard and load balancer.
 fn shard() -> Principal {
@@ -129,7 +123,7 @@ impl Notifications {
     }
 
     fn now(&self) -> u64 {
-        self.canister.pic.get_time().as_nanos_since_unix_epoch()
+        self.canister.now_ns()
     }
 
     /// Moves the clock forward and lets the timers run.
@@ -225,6 +219,7 @@ fn fill(n: &Notifications) {
             Some(Recurrence {
                 rule: "FREQ=WEEKLY;BYDAY=MO".into(),
                 exdates_ns: vec![WEEKLY_START + 14 * DAY],
+                rdates_ns: None,
             }),
         )
     };
@@ -278,33 +273,22 @@ fn fill(n: &Notifications) {
 #[test]
 #[ignore = "records the fixture from a release's wasm (see the module header)"]
 fn record_release_fixture() {
-    let module =
-        std::fs::read(std::env::var("NOTIFICATION_RELEASE_WASM").expect("the release's wasm"))
-            .expect("readable wasm");
-    let n = Notifications::new(module);
+    let n = Notifications::new(RELEASE.wasm());
     fill(&n);
     let recorded = n.record();
     assert_eq!(recorded.inboxes[0].len(), 2, "event 1's reminders fired");
     // Event 1 has fired all it had and event 4 was cancelled: both are tombstones.
     assert!(recorded.stats.queued_reminders > 0 && recorded.stats.tombstones == 2);
-    n.canister
-        .record_stable_memory(&fixture("release-v0.stable"));
-    std::fs::write(fixture("release-v0.candid"), encode_one(&recorded).unwrap()).unwrap();
+    RELEASE.record(&n.canister, &recorded);
 }
 
 #[test]
 fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
-    let recorded: Recorded =
-        decode_one(&std::fs::read(fixture("release-v0.candid")).unwrap()).unwrap();
-    let dump = std::fs::read(fixture("release-v0.stable.gz")).unwrap();
+    let recorded: Recorded = RELEASE.answered();
     // A canister of this code, given the release's memory at the release's time, then upgraded.
     let n = Notifications::new(wasm("notification"));
-    n.canister
-        .pic
-        .set_time(Time::from_nanos_since_unix_epoch(recorded.now_ns));
     let no_init = encode_args((None::<MemberInit>,)).unwrap();
-    n.canister
-        .load_and_upgrade(dump, wasm("notification"), no_init.clone());
+    RELEASE.upgrade(&n.canister, Some(recorded.now_ns), no_init.clone());
     assert_eq!(
         n.record(),
         recorded,
@@ -340,14 +324,6 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
     assert_eq!((cycles.count, cycles.message.as_str()), (2, "lower cycles"));
 
     // Upgrading again finds the current layout and changes nothing.
-    n.canister
-        .pic
-        .upgrade_canister(
-            n.canister.id,
-            wasm("notification"),
-            no_init,
-            Some(operator()),
-        )
-        .unwrap();
+    n.canister.upgrade_again("notification", no_init);
     assert_eq!(n.alerts(), alerts);
 }

@@ -14,11 +14,9 @@
 //!   cargo test -p integration_tests --test user_registry_migration -- --ignored
 //! ```
 
-use std::path::PathBuf;
-
-use candid::{decode_one, encode_args, encode_one, CandidType, Deserialize, Principal};
-use integration_tests::release_dump::LoneCanister;
-use integration_tests::{operator, user, wasm};
+use candid::{encode_args, CandidType, Deserialize, Principal};
+use integration_tests::release_dump::{LoneCanister, Release};
+use integration_tests::{user, wasm};
 use interfaces::calendar::{Weekday, WorkingHours};
 use interfaces::security::MemberInit;
 use interfaces::user::{
@@ -51,11 +49,7 @@ struct Recorded {
 const USERS: [u8; 3] = [1, 2, 3];
 const DELETED: u8 = 4;
 
-fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../canisters/user_registry/fixtures")
-        .join(name)
-}
+const RELEASE: Release = Release::of("user_registry");
 
 struct Registry(LoneCanister);
 
@@ -186,24 +180,18 @@ fn fill(r: &Registry) {
 #[test]
 #[ignore = "records the fixture from a release's wasm (see the module header)"]
 fn record_release_fixture() {
-    let module =
-        std::fs::read(std::env::var("USER_REGISTRY_RELEASE_WASM").expect("the release's wasm"))
-            .expect("readable wasm");
-    let r = Registry::new(module);
+    let r = Registry::new(RELEASE.wasm());
     fill(&r);
     let recorded = r.record();
-    r.0.record_stable_memory(&fixture("release-v0.stable"));
-    std::fs::write(fixture("release-v0.candid"), encode_one(&recorded).unwrap()).unwrap();
+    RELEASE.record(&r.0, &recorded);
 }
 
 #[test]
 fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
-    let recorded: Recorded =
-        decode_one(&std::fs::read(fixture("release-v0.candid")).unwrap()).unwrap();
-    let dump = std::fs::read(fixture("release-v0.stable.gz")).unwrap();
+    let recorded: Recorded = RELEASE.answered();
     // A registry of this code, given the release's memory, then upgraded: post_upgrade migrates.
     let r = Registry::new(wasm("user_registry"));
-    r.0.load_and_upgrade(dump, wasm("user_registry"), no_member());
+    RELEASE.upgrade(&r.0, None, no_member());
     assert_eq!(
         r.record(),
         recorded,
@@ -228,8 +216,6 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
     assert_eq!(stats.users, recorded.stats.users + 1);
 
     // Upgrading again finds the current layout and changes nothing.
-    r.0.pic
-        .upgrade_canister(r.0.id, wasm("user_registry"), no_member(), Some(operator()))
-        .unwrap();
+    r.0.upgrade_again("user_registry", no_member());
     assert_eq!(r.account(user(1)).profile, renamed());
 }

@@ -12,7 +12,10 @@
 //! - 1: both are this canister's own types (`model::SnapshotRecord`, `model::CanisterRecord`),
 //!   stored `Compact`. The migration from 0 re-encodes every snapshot record and canister record
 //!   (a few thousand at most, each a few thousand instructions: far below the upgrade's
-//!   limit); the chunks, plain bytes, are not touched.
+//!   limit); the chunks, plain bytes, are not touched. The `Meta` cell stayed Candid; the wire
+//!   `BackupConfig` and `CycleReport` it first held were later replaced by own types of the
+//!   same Candid shape (`model::meta::Settings`, `CycleRecord`): Candid decodes by field name,
+//!   so that changed no stored byte and is still layout 1 (`model/meta.rs` tests it).
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/backup_migration.rs` reads the version-0 dump in

@@ -158,12 +158,12 @@ impl<M: Memory> Store<M> {
     }
 
     pub fn config(&self) -> BackupConfig {
-        self.meta().config
+        self.meta().config.into()
     }
 
     pub fn set_config(&mut self, config: BackupConfig) -> Result<(), Error> {
         check_config(&config)?;
-        self.update_meta(|m| m.config = config);
+        self.update_meta(|m| m.config = config.into());
         Ok(())
     }
 
@@ -449,7 +449,7 @@ impl<M: Memory> Store<M> {
     pub fn record_cycle(&mut self, report: CycleReport) {
         self.update_meta(|m| {
             m.counters.cycles_run += 1;
-            m.last_cycle = Some(report);
+            m.last_cycle = Some(report.into());
         });
     }
 
@@ -494,7 +494,7 @@ impl<M: Memory> Store<M> {
     pub fn stats(&self) -> BackupStats {
         let meta = self.meta().clone();
         BackupStats {
-            config: meta.config,
+            config: meta.config.into(),
             snapshots: self
                 .snapshots
                 .iter()
@@ -507,7 +507,7 @@ impl<M: Memory> Store<M> {
             skipped_unchanged: meta.counters.skipped_unchanged,
             failures: meta.counters.failures,
             deleted_by_retention: meta.counters.deleted_by_retention,
-            last_cycle: meta.last_cycle,
+            last_cycle: meta.last_cycle.map(Into::into),
             last_chunk_instructions: meta.last_chunk_instructions,
             max_chunk_instructions: meta.max_chunk_instructions,
             last_alert_error: meta.last_alert_error,

@@ -14,6 +14,9 @@
 //!   types instead of the wire `Event` in Candid (reading one costs a tenth). The migration from
 //!   1 rewrites every record in place; the data version does not move (nothing a user stored
 //!   changed), and the other structures are unchanged.
+//! - 3: the record's recurrence holds the RDATEs (`rdates_ns`). The migration from 2 rewrites
+//!   every record in place, with none; from 0 and 1 it reads the Candid records straight into
+//!   layout 3 (one pass, not two). The data version does not move.
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/calendar_migration.rs` reads the version-0 dump in
@@ -25,7 +28,7 @@ use crate::model::event::EventRecord;
 use crate::store::Store;
 
 /// The layout this code writes.
-pub const CURRENT: u32 = 2;
+pub const CURRENT: u32 = 3;
 
 /// What [`migrate`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,16 +51,24 @@ pub fn migrate<M: Memory>(store: &mut Store<M>) -> Result<Outcome, String> {
     if stored == CURRENT {
         return Ok(Outcome::Current);
     }
-    for from in stored..CURRENT {
-        match from {
+    let mut from = stored;
+    while from < CURRENT {
+        from = match from {
             // 0 -> 1: the records are unchanged; only the version is new.
-            0 => {}
-            // 1 -> 2: every event record from Candid to the stored model.
+            0 => 1,
+            // 1 -> 3: every event record from Candid to the stored model, which `from_v1`
+            // reads into the current record directly.
             1 => {
                 store.rewrite_records(|bytes| EventRecord::from_v1(bytes).map(|r| r.encode()))?;
+                3
+            }
+            // 2 -> 3: every record gets its (empty) RDATEs.
+            2 => {
+                store.rewrite_records(|bytes| EventRecord::from_v2(bytes).map(|r| r.encode()))?;
+                3
             }
             _ => unreachable!("every version below CURRENT has a step"),
-        }
+        };
     }
     store.set_layout(Some(CURRENT));
     Ok(Outcome::Migrated { from: stored })
@@ -132,6 +143,60 @@ mod tests {
         f.store.set_layout(Some(1));
         let refused = migrate(&mut f.store).unwrap_err();
         assert!(refused.starts_with("event 1:"), "{refused}");
+    }
+
+    /// Rewrites the store's records as layout 2 stored them.
+    fn store_as_v2(f: &mut crate::store::tests::Fixture) {
+        f.store
+            .rewrite_records(|bytes| Ok(EventRecord::decode(bytes).into_v2()))
+            .unwrap();
+    }
+
+    #[test]
+    fn version_2_records_are_rewritten_and_read_back_equal() {
+        let mut f = fixture();
+        let mut events = Vec::new();
+        for i in 0..700 {
+            let start = MONDAY + i * 3_600_000_000_000;
+            let mut input = if i % 2 == 0 {
+                crate::store::tests::weekly(start, 3 + i as u32 % 7)
+            } else {
+                lesson(start)
+            };
+            if let Some(r) = input.recurrence.as_mut() {
+                r.exdates_ns = vec![start + 7 * 24 * 3_600_000_000_000];
+            }
+            input.attendees = Some(vec![user(2)]);
+            events.push(f.store.create(&ctx(user(1)), input).unwrap());
+        }
+        let meta = f.store.meta().clone();
+        store_as_v2(&mut f);
+        f.store.set_layout(Some(2));
+        assert_eq!(migrate(&mut f.store), Ok(Outcome::Migrated { from: 2 }));
+        assert_eq!(f.store.meta().layout, Some(CURRENT));
+        for e in &events {
+            let mut expected = e.clone();
+            // Layout 2 had no RDATEs: they read back as an old client's (none).
+            if let Some(r) = expected.recurrence.as_mut() {
+                r.rdates_ns = None;
+            }
+            assert_eq!(f.store.get(&ctx(user(2)), e.id), Ok(expected));
+        }
+        let mut after = f.store.meta().clone();
+        after.layout = meta.layout;
+        assert_eq!(after, meta, "the data version and the ids did not move");
+        assert_eq!(migrate(&mut f.store), Ok(Outcome::Current));
+    }
+
+    #[test]
+    fn a_record_that_is_not_version_2_stops_the_migration() {
+        let mut f = fixture();
+        f.store.create(&ctx(user(1)), lesson(MONDAY)).unwrap();
+        store_as_v1(&mut f);
+        f.store.set_layout(Some(2));
+        let refused = migrate(&mut f.store).unwrap_err();
+        assert!(refused.starts_with("event 1:"), "{refused}");
+        assert_eq!(f.store.meta().layout, Some(2), "the version stays");
     }
 
     #[test]

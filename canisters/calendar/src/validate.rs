@@ -36,6 +36,8 @@ const _: () = assert!(MAX_REMINDERS <= notification::MAX_REMINDERS_PER_EVENT);
 // The recipients of a plan are the owner and the attendees.
 const _: () = assert!(MAX_ATTENDEES < notification::MAX_RECIPIENTS);
 pub const MAX_EXDATES: usize = 1_000;
+/// RDATEs are listed one by one like EXDATEs, and bounded the same way.
+pub const MAX_RDATES: usize = 1_000;
 pub const MAX_OVERRIDES: usize = 1_000;
 /// A COUNT larger than this is refused: expanding it to find the series' end must stay cheap.
 pub const MAX_COUNT: u32 = 10_000;
@@ -165,6 +167,8 @@ fn check_event(event: &Event) -> Result<Placement, Error> {
     if let Some(r) = &event.recurrence {
         limits::non_empty_text("recurrence.rule", &r.rule, MAX_RULE_CHARS)?;
         limits::count("recurrence.exdates_ns", r.exdates_ns.len(), MAX_EXDATES)?;
+        let rdates = r.rdates_ns.as_ref().map_or(0, Vec::len);
+        limits::count("recurrence.rdates_ns", rdates, MAX_RDATES)?;
     }
     limits::count("overrides", event.overrides.len(), MAX_OVERRIDES)?;
     if event.recurrence.is_none() && !event.overrides.is_empty() {

@@ -12,10 +12,11 @@
 //!   already its own record types, in Candid: few (at most 1,000 groups of 256 members), read
 //!   per administrative call, never on a hot path, so Candid's tolerance of added optional
 //!   fields is worth more here than postcard's speed, and re-encoding them would only add risk
-//!   to the upgrade. The stored wasm's chunks are plain bytes. Still inside them: the wire
-//!   `CanisterKind`, `MemberKeys`, `WasmInfo` and `WasmUploadStart`. Candid decodes by field
-//!   and variant name, so replacing those by own types of the same Candid shape needs no
-//!   re-encoding; it is left for a later version (it changes no stored byte).
+//!   to the upgrade. The stored wasm's chunks are plain bytes. The wire `CanisterKind`,
+//!   `MemberKeys`, `WasmInfo` and `WasmUploadStart` that layout 1 first stored inside them
+//!   were later replaced by own types of the same Candid shape (`MemberKind`, `StoredKeys`,
+//!   `StoredWasm`, `StoredUpload`): Candid decodes by field and variant name, so that changed
+//!   no stored byte and is still layout 1 (`model/group.rs` and `model/wasm.rs` test it).
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/canister_registry_migration.rs` reads the version-0

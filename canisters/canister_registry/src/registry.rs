@@ -187,7 +187,7 @@ impl<M: Memory> Registry<M> {
                 .iter()
                 .map(|m| GroupMemberInfo {
                     principal: m.principal,
-                    canister_type: m.canister_type,
+                    canister_type: m.canister_type.into(),
                     shard_key: m.shard_key.clone(),
                     has_key: m.keys.is_some() && m.key_delivered,
                     key_rotated_at_ns: m.key_rotated_at_ns,
@@ -227,9 +227,9 @@ impl<M: Memory> Registry<M> {
                 .into_iter()
                 .map(|m| GroupMember {
                     principal: m.principal,
-                    canister_type: m.canister_type,
+                    canister_type: m.canister_type.into(),
                     shard_key: m.shard_key,
-                    keys: m.keys,
+                    keys: m.keys.map(Into::into),
                 })
                 .collect(),
             admins: self.list_admins(),
@@ -295,7 +295,7 @@ impl<M: Memory> Registry<M> {
             limits::count("members", record.members.len() + 1, MAX_MEMBERS_PER_GROUP)?;
             record.members.push(MemberRecord {
                 principal,
-                canister_type,
+                canister_type: canister_type.into(),
                 shard_key,
                 keys: None,
                 key_rotated_at_ns: None,
@@ -383,7 +383,7 @@ impl<M: Memory> Registry<M> {
             return false;
         };
         match (AccessKey::from_bytes(key), member.keys) {
-            (Some(key), Some(keys)) => access_key::key_is_valid(&key, caller, &keys, now_ns),
+            (Some(key), Some(keys)) => access_key::key_is_valid(&key, caller, &keys.into(), now_ns),
             _ => false,
         }
     }
@@ -399,8 +399,10 @@ impl<M: Memory> Registry<M> {
         let group = self.group_of(caller).ok_or(Error::NotGroupMember)?;
         let member = self.member(&group, caller)?;
         match (AccessKey::from_bytes(key), member.keys) {
-            (Some(key), Some(keys)) if access_key::key_is_valid(&key, caller, &keys, now_ns) => {
-                Ok(member.canister_type)
+            (Some(key), Some(keys))
+                if access_key::key_is_valid(&key, caller, &keys.clone().into(), now_ns) =>
+            {
+                Ok(member.canister_type.into())
             }
             _ => Err(Error::InvalidAccessKey),
         }

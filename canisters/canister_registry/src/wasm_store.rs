@@ -14,7 +14,7 @@ use interfaces::{Error, InputProblem};
 use serde_bytes::ByteBuf;
 use sha2::{Digest, Sha256};
 
-use crate::model::{Staging, WasmMeta};
+use crate::model::{Staging, StoredWasm, WasmMeta};
 
 pub struct WasmStore<M: Memory> {
     meta: StableCell<Candid<WasmMeta>, M>,
@@ -48,7 +48,7 @@ impl<M: Memory> WasmStore<M> {
             .get()
             .active
             .as_ref()
-            .map(|(_, info)| info.clone())
+            .map(|(_, info)| info.clone().into())
     }
 
     /// Starts (or restarts) an upload; any earlier staged chunks are dropped.
@@ -86,7 +86,7 @@ impl<M: Memory> WasmStore<M> {
         self.clear_slot(slot);
         meta.staging = Some(Staging {
             slot,
-            start,
+            start: start.into(),
             started_by: caller,
             started_at_ns: now_ns,
         });
@@ -151,7 +151,7 @@ impl<M: Memory> WasmStore<M> {
                 },
             ));
         }
-        let info = WasmInfo {
+        let info = StoredWasm {
             sha256: staging.start.sha256.clone(),
             size: staging.start.size,
             chunks: count,
@@ -166,7 +166,7 @@ impl<M: Memory> WasmStore<M> {
         if let Some((old_slot, _)) = old {
             self.clear_slot(old_slot);
         }
-        Ok(info)
+        Ok(info.into())
     }
 
     /// Chunk `index` of the stored module.

@@ -10,14 +10,14 @@ use candid::Principal;
 use canister_kit::stored::Candid;
 use ic_stable_structures::memory_manager::MemoryId;
 use ic_stable_structures::{Memory, StableBTreeMap, StableCell};
-use interfaces::load_balancer::{
-    BalancerConfig, BalancerConfigUpdate, FollowUp, ShardHealth, ShardStats, Strategy,
-};
+use interfaces::load_balancer::{BalancerConfigUpdate, ShardStats};
 use interfaces::{Error, InputProblem};
 
 use crate::health::{self, CheckOutcome, Rules, Transition};
 use crate::memory;
-use crate::model::{ShardRecord, Spawn, SpawnStage, Stored};
+use crate::model::{
+    FollowUp, Settings, ShardHealth, ShardRecord, Spawn, SpawnStage, Stored, Strategy,
+};
 use crate::scale_out_guard;
 use crate::strategy::{self, Candidate, Rng};
 use config::{in_range, validate_config};
@@ -25,8 +25,8 @@ use config::{in_range, validate_config};
 /// Most shards a group can hold (the registry's member limit).
 pub const MAX_SHARDS: u32 = 256;
 
-pub fn default_config() -> BalancerConfig {
-    BalancerConfig {
+pub fn default_config() -> Settings {
+    Settings {
         strategy: Strategy::LeastConnections,
         default_capacity: 10_000,
         capacity_threshold_percent: 80,
@@ -88,7 +88,7 @@ impl<M: Memory> Balancer<M> {
         result
     }
 
-    pub fn config(&self) -> &BalancerConfig {
+    pub fn config(&self) -> &Settings {
         &self.stored().config
     }
 
@@ -122,9 +122,9 @@ impl<M: Memory> Balancer<M> {
     // ---- configuration -----------------------------------------------------------------------
 
     /// Applies `update` if every value is valid; otherwise changes nothing.
-    pub fn set_config(&mut self, update: BalancerConfigUpdate) -> Result<BalancerConfig, Error> {
+    pub fn set_config(&mut self, update: BalancerConfigUpdate) -> Result<Settings, Error> {
         let mut c = self.config().clone();
-        c.strategy = update.strategy.unwrap_or(c.strategy);
+        c.strategy = update.strategy.map_or(c.strategy, Into::into);
         c.default_capacity = update.default_capacity.unwrap_or(c.default_capacity);
         c.capacity_threshold_percent = update
             .capacity_threshold_percent

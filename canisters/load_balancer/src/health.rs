@@ -2,9 +2,7 @@
 //! ones in a row bring it back, and latency is a moving average in which a failed check counts
 //! as the full timeout. Only the balancer's own checks come here; nothing a caller says does.
 
-use interfaces::load_balancer::{FollowUp, ShardHealth};
-
-use crate::model::ShardRecord;
+use crate::model::{FollowUp, ShardHealth, ShardRecord};
 
 /// What one health check observed.
 #[derive(Clone, Debug, PartialEq, Eq)]

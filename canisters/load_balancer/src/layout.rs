@@ -12,10 +12,11 @@
 //!   already its own types: the directory maps a user's principal to a shard's principal (fixed
 //!   size, nothing to encode), and the state cell and the shard records (at most 256) are
 //!   Candid, read as a whole and tolerant of added optional fields (as `scale_out_guard` and
-//!   `layout` were added), so re-encoding them would only add risk to the upgrade. Still
-//!   inside them: the wire `BalancerConfig`, `ShardHealth` and `FollowUp`. Candid decodes by
-//!   field and variant name, so replacing those by own types of the same Candid shape needs no
-//!   re-encoding; it is left for a later version (it changes no stored byte).
+//!   `layout` were added), so re-encoding them would only add risk to the upgrade. The wire
+//!   `BalancerConfig` (with its `Strategy`), `ShardHealth` and `FollowUp` that layout 1 first
+//!   stored inside them were later replaced by own types of the same Candid shape
+//!   (`model/settings.rs`, which tests it): Candid decodes by field and variant name, so that
+//!   changed no stored byte and is still layout 1.
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/load_balancer_migration.rs` reads the version-0 dump

@@ -36,7 +36,7 @@ use ic_cdk::api::msg_caller;
 use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::DeletedData;
 use interfaces::load_balancer::{
-    BalancerConfig, BalancerConfigUpdate, LoadBalancerStats, ShardLookup, ShardStats, Strategy,
+    BalancerConfig, BalancerConfigUpdate, LoadBalancerStats, ShardLookup, ShardStats,
 };
 use interfaces::{CanisterKind, Error, HealthReport, Permission};
 use security_base::guards::require_authenticated;
@@ -57,7 +57,7 @@ fn require_member(key: &[u8], kinds: &[CanisterKind]) -> Result<(), Error> {
 /// `raw_rand` has not answered yet; asks for a new shard when every shard is full.
 async fn assign(user: Principal) -> Result<Principal, Error> {
     let unseeded = state::read(|b| {
-        b.config().strategy == Strategy::WeightedRandom && b.stored().rng.is_none()
+        b.config().strategy == model::Strategy::WeightedRandom && b.stored().rng.is_none()
     });
     if unseeded && state::read(|b| b.shard_for(&user)).is_none() {
         // Nothing is reserved before this await; the assignment below checks again.
@@ -181,7 +181,7 @@ fn lookup_shards(key: ByteBuf, users: Vec<Principal>) -> Result<ShardLookup, Err
 #[candid_method(query)]
 #[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_config() -> BalancerConfig {
-    state::read(|b| b.config().clone())
+    state::read(|b| b.config().clone().into())
 }
 
 /// Changes the configuration (all or nothing); a new interval re-arms the health timer.
@@ -194,7 +194,7 @@ fn get_config() -> BalancerConfig {
 fn set_config(update: BalancerConfigUpdate) -> Result<BalancerConfig, Error> {
     let interval_changes = update.health_check_interval_seconds.is_some();
     let result = canister_kit::member::require_admin(msg_caller(), OPERATOR)
-        .and_then(|()| state::mutate(|b| b.set_config(update)));
+        .and_then(|()| state::mutate(|b| b.set_config(update)).map(Into::into));
     if result.is_ok() && interval_changes {
         jobs::health_round::arm();
     }

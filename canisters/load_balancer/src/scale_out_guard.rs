@@ -8,9 +8,9 @@
 //! unit-tested natively; the one async part, raising the alert, is in `jobs/scale_out.rs`.
 
 use ic_stable_structures::Memory;
-use interfaces::load_balancer::{BalancerConfig, FollowUp};
 
 use crate::balancer::Balancer;
+use crate::model::{FollowUp, Settings};
 pub use crate::model::{GuardState, Refusal};
 
 pub const DEFAULT_MAX_NEW_SHARDS_PER_DAY: u32 = 1;
@@ -20,12 +20,12 @@ pub const DEFAULT_MIN_CYCLES_AFTER_SCALE_OUT: u128 = 5_000_000_000_000;
 pub const CREATION_FEE_ALLOWANCE: u128 = 1_000_000_000_000;
 const DAY_NS: u64 = 24 * 60 * 60 * 1_000_000_000;
 
-pub fn max_per_day(c: &BalancerConfig) -> u32 {
+pub fn max_per_day(c: &Settings) -> u32 {
     c.max_new_shards_per_day
         .unwrap_or(DEFAULT_MAX_NEW_SHARDS_PER_DAY)
 }
 
-pub fn min_cycles_after(c: &BalancerConfig) -> u128 {
+pub fn min_cycles_after(c: &Settings) -> u128 {
     c.min_cycles_after_scale_out
         .unwrap_or(DEFAULT_MIN_CYCLES_AFTER_SCALE_OUT)
 }
@@ -42,12 +42,7 @@ pub fn created_last_day(state: &GuardState, now_ns: u64) -> u32 {
 }
 
 /// Whether a new shard may be created now, given the balancer's cycle balance.
-pub fn admit(
-    c: &BalancerConfig,
-    state: &GuardState,
-    now_ns: u64,
-    balance: u128,
-) -> Result<(), Refusal> {
+pub fn admit(c: &Settings, state: &GuardState, now_ns: u64, balance: u128) -> Result<(), Refusal> {
     let max = max_per_day(c);
     if created_last_day(state, now_ns) >= max {
         return Err(Refusal::DailyCap { max });

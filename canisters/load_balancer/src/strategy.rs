@@ -4,8 +4,8 @@
 //! may not take users (unhealthy, retired, left the group) before asking. Randomness comes from
 //! [`Rng`], whose state the balancer keeps in stable memory and reseeds from `raw_rand`.
 
+use crate::model::Strategy;
 use candid::Principal;
-use interfaces::load_balancer::Strategy;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {

@@ -250,7 +250,7 @@ impl<M: Memory> Store<M> {
 fn to_wire(id: u64, n: StoredNotification) -> Notification {
     Notification {
         id,
-        event: n.event,
+        event: event_ref(n.event),
         title: n.title,
         occurrence_start_ns: n.occurrence_start_ns,
         minutes_before: n.minutes_before,

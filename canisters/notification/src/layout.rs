@@ -16,6 +16,10 @@
 //!   layout 0 wrote: the reminder records, inbox entries and schedules were already this
 //!   canister's own binary layout (`codec.rs`, a layout byte in every record) and the counters
 //!   its own Candid record, so re-encoding them would change nothing but the cost of the upgrade.
+//!   The values behind those bytes were later made own types too (the inbox entry's event is
+//!   its `(shard, event id)` key instead of the wire `EventRef`, a schedule is
+//!   `model::StoredSchedule` instead of the wire `Schedule`), writing the same bytes, so they
+//!   are still layout 1 (`model/inbox.rs` and `model/schedule.rs` pin the bytes).
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/notification_migration.rs` reads the version-0 dump in

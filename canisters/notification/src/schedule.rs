@@ -131,7 +131,8 @@ impl<M: Memory> Store<M> {
         for user in &plan.recipients {
             self.recipients.insert((*user, key.0, key.1), ());
         }
-        self.schedules.insert(key, StoredSchedule(plan.schedule));
+        self.schedules
+            .insert(key, StoredSchedule::from(plan.schedule));
         let mut active = ActivePlan {
             title: plan.title,
             recipients: plan.recipients,
@@ -339,7 +340,7 @@ impl<M: Memory> Store<M> {
             due_ns: due,
         });
         let notification = StoredNotification {
-            event: event_ref(key),
+            event: key,
             title: plan.title.clone(),
             occurrence_start_ns: reminder.occurrence_start_ns,
             minutes_before: reminder.minutes_before,
@@ -355,7 +356,7 @@ impl<M: Memory> Store<M> {
             let series = self
                 .schedules
                 .get(&key)
-                .and_then(|s| recurrence::wire::series_from_schedule(&s.0).ok());
+                .and_then(|s| recurrence::wire::series_from_schedule(&s.into()).ok());
             match series {
                 Some(series) => self.materialize(key, &mut plan, &series, due),
                 None => plan.exhausted = true,

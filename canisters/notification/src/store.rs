@@ -22,7 +22,7 @@ pub const NS_PER_MINUTE: u64 = 60 * NS_PER_SECOND;
 pub const NS_PER_DAY: u64 = 24 * 60 * NS_PER_MINUTE;
 
 /// `(shard, event id)`: an [`EventRef`] as a stable-map key.
-pub type EventKey = (Principal, u64);
+pub use crate::model::EventKey;
 
 pub fn event_key(event: &EventRef) -> EventKey {
     (event.shard, event.event_id)

@@ -4,6 +4,9 @@
 //!   and still decode what an older version wrote; right for small, rarely read records.
 //! - [`Compact<T>`]: postcard bytes, no schema in them. For records read on every call, where
 //!   decoding cost matters; their shape is fixed by a stored layout version.
+//!
+//! Stored records are the canisters' own types; [`same_variants!`](crate::same_variants)
+//! writes the conversions between a field-less wire enum and its stored twin.
 
 use std::borrow::Cow;
 
@@ -12,6 +15,29 @@ use ic_stable_structures::storable::{Bound, Storable};
 use ic_stable_structures::{Memory, StableBTreeMap};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+
+/// Both directions between a field-less wire enum and a stored own enum with the same case
+/// names, case by case (a case added to either side fails to compile until the other follows):
+/// `canister_kit::same_variants!(Theme <-> Look: System, Light, Dark);`
+#[macro_export]
+macro_rules! same_variants {
+    ($wire:ident <-> $stored:ident: $($variant:ident),+ $(,)?) => {
+        impl From<$wire> for $stored {
+            fn from(v: $wire) -> Self {
+                match v {
+                    $($wire::$variant => $stored::$variant,)+
+                }
+            }
+        }
+        impl From<$stored> for $wire {
+            fn from(v: $stored) -> Self {
+                match v {
+                    $($stored::$variant => $wire::$variant,)+
+                }
+            }
+        }
+    };
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Candid<T>(pub T);

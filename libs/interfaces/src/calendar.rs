@@ -28,12 +28,19 @@ pub enum EventTime {
     AllDay { start: Date, end: Date },
 }
 
-/// An RRULE (subset, see the README) and the original starts it excludes (EXDATE).
+/// An RRULE (subset, see the README), the original starts it excludes (EXDATE) and the starts
+/// of instances it adds (RDATE).
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Recurrence {
     /// E.g. `FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10` (a leading `RRULE:` is accepted).
     pub rule: String,
     pub exdates_ns: Vec<u64>,
+    /// Starts of extra instances, each as long as the first (RFC 5545 RDATE): not counted by
+    /// COUNT, not bounded by UNTIL, removed by an EXDATE; one equal to a rule instance is that
+    /// instance. An all-day series' RDATE is the midnight starting its day in the event's zone.
+    /// Absent for clients that predate it (the same as none).
+    #[serde(default)]
+    pub rdates_ns: Option<Vec<u64>>,
 }
 
 /// What happened to one occurrence of a recurring event.

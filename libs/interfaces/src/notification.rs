@@ -34,6 +34,9 @@ pub struct ReminderPlan {
     pub minutes_before: Vec<u32>,
 }
 
+// A wire type, decoded from a message and consumed at once: boxing the plan would only move
+// the same bytes to the heap and change every caller.
+#[allow(clippy::large_enum_variant)]
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub enum ReminderUpdate {
     /// Replace whatever is scheduled for the event (an empty `minutes_before` clears it).

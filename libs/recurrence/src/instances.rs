@@ -183,8 +183,9 @@ pub fn next_instances_after(
     Ok(out)
 }
 
-/// The end of the series' last instance, moved instances included, or `None` when the series
-/// never ends. Lets a store skip series that ended before a window without expanding them.
+/// The end of the series' last instance, moved instances and RDATEs included, or `None` when
+/// the series never ends. Lets a store skip series that ended before a window without
+/// expanding them.
 pub fn last_end(series: &Series) -> Result<Option<Timestamp>, RecurrenceError> {
     let tz = series.tz()?;
     let moved_end = series
@@ -195,6 +196,12 @@ pub fn last_end(series: &Series) -> Result<Option<Timestamp>, RecurrenceError> {
             Exception::Cancelled => None,
         })
         .max();
+    // The latest RDATE ends last of them (every instance lasts as long, but for all-day DST).
+    let rdate_end = match series.rdates.last() {
+        Some(&d) => Some(series.end_of(&tz, local_day(&tz, d), d)?),
+        None => None,
+    };
+    let moved_end = moved_end.max(rdate_end);
     let first = series.start_on(&tz, day_of(series.start_local().date()))?;
     let generated_end = match &series.rule {
         None => series.end_of(&tz, day_of(series.start_local().date()), first)?,
@@ -217,7 +224,7 @@ pub fn last_end(series: &Series) -> Result<Option<Timestamp>, RecurrenceError> {
                 let mut last = first;
                 let mut seen = 0;
                 while seen < count {
-                    match occ.next_occurrence()? {
+                    match occ.next_rule_occurrence()? {
                         Some(o) => {
                             last = series.end_of(occ.tz(), o.day, o.start)?;
                             seen += 1;

@@ -9,6 +9,11 @@
 //! strictly after the previous one is dropped and not counted, so starts always increase.
 //! Exceptions are keyed by the instance's ORIGINAL start so that a moved instance is never
 //! shown twice or lost.
+//!
+//! RDATEs (RFC 5545 3.8.5.2) are extra instances with the series' duration: merged into the
+//! rule's occurrences in start order, an RDATE equal to a rule instance is the same instance,
+//! they do not count towards COUNT and UNTIL does not bound them, and EXDATEs and exceptions
+//! apply to them like to any instance (they are keyed by original start too).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,6 +57,8 @@ pub struct Series {
     pub rule: Option<RecurrenceRule>,
     /// Original starts removed from the series.
     pub exdates: BTreeSet<Timestamp>,
+    /// Starts of instances added to the rule's (RDATE).
+    pub rdates: BTreeSet<Timestamp>,
     /// Per-instance exceptions keyed by original start.
     pub exceptions: BTreeMap<Timestamp, Exception>,
 }
@@ -123,6 +130,7 @@ impl Series {
             time_zone: time_zone.to_string(),
             rule,
             exdates: BTreeSet::new(),
+            rdates: BTreeSet::new(),
             exceptions: BTreeMap::new(),
         })
     }
@@ -226,7 +234,9 @@ pub(crate) fn local_day(tz: &TimeZone, t: Timestamp) -> i32 {
     day_of(t.to_zoned(tz.clone()).date())
 }
 
-/// Occurrences of the rule in order, with DTSTART first, COUNT and UNTIL applied.
+/// Occurrences of the series in order: the rule's, with DTSTART first, COUNT and UNTIL applied
+/// ([`Occurrences::next_rule_occurrence`]), merged with the RDATEs
+/// ([`Occurrences::next_occurrence`]).
 pub(crate) struct Occurrences<'a> {
     tz: TimeZone,
     /// DTSTART's civil second; the engine's candidates up to it are not instances.
@@ -247,6 +257,11 @@ pub(crate) struct Occurrences<'a> {
     count: Option<u32>,
     until: Option<Bound>,
     min_day: i32,
+    /// RDATEs from about `min_day` on, not yet merged.
+    rdates: std::iter::Peekable<std::collections::btree_set::Range<'a, Timestamp>>,
+    /// The rule's next occurrence, read ahead to merge it with the RDATEs.
+    pending: Option<Occurrence>,
+    rule_done: bool,
 }
 
 impl<'a> Occurrences<'a> {
@@ -287,6 +302,10 @@ impl<'a> Occurrences<'a> {
             };
             CandidateIter::new(engine, first, to_day.min(until_day))
         });
+        // A civil day read as UTC is within 26 hours of the instants of that day in every zone;
+        // RDATEs of earlier days that this lets through are skipped one by one.
+        let rdates_from = Timestamp::from_second(i64::from(from_day).saturating_sub(2) * DAY)
+            .unwrap_or(Timestamp::MIN);
         let multi_per_day = rule.is_some_and(|r| {
             r.is_sub_daily()
                 || r.by_hour.len() > 1
@@ -306,7 +325,43 @@ impl<'a> Occurrences<'a> {
             count,
             until,
             min_day: from_day,
+            rdates: series.rdates.range(rdates_from..).peekable(),
+            pending: None,
+            rule_done: false,
         })
+    }
+
+    /// The next instance of the series (before EXDATEs and exceptions): the rule's next
+    /// occurrence or the next RDATE, whichever starts first; once when they are equal.
+    pub(crate) fn next_occurrence(&mut self) -> Result<Option<Occurrence>, RecurrenceError> {
+        if self.pending.is_none() && !self.rule_done {
+            self.pending = self.next_rule_occurrence()?;
+            self.rule_done = self.pending.is_none();
+        }
+        while let Some(&&d) = self.rdates.peek() {
+            let day = local_day(&self.tz, d);
+            if day < self.min_day {
+                self.rdates.next();
+                continue;
+            }
+            match self.pending {
+                Some(rule) if rule.start < d => break,
+                Some(rule) if rule.start == d => {
+                    self.rdates.next();
+                    break;
+                }
+                _ => {
+                    self.rdates.next();
+                    let wall = d.to_zoned(self.tz.clone()).datetime();
+                    return Ok(Some(Occurrence {
+                        day,
+                        civil: i64::from(day) * DAY + i64::from(second_of_day(wall.time())),
+                        start: d,
+                    }));
+                }
+            }
+        }
+        Ok(self.pending.take())
     }
 
     pub(crate) fn tz(&self) -> &TimeZone {
@@ -353,7 +408,8 @@ impl<'a> Occurrences<'a> {
         }
     }
 
-    pub(crate) fn next_occurrence(&mut self) -> Result<Option<Occurrence>, RecurrenceError> {
+    /// The rule's next occurrence (DTSTART first), without the RDATEs.
+    pub(crate) fn next_rule_occurrence(&mut self) -> Result<Option<Occurrence>, RecurrenceError> {
         loop {
             if self.count.is_some_and(|c| self.produced >= c) {
                 return Ok(None);

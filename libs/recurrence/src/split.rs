@@ -14,7 +14,8 @@ use crate::rule::{Frequency, RecurrenceRule, Until, WeekdayNum};
 use crate::series::{civil_datetime, EventTime, Occurrences, Series};
 
 /// Splits `series` so that the first half ends just before the instance originally starting at
-/// `at` and the second half starts with it.
+/// `at` and the second half starts with it. `at` is an instance of the rule (an RDATE alone is
+/// not: `NotAnInstance`); RDATEs, like EXDATEs, go to the half their start falls in.
 ///
 /// The first half gets `COUNT` = number of earlier instances (when the rule has a COUNT) or
 /// `UNTIL` one second before `at` (a date the day before for all-day events). The second half
@@ -34,7 +35,7 @@ pub fn split_series(series: &Series, at: Timestamp) -> Result<(Series, Series), 
     let at_day = day_of(at.to_zoned(tz.clone()).date());
     let mut occurrences = Occurrences::new(series, at_day - 1, at_day + 1)?;
     let (day, civil, before) = loop {
-        match occurrences.next_occurrence()? {
+        match occurrences.next_rule_occurrence()? {
             Some(o) if o.start == at => break (o.day, o.civil, occurrences.produced() - 1),
             Some(o) if o.start < at => continue,
             _ => return Err(RecurrenceError::NotAnInstance(at)),
@@ -83,6 +84,11 @@ pub fn split_series(series: &Series, at: Timestamp) -> Result<(Series, Series), 
     for &t in &series.exdates {
         if t < at { &mut first } else { &mut second }
             .exdates
+            .insert(t);
+    }
+    for &t in &series.rdates {
+        if t < at { &mut first } else { &mut second }
+            .rdates
             .insert(t);
     }
     for (&t, &e) in &series.exceptions {

@@ -12,7 +12,7 @@ use crate::{EventTime, Exception, Frequency, RecurrenceError, RecurrenceRule, Se
 
 /// Validates `schedule` and builds its series. Every problem is an `InvalidInput` naming the
 /// field: `time`, `time_zone`, `recurrence.rule` (also a rule repeating more often than
-/// daily), `recurrence.exdates_ns` or `overrides`.
+/// daily), `recurrence.exdates_ns`, `recurrence.rdates_ns` or `overrides`.
 pub fn series_from_schedule(schedule: &Schedule) -> Result<Series, Error> {
     let tz = time_zone(&schedule.time_zone)?;
     let time = match &schedule.time {
@@ -74,6 +74,16 @@ pub fn series_from_schedule(schedule: &Schedule) -> Result<Series, Error> {
                 .exdates
                 .insert(timestamp("recurrence.exdates_ns", ns)?);
         }
+        for &ns in r.rdates_ns.iter().flatten() {
+            let t = timestamp("recurrence.rdates_ns", ns)?;
+            if matches!(series.time, EventTime::AllDay { .. }) && !starts_a_day(&tz, t) {
+                return Err(malformed(
+                    "recurrence.rdates_ns",
+                    "an all-day series' RDATE is the midnight starting a day in its zone",
+                ));
+            }
+            series.rdates.insert(t);
+        }
     }
     for o in &schedule.overrides {
         let original = timestamp("overrides", o.original_start_ns)?;
@@ -95,6 +105,12 @@ pub fn series_from_schedule(schedule: &Schedule) -> Result<Series, Error> {
         series.exceptions.insert(original, exception);
     }
     Ok(series)
+}
+
+/// Whether `t` is where its day starts in `tz` (midnight, or the first instant after a gap).
+fn starts_a_day(tz: &TimeZone, t: Timestamp) -> bool {
+    let date = t.to_zoned(tz.clone()).date();
+    date.to_zoned(tz.clone()).is_ok_and(|z| z.timestamp() == t)
 }
 
 /// The bundled zone named `name`, or a typed error for `field`.
@@ -169,6 +185,8 @@ pub fn schedule_from_series(series: &Series) -> Result<Schedule, Error> {
         recurrence: series.rule.as_ref().map(|rule| Recurrence {
             rule: rule.to_string(),
             exdates_ns: series.exdates.iter().map(|&t| to_ns(t)).collect(),
+            rdates_ns: (!series.rdates.is_empty())
+                .then(|| series.rdates.iter().map(|&t| to_ns(t)).collect()),
         }),
         overrides: series
             .exceptions

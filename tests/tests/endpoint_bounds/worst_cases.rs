@@ -117,6 +117,7 @@ fn daily(count: u32) -> EventInput {
     input.recurrence = Some(Recurrence {
         rule: format!("RRULE:FREQ=DAILY;COUNT={count}"),
         exdates_ns: vec![],
+        rdates_ns: None,
     });
     input.attendees = Some((10..110).map(user_principal).collect());
     input.reminders_minutes = Some(vec![5, 10, 30, 60, 1_440]);
@@ -285,6 +286,7 @@ pub fn calendar(net: &Net, rows: &mut BTreeMap<String, Row>) {
     never.recurrence = Some(Recurrence {
         rule: "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;COUNT=10".into(),
         exdates_ns: vec![],
+        rdates_ns: None,
     });
     case(
         net,

@@ -39,30 +39,5 @@ pub enum Kind {
     UserRegistry,
 }
 
-impl From<CanisterKind> for Kind {
-    fn from(k: CanisterKind) -> Self {
-        match k {
-            CanisterKind::Frontend => Kind::Frontend,
-            CanisterKind::CanisterRegistry => Kind::CanisterRegistry,
-            CanisterKind::LoadBalancer => Kind::LoadBalancer,
-            CanisterKind::BackupCanister => Kind::BackupCanister,
-            CanisterKind::Calendar => Kind::Calendar,
-            CanisterKind::Notification => Kind::Notification,
-            CanisterKind::UserRegistry => Kind::UserRegistry,
-        }
-    }
-}
-
-impl From<Kind> for CanisterKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::Frontend => CanisterKind::Frontend,
-            Kind::CanisterRegistry => CanisterKind::CanisterRegistry,
-            Kind::LoadBalancer => CanisterKind::LoadBalancer,
-            Kind::BackupCanister => CanisterKind::BackupCanister,
-            Kind::Calendar => CanisterKind::Calendar,
-            Kind::Notification => CanisterKind::Notification,
-            Kind::UserRegistry => CanisterKind::UserRegistry,
-        }
-    }
-}
+canister_kit::same_variants!(CanisterKind <-> Kind:
+    Frontend, CanisterRegistry, LoadBalancer, BackupCanister, Calendar, Notification, UserRegistry);

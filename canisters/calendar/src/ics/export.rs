@@ -1,5 +1,6 @@
 //! Writing events as iCalendar: a `VTIMEZONE` for every zone named (from the bundled tzdb,
-//! covering the years exported), one `VEVENT` per event (with `RRULE`, `EXDATE`, `VALUE=DATE`
+//! covering the years exported), one `VEVENT` per event (with `RRULE`, `EXDATE`, `RDATE`,
+//! the original `DTSTART` of a series imported from before 1970, `VALUE=DATE`
 //! for all-day events, `VALARM` per reminder, RFC 7986 `COLOR`, and the lines an import kept
 //! verbatim) and one more per changed instance (`RECURRENCE-ID`; `STATUS:CANCELLED` for a
 //! cancelled one), in lines folded at 75 octets.
@@ -16,6 +17,7 @@ use recurrence::wire::{time_zone, timestamp};
 
 use super::colors;
 use super::import::NO_TITLE;
+use super::series::Rebased;
 use crate::model::ics_extras::IcsExtras;
 
 /// `events` (each with what its import kept, if anything) as one complete `VCALENDAR`.
@@ -25,7 +27,7 @@ pub fn export(events: &[Event], extras: &[Option<IcsExtras>]) -> Result<String, 
     out.line("VERSION:2.0");
     out.line("PRODID:-//icp-calendar//calendar shard//EN");
     out.line("CALSCALE:GREGORIAN");
-    for (zone, (from, to)) in zone_years(events)? {
+    for (zone, (from, to)) in zone_years(events, extras)? {
         let vtimezone = recurrence::tz::vtimezone_for(&zone, from, to).map_err(|e| {
             Error::invalid(
                 "time_zone",
@@ -48,11 +50,15 @@ pub fn export(events: &[Event], extras: &[Option<IcsExtras>]) -> Result<String, 
 }
 
 /// Every zone `TZID`s will name (all but UTC; all-day events name none), with the years its
-/// events' times fall in: from the first start to the last end, or to the series' start year
-/// when it repeats without end (the VTIMEZONE's last rule is then left open).
-fn zone_years(events: &[Event]) -> Result<BTreeMap<String, (i16, i16)>, Error> {
+/// events' times fall in: from the first start (an original one before 1970 included) to the
+/// last end, or to the series' start year when it repeats without end (the VTIMEZONE's last
+/// rule is then left open).
+fn zone_years(
+    events: &[Event],
+    extras: &[Option<IcsExtras>],
+) -> Result<BTreeMap<String, (i16, i16)>, Error> {
     let mut zones: BTreeMap<String, (i16, i16)> = BTreeMap::new();
-    for e in events {
+    for (i, e) in events.iter().enumerate() {
         let EventTime::Timed { start_ns, end_ns } = e.time else {
             continue;
         };
@@ -68,7 +74,24 @@ fn zone_years(events: &[Event]) -> Result<BTreeMap<String, (i16, i16)>, Error> {
                 last = last.max(end_ns);
             }
         }
-        let (from, to) = (year(start_ns)?, year(last)?);
+        if let Some(&rdate) = e
+            .recurrence
+            .iter()
+            .flat_map(|r| r.rdates_ns.iter().flatten())
+            .max()
+        {
+            last = last.max(rdate.saturating_add(end_ns - start_ns));
+        }
+        let (mut from, to) = (year(start_ns)?, year(last)?);
+        if let Some(original) = extras
+            .get(i)
+            .and_then(Option::as_ref)
+            .and_then(|x| rebased(e, x))
+            .filter(|r| r.current)
+            .and_then(|r| r.start_year())
+        {
+            from = from.min(original);
+        }
         let span = zones.entry(e.time_zone.clone()).or_insert((from, to));
         *span = (span.0.min(from), span.1.max(to));
     }
@@ -126,8 +149,21 @@ fn date_value(d: Date) -> String {
     d.strftime("%Y%m%d").to_string()
 }
 
+/// The original lines of a series an import moved to 1970 (`ics::series`), if it has them.
+fn rebased<'a>(e: &Event, extras: &'a IcsExtras) -> Option<Rebased<'a>> {
+    let start_ns = match e.time {
+        EventTime::Timed { start_ns, .. } => Some(start_ns),
+        EventTime::AllDay { .. } => None,
+    };
+    let rule = e.recurrence.as_ref().map(|r| r.rule.as_str());
+    Rebased::parse(&extras.lines, start_ns, rule)
+}
+
 fn write_event(out: &mut Lines, e: &Event, extras: &IcsExtras) -> Result<(), Error> {
     let tz = time_zone(&e.time_zone)?;
+    let rebased = rebased(e, extras);
+    // Written back only while the event starts and repeats as the import moved it.
+    let originals = rebased.as_ref().filter(|r| r.current).map(|r| r.originals);
     let all_day = matches!(e.time, EventTime::AllDay { .. });
     // The instant an original start names, in the form DTSTART used.
     let original = |ns: u64| -> Result<String, Error> {
@@ -154,6 +190,11 @@ fn write_event(out: &mut Lines, e: &Event, extras: &IcsExtras) -> Result<(), Err
         out.line(&format!("LOCATION:{}", escape(&e.location)));
     }
     match &e.time {
+        EventTime::Timed { .. } if originals.is_some() => {
+            for line in originals.into_iter().flatten() {
+                out.line(line);
+            }
+        }
         EventTime::Timed { start_ns, end_ns } => {
             out.line(&format!("DTSTART{}", zoned(&e.time_zone, &tz, *start_ns)?));
             out.line(&format!("DTEND{}", zoned(&e.time_zone, &tz, *end_ns)?));
@@ -166,9 +207,14 @@ fn write_event(out: &mut Lines, e: &Event, extras: &IcsExtras) -> Result<(), Err
         }
     }
     if let Some(r) = &e.recurrence {
-        out.line(&format!("RRULE:{}", r.rule));
+        if originals.is_none() {
+            out.line(&format!("RRULE:{}", r.rule));
+        }
         for &x in &r.exdates_ns {
             out.line(&format!("EXDATE{}", original(x)?));
+        }
+        for &x in r.rdates_ns.iter().flatten() {
+            out.line(&format!("RDATE{}", original(x)?));
         }
     }
     out.line(&format!("STATUS:{}", status_text(e.status)));
@@ -213,8 +259,11 @@ fn write_event(out: &mut Lines, e: &Event, extras: &IcsExtras) -> Result<(), Err
         out.line(&format!("TRIGGER:-PT{m}M"));
         out.line("END:VALARM");
     }
-    for line in &extras.lines {
-        out.line(line);
+    let skip = rebased.map_or(0..0, |r| r.range);
+    for (i, line) in extras.lines.iter().enumerate() {
+        if !skip.contains(&i) {
+            out.line(line);
+        }
     }
     out.line("END:VEVENT");
     for o in &e.overrides {

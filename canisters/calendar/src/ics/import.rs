@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use super::instances::{drop_non_instances, instance};
 use super::parse::{calendar, unescape, Component, Prop};
+use super::series::{rdates, rebase, Moved};
 use super::values::{
     duration_ns, epoch_ns, is_date, parse_date, trigger_minutes, unreadable, Times, Zone,
 };
@@ -141,6 +142,8 @@ pub(super) struct Timing {
     pub(super) length_ns: u64,
     /// Wall time of DTSTART, for `VALUE=DATE` EXDATEs and RECURRENCE-IDs on a timed series.
     pub(super) start_wall: Option<recurrence::jiff::civil::Time>,
+    /// A series that started before 1970, moved to its first instance from 1970 on.
+    pub(super) moved: Option<Moved>,
 }
 
 fn timing(
@@ -182,6 +185,7 @@ fn timing(
             tz,
             length_ns,
             start_wall: None,
+            moved: None,
         });
     }
     let (t, zone) = times.instant(start, &start.value)?;
@@ -198,20 +202,33 @@ fn timing(
         )),
         _ => {}
     }
-    let start_ns = epoch_ns(t)?;
-    let end_ns = match (c.get("DTEND"), c.get("DURATION")) {
-        (Some(p), _) if is_date(p) => start_ns,
-        (Some(p), _) => epoch_ns(times.instant(p, &p.value)?.0)?,
-        (None, Some(d)) => add_ns(start_ns, duration_ns(&d.value)?)?,
-        (None, None) => start_ns,
+    // The length from the instants themselves: a series from before 1970 keeps it.
+    let from = t.as_nanosecond();
+    let end = match (c.get("DTEND"), c.get("DURATION")) {
+        (Some(p), _) if is_date(p) => from,
+        (Some(p), _) => times.instant(p, &p.value)?.0.as_nanosecond(),
+        (None, Some(d)) => from.saturating_add(i128::from(duration_ns(&d.value)?)),
+        (None, None) => from,
     }
-    .max(start_ns);
+    .max(from);
+    let length_ns = u64::try_from(end - from)
+        .map_err(|_| unreadable("DURATION", "ends after the year 2554"))?;
+    let (start_ns, moved) = match epoch_ns(t) {
+        Ok(ns) => (ns, None),
+        Err(IcsSkipReason::BeforeEpoch) => {
+            let moved = rebase(c, t, length_ns, zone.stored_name())?;
+            (moved.start_ns, Some(moved))
+        }
+        Err(e) => return Err(e),
+    };
+    let end_ns = add_ns(start_ns, length_ns)?;
     Ok(Timing {
         time: EventTime::Timed { start_ns, end_ns },
         zone: zone.stored_name().to_string(),
         start_wall: Some(tz.to_datetime(t).time()),
         tz,
-        length_ns: end_ns - start_ns,
+        length_ns,
+        moved,
     })
 }
 
@@ -278,6 +295,7 @@ fn master(
     };
     let mut seen = std::collections::BTreeSet::new();
     let mut exdates = Vec::new();
+    let mut rdate_lines = Vec::new();
     let mut shares = Vec::new();
     let mut public = false;
     for p in &c.props {
@@ -310,6 +328,7 @@ fn master(
                 event.recurrence = Some(Recurrence {
                     rule: crate::store::normalize_rule(&p.value),
                     exdates_ns: vec![],
+                    rdates_ns: None,
                 });
                 true
             }
@@ -323,6 +342,10 @@ fn master(
                         Err(e) => return Err(e),
                     }
                 }
+                true
+            }
+            "RDATE" => {
+                rdate_lines.push(p);
                 true
             }
             "STATUS" if first => match p.value.trim().to_ascii_uppercase().as_str() {
@@ -404,10 +427,28 @@ fn master(
     for lines in &c.nested {
         extras.lines.extend(lines.iter().cloned());
     }
+    if let Some(moved) = &timing.moved {
+        // The original lines go back on export (`series::Rebased`).
+        extras.lines.extend(moved.lines.iter().cloned());
+        not_kept.push(moved.note.clone());
+        if let Some(r) = event.recurrence.as_mut() {
+            r.rule = moved.rule.clone();
+        }
+    }
+    let recurring = event.recurrence.is_some();
+    let rdates = rdates(
+        &rdate_lines,
+        recurring,
+        &timing,
+        times,
+        &mut extras.lines,
+        not_kept,
+    );
     if let Some(r) = event.recurrence.as_mut() {
         exdates.sort_unstable();
         exdates.dedup();
         r.exdates_ns = exdates;
+        r.rdates_ns = (!rdates.is_empty()).then_some(rdates);
     } else if !exdates.is_empty() {
         not_kept.push("EXDATE: the event does not repeat".into());
     }

@@ -8,7 +8,7 @@
 //!
 //! By concern: [`export`] writes, [`parse`] reads text into properties and components,
 //! [`values`] reads dates, times and zones, [`import`] turns components into events
-//! ([`instances`] their changed instances) and
+//! ([`instances`] their changed instances, [`series`] their RDATEs and starts before 1970) and
 //! [`colors`] maps RFC 7986 colour names; here are the two flows the endpoints call.
 
 mod colors;
@@ -16,6 +16,7 @@ mod export;
 mod import;
 mod instances;
 mod parse;
+mod series;
 mod values;
 
 // For feeds (`crate::feeds`): the served window is written, and outside feeds are read, by

@@ -1,5 +1,6 @@
-//! The stored event record of layout 2: every field of an event and its index placement, in
-//! postcard (no field names, no type table, varints).
+//! The stored event record of layout 3: every field of an event and its index placement, in
+//! postcard (no field names, no type table, varints). Layout 3 added the RDATEs to the
+//! recurrence; [`EventRecord::from_v2`] reads what layout 2 stored.
 //!
 //! Reading an event back is the most frequent thing the calendar does (every get, update,
 //! delete and listed event), and decoding the Candid records of layouts 0 and 1 cost about
@@ -13,8 +14,16 @@ use serde::Serialize;
 
 use crate::validate::{Placement, ValidEvent};
 
+/// The stored record of this layout.
+pub type EventRecord = Record<Recurrence>;
+
+/// The record of layout 2: the same but for the recurrence, which had no RDATEs.
+type RecordV2 = Record<RecurrenceV2>;
+
+/// A stored event, generic over the one field that changed between layouts 2 and 3 (postcard
+/// is positional: a record of either layout is read with its own type).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct EventRecord {
+pub struct Record<R> {
     id: u64,
     owner: Principal,
     ical_uid: String,
@@ -23,7 +32,7 @@ pub struct EventRecord {
     location: String,
     time: Time,
     time_zone: String,
-    recurrence: Option<Recurrence>,
+    recurrence: Option<R>,
     overrides: Vec<Override>,
     status: Status,
     transparency: Transparency,
@@ -51,7 +60,16 @@ enum Time {
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-struct Recurrence {
+pub struct Recurrence {
+    rule: String,
+    exdates_ns: Vec<u64>,
+    /// As the wire has it: `None` (an old client's) and `Some(vec![])` are both kept.
+    rdates_ns: Option<Vec<u64>>,
+}
+
+/// The recurrence of layout 2.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RecurrenceV2 {
     rule: String,
     exdates_ns: Vec<u64>,
 }
@@ -146,6 +164,36 @@ impl EventRecord {
         Ok(Self::new(&old.event, old.slot))
     }
 
+    /// Reads a record of layout 2 (no RDATEs: it reads as an old client's recurrence). Only
+    /// a record that postcard reads to its last byte is one: anything else is an error, not a
+    /// guess.
+    pub fn from_v2(bytes: &[u8]) -> Result<Self, String> {
+        let (old, rest) =
+            postcard::take_from_bytes::<RecordV2>(bytes).map_err(|e| e.to_string())?;
+        if !rest.is_empty() {
+            return Err(format!("{} bytes after a layout-2 record", rest.len()));
+        }
+        Ok(old.map_recurrence(|r| Recurrence {
+            rule: r.rule,
+            exdates_ns: r.exdates_ns,
+            rdates_ns: None,
+        }))
+    }
+
+    /// The bytes layout 2 stored for this record (tests of the migration). RDATEs did not
+    /// exist then: a record with some has no layout-2 form.
+    #[cfg(test)]
+    pub fn into_v2(self) -> Vec<u8> {
+        let old: RecordV2 = self.map_recurrence(|r| {
+            assert!(r.rdates_ns.is_none(), "layout 2 had no RDATEs");
+            RecurrenceV2 {
+                rule: r.rule,
+                exdates_ns: r.exdates_ns,
+            }
+        });
+        postcard::to_allocvec(&old).unwrap()
+    }
+
     /// The bytes layouts 0 and 1 stored for this record (tests of the migration).
     #[cfg(test)]
     pub fn into_v1(self) -> Vec<u8> {
@@ -189,6 +237,7 @@ impl EventRecord {
             recurrence: self.recurrence.map(|r| wire::Recurrence {
                 rule: r.rule,
                 exdates_ns: r.exdates_ns,
+                rdates_ns: r.rdates_ns,
             }),
             overrides: self
                 .overrides
@@ -272,6 +321,7 @@ impl EventRecord {
             recurrence: e.recurrence.as_ref().map(|r| Recurrence {
                 rule: r.rule.clone(),
                 exdates_ns: r.exdates_ns.clone(),
+                rdates_ns: r.rdates_ns.clone(),
             }),
             overrides: e
                 .overrides
@@ -341,6 +391,34 @@ impl EventRecord {
                 },
                 Placement::Series { last_end_ns } => Slot::Series { last_end_ns },
             },
+        }
+    }
+}
+
+impl<R> Record<R> {
+    /// The same record with its recurrence converted (between layouts).
+    fn map_recurrence<S>(self, f: impl FnOnce(R) -> S) -> Record<S> {
+        Record {
+            id: self.id,
+            owner: self.owner,
+            ical_uid: self.ical_uid,
+            title: self.title,
+            description: self.description,
+            location: self.location,
+            time: self.time,
+            time_zone: self.time_zone,
+            recurrence: self.recurrence.map(f),
+            overrides: self.overrides,
+            status: self.status,
+            transparency: self.transparency,
+            visibility: self.visibility,
+            color: self.color,
+            attendees: self.attendees,
+            reminders_minutes: self.reminders_minutes,
+            created_at_ns: self.created_at_ns,
+            updated_at_ns: self.updated_at_ns,
+            revision: self.revision,
+            placement: self.placement,
         }
     }
 }

@@ -158,6 +158,7 @@ mod tests {
         input.recurrence = Some(Recurrence {
             rule: "RRULE:FREQ=WEEKLY;COUNT=4".into(),
             exdates_ns: vec![],
+            rdates_ns: None,
         });
         draft(&ctx_at(user(1), 5), input, 9)
     }

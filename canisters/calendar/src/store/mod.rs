@@ -279,6 +279,7 @@ mod unit {
         weekly.recurrence = Some(interfaces::calendar::Recurrence {
             rule: "FREQ=WEEKLY".into(),
             exdates_ns: vec![],
+            rdates_ns: None,
         });
         f.store.create(&f.ctx(user(2)), weekly).unwrap();
         assert_eq!(

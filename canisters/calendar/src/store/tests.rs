@@ -43,6 +43,7 @@ pub fn weekly(start: u64, count: u32) -> EventInput {
         recurrence: Some(Recurrence {
             rule: format!("FREQ=WEEKLY;COUNT={count}"),
             exdates_ns: vec![],
+            rdates_ns: None,
         }),
         ..lesson(start)
     }

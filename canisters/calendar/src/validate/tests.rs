@@ -180,6 +180,7 @@ fn each_rule_names_its_field() {
     e.recurrence = Some(Recurrence {
         rule: "FREQ=HOURLY".into(),
         exdates_ns: vec![],
+        rdates_ns: None,
     });
     assert_eq!(field_of(check_event(&e)), "recurrence.rule");
     let mut e = event();
@@ -225,6 +226,7 @@ fn all_day_spans_midnights_of_the_zone_and_series_get_their_end() {
     e.recurrence = Some(Recurrence {
         rule: "FREQ=DAILY;COUNT=3".into(),
         exdates_ns: vec![],
+        rdates_ns: None,
     });
     assert!(matches!(
         check_event(&e),
@@ -233,6 +235,7 @@ fn all_day_spans_midnights_of_the_zone_and_series_get_their_end() {
     e.recurrence = Some(Recurrence {
         rule: "FREQ=DAILY".into(),
         exdates_ns: vec![],
+        rdates_ns: None,
     });
     assert_eq!(
         check_event(&e),
@@ -240,4 +243,46 @@ fn all_day_spans_midnights_of_the_zone_and_series_get_their_end() {
             last_end_ns: u64::MAX
         })
     );
+}
+
+#[test]
+fn rdates_are_bounded_place_the_series_and_take_overrides() {
+    let start = 1_774_771_200_000_000_000; // 2026-03-29T08:00:00Z
+    let later = start + 30 * DAY_NS;
+    let mut e = event();
+    e.recurrence = Some(Recurrence {
+        rule: "FREQ=DAILY;COUNT=2".into(),
+        exdates_ns: vec![],
+        rdates_ns: Some(vec![later]),
+    });
+    // The RDATE after the COUNT's last instance ends the series.
+    assert_eq!(
+        check_event(&e),
+        Ok(Placement::Series {
+            last_end_ns: later + HOUR_NS
+        })
+    );
+    // An RDATE's instance can be changed like any other.
+    e.overrides = vec![interfaces::calendar::InstanceOverride {
+        original_start_ns: later,
+        change: InstanceChange::Cancelled,
+    }];
+    assert!(check_event(&e).is_ok());
+    e.overrides[0].original_start_ns = later + HOUR_NS;
+    assert_eq!(field_of(check_event(&e)), "overrides");
+    e.overrides.clear();
+    let r = e.recurrence.as_mut().unwrap();
+    r.rdates_ns = Some(
+        (0..=MAX_RDATES as u64)
+            .map(|i| later + i * DAY_NS)
+            .collect(),
+    );
+    assert!(matches!(
+        check_event(&e),
+        Err(Error::InvalidInput { ref field, problem: InputProblem::TooMany { max, .. } })
+            if field == "recurrence.rdates_ns" && max == MAX_RDATES as u64
+    ));
+    let r = e.recurrence.as_mut().unwrap();
+    r.rdates_ns.as_mut().unwrap().pop();
+    assert!(check_event(&e).is_ok(), "exactly the limit is fine");
 }

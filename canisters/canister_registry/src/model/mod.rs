@@ -1,6 +1,6 @@
 //! Stored records: the registry's own types, as they sit in stable memory (all Candid;
 //! `layout.rs` says why). The wire types of `interfaces::security` and `interfaces::registry`
-//! are built from these at the boundary.
+//! are built from these at the boundary; none of them is stored.
 
 pub mod config;
 pub mod group;
@@ -10,4 +10,4 @@ pub mod wasm;
 pub use config::Config;
 pub use group::{GroupRecord, MemberRecord};
 pub use outbox::{OutboxItem, Work};
-pub use wasm::{Staging, WasmMeta};
+pub use wasm::{Staging, StoredWasm, WasmMeta};

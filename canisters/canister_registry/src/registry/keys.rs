@@ -3,6 +3,7 @@
 
 use candid::Principal;
 use canister_kit::stored::Candid;
+use interfaces::security::MemberKeys;
 use interfaces::Error;
 use security_base::access_key::{self, AccessKey};
 
@@ -48,10 +49,13 @@ impl<M: Memory> Registry<M> {
                 .ok_or_else(|| Error::not_found(format!("{principal} in group {group_id}")))?;
             member.keys = match (member.keys.take(), member.key_delivered) {
                 (Some(mut undelivered), false) => {
-                    undelivered.current = hash;
+                    undelivered.current = hash.into();
                     Some(undelivered)
                 }
-                (old, _) => Some(access_key::rotate(old, hash, now_ns, overlap)),
+                (old, _) => {
+                    let old: Option<MemberKeys> = old.map(Into::into);
+                    Some(access_key::rotate(old, hash, now_ns, overlap).into())
+                }
             };
             member.key_rotated_at_ns = Some(now_ns);
             member.key_delivered = false;
@@ -99,7 +103,9 @@ impl<M: Memory> Registry<M> {
                         continue;
                     };
                     if delivered {
-                        access_key::expire_previous(keys, now_ns);
+                        let mut wire: MemberKeys = keys.clone().into();
+                        access_key::expire_previous(&mut wire, now_ns);
+                        *keys = wire.into();
                     } else if keys.previous.is_some() {
                         keys.previous_valid_until_ns = keys
                             .previous_valid_until_ns

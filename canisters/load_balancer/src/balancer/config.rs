@@ -1,9 +1,9 @@
 //! The balancer's configuration rules: every value in range, checked before anything changes.
 
-use interfaces::load_balancer::BalancerConfig;
 use interfaces::{Error, InputProblem};
 
 use super::MAX_SHARDS;
+use crate::model::Settings;
 use crate::scale_out_guard;
 
 pub fn in_range(field: &str, value: u64, min: u64, max: u64) -> Result<(), Error> {
@@ -24,7 +24,7 @@ pub fn in_range(field: &str, value: u64, min: u64, max: u64) -> Result<(), Error
     Ok(())
 }
 
-pub fn validate_config(c: &BalancerConfig) -> Result<(), Error> {
+pub fn validate_config(c: &Settings) -> Result<(), Error> {
     in_range("default_capacity", c.default_capacity, 1, u64::MAX / 2)?;
     in_range(
         "capacity_threshold_percent",

@@ -19,7 +19,7 @@ impl<M: Memory> Balancer<M> {
             shard,
             users: r.users,
             capacity: self.capacity_of(r),
-            health: r.health,
+            health: r.health.into(),
             in_group,
             retired: r.retired,
             created_by_balancer: r.created_by_balancer,
@@ -31,8 +31,8 @@ impl<M: Memory> Balancer<M> {
             failures: r.failures,
             last_check_ns: r.last_check_ns,
             last_error: r.last_error.clone(),
-            emergency_backup: r.emergency_backup.clone(),
-            alert: r.alert.clone(),
+            emergency_backup: r.emergency_backup.clone().map(Into::into),
+            alert: r.alert.clone().map(Into::into),
         }
     }
 
@@ -83,10 +83,10 @@ impl<M: Memory> Balancer<M> {
         };
         scale_out.shards_created_last_day = scale_out_guard::created_last_day(&guard, now_ns);
         scale_out.last_refusal = guard.last_refusal.as_ref().map(|r| r.describe());
-        scale_out.refusal_alert = guard.alert.clone();
+        scale_out.refusal_alert = guard.alert.clone().map(Into::into);
         LoadBalancerStats {
-            strategy: stored.config.strategy,
-            config: stored.config.clone(),
+            strategy: stored.config.strategy.into(),
+            config: stored.config.clone().into(),
             shards,
             total_users: self.assignments.len(),
             health_rounds: stored.health_rounds,

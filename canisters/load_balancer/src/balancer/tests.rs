@@ -59,7 +59,7 @@ fn round_robin_and_least_connections_spread_users_evenly() {
         with(
             &mut b,
             BalancerConfigUpdate {
-                strategy: Some(strategy),
+                strategy: Some(strategy.into()),
                 ..Default::default()
             },
         );
@@ -80,7 +80,7 @@ fn weighted_random_waits_for_its_seed() {
     with(
         &mut b,
         BalancerConfigUpdate {
-            strategy: Some(Strategy::WeightedRandom),
+            strategy: Some(Strategy::WeightedRandom.into()),
             ..Default::default()
         },
     );
@@ -147,7 +147,7 @@ fn users_go_below_threshold_first_and_a_full_group_asks_for_a_new_shard() {
         BalancerConfigUpdate {
             default_capacity: Some(10),
             capacity_threshold_percent: Some(50),
-            strategy: Some(Strategy::RoundRobin),
+            strategy: Some(Strategy::RoundRobin.into()),
             ..Default::default()
         },
     );
@@ -227,7 +227,7 @@ fn replace_shard_moves_users_once_and_retires_the_lost_shard() {
     with(
         &mut b,
         BalancerConfigUpdate {
-            strategy: Some(Strategy::RoundRobin),
+            strategy: Some(Strategy::RoundRobin.into()),
             ..Default::default()
         },
     );
@@ -259,7 +259,7 @@ fn invalid_config_is_refused_whole() {
     let before = b.config().clone();
     for bad in [
         BalancerConfigUpdate {
-            strategy: Some(Strategy::RoundRobin),
+            strategy: Some(Strategy::RoundRobin.into()),
             capacity_threshold_percent: Some(0),
             ..Default::default()
         },
@@ -303,7 +303,7 @@ fn everything_survives_a_reload_from_the_same_memory() {
     with(
         &mut b,
         BalancerConfigUpdate {
-            strategy: Some(Strategy::ResponseTime),
+            strategy: Some(Strategy::ResponseTime.into()),
             ..Default::default()
         },
     );

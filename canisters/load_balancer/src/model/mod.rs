@@ -1,9 +1,13 @@
 //! The balancer's stored records (in its state cell and shard map, `Candid`-encoded; `layout.rs`
 //! says why): the configuration-side state, each shard's record, a scale-out in progress and the
 //! scale-out guard's memory. Their rules live in `balancer.rs`, `health.rs` and `scale_out_guard.rs`.
+//! The settings, strategy, health and owed calls inside them are own types too ([`settings`]).
+
+mod settings;
 
 use candid::{CandidType, Deserialize, Principal};
-use interfaces::load_balancer::{BalancerConfig, FollowUp, ShardHealth};
+
+pub use settings::{FollowUp, Settings, ShardHealth, Strategy};
 
 /// Where a scale-out stands. Stored, so a failure (or an upgrade) resumes from the last step
 /// that completed instead of creating a second canister.
@@ -29,7 +33,7 @@ pub struct Spawn {
 
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Stored {
-    pub config: BalancerConfig,
+    pub config: Settings,
     pub rr_cursor: u64,
     /// `None` until `raw_rand` answered for the first time.
     pub rng: Option<u64>,

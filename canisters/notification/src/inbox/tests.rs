@@ -3,7 +3,6 @@
 use super::*;
 use crate::store::tests_support::store;
 use ic_stable_structures::VectorMemory;
-use interfaces::notification::EventRef;
 
 fn user(n: u8) -> Principal {
     Principal::from_slice(&[n; 29])
@@ -11,10 +10,7 @@ fn user(n: u8) -> Principal {
 
 fn notification(delivered_at_ns: u64) -> StoredNotification {
     StoredNotification {
-        event: EventRef {
-            shard: Principal::from_slice(&[1, 1]),
-            event_id: 1,
-        },
+        event: (Principal::from_slice(&[1, 1]), 1),
         title: "standup".into(),
         occurrence_start_ns: delivered_at_ns + 10,
         minutes_before: 0,

@@ -20,5 +20,22 @@ pub use inbox::StoredNotification;
 pub use reminder::{ActivePlan, DueReminder, EventRecord, EventState, Fired, Queued};
 pub use schedule::StoredSchedule;
 
+use candid::Principal;
+
+/// `(shard, event id)`: an event, as stored and as a stable-map key.
+pub type EventKey = (Principal, u64);
+
 /// The layout byte every `codec.rs` record starts with.
 const LAYOUT_V1: u8 = 1;
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    /// Bytes from hex (the recorded layouts in the records' tests).
+    pub fn unhex(hex: &str) -> Vec<u8> {
+        let digits: Vec<u8> = hex.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+        digits
+            .chunks(2)
+            .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).unwrap(), 16).unwrap())
+            .collect()
+    }
+}

@@ -36,6 +36,7 @@ fn schedule(start_ns: u64, zone: &str, rule: Option<&str>) -> Schedule {
         recurrence: rule.map(|r| Recurrence {
             rule: r.into(),
             exdates_ns: vec![],
+            rdates_ns: None,
         }),
         overrides: vec![],
     }

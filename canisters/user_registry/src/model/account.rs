@@ -126,29 +126,9 @@ impl From<StoredSettings> for Settings {
     }
 }
 
-/// Both directions of a one-to-one enum mapping.
-macro_rules! same_variants {
-    ($wire:ident <-> $stored:ident: $($variant:ident),+) => {
-        impl From<$wire> for $stored {
-            fn from(v: $wire) -> Self {
-                match v {
-                    $($wire::$variant => $stored::$variant,)+
-                }
-            }
-        }
-        impl From<$stored> for $wire {
-            fn from(v: $stored) -> Self {
-                match v {
-                    $($stored::$variant => $wire::$variant,)+
-                }
-            }
-        }
-    };
-}
-
-same_variants!(Weekday <-> Day: Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday);
-same_variants!(CalendarView <-> View: Month, Week, Day, Agenda);
-same_variants!(Theme <-> Look: System, Light, Dark);
+canister_kit::same_variants!(Weekday <-> Day: Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday);
+canister_kit::same_variants!(CalendarView <-> View: Month, Week, Day, Agenda);
+canister_kit::same_variants!(Theme <-> Look: System, Light, Dark);
 
 #[cfg(test)]
 mod tests {

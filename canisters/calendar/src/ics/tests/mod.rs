@@ -2,6 +2,7 @@
 //! and the iCalendar conformance table (`conformance`).
 
 mod conformance;
+mod series;
 
 use super::*;
 use crate::store::tests::{ctx, fixture, lesson, user, weekly, Fixture, DAY, HOUR, MONDAY};
@@ -205,9 +206,14 @@ fn what_the_model_lacks_is_kept_and_exported_again() {
         e.overrides[0].change,
         InstanceChange::Moved { start_ns: s, .. } if s == start_ns + DAY + HOUR / 2
     ));
+    // The RDATE is an instance now, written in the event's zone.
+    assert_eq!(
+        e.recurrence.as_ref().unwrap().rdates_ns,
+        Some(vec![start_ns + 14 * DAY + 2 * HOUR])
+    );
     let ics = export_all(&f, 1).ics;
     for kept in [
-        "RDATE:20260420T090000Z",
+        "RDATE;TZID=Europe/Berlin:20260420T110000",
         "ORGANIZER;CN=Boss:mailto:boss@example.com",
         "URL:https://example.com/standup",
         "CATEGORIES:work,daily",
