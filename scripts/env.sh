@@ -25,7 +25,14 @@ HOST_BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/host"
 CARGO_LOCKED=()
 [ "${CI:-}" = true ] && CARGO_LOCKED=(--locked)
 
-log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+# Every step's line carries the time since the first script of this run started, so a CI log
+# shows where its minutes went.
+: "${SUITE_STARTED_AT:=$(date +%s)}"
+export SUITE_STARTED_AT
+log() {
+    local elapsed=$(($(date +%s) - SUITE_STARTED_AT))
+    printf '\033[1m==>\033[0m [%d:%02d] %s\n' $((elapsed / 60)) $((elapsed % 60)) "$*" >&2
+}
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # True when rustup's toolchain already has the wasm32 standard library.

@@ -405,7 +405,7 @@ await test('a DST week: 09:00 New York stays 09:00 in New York and shifts by an 
     await cal.create_event({
       ...eventInput('DST check', timed('2026-03-06T14:00:00Z', '2026-03-06T15:00:00Z')),
       time_zone: 'America/New_York',
-      recurrence: [{ rule: 'FREQ=WEEKLY;COUNT=3', exdates_ns: new BigUint64Array() }],
+      recurrence: [{ rule: 'FREQ=WEEKLY;COUNT=3', exdates_ns: new BigUint64Array(), rdates_ns: [] }],
     }),
     'create DST event',
   );
@@ -426,7 +426,7 @@ await test('a weekly rule: one occurrence moved, one cancelled, then "this and f
   const ev = ok(
     await cal.create_event({
       ...eventInput('Weekly sync', timed('2027-02-01T10:00:00Z', '2027-02-01T11:00:00Z')),
-      recurrence: [{ rule: 'FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4', exdates_ns: new BigUint64Array() }],
+      recurrence: [{ rule: 'FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4', exdates_ns: new BigUint64Array(), rdates_ns: [] }],
     }),
     'create weekly',
   );
