@@ -123,6 +123,10 @@ pub struct Canister {
     /// Inter-canister calls (management calls included) this canister has made, counted when
     /// the execution that made them committed.
     pub calls_made: u64,
+    /// Replicated executions (messages, callbacks, timers, heartbeats) on this canister and the
+    /// instructions they used, committed or trapped; not saved with the state.
+    pub executions: u64,
+    pub instructions_executed: u64,
     /// Bumped by every message that may have changed this canister; saving rewrites only the
     /// canisters whose count moved since the last save (`persist.rs`).
     pub(crate) changes: u64,
@@ -150,6 +154,8 @@ impl Canister {
             total_changes: 0,
             last_instructions: 0,
             calls_made: 0,
+            executions: 0,
+            instructions_executed: 0,
             changes: 0,
         }
     }

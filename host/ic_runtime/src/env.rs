@@ -101,9 +101,17 @@ pub trait IcEnv: Send + Sync {
     /// Replaces the canister's stable memory, the way storage corruption would (PocketIC's
     /// `set_stable_memory`); for tests that check a canister notices.
     fn set_stable_memory(&self, canister_id: Principal, data: Vec<u8>);
+    /// This runtime itself, for what only it can tell (instructions and calls per canister);
+    /// `None` on a real PocketIC server.
+    fn runtime(&self) -> Option<&PocketIc> {
+        None
+    }
 }
 
 impl IcEnv for PocketIc {
+    fn runtime(&self) -> Option<&PocketIc> {
+        Some(self)
+    }
     fn create_canister(&self) -> Principal {
         PocketIc::create_canister(self)
     }

@@ -33,6 +33,15 @@ impl PocketIc {
             .map(|c| c.calls_made)
             .unwrap_or(0)
     }
+    /// Replicated executions (messages, callbacks, timers) that ran on `canister_id`, and the
+    /// instructions they used in total, since it was created or the state was loaded; PocketIC
+    /// has no such counter.
+    pub fn canister_executions(&self, canister_id: CanisterId) -> (u64, u64) {
+        self.lock()
+            .canister(&canister_id)
+            .map(|c| (c.executions, c.instructions_executed))
+            .unwrap_or((0, 0))
+    }
     /// Saves every canister (module, wasm memory, stable memory, settings, status, cycles,
     /// timers, logs, history) to `dir`; see `persist.rs` for the layout and what is not kept.
     /// The state is copied under the lock and written after it is released.

@@ -43,6 +43,8 @@ impl Subnet {
             .get_mut(&canister)
             .expect("executing canister exists");
         c.last_instructions = outcome.instructions;
+        c.executions += 1;
+        c.instructions_executed += outcome.instructions;
         let mut requests = Vec::new();
         if outcome.trap.is_none() {
             apply_state_effects(c, &outcome, time);
