@@ -13,6 +13,7 @@ fn starts(f: &Fixture, from_ns: u64, to_ns: u64) -> Vec<u64> {
         to_ns,
         cursor: None,
         limit: Some(500),
+        include_declined: None,
     };
     let page = f.store.list(&ctx(user(1)), &req).unwrap();
     page.occurrences.iter().map(|o| o.start_ns).collect()
