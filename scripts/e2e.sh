@@ -53,10 +53,14 @@ url=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$LOCAL_NETWORK_STATE_DIR/network.js
 ids="$LOCAL_NETWORK_STATE_DIR/canister_ids.json"
 calendar=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["calendar"]["local"])' "$ids")
 
-# 2. The icp CLI as "alice" (a fresh plaintext identity in a throwaway HOME: only icp gets it,
-#    so the redeploy below still builds with the machine's cargo and toolchains).
+# 2. The icp CLI as "alice" (a fresh plaintext identity in a throwaway HOME: only icp gets it).
+#    The builds `icp deploy` runs keep the machine's cargo and rustup homes: under the
+#    throwaway HOME cargo would fetch every crate again and rebuild every canister (the
+#    registry's path is part of each crate's fingerprint), minutes of CI for nothing.
 mkdir -p "$work/home"
-icp() { HOME="$work/home" DO_NOT_TRACK=1 "$ICP" "$@"; }
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+rustup_home="${RUSTUP_HOME:-$HOME/.rustup}"
+icp() { HOME="$work/home" CARGO_HOME="$cargo_home" RUSTUP_HOME="$rustup_home" DO_NOT_TRACK=1 "$ICP" "$@"; }
 openssl genpkey -algorithm ed25519 -out "$work/alice.pem" 2>/dev/null
 icp identity import --storage plaintext --from-pem "$work/alice.pem" alice >/dev/null
 icp identity default alice
