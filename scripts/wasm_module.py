@@ -14,7 +14,9 @@
                                       in a .did as a plain query, so for a method the .did
                                       declares `composite_query` it reports a missing
                                       `canister_query:M` and an unexpected
-                                      `canister_composite_query:M`; exactly that pair is dropped.
+                                      `canister_composite_query:M`; exactly that pair is dropped
+                                      (for methods the .did declares composite_query, over any
+                                      number of lines).
 
 Reads the sections directly: no tool beyond Python is needed.
 """
@@ -109,12 +111,41 @@ def system_exports(data):
             yield "canister_update:" + field[len("canister_update "):]
 
 
+def composite_queries(did_text):
+    """Names of the service's methods declared `composite_query`, however their signatures are
+    split over lines: the service body is cut at the `;` that are outside any braces or
+    parentheses (records and variants use `;` inside)."""
+    import re
+    text = re.sub(r"//[^\n]*", "", did_text)
+    service = re.search(r"^service\s*:[^{]*?(->\s*)?\{", text, re.M)
+    start = service.end() - 1
+    depth, item, methods = 0, [], []
+    for ch in text[start + 1:]:
+        if ch in "({":
+            depth += 1
+        elif ch in ")}":
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == ";" and depth == 0:
+            methods.append("".join(item))
+            item = []
+        else:
+            item.append(ch)
+    names = set()
+    for m in methods:
+        found = re.match(r"\s*\"?(\w+)\"?\s*:", m)
+        if found and re.search(r"\)\s*composite_query\s*$", m.strip()):
+            names.add(found.group(1))
+    return names
+
+
 def endpoint_errors(did_text, report):
     import re
     errors = [line.strip() for line in report.splitlines() if line.startswith("ERROR")]
     missing = {m for e in errors for m in re.findall(r"missing from the WASM exports section: canister_query:(\S+)", e)}
     unexpected = {m for e in errors for m in re.findall(r"unexpected in the WASM exports section: canister_composite_query:(\S+)", e)}
-    composite = set(re.findall(r"^\s*\"?(\w+)\"?\s*:.*\)\s*composite_query\s*;", did_text, re.M))
+    composite = composite_queries(did_text)
     tolerated = missing & unexpected & composite
     for e in errors:
         method = e.rsplit(":", 1)[-1]
