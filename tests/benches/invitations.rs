@@ -115,7 +115,10 @@ impl Bench {
             }
             self.suite.env.tick();
         }
-        panic!("attendees did not see revision {} in 1,000 rounds", event.revision)
+        panic!(
+            "attendees did not see revision {} in 1,000 rounds",
+            event.revision
+        )
     }
 
     /// `list_events` of `who`'s own calendar over `[from, to)`, at most 100 occurrences: the
@@ -129,10 +132,8 @@ impl Bench {
             limit: Some(100),
             include_declined: None,
         };
-        let (r,): (Result<EventPage, Error>,) = self
-            .suite
-            .query(shard, who, "list_events", (req,))
-            .unwrap();
+        let (r,): (Result<EventPage, Error>,) =
+            self.suite.query(shard, who, "list_events", (req,)).unwrap();
         let page = r.expect("listed");
         let rt = self.suite.env.runtime().expect("the in-process runtime");
         (page.occurrences.len(), rt.canister_last_instructions(shard))
@@ -203,7 +204,12 @@ fn main() {
     };
     let (r,): (Result<Event, Error>,) = b
         .suite
-        .update(home, organizer, "update_event", (event.id, event.revision, patch))
+        .update(
+            home,
+            organizer,
+            "update_event",
+            (event.id, event.revision, patch),
+        )
         .unwrap();
     let changed = r.expect("updated");
     let changed_rounds = b.rounds_until_seen(&attendees, &changed);
@@ -215,7 +221,9 @@ fn main() {
         b.shards.iter().position(|s| *s == home).unwrap() + 1
     );
     println!("(messages: replicated executions on the 4 shards and the balancer, the write itself included; calls: inter-canister calls they made)\n");
-    println!("| operation | messages | calls | instructions | rounds until every attendee sees it |");
+    println!(
+        "| operation | messages | calls | instructions | rounds until every attendee sees it |"
+    );
     println!("| --- | ---: | ---: | ---: | ---: |");
     row("create, delivered", created, created_rounds);
     row("one change (title), delivered", change, changed_rounds);
@@ -228,7 +236,11 @@ fn main() {
     for (who, shard) in [(invited, invited_home), (plain, plain_home)] {
         for k in 0..1_000u64 {
             let start = T0 + k * HOUR;
-            b.create(shard, who, EventInput::timed("own", start, start + HOUR / 2, "UTC"));
+            b.create(
+                shard,
+                who,
+                EventInput::timed("own", start, start + HOUR / 2, "UTC"),
+            );
         }
     }
     // The invitations follow the own events in time: hours 1,000 to 10,999.
@@ -250,12 +262,7 @@ fn main() {
     let window = (T0, T0 + 100 * HOUR);
     let (n_plain, plain_cost) = b.list(plain_home, plain, window.0, window.1);
     let (n_invited, invited_cost) = b.list(invited_home, invited, window.0, window.1);
-    let (n_mixed, mixed_cost) = b.list(
-        invited_home,
-        invited,
-        T0 + 950 * HOUR,
-        T0 + 1_050 * HOUR,
-    );
+    let (n_mixed, mixed_cost) = b.list(invited_home, invited, T0 + 950 * HOUR, T0 + 1_050 * HOUR);
     println!("\nlist_events of one's own calendar, at most 100 occurrences per page\n");
     println!("| user | window | occurrences | instructions | ratio |");
     println!("| --- | --- | ---: | ---: | ---: |");

@@ -234,9 +234,8 @@ pub fn calendar(net: &Net, rows: &mut BTreeMap<String, Row>) {
     // attendees queues one message per attendee, which is the case measured below, not setup.
     let mut unattended = daily(10_000);
     let attendees = unattended.attendees.take();
-    let (created,): (Result<Event, Error>,) = net
-        .call(shard, who, "create_event", (unattended,))
-        .unwrap();
+    let (created,): (Result<Event, Error>,) =
+        net.call(shard, who, "create_event", (unattended,)).unwrap();
     let mut event = ok(created);
     let start = |k: u64| (BASE_S as u64 + k * DAY_S as u64) * NS;
     for k in (10_000 - 999)..10_000u64 {
@@ -255,7 +254,12 @@ pub fn calendar(net: &Net, rows: &mut BTreeMap<String, Row>) {
         ..Default::default()
     };
     let (invited,): (Result<Event, Error>,) = net
-        .call(shard, who, "update_event", (event.id, event.revision, invite))
+        .call(
+            shard,
+            who,
+            "update_event",
+            (event.id, event.revision, invite),
+        )
         .unwrap();
     let event = ok(invited);
     let edit = encode_args((
