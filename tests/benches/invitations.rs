@@ -13,6 +13,7 @@
 use std::time::Instant;
 
 use candid::Principal;
+use integration_tests::bench_setup::thousands;
 use integration_tests::{operator, user, Group, Suite};
 use interfaces::calendar::{CalendarConfig, Event, EventInput, EventPage, EventPatch, ListRequest};
 use interfaces::invitation::{Invitation, InvitationListRequest, InvitationPage};
@@ -145,20 +146,8 @@ fn row(label: &str, w: Work, rounds: u32) {
         "| {label} | {} | {} | {} | {rounds} |",
         w.messages,
         w.calls,
-        group_digits(w.instructions)
+        thousands(w.instructions)
     );
-}
-
-fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn delta(after: Work, before: Work) -> Work {
@@ -268,16 +257,16 @@ fn main() {
     println!("| --- | --- | ---: | ---: | ---: |");
     println!(
         "| 1,000 own events, no invitations | hours 0-100 (own events) | {n_plain} | {} | 1.00 |",
-        group_digits(plain_cost)
+        thousands(plain_cost)
     );
     println!(
         "| 1,000 own events, 10,000 invitations | hours 0-100 (own events) | {n_invited} | {} | {:.2} |",
-        group_digits(invited_cost),
+        thousands(invited_cost),
         invited_cost as f64 / plain_cost as f64
     );
     println!(
         "| 1,000 own events, 10,000 invitations | hours 950-1,050 (50 own, 50 invited) | {n_mixed} | {} | {:.2} |",
-        group_digits(mixed_cost),
+        thousands(mixed_cost),
         mixed_cost as f64 / plain_cost as f64
     );
     println!("\n(bench ran in {:.0} s)", started.elapsed().as_secs_f64());

@@ -22,7 +22,7 @@
 use std::collections::BTreeMap;
 
 use candid::{encode_args, encode_one, CandidType, Principal};
-use integration_tests::bench_setup::{no_group, BenchShard};
+use integration_tests::bench_setup::{no_group, thousands, BenchShard};
 use integration_tests::{operator, user};
 use interfaces::calendar::{Event, EventInput, EventPage, EventPatch, ListRequest};
 use interfaces::Error;
@@ -503,16 +503,4 @@ fn busy_month(means: &BTreeMap<(usize, usize), (u64, u64)>) -> u64 {
         .map(|(op, times)| means.get(&(op, 1)).map_or(0, |m| m.1) * times)
         .sum::<u64>();
     per_day * 30
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -100,3 +100,16 @@ impl BenchShard {
             .instructions_last
     }
 }
+
+/// `n` with its digits in groups of three (`1,234,567`), for the benchmarks' tables.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -399,7 +399,9 @@ fn the_attendees_own_listing_shows_invitations_in_start_order_with_their_answer(
             f.suite.query(p.away, p.bob, "list_events", (req,)).unwrap();
         r.expect("listed")
     };
-    let seen = |page: &EventPage| -> Vec<(u64, u64, Option<(Principal, Rsvp)>)> {
+    // (start, event id, (organizer's shard, answer) when invited) of each occurrence listed.
+    type Seen = (u64, u64, Option<(Principal, Rsvp)>);
+    let seen = |page: &EventPage| -> Vec<Seen> {
         let occurrences = page.occurrences.iter();
         occurrences
             .map(|o| {
