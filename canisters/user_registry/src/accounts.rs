@@ -3,8 +3,9 @@
 //!
 //! Nothing here makes calls or reads the clock: time, the caller and the group's members come
 //! in as arguments, so every rule is unit-tested natively. The async half (calling the load
-//! balancer and the canisters that hold a user's data); stored records are in `model/` is in `jobs.rs`; it takes due items
-//! from here and reports each call's outcome back through [`Accounts::finish`].
+//! balancer and the canisters that hold a user's data) is in `jobs.rs`: it takes due items from
+//! here and reports each call's outcome back through [`Accounts::finish`]. The stored records
+//! are in `model/`.
 
 use candid::Principal;
 use canister_kit::stored::{Candid, Compact};
@@ -19,7 +20,8 @@ use interfaces::{CanisterKind, Error};
 use canister_kit::outbox::{Backoff, DueIndex};
 
 use crate::model::{
-    Config, DeletionRecord, OutboxItem, StepRecord, StoredProfile, StoredSettings, UserRecord, Work,
+    Config, DeletionRecord, HolderKind, OutboxItem, StepRecord, StoredProfile, StoredSettings,
+    UserRecord, Work,
 };
 use crate::{memory, validate};
 
@@ -283,6 +285,7 @@ impl<M: Memory> Accounts<M> {
             if deletion.steps.iter().any(|s| s.canister == target) {
                 continue;
             }
+            let kind = HolderKind::from(kind);
             self.enqueue(Work::DeleteUserData { user, target, kind }, now_ns);
             deletion.steps.push(StepRecord {
                 canister: target,
@@ -337,7 +340,7 @@ impl<M: Memory> Accounts<M> {
                 .into_iter()
                 .map(|s| DeletionStep {
                     canister: s.canister,
-                    kind: s.kind,
+                    kind: s.kind.into(),
                     done_at_ns: s.done_at_ns,
                     items_deleted: s.items_deleted,
                     attempts: s.attempts,

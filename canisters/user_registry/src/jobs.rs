@@ -81,6 +81,7 @@ async fn run(item: OutboxItem) -> Result<Outcome, Error> {
         }
         Work::PlanDeletion { .. } => holders().map(Outcome::Planned),
         Work::DeleteUserData { user, target, kind } => {
+            let kind = CanisterKind::from(kind);
             if !member::members_of_kind(kind).contains(&target) {
                 return Ok(Outcome::Deleted(None));
             }

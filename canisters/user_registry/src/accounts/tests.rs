@@ -184,13 +184,13 @@ fn deleting_an_account_removes_it_at_once_and_tracks_every_holder_until_done() {
     // The calendar shard fails once; the others confirm.
     run_outbox(&mut a, 200, |w| match w {
         Work::DeleteUserData {
-            kind: CanisterKind::Calendar,
+            kind: HolderKind::Calendar,
             ..
         } => Err(Error::Unavailable {
             reason: "stopped".into(),
         }),
         Work::DeleteUserData {
-            kind: CanisterKind::Notification,
+            kind: HolderKind::Notification,
             ..
         } => Ok(Outcome::Deleted(Some(4))),
         Work::DeleteUserData { .. } => Ok(Outcome::Deleted(Some(1))),

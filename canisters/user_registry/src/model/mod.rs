@@ -4,7 +4,10 @@
 //! - [`account`]: each user's record, read on every call, stored `Compact` (postcard) under the
 //!   layout version `layout.rs` keeps in [`Config`];
 //! - the rest (the config singleton, outbox items, deletions) are read by the outbox and by
-//!   deletion status calls only, and stay `Candid`, which lets them gain optional fields.
+//!   deletion status calls only, and stay `Candid`, which lets them gain optional fields. The
+//!   kind of canister inside them is [`HolderKind`], this canister's own type of the same Candid
+//!   shape as the wire `CanisterKind` (same case names), so the bytes written with the wire type
+//!   read as they are and no layout step is needed.
 
 mod account;
 
@@ -33,7 +36,7 @@ pub enum Work {
     DeleteUserData {
         user: Principal,
         target: Principal,
-        kind: CanisterKind,
+        kind: HolderKind,
     },
 }
 
@@ -57,9 +60,76 @@ pub struct DeletionRecord {
 #[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct StepRecord {
     pub canister: Principal,
-    pub kind: CanisterKind,
+    pub kind: HolderKind,
     pub done_at_ns: Option<u64>,
     pub items_deleted: Option<u64>,
     pub attempts: u32,
     pub last_error: Option<String>,
+}
+
+/// The kind of a canister asked to delete a user's data, as stored. Every case of the wire
+/// `CanisterKind` is here (in its order and with its names) so the stored Candid bytes stay the
+/// same, though only the holders (`accounts::HOLDERS`) are ever written.
+#[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HolderKind {
+    #[serde(rename = "canister_registry")]
+    CanisterRegistry,
+    #[serde(rename = "load_balancer")]
+    LoadBalancer,
+    #[serde(rename = "backup_canister")]
+    BackupCanister,
+    #[serde(rename = "calendar")]
+    Calendar,
+    #[serde(rename = "notification")]
+    Notification,
+    #[serde(rename = "user_registry")]
+    UserRegistry,
+    #[serde(rename = "frontend")]
+    Frontend,
+}
+
+canister_kit::same_variants!(CanisterKind <-> HolderKind:
+    CanisterRegistry, LoadBalancer, BackupCanister, Calendar, Notification, UserRegistry, Frontend);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candid::{decode_one, encode_one};
+
+    /// A deletion step written with the wire kind (layout 1 before the own type) reads as the
+    /// own type and is written back to the same bytes.
+    #[test]
+    fn a_step_written_with_the_wire_kind_reads_and_rewrites_the_same_bytes() {
+        #[derive(CandidType)]
+        struct WireStep {
+            canister: Principal,
+            kind: CanisterKind,
+            done_at_ns: Option<u64>,
+            items_deleted: Option<u64>,
+            attempts: u32,
+            last_error: Option<String>,
+        }
+        for kind in [
+            CanisterKind::CanisterRegistry,
+            CanisterKind::LoadBalancer,
+            CanisterKind::BackupCanister,
+            CanisterKind::Calendar,
+            CanisterKind::Notification,
+            CanisterKind::UserRegistry,
+            CanisterKind::Frontend,
+        ] {
+            let wire = WireStep {
+                canister: Principal::from_slice(&[7]),
+                kind,
+                done_at_ns: Some(5),
+                items_deleted: None,
+                attempts: 2,
+                last_error: Some("stopped".into()),
+            };
+            let bytes = encode_one(&wire).unwrap();
+            let own: StepRecord = decode_one(&bytes).unwrap();
+            assert_eq!(CanisterKind::from(own.kind), kind);
+            assert_eq!(encode_one(&own).unwrap(), bytes, "the same bytes");
+        }
+    }
 }
