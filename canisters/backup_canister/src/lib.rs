@@ -192,11 +192,7 @@ async fn execute_recovery(
     track(result)
 }
 
-#[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
-fn health_check() -> HealthReport {
-    canister_health::report(KIND)
-}
+canister_kit::health_endpoint!(KIND);
 
 canister_kit::group_member_endpoints!();
 

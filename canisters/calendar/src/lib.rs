@@ -412,11 +412,7 @@ fn transform_feed(
 
 // ---- operations ----------------------------------------------------------------------------
 
-#[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
-fn health_check() -> HealthReport {
-    canister_health::report(KIND)
-}
+canister_kit::health_endpoint!(KIND);
 
 #[candid_method(query)]
 #[query(hidden = true, encode_with = "canister_kit::codec::reply")]
@@ -552,9 +548,7 @@ canister_kit::group_member_endpoints!();
 /// limits). Anonymous writes are let through so the caller gets the typed `AnonymousCaller`.
 #[inspect_message]
 fn inspect_message() {
-    if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES {
-        ic_cdk::api::accept_message();
-    }
+    canister_kit::endpoints::accept_ingress_up_to(MAX_INGRESS_ARG_BYTES);
 }
 
 /// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),

@@ -285,11 +285,7 @@ fn get_wasm_chunk(key: ByteBuf, index: u64) -> Result<ByteBuf, Error> {
         .and_then(|_| state::read_wasm(|w| w.chunk(index)))
 }
 
-#[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
-fn health_check() -> HealthReport {
-    canister_health::report(CanisterKind::CanisterRegistry)
-}
+canister_kit::health_endpoint!(CanisterKind::CanisterRegistry);
 
 /// Largest ingress argument any registry method needs (a wasm chunk); bigger ones are refused before they cost
 /// a full execution.
@@ -299,9 +295,7 @@ const MAX_INGRESS_ARG_BYTES: usize = interfaces::registry::WASM_CHUNK_BYTES + 16
 /// every endpoint checks its caller itself and answers a typed error, anonymous callers included.
 #[inspect_message]
 fn inspect_message() {
-    if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES {
-        ic_cdk::api::accept_message();
-    }
+    canister_kit::endpoints::accept_ingress_up_to(MAX_INGRESS_ARG_BYTES);
 }
 
 /// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),

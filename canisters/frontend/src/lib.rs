@@ -53,11 +53,7 @@ fn plain(status: StatusCode, text: &str) -> HttpResponse<'static> {
         .build()
 }
 
-#[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
-fn health_check() -> HealthReport {
-    canister_health::report(CanisterKind::Frontend)
-}
+canister_kit::health_endpoint!(CanisterKind::Frontend);
 
 /// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),
 /// called at install and upgrade: a query cannot keep what it builds, so anything first built

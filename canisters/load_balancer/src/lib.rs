@@ -224,11 +224,7 @@ fn get_load_balancer_stats() -> LoadBalancerStats {
     state::read(|b| b.stats(&shards, ic_cdk::api::time()))
 }
 
-#[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
-fn health_check() -> HealthReport {
-    canister_health::report(KIND)
-}
+canister_kit::health_endpoint!(KIND);
 
 canister_kit::group_member_endpoints!();
 
@@ -239,9 +235,7 @@ const MAX_INGRESS_ARG_BYTES: usize = 4 * 1024;
 /// its caller itself and answers a typed error.
 #[inspect_message]
 fn inspect_message() {
-    if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES {
-        ic_cdk::api::accept_message();
-    }
+    canister_kit::endpoints::accept_ingress_up_to(MAX_INGRESS_ARG_BYTES);
 }
 
 /// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),

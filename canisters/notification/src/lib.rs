@@ -238,11 +238,7 @@ fn acknowledge_alert(id: u64) -> Result<Alert, Error> {
 
 canister_kit::backup_endpoints!(state::Backup);
 
-#[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
-fn health_check() -> HealthReport {
-    canister_health::report(KIND)
-}
+canister_kit::health_endpoint!(KIND);
 
 canister_kit::group_member_endpoints!();
 
@@ -256,11 +252,12 @@ const MAX_INGRESS_ARG_BYTES: usize = 16 * 1024;
 /// from a calendar shard's principal (the test runtime and tools acting as the shard).
 #[inspect_message]
 fn inspect_message() {
-    let small = ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES;
     let shard_sync = ic_cdk::api::msg_method_name() == "sync_reminders"
         && canister_kit::member::members_of_kind(CanisterKind::Calendar).contains(&msg_caller());
-    if small || shard_sync {
+    if shard_sync {
         ic_cdk::api::accept_message();
+    } else {
+        canister_kit::endpoints::accept_ingress_up_to(MAX_INGRESS_ARG_BYTES);
     }
 }
 

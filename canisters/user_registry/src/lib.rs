@@ -161,11 +161,7 @@ fn get_user_registry_stats() -> UserRegistryStats {
 
 canister_kit::backup_endpoints!(state::Backup);
 
-#[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
-fn health_check() -> HealthReport {
-    canister_health::report(KIND)
-}
+canister_kit::health_endpoint!(KIND);
 
 canister_kit::group_member_endpoints!();
 
@@ -177,9 +173,7 @@ const MAX_INGRESS_ARG_BYTES: usize = 16 * 1024;
 /// its caller itself and answers a typed error.
 #[inspect_message]
 fn inspect_message() {
-    if ic_cdk::api::msg_arg_data().len() <= MAX_INGRESS_ARG_BYTES {
-        ic_cdk::api::accept_message();
-    }
+    canister_kit::endpoints::accept_ingress_up_to(MAX_INGRESS_ARG_BYTES);
 }
 
 /// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),

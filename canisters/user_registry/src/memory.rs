@@ -1,18 +1,9 @@
-//! Stable memory layout of the user_registry canister: one `MemoryManager`, and a named `MemoryId`
-//! per structure. An id is never reused for something else, or an upgrade would read garbage:
-//! a retired id stays retired (its number is never given to a new structure).
+//! Stable memory layout of the user_registry canister: a named `MemoryId` per structure, and one
+//! `MemoryManager` with its accessors (`canister_kit::tracked_memories!`). An id is never
+//! reused for something else, or an upgrade would read garbage: a retired id stays retired (its
+//! number is never given to a new structure).
 
-use std::cell::RefCell;
-
-use canister_kit::backup::DataMemories;
-use ic_stable_structures::memory_manager::{MemoryId, MemoryManager, VirtualMemory};
-use ic_stable_structures::DefaultMemoryImpl;
-use stable_snapshot::tracked::Tracked;
-
-/// Every structure's memory notes its writes, so the data version moves only on real changes
-/// (`state::mutate`).
-pub type Memory = Tracked<RawMemory>;
-pub type RawMemory = VirtualMemory<DefaultMemoryImpl>;
+use ic_stable_structures::memory_manager::MemoryId;
 
 /// The group membership cache (`canister_kit::member`).
 const MEMBERSHIP: MemoryId = MemoryId::new(0);
@@ -47,34 +38,11 @@ const DATA: [MemoryId; 6] = [
     DELETION_RECEIPTS,
 ];
 
-thread_local! {
-    static MANAGER: RefCell<MemoryManager<DefaultMemoryImpl>> =
-        RefCell::new(MemoryManager::init(DefaultMemoryImpl::default()));
-}
-
-pub fn membership() -> RawMemory {
-    raw(MEMBERSHIP)
-}
-
-fn raw(id: MemoryId) -> RawMemory {
-    MANAGER.with_borrow(|m| m.get(id))
-}
-
-pub fn get(id: MemoryId) -> Memory {
-    Tracked(raw(id))
-}
-
-/// The data memories in [`DATA`] order.
-pub fn data() -> Vec<Memory> {
-    DATA.iter().map(|&id| get(id)).collect()
-}
-
-/// Where the data version and the snapshot staging live (`canister_kit::backup::DataState`).
-pub fn data_state() -> DataMemories<RawMemory> {
-    DataMemories {
-        data_version: raw(DATA_VERSION),
-        snapshot_state: get(SNAPSHOT_STATE),
-        export_staging: get(EXPORT_STAGING),
-        import_staging: get(IMPORT_STAGING),
-    }
+canister_kit::tracked_memories! {
+    membership: MEMBERSHIP,
+    data: DATA,
+    data_version: DATA_VERSION,
+    snapshot_state: SNAPSHOT_STATE,
+    export_staging: EXPORT_STAGING,
+    import_staging: IMPORT_STAGING,
 }

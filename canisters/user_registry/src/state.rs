@@ -1,56 +1,8 @@
-//! The canister's state, reached only through [`read`] and [`mutate`]: the accounts, their data
-//! version and the backup snapshots (`canister_kit::backup::DataState`), and the backup
-//! protocol's view of them ([`Backup`]).
-
-use std::cell::RefCell;
-
-use canister_kit::backup::{DataState, TrackedDataCanister};
+//! The canister's state (`canister_kit::tracked_data_state!`): the accounts, their data
+//! version and the backup snapshots, reached only through `read` and `mutate`;
+//! `migrate_layout`; and `Backup`, the backup protocol's view of them. After a restore the
+//! outbox runs for whatever the restored state has queued.
 
 use crate::accounts::Accounts;
-use crate::layout;
-use crate::memory::{self, Memory, RawMemory};
 
-thread_local! {
-    static STATE: RefCell<DataState<Accounts<Memory>, RawMemory>> =
-        RefCell::new(DataState::init(|| Accounts::init(memory::get), memory::data_state()));
-}
-
-pub fn read<R>(f: impl FnOnce(&Accounts<Memory>) -> R) -> R {
-    STATE.with_borrow(|s| s.read(f))
-}
-
-/// The one write path: the data version moves when `f` wrote to the data, and only then.
-pub fn mutate<R>(f: impl FnOnce(&mut Accounts<Memory>) -> R) -> R {
-    STATE.with_borrow_mut(|s| s.mutate(f))
-}
-
-/// Brings the stored data to this code's layout (`layout.rs`); data this code cannot read stops
-/// the message, which undoes the upgrade or the restore.
-pub fn migrate_layout() {
-    if let Err(reason) = mutate(|a| layout::migrate(a, memory::get)) {
-        ic_cdk::trap(reason);
-    }
-}
-
-/// The backup endpoints' view of this canister (`canister_kit::backup_endpoints!`).
-pub struct Backup;
-
-impl TrackedDataCanister for Backup {
-    type Store = Accounts<Memory>;
-    type RawMemory = RawMemory;
-
-    fn with_state<R>(f: impl FnOnce(&mut DataState<Self::Store, RawMemory>) -> R) -> R {
-        STATE.with_borrow_mut(f)
-    }
-
-    fn data_memories() -> Vec<Memory> {
-        memory::data()
-    }
-
-    /// After a restore the outbox runs for whatever the restored state has queued.
-    fn restored() {
-        // A snapshot taken before an upgrade holds the layout of its time.
-        migrate_layout();
-        crate::jobs::kick();
-    }
-}
+canister_kit::tracked_data_state!(Accounts, restored: crate::jobs::kick);

@@ -303,3 +303,131 @@ impl<S, M: Memory> DataState<S, M> {
 
 #[cfg(test)]
 mod tests;
+
+/// The memory module of a data canister with a [`DataState`] (the user registry and the
+/// notification canister), from the memory ids it names in its `memory.rs`: one
+/// `MemoryManager`; `RawMemory` and the tracked `Memory` every structure is opened over;
+/// `membership()`, `get(id)`, `data()` (the `data` ids in their order: what a snapshot copies
+/// and a restore replaces) and `data_state()` (where the [`DataState`] keeps its parts).
+#[macro_export]
+macro_rules! tracked_memories {
+    (
+        membership: $membership:expr,
+        data: $data:expr,
+        data_version: $data_version:expr,
+        snapshot_state: $snapshot_state:expr,
+        export_staging: $export_staging:expr,
+        import_staging: $import_staging:expr $(,)?
+    ) => {
+        /// Every structure's memory notes its writes, so the data version moves only on real
+        /// changes (`state::mutate`).
+        pub type Memory = $crate::__private::Tracked<RawMemory>;
+        pub type RawMemory = ::ic_stable_structures::memory_manager::VirtualMemory<
+            ::ic_stable_structures::DefaultMemoryImpl,
+        >;
+
+        thread_local! {
+            static MANAGER: ::std::cell::RefCell<
+                ::ic_stable_structures::memory_manager::MemoryManager<
+                    ::ic_stable_structures::DefaultMemoryImpl,
+                >,
+            > = ::std::cell::RefCell::new(
+                ::ic_stable_structures::memory_manager::MemoryManager::init(
+                    ::ic_stable_structures::DefaultMemoryImpl::default(),
+                ),
+            );
+        }
+
+        /// The group membership cache (`canister_kit::member`), outside the data.
+        pub fn membership() -> RawMemory {
+            raw($membership)
+        }
+
+        fn raw(id: ::ic_stable_structures::memory_manager::MemoryId) -> RawMemory {
+            MANAGER.with_borrow(|m| m.get(id))
+        }
+
+        pub fn get(id: ::ic_stable_structures::memory_manager::MemoryId) -> Memory {
+            $crate::__private::Tracked(raw(id))
+        }
+
+        /// The data memories, in their fixed order.
+        pub fn data() -> Vec<Memory> {
+            $data.iter().map(|&id| get(id)).collect()
+        }
+
+        /// Where the data version and the snapshot staging live.
+        pub fn data_state() -> $crate::backup::DataMemories<RawMemory> {
+            $crate::backup::DataMemories {
+                data_version: raw($data_version),
+                snapshot_state: get($snapshot_state),
+                export_staging: get($export_staging),
+                import_staging: get($import_staging),
+            }
+        }
+    };
+}
+
+/// The state module of a data canister with a [`DataState`] over its store type `$store`
+/// (opened with `$store::init(memory::get)`): the one `DataState`, reached only through
+/// `read` and `mutate`; `migrate_layout` (the canister's `layout::migrate`, trapping on data it
+/// cannot read, which undoes the upgrade or the restore); and `Backup`, the backup endpoints'
+/// view of it, which after a restore migrates the restored layout and then calls `$restored`
+/// (re-arm the jobs for what the restored state holds). Expects the canister's `memory` module
+/// from [`tracked_memories!`] and its `layout` module.
+#[macro_export]
+macro_rules! tracked_data_state {
+    ($store:ident, restored: $restored:path) => {
+        type State =
+            $crate::backup::DataState<$store<crate::memory::Memory>, crate::memory::RawMemory>;
+
+        thread_local! {
+            static STATE: ::std::cell::RefCell<State> = ::std::cell::RefCell::new(
+                $crate::backup::DataState::init(
+                    || $store::init(crate::memory::get),
+                    crate::memory::data_state(),
+                ),
+            );
+        }
+
+        pub fn read<R>(f: impl FnOnce(&$store<crate::memory::Memory>) -> R) -> R {
+            STATE.with_borrow(|s| s.read(f))
+        }
+
+        /// The one write path: the data version moves when `f` wrote to the data, and only then
+        /// (a timer that found nothing to do leaves it, so the backup canister skips this one).
+        pub fn mutate<R>(f: impl FnOnce(&mut $store<crate::memory::Memory>) -> R) -> R {
+            STATE.with_borrow_mut(|s| s.mutate(f))
+        }
+
+        /// Brings the stored data to this code's layout; data this code cannot read stops the
+        /// message, which undoes the upgrade or the restore.
+        pub fn migrate_layout() {
+            if let Err(reason) = mutate(|s| crate::layout::migrate(s, crate::memory::get)) {
+                ::ic_cdk::trap(reason);
+            }
+        }
+
+        /// The backup endpoints' view of this canister (`canister_kit::backup_endpoints!`).
+        pub struct Backup;
+
+        impl $crate::backup::TrackedDataCanister for Backup {
+            type Store = $store<crate::memory::Memory>;
+            type RawMemory = crate::memory::RawMemory;
+
+            fn with_state<R>(f: impl FnOnce(&mut State) -> R) -> R {
+                STATE.with_borrow_mut(f)
+            }
+
+            fn data_memories() -> Vec<crate::memory::Memory> {
+                crate::memory::data()
+            }
+
+            fn restored() {
+                // A snapshot taken before an upgrade holds the layout of its time.
+                migrate_layout();
+                $restored();
+            }
+        }
+    };
+}

@@ -8,10 +8,11 @@
 //!   (reply type descriptions built once and narrowed to the value's case, decoding quotas);
 //! - [`auth`]: the member-of-kind check every group method starts with, typed errors;
 //! - [`backup`]: the data-canister backup protocol ([`backup_endpoints!`]) and the state of a
-//!   canister with a tracked data version;
+//!   canister with a tracked data version ([`tracked_memories!`], [`tracked_data_state!`]);
 //! - [`outbox`]: one stable outbox (backoff, due index, single-flight runner);
 //! - [`single_flight`]: one run at a time for timer-driven work that awaits other canisters;
 //! - [`lifecycle`]: the one install/upgrade path, which re-arms every timer;
+//! - [`endpoints`]: `health_check` ([`health_endpoint!`]) and the ingress size gate;
 //! - [`layout`]: the stored-layout check every migration starts with;
 //! - [`provision`]: creating, installing and adding a new calendar shard (scale-out, restore);
 //! - `did` (feature `did-check`, tests only): the committed-`.did` check
@@ -26,6 +27,7 @@ pub mod backup;
 pub mod codec;
 #[cfg(feature = "did-check")]
 pub mod did;
+pub mod endpoints;
 pub mod layout;
 pub mod lifecycle;
 pub mod member;
@@ -38,6 +40,7 @@ pub mod stored;
 #[doc(hidden)]
 pub mod __private {
     pub use serde_bytes;
+    pub use stable_snapshot::tracked::Tracked;
 }
 
 /// The `.did` unit test (`did::assert_committed_did`), for a canister's crate root; defined
