@@ -261,9 +261,22 @@ impl Suite {
             settings: None,
         };
         let registry = group.member(CanisterKind::UserRegistry);
-        let (registered,): (Result<UserAccount, Error>,) =
-            self.update(registry, who, "register", (request,)).unwrap();
-        registered.expect("registered");
+        loop {
+            let (registered,): (Result<UserAccount, Error>,) = self
+                .update(registry, who, "register", (request.clone(),))
+                .unwrap();
+            match registered {
+                // Past the burst, new accounts come at the registry's steady rate: wait as a
+                // client would (benchmarks sign up more users than one burst).
+                Err(Error::RateLimited { retry_after_ns }) => {
+                    self.advance(Duration::from_nanos(retry_after_ns))
+                }
+                other => {
+                    other.expect("registered");
+                    break;
+                }
+            }
+        }
         // The registry asks the balancer from its outbox.
         self.settle();
         let balancer = group.member(CanisterKind::LoadBalancer);

@@ -375,6 +375,8 @@ macro_rules! tracked_memories {
 /// view of it, which after a restore migrates the restored layout and then calls `$restored`
 /// (re-arm the jobs for what the restored state holds). Expects the canister's `memory` module
 /// from [`tracked_memories!`] and its `layout` module.
+// `crate::` here means the canister that invokes the macro: its `memory` and `layout` modules.
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! tracked_data_state {
     ($store:ident, restored: $restored:path) => {
