@@ -1,7 +1,8 @@
 //! Invitations across shards on the real wasm: the load balancer places users on two calendar
 //! shards, and what an organizer does reaches each attendee's home shard: creation, changes,
 //! answers, attendee removal and deletion; a stopped attendee shard catches up after it starts,
-//! and an upgrade of the organizer's shard mid-delivery loses nothing; an invitation not
+//! and an upgrade of the organizer's shard mid-delivery loses nothing, and when a lost shard is
+//! replaced the organizer's shard finds its users on the new one; an invitation not
 //! declined makes the attendee busy on their own shard, and is in their own listing with their
 //! answer. Only calendar shards may deliver, and only their own events. Team free/busy asks
 //! people's shards from one composite query.
@@ -32,13 +33,17 @@ struct Fixture {
 
 /// Two calendar shards, a user registry and a load balancer in one group.
 fn fixture() -> Fixture {
-    let suite = Suite::new();
-    let group = suite.group(&[
+    fixture_of(&[
         CanisterKind::UserRegistry,
         CanisterKind::LoadBalancer,
         CanisterKind::Calendar,
         CanisterKind::Calendar,
-    ]);
+    ])
+}
+
+fn fixture_of(kinds: &[CanisterKind]) -> Fixture {
+    let suite = Suite::new();
+    let group = suite.group(kinds);
     let shards = group.members_of(CanisterKind::Calendar);
     suite.settle();
     Fixture {
@@ -275,6 +280,70 @@ fn a_stopped_attendee_shard_catches_up_after_it_starts_and_an_upgrade_mid_delive
     assert_eq!(
         (bob[0].revision, bob[0].view.location.as_str()),
         (e.revision, "Room 2")
+    );
+    let status = f.status(p.home);
+    assert_eq!((status.pending, status.last_error), (0, None));
+}
+
+/// A lost shard is replaced by another (the balancer's `replace_shard`, which a restore into a
+/// new shard ends with): the organizer's shard had Bob's old shard cached, its delivery there
+/// fails, and it asks the balancer again and reaches Bob on the shard that replaced it.
+#[test]
+fn after_a_lost_shard_is_replaced_invitations_reach_its_users_on_the_new_shard() {
+    let f = fixture_of(&[
+        CanisterKind::UserRegistry,
+        CanisterKind::LoadBalancer,
+        CanisterKind::BackupCanister,
+        CanisterKind::Calendar,
+        CanisterKind::Calendar,
+        CanisterKind::Calendar,
+    ]);
+    let p = f.people();
+    let start = f.now() + 24 * HOUR;
+    let e = f.create(p.home, p.alice, meeting(start, vec![p.bob]));
+    f.suite.settle();
+    assert_eq!(f.invitations(p.away, p.bob).len(), 1);
+
+    // Bob's shard is lost, and a third shard takes its place.
+    f.suite
+        .env
+        .stop_canister(p.away, Some(operator()))
+        .expect("stopped");
+    let restored = *f
+        .shards
+        .iter()
+        .find(|s| ![p.home, p.away].contains(s))
+        .expect("a third shard");
+    let backup = f.group.member(CanisterKind::BackupCanister);
+    let key = ByteBuf::from(f.suite.held_key(backup).expect("the backup canister's key"));
+    let balancer = f.group.member(CanisterKind::LoadBalancer);
+    let (moved,): (Result<u64, Error>,) = f
+        .suite
+        .update(balancer, backup, "replace_shard", (key, p.away, restored))
+        .unwrap();
+    assert!(moved.expect("replaced") >= 1);
+
+    let e = f.update(
+        p.home,
+        p.alice,
+        &e,
+        EventPatch {
+            title: Some("Planning (after the restore)".into()),
+            ..Default::default()
+        },
+    );
+    f.suite.settle();
+    assert!(
+        f.status(p.home).last_error.is_some(),
+        "the lost shard was tried"
+    );
+    f.suite.advance(Duration::from_secs(601));
+    f.suite.advance(Duration::from_secs(20));
+    let bob = f.invitations(restored, p.bob);
+    assert_eq!(bob.len(), 1, "{:?}", f.status(p.home));
+    assert_eq!(
+        (bob[0].revision, bob[0].view.title.as_str()),
+        (e.revision, "Planning (after the restore)")
     );
     let status = f.status(p.home);
     assert_eq!((status.pending, status.last_error), (0, None));

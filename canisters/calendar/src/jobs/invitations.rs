@@ -3,7 +3,8 @@
 //!
 //! A run reads the due messages, finds each attendee's home shard (a heap cache of the load
 //! balancer's directory, filled with one `lookup_shards` call per batch of unknown attendees:
-//! assignments are sticky, so a cached answer stays right), groups the messages by shard and
+//! assignments are sticky, so a cached answer stays right until a restore moves a lost shard's
+//! users, and a failed call forgets the failed shard's entries), groups the messages by shard and
 //! makes one `deliver_invitations` group call per shard and batch. Messages for this shard's
 //! own users are applied here without a call (the same records, the same rules). A message
 //! leaves the outbox only after its shard confirmed it; a failed call (a stopped or missing
@@ -142,6 +143,7 @@ async fn deliver_batch(batch: Vec<(u64, InvitationMessage)>) -> bool {
                 Err(e) => {
                     LAST_ERROR.set(Some(e.to_string()));
                     state::mutate(|s| s.invitations_mut().failed(chunk, now, BACKOFF));
+                    forget_shard(shard);
                     all_ok = false;
                 }
             }
@@ -190,6 +192,14 @@ async fn learn_homes(users: &[Principal], key: &[u8]) -> Result<(), Error> {
     DIRECTORY
         .with_borrow_mut(|d| d.extend(found.into_iter().filter_map(|(u, s)| s.map(|s| (u, s)))));
     Ok(())
+}
+
+/// Forgets which users live on `shard` after a call to it failed: a lost shard's users move to
+/// the shard restored in its place (the balancer's `replace_shard`), so the next try asks the
+/// balancer again instead of knocking on the lost shard forever. A shard that was only stopped
+/// costs one lookup per retry.
+fn forget_shard(shard: Principal) {
+    DIRECTORY.with_borrow_mut(|d| d.retain(|_, home| *home != shard));
 }
 
 /// Records why the batch could not go and schedules it again.
