@@ -81,8 +81,7 @@ Get cycles on its cycles-ledger account first, e.g. convert ICP: icp cycles mint
     chmod 600 "$pem"
     icp identity export "$name" >"$pem" || { rm -f "$pem"; die "cannot export identity $name for the group wiring"; }
     local suite=("$HOST_BIN_DIR/suite" --network "$suite_network" --identity "$pem" --ids "$ids" --ids-network "$ids_network")
-    log "building the suite client (profile host)"
-    cargo build --quiet --profile host "${CARGO_LOCKED[@]}" -p suite_client
+    build_host_tools
     log "wiring the group (suite wire-suite)"
     "${suite[@]}" wire-suite --wasm-dir "$ROOT/target/canisters" "${service_config[@]}" \
         || { rm -f "$pem"; die "suite wire-suite failed"; }

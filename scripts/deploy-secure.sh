@@ -121,8 +121,7 @@ start_embedded() {
 
 deploy_embedded() {
     mkdir -p "$STATE_DIR"
-    log "building the embedded network and the suite client (profile host)"
-    cargo build --quiet --profile host "${CARGO_LOCKED[@]}" -p local_network -p suite_client
+    build_host_tools
     start_embedded
     local url pem ids
     url=$(network_url)

@@ -153,7 +153,7 @@ for _ in $(seq 1 30); do "${isuite[@]}" health >/dev/null 2>&1 && { healthy=1; b
 status=$(picp canister status calendar) || fail "icp canister status: $status"
 printf '%s\n' "$status" | grep -q 'PUBLIC_CANISTER_ID:canister_registry' || fail "icp canister status shows no environment variables: $status"
 picp canister call calendar check_group_peer "(principal \"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["notification"])' "$icp_ids")\")" \
-    | grep -q 'Ok' || fail "the icp-deployed calendar is not in the group"
+    | grep 'Ok' >/dev/null || fail "the icp-deployed calendar is not in the group"
 out=$(picp canister call calendar create_event '(record { title = "icp deployed lesson"; time = variant { Timed = record { start_ns = 1_893_456_000_000_000_000 : nat64; end_ns = 1_893_459_600_000_000_000 : nat64 } }; time_zone = "UTC" })') \
     || fail "icp canister call create_event: $out"
 icp_event=$(printf '%s' "$out" | tr -d '\n' | sed -n 's/.*id = \([0-9_]*\) : nat64.*/\1/p' | tr -d _)
@@ -161,7 +161,10 @@ icp_event=$(printf '%s' "$out" | tr -d '\n' | sed -n 's/.*id = \([0-9_]*\) : nat
 picp canister logs calendar >"$work/logs.txt" || fail "icp canister logs"
 log "e2e: icp canister logs: $(wc -l <"$work/logs.txt") records"
 picp canister settings update calendar --log-visibility public -f >/dev/null || fail "icp canister settings update"
-picp canister settings show calendar | grep -qi 'log visibility: public' || fail "log visibility did not change: $(picp canister settings show calendar)"
+# (grep without -q reads all its input: an early exit would break icp's pipe under pipefail, and
+# icp panics on a broken pipe. A CI run failed that way with the setting already public.)
+settings=$(picp canister settings show calendar) || fail "icp canister settings show: $settings"
+grep -qi 'log visibility: public' <<<"$settings" || fail "log visibility did not change: $settings"
 # Public logs: now anyone may read them (a fresh identity that controls nothing).
 picp canister logs "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["calendar"])' "$icp_ids")" --identity anonymous -n "$icp_url" -k fetch >/dev/null \
     || fail "public logs are not readable by a non-controller"
@@ -173,7 +176,7 @@ cycles_after=$(picp canister status calendar | tr -d '_,' | sed -n 's/.*Cycles: 
 log "e2e: icp status, logs, settings update (log visibility public) and top-up ($cycles_before -> $cycles_after cycles) work"
 hash_before=$(picp canister status calendar | grep -i 'module hash')
 out=$(picp deploy --yes 2>&1) || fail "the second icp deploy (upgrade): $out"
-picp canister call calendar get_event "($icp_event : nat64)" --query | grep -q 'icp deployed lesson' \
+picp canister call calendar get_event "($icp_event : nat64)" --query | grep 'icp deployed lesson' >/dev/null \
     || fail "the event did not survive the second icp deploy"
 [ "$(picp canister status calendar | grep -i 'module hash')" = "$hash_before" ] || fail "the module changed on a redeploy of the same build"
 log "e2e: a second icp deploy upgraded in place and kept event $icp_event"

@@ -18,8 +18,10 @@ WEB_CANISTERS=(frontend)
 DEBIAN_WASM_PACKAGES=(rustc-web cargo-web rust-web-src rust-web-clippy lld)
 
 # The host tools (local-network, suite) are built with Cargo's `host` profile (release without
-# the wasm profile's LTO) into $HOST_BIN_DIR.
-HOST_BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/host"
+# the wasm profile's LTO) into $HOST_BIN_DIR. scripts/test.sh sets SUITE_HOST_BIN_DIR to the
+# binaries `cargo test` has just built (dev profile, its crypto and wasm compiler optimised), so
+# the end-to-end test does not spend a quarter of an hour building them again.
+HOST_BIN_DIR="${SUITE_HOST_BIN_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}/host}"
 
 # CI builds exactly what Cargo.lock pins; locally a new dependency may still update the lock.
 CARGO_LOCKED=()
@@ -35,9 +37,18 @@ log() {
 }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
+# Builds both host tools, unless SUITE_HOST_BIN_DIR names prebuilt ones. Always the two together:
+# Cargo unifies dependency features over the packages of one build, so building `suite_client`
+# alone would compile a different variant of their shared dependencies (minutes, for nothing).
+build_host_tools() {
+    [ -z "${SUITE_HOST_BIN_DIR:-}" ] || return 0
+    log "building the embedded network and the suite client (profile host)"
+    (cd "$ROOT" && cargo build --quiet --profile host "${CARGO_LOCKED[@]}" -p local_network -p suite_client)
+}
+
 # True when rustup's toolchain already has the wasm32 standard library.
 rustup_has_wasm_target() {
-    command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"
+    command -v rustup >/dev/null 2>&1 && rustup target list --installed 2>/dev/null | grep -x "$WASM_TARGET" >/dev/null
 }
 
 # Runs `cargo <subcommand> --target wasm32-unknown-unknown ...` with whichever toolchain can build

@@ -57,8 +57,7 @@ esac
 # The client binary: $SUITE_BIN if set, else built once (profile host) into the shared target dir.
 SUITE="${SUITE_BIN:-$HOST_BIN_DIR/suite}"
 if [ -z "${SUITE_BIN:-}" ] && { [ ! -x "$SUITE" ] || [ -n "$(find "$ROOT/host/suite_client" "$ROOT/libs/interfaces" -newer "$SUITE" -name '*.rs' -print -quit)" ]; }; then
-    log "building the suite client (cargo build --profile host -p suite_client)"
-    (cd "$ROOT" && cargo build -q --profile host "${CARGO_LOCKED[@]}" -p suite_client) >&2
+    build_host_tools >&2
 fi
 
 args=(--network "$url" --ids "$ids" --ids-network "$ids_network")

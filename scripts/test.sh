@@ -15,5 +15,6 @@ cargo test --workspace "${CARGO_LOCKED[@]}" "$@"
 log "running the web app's unit tests and its bundle budget (150 KiB gzipped before the week view)"
 (cd "$ROOT/frontend" && npm run test:unit --silent && node scripts/size.mjs --max-kb 150)
 if [ $# -eq 0 ]; then
-    "$ROOT/scripts/e2e.sh"
+    # `cargo test` built local-network and suite for their own tests: the end-to-end test uses them.
+    SUITE_HOST_BIN_DIR="${CARGO_TARGET_DIR:-$ROOT/target}/debug" "$ROOT/scripts/e2e.sh"
 fi
