@@ -1,7 +1,8 @@
 //! The notification canister on the real wasm (issue 6): reminders synced by a calendar shard
 //! fire at the right instant across a DST change, move and cancel with newer revisions, are
 //! delivered exactly once in batches (100,000 at once, with an upgrade in the middle), survive
-//! a stop at the due moment; inboxes; operator alerts; who may call what.
+//! a stop at the due moment, and reach a series' RDATE instances; inboxes; operator alerts;
+//! who may call what.
 //!
 //! The test acts as the group's calendar shard: it reads the shard's access key out of its
 //! stable memory (`Suite::held_key`) and calls `sync_reminders` with the shard's principal.
@@ -461,6 +462,36 @@ fn a_reminder_due_while_the_canister_was_stopped_fires_once_when_it_starts_again
     f.upgrade();
     f.advance_to(start + 2 * HOUR);
     assert_eq!(f.inbox(user(1)).len(), 2, "never twice");
+}
+
+/// A series' extra instance (RDATE) two months after its rule's instances: the first window
+/// holds only rule instances, so its reminder is queued from the stored schedule, across an
+/// upgrade (issue 18).
+#[test]
+fn an_rdate_instance_gets_its_reminder_after_the_rule_instances_and_an_upgrade() {
+    let f = fixture(&[]);
+    let start = utc(2026, 11, 2, 9, 0).max(f.now() + DAY);
+    let extra = start + 60 * DAY + 3 * HOUR;
+    let mut series = weekly(start, "UTC");
+    let recurrence = series.recurrence.as_mut().unwrap();
+    recurrence.rule = "FREQ=WEEKLY;COUNT=5".into();
+    recurrence.rdates_ns = Some(vec![extra]);
+    ok(f.sync(vec![ReminderUpdate::Set(f.plan(
+        1,
+        1,
+        series,
+        &[10],
+        &[user(1)],
+    ))]));
+    f.upgrade();
+    let mut starts: Vec<u64> = (0..5).map(|k| start + k * 7 * DAY).collect();
+    starts.push(extra);
+    for &occurrence in &starts {
+        f.advance_to(occurrence);
+        // Checked as it arrives: the inbox keeps a notification for a limited time.
+        let newest = f.inbox(user(1)).first().map(|n| n.occurrence_start_ns);
+        assert_eq!(newest, Some(occurrence));
+    }
 }
 
 /// 100,000 reminders due at the same instant: 20,000 one-off events with five recipients each,

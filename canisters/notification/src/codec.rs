@@ -79,7 +79,8 @@ impl<'a> Reader<'a> {
         r
     }
 
-    fn corrupt(&self, why: &str) -> ! {
+    /// Traps: the record is not what this code wrote.
+    pub fn corrupt(&self, why: &str) -> ! {
         panic!("stored {} does not decode: {why}", self.what)
     }
 

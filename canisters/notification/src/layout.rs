@@ -20,6 +20,10 @@
 //!   its `(shard, event id)` key instead of the wire `EventRef`, a schedule is
 //!   `model::StoredSchedule` instead of the wire `Schedule`), writing the same bytes, so they
 //!   are still layout 1 (`model/inbox.rs` and `model/schedule.rs` pin the bytes).
+//! - 2: a schedule's recurrence may carry RDATEs, written under recurrence tag 2
+//!   (`model/schedule.rs`). Nothing is re-encoded (every record layout 1 wrote reads as it is);
+//!   the version only makes a release before it refuse this data instead of misreading a
+//!   schedule with RDATEs.
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/notification_migration.rs` reads the version-0 dump in
@@ -35,7 +39,7 @@ use crate::model::AlertRecord;
 use crate::store::Store;
 
 /// The layout this code writes.
-pub const CURRENT: u32 = 1;
+pub const CURRENT: u32 = 2;
 
 /// Brings the stored data to the [`CURRENT`] layout, or says why it cannot. `open` gives the
 /// memory of an id (as `Store::init` takes it); the store is re-opened after the steps, which
@@ -46,6 +50,8 @@ pub fn migrate<M: Memory>(
 ) -> Result<Outcome, String> {
     let outcome = canister_kit::layout::run_steps(store.layout(), CURRENT, |from| match from {
         0 => alerts_to_compact(open(memory::ALERTS)),
+        // 1 -> 2: layout 1's records are layout 2 records without RDATEs.
+        1 => Ok(()),
         _ => unreachable!("every version below CURRENT has a step"),
     })?;
     if outcome != Outcome::Current {

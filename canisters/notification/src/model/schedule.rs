@@ -1,7 +1,9 @@
 //! An event's schedule as stored: this canister's own record in the binary layout of
 //! `codec.rs`. The recurrence code reads the wire `Schedule`, so a stored schedule converts to
 //! one where a window is refilled ([`From`] both ways); the bytes are the ones layout 1 wrote
-//! when the wire value itself sat in memory (the tests pin them).
+//! when the wire value itself sat in memory (the tests pin them). A recurrence with RDATEs is
+//! written with its own tag (2, layout 2 of `layout.rs`), so every record without them keeps the
+//! bytes layout 1 wrote.
 
 use std::borrow::Cow;
 
@@ -40,6 +42,8 @@ pub struct StoredDate {
 pub struct StoredRecurrence {
     pub rule: String,
     pub exdates_ns: Vec<u64>,
+    /// Extra instances' starts (RFC 5545 RDATE); empty for most series.
+    pub rdates_ns: Vec<u64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,12 +90,22 @@ impl Storable for StoredSchedule {
             None => {
                 w.u8(0);
             }
-            // RDATEs are not stored yet (that needs a layout step here): reminders follow the
-            // rule's instances.
-            Some(StoredRecurrence { rule, exdates_ns }) => {
-                w.u8(1).text(rule).len(exdates_ns.len());
+            Some(StoredRecurrence {
+                rule,
+                exdates_ns,
+                rdates_ns,
+            }) => {
+                // Tag 1 (layout 1's bytes) unless there are RDATEs, which follow under tag 2.
+                let tag = if rdates_ns.is_empty() { 1 } else { 2 };
+                w.u8(tag).text(rule).len(exdates_ns.len());
                 for x in exdates_ns {
                     w.u64(*x);
+                }
+                if tag == 2 {
+                    w.len(rdates_ns.len());
+                    for x in rdates_ns {
+                        w.u64(*x);
+                    }
                 }
             }
         }
@@ -125,10 +139,16 @@ impl Storable for StoredSchedule {
         let time_zone = r.text();
         let recurrence = match r.u8() {
             0 => None,
-            _ => Some(StoredRecurrence {
+            tag @ (1 | 2) => Some(StoredRecurrence {
                 rule: r.text(),
                 exdates_ns: r.list(|r| r.u64()),
+                rdates_ns: if tag == 2 {
+                    r.list(|r| r.u64())
+                } else {
+                    Vec::new()
+                },
             }),
+            tag => r.corrupt(&format!("recurrence tag {tag}")),
         };
         let overrides = r.list(|r| StoredOverride {
             original_start_ns: r.u64(),
@@ -182,8 +202,14 @@ impl From<Schedule> for StoredSchedule {
             time_zone,
             recurrence: recurrence.map(
                 |Recurrence {
-                     rule, exdates_ns, ..
-                 }| StoredRecurrence { rule, exdates_ns },
+                     rule,
+                     exdates_ns,
+                     rdates_ns,
+                 }| StoredRecurrence {
+                    rule,
+                    exdates_ns,
+                    rdates_ns: rdates_ns.unwrap_or_default(),
+                },
             ),
             overrides: overrides
                 .into_iter()
@@ -218,7 +244,8 @@ impl From<StoredSchedule> for Schedule {
             recurrence: s.recurrence.map(|r| Recurrence {
                 rule: r.rule,
                 exdates_ns: r.exdates_ns,
-                rdates_ns: None,
+                // As the calendar sends them: absent when there are none.
+                rdates_ns: (!r.rdates_ns.is_empty()).then_some(r.rdates_ns),
             }),
             overrides: s
                 .overrides
@@ -296,6 +323,27 @@ mod tests {
         6c696e0113000000465245513d5745454b4c593b434f554e543d3301000000c07c18000000000002000000\
         683e0900000000000060ae0a000000000048b20a0000000000e87812000000000001";
     const ALL_DAY_V1: &str = "0101ea0700000302ffff00000c1f030000005554430000000000";
+
+    #[test]
+    fn rdates_are_kept_under_their_own_tag_and_read_back() {
+        let mut wire = series();
+        wire.recurrence.as_mut().unwrap().rdates_ns = Some(vec![9_000_000, 9_604_800]);
+        let bytes = StoredSchedule::from(wire.clone()).into_bytes();
+        let plain = StoredSchedule::from(series()).into_bytes();
+        // The same record with tag 2 and the RDATE list after the exception dates. The tag
+        // follows the layout byte, the time (1 + 8 + 8) and the zone (4 + 13).
+        let tag_at = 1 + 17 + 4 + "Europe/Berlin".len();
+        assert_eq!(plain, unhex(SERIES_V1));
+        assert_eq!(plain[tag_at], 1);
+        assert_eq!(bytes[tag_at], 2);
+        assert_eq!(bytes.len(), plain.len() + 4 + 2 * 8);
+        let own = StoredSchedule::from_bytes(Cow::Borrowed(&bytes));
+        assert_eq!(
+            own.recurrence.as_ref().unwrap().rdates_ns,
+            vec![9_000_000, 9_604_800]
+        );
+        assert_eq!(Schedule::from(own), wire, "the wire value back");
+    }
 
     #[test]
     fn the_bytes_layout_1_wrote_read_as_the_own_record_and_back() {

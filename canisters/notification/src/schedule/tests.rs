@@ -560,3 +560,22 @@ fn forgetting_a_shard_drops_its_plans_in_batches_and_accepts_old_revisions_again
     let r = fire(&mut s, start - 15 * MIN);
     assert_eq!((r.reminders, r.notifications), (2, 2));
 }
+
+#[test]
+fn an_rdate_beyond_the_first_window_gets_its_reminder_from_the_stored_schedule() {
+    let mut s = store();
+    let now = at("2026-05-01T08:00", "UTC");
+    let start = now + DAY;
+    // After the rule's six weekly instances: only a refill (from the stored schedule) reaches it.
+    let extra = start + 60 * DAY + 3 * HOUR;
+    let mut series = schedule(start, "UTC", Some("FREQ=WEEKLY;COUNT=6"));
+    series.recurrence.as_mut().unwrap().rdates_ns = Some(vec![extra]);
+    set(&mut s, plan(1, 1, series, &[10], &[user(1)]), now);
+    let mut starts: Vec<u64> = (0..6).map(|k| start + k * 7 * DAY).collect();
+    starts.push(extra);
+    for &occurrence in &starts {
+        fire(&mut s, occurrence - 10 * MIN);
+    }
+    let fired: Vec<u64> = inbox(&s, user(1)).iter().map(|n| n.0).collect();
+    assert_eq!(fired, starts);
+}
