@@ -138,4 +138,44 @@ fn main() {
             per(*n, *events as usize)
         );
     }
+
+    // A zone only the file defines is compared with the IANA zones CLDR names (loading each
+    // is the cost): what one event in such a zone adds to an import.
+    let one_event = |uid: &str, zone: &str, tzid: &str| {
+        let text = format!(
+            "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//bench//EN\n{zone}BEGIN:VEVENT\nUID:{uid}\n\
+             DTSTART;TZID={tzid}:20260302T090000\nDURATION:PT1H\nSUMMARY:One\nEND:VEVENT\n\
+             END:VCALENDAR\n"
+        );
+        let arg = encode_args((text, None::<IcsImportOptions>)).unwrap();
+        let report: Result<IcsImportReport, Error> = shard.update(alice, "import_ics", arg);
+        assert_eq!(report.unwrap().created, 1, "{uid}");
+        shard.method_instructions("import_ics")
+    };
+    let eastern = "BEGIN:VTIMEZONE\nTZID:Eastern\nBEGIN:STANDARD\nDTSTART:16011104T020000\n\
+        TZOFFSETFROM:-0400\nTZOFFSETTO:-0500\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\n\
+        END:STANDARD\nBEGIN:DAYLIGHT\nDTSTART:16010311T020000\nTZOFFSETFROM:-0500\n\
+        TZOFFSETTO:-0400\nRRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\nEND:DAYLIGHT\nEND:VTIMEZONE\n";
+    let odd = "BEGIN:VTIMEZONE\nTZID:Odd\nBEGIN:STANDARD\nDTSTART:19700101T000000\n\
+        TZOFFSETFROM:+0317\nTZOFFSETTO:+0317\nEND:STANDARD\nEND:VTIMEZONE\n";
+    let rows = [
+        (
+            "one event, IANA zone",
+            one_event("z-iana", "", "Europe/Berlin"),
+        ),
+        (
+            "one event, file zone with an IANA twin (US Eastern rules: America/New_York)",
+            one_event("z-twin", eastern, "Eastern"),
+        ),
+        (
+            "one event, file zone without a twin (+03:17: every candidate compared)",
+            one_event("z-odd", odd, "Odd"),
+        ),
+    ];
+    println!();
+    println!("| import_ics of one event | instructions |");
+    println!("| --- | ---: |");
+    for (label, n) in rows {
+        println!("| {label} | {n} |");
+    }
 }

@@ -14,8 +14,14 @@ use crate::rule::{Frequency, RecurrenceRule, Until, WeekdayNum};
 use crate::series::{civil_datetime, EventTime, Occurrences, Series};
 
 /// Splits `series` so that the first half ends just before the instance originally starting at
-/// `at` and the second half starts with it. `at` is an instance of the rule (an RDATE alone is
-/// not: `NotAnInstance`); RDATEs, like EXDATEs, go to the half their start falls in.
+/// `at` and the second half starts with it. RDATEs, like EXDATEs and exceptions, go to the half
+/// their start falls in.
+///
+/// At an RDATE that is not also a rule instance, the rule is split at its next instance after
+/// `at` and the second half starts with the RDATE (an RDATE may precede its series' DTSTART).
+/// `NotAnInstance` when `at` is neither, or when no rule instance follows the RDATE (the second
+/// half would have no rule to carry its RDATEs) or only the series' first one does (the first
+/// half would be RDATEs alone).
 ///
 /// The first half gets `COUNT` = number of earlier instances (when the rule has a COUNT) or
 /// `UNTIL` one second before `at` (a date the day before for all-day events). The second half
@@ -24,6 +30,45 @@ use crate::series::{civil_datetime, EventTime, Occurrences, Series};
 /// UNTIL, and has the day selectors DTSTART implied written out explicitly so that it selects
 /// exactly the same days.
 pub fn split_series(series: &Series, at: Timestamp) -> Result<(Series, Series), RecurrenceError> {
+    match split_at_rule_instance(series, at) {
+        Err(RecurrenceError::NotAnInstance(_)) if series.rdates.contains(&at) => {
+            split_at_rdate(series, at)
+        }
+        split => split,
+    }
+}
+
+/// [`split_series`] at an RDATE-only instance `at`: split at the rule's next instance, then move
+/// what starts from `at` on into the second half.
+fn split_at_rdate(series: &Series, at: Timestamp) -> Result<(Series, Series), RecurrenceError> {
+    /// Instances looked at after `at` for the rule's next one (RDATEs and EXDATEs between
+    /// them are skipped over; more than this many in a row is not a real calendar).
+    const LOOK_AHEAD: usize = 64;
+    let mut candidates: Vec<Timestamp> = crate::next_instances_after(series, at, LOOK_AHEAD)?
+        .into_iter()
+        .map(|i| i.original_start)
+        .filter(|&t| t > at && !series.rdates.contains(&t))
+        .collect();
+    candidates.sort();
+    let Some(&next) = candidates.first() else {
+        return Err(RecurrenceError::NotAnInstance(at));
+    };
+    let (mut first, mut second) = match split_at_rule_instance(series, next) {
+        Err(RecurrenceError::SplitAtFirstInstance) => {
+            return Err(RecurrenceError::NotAnInstance(at))
+        }
+        split => split?,
+    };
+    second.rdates.extend(first.rdates.split_off(&at));
+    second.exdates.extend(first.exdates.split_off(&at));
+    second.exceptions.extend(first.exceptions.split_off(&at));
+    Ok((first, second))
+}
+
+fn split_at_rule_instance(
+    series: &Series,
+    at: Timestamp,
+) -> Result<(Series, Series), RecurrenceError> {
     let Some(rule) = series.rule.as_ref() else {
         return Err(if at == series_first_start(series)? {
             RecurrenceError::SplitAtFirstInstance

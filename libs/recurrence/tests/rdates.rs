@@ -12,7 +12,7 @@ use jiff::civil::date;
 use recurrence::wire::{schedule_from_series, series_from_schedule, to_ns};
 use recurrence::{
     are_instances, instances, is_instance, last_end, next_instances_after, split_series, EventTime,
-    Exception, RecurrenceRule, Series,
+    Exception, RecurrenceError, RecurrenceRule, Series,
 };
 
 /// Daily 09:00 UTC from 2025-01-01, five instances, with RDATEs.
@@ -198,8 +198,38 @@ fn a_split_keeps_every_rdate_on_its_side() {
     assert_eq!(joined, all(&s));
     assert_eq!(first.rdates.len(), 1);
     assert_eq!(second.rdates.len(), 1);
-    // An RDATE alone is not where the rule can be split.
-    assert!(split_series(&s, ts("2025-01-04T15:00:00Z")).is_err());
+}
+
+#[test]
+fn a_split_at_an_rdate_alone_starts_the_second_half_with_it() {
+    let s = five_days_and(&[
+        "2025-01-02T15:00:00Z",
+        "2025-01-04T15:00:00Z",
+        "2025-02-01T09:00:00Z", // after the COUNT ran out
+    ]);
+    let at = ts("2025-01-04T15:00:00Z");
+    let (first, second) = split_series(&s, at).unwrap();
+    assert!(all(&first).iter().all(|i| i.original_start < at));
+    let second_starts = starts(&all(&second));
+    assert_eq!(
+        second_starts,
+        [
+            "2025-01-04T15:00:00Z",
+            "2025-01-05T09:00:00Z",
+            "2025-02-01T09:00:00Z"
+        ]
+    );
+    let mut joined = all(&first);
+    joined.extend(all(&second));
+    joined.sort_by_key(|i| (i.start, i.original_start));
+    assert_eq!(joined, all(&s));
+    // No rule instance after it: the second half would be RDATEs without a rule.
+    assert!(matches!(
+        split_series(&s, ts("2025-02-01T09:00:00Z")),
+        Err(RecurrenceError::NotAnInstance(_))
+    ));
+    // Not an instance at all.
+    assert!(split_series(&s, ts("2025-01-04T16:00:00Z")).is_err());
 }
 
 fn schedule(time: WireTime, zone: &str, rdates_ns: Option<Vec<u64>>) -> Schedule {

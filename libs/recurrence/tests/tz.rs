@@ -13,8 +13,8 @@ use jiff::civil::{date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use recurrence::tz::{
-    resolve_tzid, vtimezone_for, wall_to_instant, windows_to_iana, zone_from_vtimezone, Observance,
-    ObservanceKind, ResolvedZone, TzError, VTimeZone,
+    iana_equivalent, resolve_tzid, vtimezone_for, wall_to_instant, windows_to_iana,
+    zone_from_vtimezone, Observance, ObservanceKind, ResolvedZone, TzError, VTimeZone,
 };
 
 mod common;
@@ -117,6 +117,7 @@ fn every_vtimezone_in_the_conformance_files_resolves() {
         .collect();
     files.sort();
     let (mut iana, mut windows, mut built, mut refused) = (0, 0, 0, Vec::new());
+    let mut equivalent = 0;
     println!("{:<72} {:<44} resolution", "file", "TZID");
     for path in &files {
         let Ok(text) = std::fs::read_to_string(path) else {
@@ -136,7 +137,13 @@ fn every_vtimezone_in_the_conformance_files_resolves() {
                 Ok(ResolvedZone::Custom(zone)) => {
                     built += 1;
                     let offset = zone.to_offset(Timestamp::from_second(1_750_000_000).unwrap());
-                    format!("custom, offset {offset} in June 2025")
+                    match iana_equivalent(&zone) {
+                        Some(name) => {
+                            equivalent += 1;
+                            format!("custom, offset {offset} in June 2025, rules of {name}")
+                        }
+                        None => format!("custom, offset {offset} in June 2025, no IANA twin"),
+                    }
                 }
                 Err(e) => {
                     refused.push((file.clone(), vtz.tzid.clone(), e.clone()));
@@ -147,8 +154,10 @@ fn every_vtimezone_in_the_conformance_files_resolves() {
         }
     }
     println!(
-        "\n{} files: {iana} IANA, {windows} Windows, {built} custom, {} refused",
+        "\n{} files: {iana} IANA, {windows} Windows, {built} custom ({equivalent} with an IANA \
+         twin since {}), {} refused",
         files.len(),
+        recurrence::tz::EQUIVALENCE_FROM_YEAR,
         refused.len()
     );
     assert!(built >= 10 && windows >= 3 && iana >= 10);
@@ -190,6 +199,9 @@ fn outlook_and_custom_zones_convert_wall_times() {
         at(&outlook, date(2025, 10, 26).at(2, 30, 0, 0)),
         "2025-10-26T00:30:00Z"
     );
+
+    // Outlook's zone restates Central European rules: stored as Europe/Berlin, not as UTC.
+    assert_eq!(iana_equivalent(&outlook).as_deref(), Some("Europe/Berlin"));
 
     // A fixed +11 zone with a DATE DTSTART and no DST.
     let plus11 = custom(

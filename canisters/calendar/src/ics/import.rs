@@ -193,8 +193,16 @@ fn timing(
         Zone::Utc => TimeZone::UTC,
         _ => times.zone_of(start)?.1,
     };
+    let zone = zone.for_start(t, &tz);
     match &zone {
-        Zone::Custom(tzid) => not_kept.push(format!(
+        Zone::Custom {
+            tzid,
+            twin: Some(twin),
+        } => not_kept.push(format!(
+            "TZID={tzid}: a zone only this file defines; its rules are {twin}'s, so the event \
+             is stored in {twin}"
+        )),
+        Zone::Custom { tzid, twin: None } => not_kept.push(format!(
             "TZID={tzid}: a zone only this file defines; times kept exact, in UTC"
         )),
         Zone::Unknown { tzid, floating } => not_kept.push(format!(

@@ -8,7 +8,9 @@ use interfaces::calendar::IcsSkipReason;
 use recurrence::jiff::civil::{Date, DateTime};
 use recurrence::jiff::tz::TimeZone;
 use recurrence::jiff::Timestamp;
-use recurrence::tz::{resolve_tzid, wall_to_instant, ResolvedZone, TzError, VTimeZone};
+use recurrence::tz::{
+    iana_equivalent, resolve_tzid, wall_to_instant, ResolvedZone, TzError, VTimeZone,
+};
 
 use super::parse::Prop;
 
@@ -26,19 +28,42 @@ pub(super) enum Zone {
     Utc,
     /// A zone of the bundled database, by its IANA name.
     Iana(String),
-    /// A zone only the file's VTIMEZONE defines, by its TZID.
-    Custom(String),
+    /// A zone only the file's VTIMEZONE defines, by its TZID, and the IANA zone whose rules it
+    /// restates (`recurrence::tz::iana_equivalent`), if one does.
+    Custom { tzid: String, twin: Option<String> },
     /// A TZID nothing defines, read as floating time in the IANA zone `floating`.
     Unknown { tzid: String, floating: String },
 }
 
 impl Zone {
-    /// The name an event in this zone is stored with: a custom zone's times are exact instants
-    /// and are kept in UTC (the report says so).
+    /// The name an event in this zone is stored with: a custom zone's twin, else UTC (a custom
+    /// zone's times are exact instants; the report says which it was).
     pub(super) fn stored_name(&self) -> &str {
         match self {
-            Zone::Utc | Zone::Custom(_) => "UTC",
+            Zone::Utc | Zone::Custom { twin: None, .. } => "UTC",
+            Zone::Custom {
+                twin: Some(name), ..
+            } => name,
             Zone::Iana(name) | Zone::Unknown { floating: name, .. } => name,
+        }
+    }
+
+    /// This zone for an event starting at `t` in the file's zone `tz`: a custom zone keeps its
+    /// twin only where the twin has the same offset at `t` (they agree from 2008 to 2037; an
+    /// older start may predate the rules the file states), else its times are kept in UTC.
+    pub(super) fn for_start(self, t: Timestamp, tz: &TimeZone) -> Zone {
+        match self {
+            Zone::Custom {
+                tzid,
+                twin: Some(name),
+            } => {
+                let agrees = TimeZone::get(&name).is_ok_and(|z| z.to_offset(t) == tz.to_offset(t));
+                Zone::Custom {
+                    tzid,
+                    twin: agrees.then_some(name),
+                }
+            }
+            zone => zone,
         }
     }
 }
@@ -93,7 +118,13 @@ impl<'a> Times<'a> {
         }
         match resolve_tzid(tzid, self.definitions.get(tzid)) {
             Ok(ResolvedZone::Iana(name)) => return iana(name),
-            Ok(ResolvedZone::Custom(tz)) => return Ok((Zone::Custom(tzid.to_string()), tz)),
+            Ok(ResolvedZone::Custom(tz)) => {
+                let zone = Zone::Custom {
+                    tzid: tzid.to_string(),
+                    twin: iana_equivalent(&tz),
+                };
+                return Ok((zone, tz));
+            }
             Err(TzError::UnknownZone(_)) => {}
             Err(e) => return Err(e.to_string()),
         }
@@ -260,7 +291,12 @@ mod tests {
             matches!(zone, Zone::Iana(ref n) if n == "Europe/Berlin"),
             "{zone:?}"
         );
-        assert!(matches!(times.zone("My Zone").unwrap().0, Zone::Custom(_)));
+        // +05:30 without DST since 1970: India's rules.
+        let (custom, _) = times.zone("My Zone").unwrap();
+        assert!(
+            matches!(custom, Zone::Custom { ref twin, .. } if twin.as_deref() == Some("Asia/Calcutta")),
+            "{custom:?}"
+        );
         let prefixed = times
             .zone("/mozilla.org/20070129_1/America/New_York")
             .unwrap()

@@ -8,13 +8,17 @@
 //! * [`resolve_tzid`]: the policy an importer applies to a `TZID` parameter (IANA name, then
 //!   Windows name, then the file's VTIMEZONE).
 //! * [`vtimezone_for`]: a VTIMEZONE for an IANA zone over a range of years, for the exporter.
+//! * [`iana_equivalent`]: the IANA zone whose rules a file's own zone restates, so an importer
+//!   can store the event in it.
 
+mod equivalent;
 mod export;
 mod vtimezone;
 mod windows;
 
 use jiff::tz::TimeZone;
 
+pub use equivalent::{iana_equivalent, FROM_YEAR as EQUIVALENCE_FROM_YEAR};
 pub use export::vtimezone_for;
 pub use vtimezone::{
     wall_to_instant, zone_from_vtimezone, Observance, ObservanceKind, TzError, VTimeZone,

@@ -162,6 +162,31 @@ pub fn windows_to_iana(name: &str) -> Option<&'static str> {
     }
 }
 
+/// Zones tried first when several share a file zone's rules: one per rule set that many
+/// calendars use, so a Central European file zone becomes `Europe/Berlin`, not the first such
+/// zone by Windows name (`Europe/Budapest`).
+const PREFERRED: &[&str] = &[
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Australia/Sydney",
+];
+
+/// The IANA zones the table maps to, each once: [`PREFERRED`] first, then in table order.
+pub fn windows_primary_zones() -> impl Iterator<Item = &'static str> {
+    let rest = WINDOWS_TO_IANA
+        .iter()
+        .enumerate()
+        .filter(|&(i, (_, iana))| {
+            !PREFERRED.contains(iana) && !WINDOWS_TO_IANA[..i].iter().any(|(_, x)| x == iana)
+        })
+        .map(|(_, (_, iana))| *iana);
+    PREFERRED.iter().copied().chain(rest)
+}
+
 /// Every Windows name in the table (for tests and diagnostics).
 pub fn windows_names() -> impl Iterator<Item = &'static str> {
     WINDOWS_TO_IANA.iter().map(|(windows, _)| *windows)
@@ -170,6 +195,17 @@ pub fn windows_names() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_preferred_zones_are_table_targets_and_every_target_comes_once() {
+        assert!(PREFERRED
+            .iter()
+            .all(|p| WINDOWS_TO_IANA.iter().any(|(_, iana)| iana == p)));
+        let all: Vec<_> = windows_primary_zones().collect();
+        let unique: std::collections::BTreeSet<_> = all.iter().collect();
+        assert_eq!(all.len(), unique.len());
+        assert_eq!(&all[..PREFERRED.len()], PREFERRED);
+    }
 
     #[test]
     fn sorted_and_every_target_is_in_the_bundled_database() {

@@ -1,7 +1,8 @@
-//! RDATEs and series from before 1970 through import, listing and export.
+//! RDATEs, series from before 1970 and zones only a file defines, through import, listing,
+//! splitting and export.
 
 use super::*;
-use interfaces::calendar::ListRequest;
+use interfaces::calendar::{EventPatch, ListRequest};
 
 const SECOND: u64 = 1_000_000_000;
 
@@ -236,4 +237,89 @@ fn a_moved_series_that_was_edited_exports_its_new_start() {
         "stale original lines left out: {ics}"
     );
     assert!(!ics.contains("X-IC-SINCE-1970"));
+}
+
+/// A VTIMEZONE restating US Eastern rules under its own name (as Outlook and others write
+/// them): the event is stored in America/New_York, so its 09:00 stays 09:00 across the March
+/// change instead of drifting to 10:00 as exact UTC instants would. A start before the file's
+/// rules and New York's agree keeps UTC.
+#[test]
+fn a_file_zone_with_an_iana_twin_is_stored_in_it_and_keeps_the_wall_time() {
+    let eastern = "BEGIN:VTIMEZONE\r\nTZID:Eastern (custom)\r\n\
+        BEGIN:STANDARD\r\nDTSTART:16011104T020000\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\n\
+        RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nEND:STANDARD\r\n\
+        BEGIN:DAYLIGHT\r\nDTSTART:16010311T020000\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\n\
+        RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n";
+    let text = calendar(&format!(
+        "{eastern}BEGIN:VEVENT\r\nUID:w\r\nSUMMARY:Standup\r\n\
+         DTSTART;TZID=Eastern (custom):20260302T090000\r\nDURATION:PT30M\r\n\
+         RRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:old\r\nSUMMARY:Before 2007's rules\r\n\
+         DTSTART;TZID=Eastern (custom):19990315T090000\r\nDURATION:PT30M\r\nEND:VEVENT\r\n"
+    ));
+    let (f, report) = imported(&text);
+    assert_eq!(report.created, 2, "{report:?}");
+    let e = only_event(&f, "w");
+    assert_eq!(e.time_zone, "America/New_York");
+    // 2026-03-02 09:00 EST = 14:00 UTC; after 2026-03-08, 09:00 EDT = 13:00 UTC.
+    let march_2 = 1_772_460_000 * SECOND;
+    assert_eq!(
+        starts(&f, march_2 - DAY, march_2 + 21 * DAY),
+        vec![march_2, march_2 + 7 * DAY - HOUR, march_2 + 14 * DAY - HOUR]
+    );
+    let notes = &report.events.unwrap();
+    assert!(notes[0]
+        .not_kept
+        .iter()
+        .any(|n| n.contains("stored in America/New_York")));
+    // In March 1999 the file's rules say EDT, New York's say EST: exact instants, in UTC.
+    let old = only_event(&f, "old");
+    assert_eq!(old.time_zone, "UTC");
+    assert!(notes[1].not_kept.iter().any(|n| n.contains("in UTC")));
+    round_trips(&f, "w");
+}
+
+/// "This and following" at an RDATE-only instance: the new event starts with it (the rule
+/// continues from its next instance), nothing is lost or doubled, and the patch applies to it.
+#[test]
+fn this_and_following_from_an_rdate_instance_moves_it_and_the_rest_to_the_new_event() {
+    let text = calendar(
+        "BEGIN:VEVENT\r\nUID:s\r\nSUMMARY:Course\r\n\
+         DTSTART;TZID=Europe/Berlin:20260406T090000\r\nDURATION:PT1H\r\n\
+         RRULE:FREQ=WEEKLY;COUNT=3\r\n\
+         RDATE;TZID=Europe/Berlin:20260408T150000\r\nEND:VEVENT\r\n",
+    );
+    let (mut f, _) = imported(&text);
+    let e = only_event(&f, "s");
+    let wednesday = APRIL_6 + 2 * DAY + 6 * HOUR;
+    let window = (APRIL_6 - DAY, APRIL_6 + 30 * DAY);
+    let all = starts(&f, window.0, window.1);
+    assert_eq!(
+        all,
+        [APRIL_6, wednesday, APRIL_6 + 7 * DAY, APRIL_6 + 14 * DAY]
+    );
+    let patch = EventPatch {
+        title: Some("Course, part 2".into()),
+        ..EventPatch::default()
+    };
+    let split = f
+        .store
+        .split(&ctx(user(1)), e.id, e.revision, wednesday, patch)
+        .unwrap();
+    assert_eq!(starts(&f, window.0, window.1), all, "the same occurrences");
+    let second = split.after;
+    assert_eq!(second.title, "Course, part 2");
+    assert_eq!(
+        second.recurrence.as_ref().unwrap().rdates_ns,
+        Some(vec![wednesday])
+    );
+    let EventTime::Timed { start_ns, .. } = second.time else {
+        panic!("timed")
+    };
+    assert_eq!(
+        start_ns,
+        APRIL_6 + 7 * DAY,
+        "the rule goes on from its next instance"
+    );
+    assert!(split.before.recurrence.unwrap().rdates_ns.is_none());
 }
