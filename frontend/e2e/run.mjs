@@ -473,6 +473,45 @@ await test('a weekly rule: one occurrence moved, one cancelled, then "this and f
   await shot(A, 'recurrence-month');
 });
 
+await test('extra dates (RDATE): added in the editor, drawn in the week, kept when one occurrence moves', async () => {
+  const cal = await aClient.actor('calendar', aShard);
+  const ev = ok(
+    await cal.create_event({
+      ...eventInput('Lab course', timed('2027-03-01T10:00:00Z', '2027-03-01T11:00:00Z')),
+      recurrence: [{ rule: 'FREQ=WEEKLY;COUNT=2', exdates_ns: new BigUint64Array(), rdates_ns: [] }],
+    }),
+    'create lab course',
+  );
+  await A.goto(`${ORIGIN}/week/2027-03-01/`);
+  await calendarReady(A);
+  assert((await A.locator('.ec-event', { hasText: 'Lab course' }).count()) === 1, 'not 1 occurrence in the first week');
+  await A.locator('.ec-event', { hasText: 'Lab course' }).first().click();
+  let d = A.getByRole('dialog', { name: 'Edit event' });
+  await d.getByLabel('All occurrences').check();
+  await d.getByLabel(/Extra dates/).fill('2027-03-04\n2027-03-05 14:00');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await d.waitFor({ state: 'detached' });
+  await A.locator('.ec-event', { hasText: 'Lab course' }).nth(2).waitFor();
+  assert((await A.locator('.ec-event', { hasText: 'Lab course' }).count()) === 3, 'extra dates not drawn in the week');
+  let stored = ok(await cal.get_event(ev.id), 'get lab course');
+  const rdates = (r) => Array.from(r.recurrence[0].rdates_ns[0] ?? []).map((ns) => new Date(Number(ns / 1_000_000n)).toISOString());
+  assert(
+    rdates(stored).join(',') === '2027-03-04T10:00:00.000Z,2027-03-05T14:00:00.000Z',
+    `rdates: ${rdates(stored)}`,
+  );
+  // Moving the Monday occurrence alone keeps the extra dates as they are.
+  await A.locator('.ec-event', { hasText: 'Lab course' }).first().click();
+  d = A.getByRole('dialog', { name: 'Edit event' });
+  assert((await d.getByLabel(/Extra dates/).inputValue()) === '2027-03-04\n2027-03-05 14:00', 'the editor shows the extra dates');
+  await d.getByLabel('This occurrence (move only)').check();
+  await d.getByLabel('Start time').fill('12:00');
+  await d.getByLabel('End time').fill('13:00');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await d.waitFor({ state: 'detached' });
+  stored = ok(await cal.get_event(ev.id), 'get lab course again');
+  assert(rdates(stored).length === 2 && stored.overrides.length === 1, `after the move: ${rdates(stored)}, ${stored.overrides.length} overrides`);
+});
+
 await test('privacy: Bob cannot see a private event, sees a shared one read-only; anonymous sees a public one', async () => {
   const cal = await aClient.actor('calendar', aShard);
   const secret = ok(await cal.create_event(eventInput('Secret A', timed('2027-01-05T09:00:00Z', '2027-01-05T10:00:00Z'), { color: ['#b91c1c'] })), 'secret');
