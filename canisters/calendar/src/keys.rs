@@ -152,6 +152,19 @@ pub fn uid_key(owner: &Principal, uid: &str) -> UidKey {
         .done()
 }
 
+/// (owner, participant, event id): the people an owner shares an event with or invites, one
+/// entry per event, so "does the owner know this person" is one range probe (free/busy
+/// privacy, `store::privacy`).
+pub type ContactKey = Key<{ OWNER_BYTES + OWNER_BYTES + 8 }>;
+
+pub fn contact_key(owner: &Principal, participant: &Principal, id: u64) -> ContactKey {
+    KeyWriter::new()
+        .owner(owner)
+        .owner(participant)
+        .u64(id)
+        .done()
+}
+
 /// (attendee, organizer shard, event id): the invitations a shard holds for its users, one per
 /// event of each organizer shard, so one user's are contiguous.
 pub type InvitationKey = Key<{ OWNER_BYTES + OWNER_BYTES + 8 }>;

@@ -17,6 +17,10 @@
 //! - 3: the record's recurrence holds the RDATEs (`rdates_ns`). The migration from 2 rewrites
 //!   every record in place, with none; from 0 and 1 it reads the Candid records straight into
 //!   layout 3 (one pass, not two). The data version does not move.
+//! - 4: the contacts index (who each owner shares with or invites, for free/busy privacy) and
+//!   the free/busy audiences exist. The migration from any earlier version fills the contacts
+//!   from the records once they are in layout 3; the audiences start empty (everyone has the
+//!   default). The data version does not move.
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/calendar_migration.rs` reads the version-0 dump in
@@ -28,7 +32,7 @@ use crate::model::event::EventRecord;
 use crate::store::Store;
 
 /// The layout this code writes.
-pub const CURRENT: u32 = 3;
+pub const CURRENT: u32 = 4;
 
 /// What [`migrate`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +70,11 @@ pub fn migrate<M: Memory>(store: &mut Store<M>) -> Result<Outcome, String> {
             2 => {
                 store.rewrite_records(|bytes| EventRecord::from_v2(bytes).map(|r| r.encode()))?;
                 3
+            }
+            // 3 -> 4: the contacts index, from the records.
+            3 => {
+                store.rebuild_contacts();
+                4
             }
             _ => unreachable!("every version below CURRENT has a step"),
         };
@@ -197,6 +206,25 @@ mod tests {
         let refused = migrate(&mut f.store).unwrap_err();
         assert!(refused.starts_with("event 1:"), "{refused}");
         assert_eq!(f.store.meta().layout, Some(2), "the version stays");
+    }
+
+    #[test]
+    fn version_3_data_gets_its_contacts_and_keeps_everything_else() {
+        let mut f = fixture();
+        let (alice, bob) = (user(1), user(2));
+        let mut meeting = lesson(MONDAY);
+        meeting.attendees = Some(vec![bob]);
+        let e = f.store.create(&ctx(alice), meeting).unwrap();
+        let meta = f.store.meta().clone();
+        // Layout 3 had no contacts memory: a store of it reads it empty.
+        f.zero_and_reopen(16);
+        f.store.set_layout(Some(3));
+        assert!(!f.store.knows(&alice, &bob));
+        assert_eq!(migrate(&mut f.store), Ok(Outcome::Migrated { from: 3 }));
+        assert!(f.store.knows(&alice, &bob));
+        assert!(!f.store.knows(&bob, &alice));
+        assert_eq!(f.store.meta(), &meta, "the data version and the ids did not move");
+        assert_eq!(f.store.get(&ctx(bob), e.id), Ok(e));
     }
 
     #[test]

@@ -28,7 +28,7 @@ use ic_cdk::api::{canister_self, is_controller, msg_caller, performance_counter,
 use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event,
-    EventId, EventInput, EventPage, EventPatch, FreeBusyRequest, IcsExportRequest,
+    EventId, EventInput, EventPage, EventPatch, FreeBusyAudience, FreeBusyRequest, IcsExportRequest,
     IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListRequest, PersonBusy, Rsvp, Slot,
     SlotRequest, SplitOutcome, TeamFreeBusyRequest, MAX_DELETIONS_PER_CALL,
 };
@@ -191,7 +191,46 @@ fn list_events(req: ListRequest) -> Result<EventPage, Error> {
     encode_with = "canister_kit::codec::reply"
 )]
 fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
-    state::read(|s| s.free_busy(&ctx(), &req))
+    state::read(|s| s.free_busy(&msg_caller(), &req))
+}
+
+/// Free/busy of a user of this shard as `asker` may see it, for another calendar shard of the
+/// group (its own key) answering `team_free_busy` for `asker`.
+#[candid_method(query)]
+#[query(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn member_free_busy(
+    key: ByteBuf,
+    asker: Principal,
+    req: FreeBusyRequest,
+) -> Result<Vec<BusyBlock>, Error> {
+    // A query: nothing recorded (`member_call` records metrics, which a query cannot keep).
+    canister_kit::auth::require_member_of(msg_caller(), &key, &[CanisterKind::Calendar])
+        .and_then(|_| state::read(|s| s.free_busy(&asker, &req)))
+}
+
+/// Who may see the caller's busy times: nobody else, the people they share an event with or
+/// invite (the default), or every signed-in user.
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn set_free_busy_audience(audience: FreeBusyAudience) -> Result<(), Error> {
+    write("set_free_busy_audience", |c| {
+        state::mutate(|s| s.set_free_busy_audience(c, audience))
+    })
+}
+
+/// The caller's choice of [`set_free_busy_audience`].
+#[candid_method(query)]
+#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+fn get_free_busy_audience() -> FreeBusyAudience {
+    state::read(|s| s.free_busy_audience(&msg_caller()))
 }
 
 /// Free/busy of up to 20 people, whichever shards they live on (`jobs::team`).
@@ -570,6 +609,7 @@ fn prepare_codec() {
     prepare::<CalendarMetrics>();
     prepare::<Option<String>>();
     prepare::<CalendarConfig>();
+    prepare::<FreeBusyAudience>();
     prepare::<Result<DeletedData, Error>>();
     prepare::<Result<InvitationPage, Error>>();
     prepare::<InvitationDeliveryStatus>();
@@ -580,6 +620,7 @@ fn prepare_codec() {
     prepare_args::<(EventId,)>();
     prepare_args::<(ListRequest,)>();
     prepare_args::<(FreeBusyRequest,)>();
+    prepare_args::<(ByteBuf, Principal, FreeBusyRequest)>();
     prepare_args::<(TeamFreeBusyRequest,)>();
     prepare_args::<(Principal,)>();
     prepare_args::<(SlotRequest,)>();

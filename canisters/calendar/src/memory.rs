@@ -45,10 +45,15 @@ const INVITE_DUE: MemoryId = MemoryId::new(19);
 const INVITE_PENDING: MemoryId = MemoryId::new(20);
 const INVITATIONS_RECEIVED: MemoryId = MemoryId::new(21);
 const INVITATIONS_BY_TIME: MemoryId = MemoryId::new(22);
+/// Free/busy privacy (`store::privacy`): who each owner shares with or invites, and each user's
+/// chosen audience. Part of the shard's data (after [`SUBSCRIPTIONS`] in [`DATA`]; a snapshot
+/// from before restores them empty, and the layout migration rebuilds the contacts).
+const CONTACTS: MemoryId = MemoryId::new(23);
+const AUDIENCES: MemoryId = MemoryId::new(24);
 
 /// The shard's data memories in a fixed order (the order snapshots list them in): the store's,
 /// then the feeds'. New ones are only ever appended.
-pub const DATA: [MemoryId; 14] = [
+pub const DATA: [MemoryId; 16] = [
     META,
     EVENTS,
     OWNED,
@@ -63,6 +68,8 @@ pub const DATA: [MemoryId; 14] = [
     FEED_TOKENS,
     FEEDS_BY_OWNER,
     SUBSCRIPTIONS,
+    CONTACTS,
+    AUDIENCES,
 ];
 
 thread_local! {
@@ -91,6 +98,8 @@ pub fn store() -> Memories<Memory> {
         policies: get(POLICIES),
         reminder_outbox: get(REMINDER_OUTBOX),
         ics_extras: get(ICS_EXTRAS),
+        contacts: get(CONTACTS),
+        audiences: get(AUDIENCES),
         invitations: crate::store::InvitationMemories {
             outbox: get(INVITE_OUTBOX),
             due: get(INVITE_DUE),

@@ -308,6 +308,19 @@ pub struct FreeBusyRequest {
     pub to_ns: u64,
 }
 
+/// Who may see a user's busy times (`free_busy`, `team_free_busy`). Booking pages do not
+/// depend on it: a host's booking policy offers free slots to every signed-in user.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum FreeBusyAudience {
+    /// Nobody but the user.
+    Nobody,
+    /// People the user shares an event with or invites to one (the default).
+    #[default]
+    Contacts,
+    /// Every signed-in user.
+    SignedIn,
+}
+
 /// People whose free/busy `team_free_busy` answers at once, whichever shards they live on.
 pub const MAX_TEAM: usize = 20;
 

@@ -3,9 +3,11 @@
 //!
 //! It runs as a composite query: each person's home shard comes from the directory cache the
 //! invitations fill, or from one `lookup_shards` call to the load balancer; the people of this
-//! shard are read here, and every other person's shard is asked its public `free_busy` query.
-//! A composite query keeps no state, so nothing here writes. One person's failure (never
-//! signed up, their shard stopped) is that person's answer, not the request's.
+//! shard are read here, and every other person's shard is asked its `member_free_busy` query
+//! with this shard's access key, naming the caller, so each person's free/busy privacy is
+//! decided by their own shard for the person who asked. A composite query keeps no state, so
+//! nothing here writes. One person's failure (never signed up, their shard stopped, not
+//! shared with the caller) is that person's answer, not the request's.
 
 use candid::Principal;
 use interfaces::calendar::{FreeBusyRequest, PersonBusy, TeamFreeBusyRequest, MAX_TEAM};
@@ -55,11 +57,15 @@ pub async fn free_busy(ctx: Ctx, req: TeamFreeBusyRequest) -> Result<Vec<PersonB
         };
         let busy = match home {
             None => Err(Error::not_found("calendar of this user")),
-            Some(shard) if shard == ctx.shard => {
-                state::read(|s| s.busy(&user, req.from_ns, req.to_ns))
-            }
-            // Another shard: its own free/busy, one person at a time (at most 20 calls).
-            Some(shard) => calendar::free_busy(shard, &asked).await,
+            Some(shard) if shard == ctx.shard => state::read(|s| s.free_busy(&ctx.caller, &asked)),
+            // Another shard: its own free/busy for the caller, one person at a time (at most
+            // 20 calls), with this shard's access key (none before the group gave it).
+            Some(shard) => match canister_kit::auth::own_key() {
+                Ok(key) => {
+                    calendar::member_free_busy(shard, key.expose_bytes(), ctx.caller, &asked).await
+                }
+                Err(e) => Err(e),
+            },
         };
         answers.push(PersonBusy { user, busy });
     }

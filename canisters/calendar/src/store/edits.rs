@@ -233,8 +233,7 @@ impl<M: Memory> Store<M> {
 
     /// Removes the traces of `user`, at most `max` records per call: their events, then their
     /// place as attendee or share in other people's events, then the invitations held for
-    /// them, then their booking policy. Returns
-    /// how many records changed and whether nothing is left; each call finishes what it
+    /// them, then their booking policy and free/busy choice. Returns how many records changed and whether nothing is left; each call finishes what it
     /// removes, so account deletion resumes where the last call stopped.
     pub fn delete_user(&mut self, ctx: &Ctx, user: &Principal, max: u64) -> (u64, bool) {
         let mut changed = 0;
@@ -259,12 +258,15 @@ impl<M: Memory> Store<M> {
             let left = !self.ids_of(user, true, 1).is_empty()
                 || !self.ids_of(user, false, 1).is_empty()
                 || self.invitations.holds_for(user)
-                || self.policy(user).is_some();
+                || self.policy(user).is_some()
+                || self.audiences.contains_key(&crate::keys::owner_key(user));
             return (changed, !left);
         }
-        if self.remove_policy(user) {
-            changed += 1;
+        changed += u64::from(self.remove_policy(user));
+        if changed == max && self.free_busy_audience(user) != Default::default() {
+            return (changed, false);
         }
+        changed += u64::from(self.remove_audience(user));
         (changed, true)
     }
 }

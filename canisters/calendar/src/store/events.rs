@@ -3,8 +3,8 @@
 //! [`Store::save`] is the validation gate's only caller: it checks every new version of a
 //! batch ([`ValidEvent::check`]), then the batch as a whole (quota, UID uniqueness), and only
 //! then writes. Below it, filing and unfiling take a [`ValidEvent`] only, so nothing unchecked
-//! reaches the records or the indexes (owned, by time, by series, by UID, participations, the
-//! per-user counters).
+//! reaches the records or the indexes (owned, by time, by series, by UID, participations,
+//! contacts, the per-user counters).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,7 +45,7 @@ pub fn blocks_time(e: &Event) -> bool {
 }
 
 /// Everyone an event names besides its owner: attendees and shares, each once.
-fn participants(e: &Event) -> Vec<Principal> {
+pub(super) fn participants(e: &Event) -> Vec<Principal> {
     let mut out: Vec<Principal> = e.attendees.iter().map(|a| a.principal).collect();
     if let Visibility::Shared(shares) = &e.visibility {
         out.extend(shares.iter().map(|s| s.principal));
@@ -339,6 +339,9 @@ impl<M: Memory> Store<M> {
         }
         for p in participants(e) {
             self.participations.insert(keys::owned_key(&p, e.id), ());
+            if p != e.owner {
+                self.contacts.insert(keys::contact_key(&e.owner, &p, e.id), ());
+            }
         }
     }
 
@@ -358,6 +361,7 @@ impl<M: Memory> Store<M> {
         }
         for p in participants(e) {
             self.participations.remove(&keys::owned_key(&p, e.id));
+            self.contacts.remove(&keys::contact_key(&e.owner, &p, e.id));
         }
     }
 }

@@ -13,6 +13,7 @@
 //! - [`window`]: listing a range and free/busy;
 //! - [`outbox`]: the reminder updates waiting for the notification canister;
 //! - [`policies`]: booking policies;
+//! - [`privacy`]: who may see a user's free/busy;
 //! - [`invitations`]: invitations across shards, the outbox of the organizer's side and the
 //!   records of the attendee's side;
 //! - here: the structures, counters and configuration.
@@ -23,6 +24,7 @@ mod events;
 mod invitations;
 mod outbox;
 mod policies;
+mod privacy;
 mod window;
 
 #[cfg(test)]
@@ -35,7 +37,7 @@ use interfaces::calendar::{BookingPolicy, CalendarConfig, EventId};
 use interfaces::notification::ReminderUpdate;
 use interfaces::{Error, InputProblem};
 
-use crate::keys::{OwnedKey, OwnerKey, SeriesKey, TimeEntry, TimeKey, UidKey};
+use crate::keys::{ContactKey, OwnedKey, OwnerKey, SeriesKey, TimeEntry, TimeKey, UidKey};
 
 pub use draft::normalize_rule;
 pub use invitations::{InvitationMemories, Invitations};
@@ -96,6 +98,8 @@ pub struct Memories<M> {
     pub policies: M,
     pub reminder_outbox: M,
     pub ics_extras: M,
+    pub contacts: M,
+    pub audiences: M,
     pub invitations: InvitationMemories<M>,
 }
 
@@ -123,6 +127,12 @@ pub struct Store<M: Memory> {
     /// What imported iCalendar events say beyond the event model
     /// (`model::ics_extras::IcsExtras` in postcard), only for events that have any.
     ics_extras: StableBTreeMap<EventId, Vec<u8>, M>,
+    /// (owner, participant, event) for every attendee and share other than the owner: whom an
+    /// owner shares with or invites (`privacy`).
+    contacts: StableBTreeMap<ContactKey, (), M>,
+    /// Each user's free/busy audience (`interfaces::calendar::FreeBusyAudience` as its index),
+    /// only where it is not the default.
+    audiences: StableBTreeMap<OwnerKey, u8, M>,
     /// Invitations across shards: both sides (`invitations`).
     invitations: Invitations<M>,
 }
@@ -141,6 +151,8 @@ impl<M: Memory> Store<M> {
             policies: StableBTreeMap::init(m.policies),
             reminder_outbox: StableBTreeMap::init(m.reminder_outbox),
             ics_extras: canister_kit::stored::open_map(m.ics_extras),
+            contacts: StableBTreeMap::init(m.contacts),
+            audiences: StableBTreeMap::init(m.audiences),
             invitations: Invitations::init(m.invitations),
         }
     }

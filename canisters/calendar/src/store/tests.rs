@@ -77,7 +77,7 @@ pub struct Fixture {
 
 /// An empty store; its clock reads a week before [`MONDAY`].
 pub fn fixture() -> Fixture {
-    let memories: Vec<VectorMemory> = (0..16).map(|_| VectorMemory::default()).collect();
+    let memories: Vec<VectorMemory> = (0..18).map(|_| VectorMemory::default()).collect();
     Fixture {
         store: Store::init(memories_of(&memories)),
         shard: shard(),
@@ -100,6 +100,8 @@ fn memories_of(memories: &[VectorMemory]) -> Memories<VectorMemory> {
         policies: m(8),
         reminder_outbox: m(9),
         ics_extras: m(10),
+        contacts: m(16),
+        audiences: m(17),
         invitations: super::InvitationMemories {
             outbox: m(11),
             due: m(12),

@@ -146,9 +146,14 @@ impl<M: Memory> Store<M> {
         })
     }
 
-    /// Free/busy as a signed-in caller asks for it (anyone's, without titles).
-    pub fn free_busy(&self, ctx: &Ctx, req: &FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
-        access::require_user(&ctx.caller)?;
+    /// Free/busy (without titles) as `asker` asks for it: their own, or that of a user whose
+    /// chosen audience includes them (`privacy`).
+    pub fn free_busy(
+        &self,
+        asker: &Principal,
+        req: &FreeBusyRequest,
+    ) -> Result<Vec<BusyBlock>, Error> {
+        self.may_see_busy(&req.user, asker)?;
         self.busy(&req.user, req.from_ns, req.to_ns)
     }
 
@@ -355,7 +360,8 @@ mod tests {
             from_ns: from,
             to_ns: to,
         };
-        let blocks = f.store.free_busy(&ctx(user(2)), &req)?;
+        // Their own: whether others may see it is `privacy`'s concern.
+        let blocks = f.store.free_busy(&user(1), &req)?;
         Ok(blocks
             .iter()
             .map(|b| ((b.start_ns - MONDAY) / HOUR, (b.end_ns - MONDAY) / HOUR))
@@ -454,7 +460,7 @@ mod tests {
         };
         assert_eq!(
             f.store
-                .free_busy(&ctx(candid::Principal::anonymous()), &req),
+                .free_busy(&candid::Principal::anonymous(), &req),
             Err(Error::AnonymousCaller)
         );
     }

@@ -41,13 +41,20 @@ pub async fn deliver_invitations(
     result
 }
 
-/// One person's merged busy time on their home shard (`team_free_busy` asks each person's
-/// shard from a composite query). Bounded wait: a read, and a failure is that person's answer.
-pub async fn free_busy(
+/// One person's merged busy time on their home shard, as `asker` may see it (`team_free_busy`
+/// asks each person's shard from a composite query, with this shard's access key). Bounded
+/// wait: a read, and a failure is that person's answer.
+pub async fn member_free_busy(
     shard: Principal,
+    key: &[u8],
+    asker: Principal,
     req: &crate::calendar::FreeBusyRequest,
 ) -> Result<Vec<crate::calendar::BusyBlock>, Error> {
-    let (result,): (Result<Vec<crate::calendar::BusyBlock>, Error>,) =
-        call_bounded(shard, "free_busy", &(req,)).await?;
+    let (result,): (Result<Vec<crate::calendar::BusyBlock>, Error>,) = call_bounded(
+        shard,
+        "member_free_busy",
+        &(ByteBuf::from(key.to_vec()), asker, req),
+    )
+    .await?;
     result
 }
