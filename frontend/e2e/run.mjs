@@ -548,6 +548,32 @@ await test('privacy: Bob cannot see a private event, sees a shared one read-only
   await shot(A, 'week');
 });
 
+await test('free/busy privacy: chosen in settings, enforced by the shard for each asker', async () => {
+  // Alice shared "Shared A" with Bob above: by default he may see her busy times, a stranger not.
+  const week = { user: aClient.principal, from_ns: ns('2027-01-04T00:00:00Z'), to_ns: ns('2027-01-11T00:00:00Z') };
+  const bobs = await bClient.actor('calendar', aShard);
+  const agent = HttpAgent.createSync({ host: API_HOST, identity: Ed25519KeyIdentity.generate(), rootKey: aClient.env.rootKey });
+  const strangers = Actor.createActor(await idl('calendar'), { agent, canisterId: aShard });
+  const forbidden = (r) => 'Err' in r && 'Forbidden' in r.Err;
+  assert(ok(await bobs.free_busy(week), 'Bob, a contact').length >= 1, 'Bob sees no busy block of Alice');
+  assert(forbidden(await strangers.free_busy(week)), 'a stranger sees Alice by default');
+  await A.goto(`${ORIGIN}/settings/`);
+  const select = A.getByLabel("Who can see when I'm busy");
+  await select.waitFor({ timeout: 15_000 });
+  assert((await select.inputValue()) === 'Contacts', `default: ${await select.inputValue()}`);
+  await select.selectOption({ label: 'Nobody' });
+  await A.getByRole('button', { name: 'Save', exact: true }).click();
+  await A.getByTestId('freebusy-msg').filter({ hasText: 'Saved.' }).waitFor({ timeout: 15_000 });
+  assert(forbidden(await bobs.free_busy(week)), 'Bob still sees Alice after "Nobody"');
+  await A.reload();
+  await select.waitFor({ timeout: 15_000 });
+  assert((await select.inputValue()) === 'Nobody', 'the choice is not kept on-chain');
+  await select.selectOption({ label: 'Every signed-in user' });
+  await A.getByRole('button', { name: 'Save', exact: true }).click();
+  await A.getByTestId('freebusy-msg').filter({ hasText: 'Saved.' }).waitFor({ timeout: 15_000 });
+  assert(ok(await strangers.free_busy(week), 'a signed-in stranger').length >= 1, 'the stranger sees no busy block');
+});
+
 await test('invitations: Alice invites Bob; it is in his week, he answers from the dialog, both sides see the answer', async () => {
   const cal = await aClient.actor('calendar', aShard);
   const invite = ok(

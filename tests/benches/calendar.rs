@@ -12,7 +12,8 @@ use candid::{encode_args, encode_one};
 use integration_tests::bench_setup::BenchShard;
 use integration_tests::{user, wasm};
 use interfaces::calendar::{
-    BusyBlock, Event, EventInput, EventPage, EventPatch, FreeBusyRequest, ListRequest,
+    BusyBlock, Event, EventInput, EventPage, EventPatch, FreeBusyAudience, FreeBusyRequest,
+    ListRequest,
 };
 use interfaces::Error;
 
@@ -72,6 +73,13 @@ fn main() {
     let mut stable_full = Vec::new();
     for n in SIZES {
         let shard = new_shard();
+        // user(2) reads alice's free/busy below: alice lets every signed-in user see it.
+        let r: Result<(), Error> = shard.update(
+            alice,
+            "set_free_busy_audience",
+            encode_one(FreeBusyAudience::SignedIn).unwrap(),
+        );
+        r.unwrap();
         let empty = shard.metrics().stable_memory_bytes;
         let started = Instant::now();
         let mut ids = Vec::with_capacity(n as usize);

@@ -6,7 +6,7 @@ use candid::{encode_args, Principal};
 use integration_tests::{operator, user, Suite};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, Date, Event,
-    EventInput, EventPage, EventPatch, EventTime, FreeBusyRequest, IcsExportRequest,
+    EventInput, EventPage, EventPatch, EventTime, FreeBusyAudience, FreeBusyRequest, IcsExportRequest,
     IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListCursor, ListRequest, Recurrence,
     Role, Rsvp, Share, Slot, SlotRequest, SplitOutcome, Visibility, Weekday, WorkingHours,
 };
@@ -649,15 +649,20 @@ fn free_busy_availability_and_booking_never_double_books() {
     free.transparency = Some(interfaces::calendar::Transparency::Transparent);
     c.create(teacher, free).unwrap();
 
-    let blocks: Result<Vec<BusyBlock>, Error> = c.q(
-        s1,
-        "free_busy",
-        (FreeBusyRequest {
-            user: teacher,
-            from_ns: monday - DAY,
-            to_ns: monday + DAY,
-        },),
-    );
+    let teachers_week = FreeBusyRequest {
+        user: teacher,
+        from_ns: monday - DAY,
+        to_ns: monday + DAY,
+    };
+    // Free/busy privacy: by default only people the teacher shares with or invites may see it;
+    // the booking below works from the policy whatever the teacher chose.
+    let hidden: Result<Vec<BusyBlock>, Error> = c.q(s1, "free_busy", (teachers_week.clone(),));
+    assert!(matches!(hidden, Err(Error::Forbidden { .. })), "{hidden:?}");
+    c.up::<()>(teacher, "set_free_busy_audience", (FreeBusyAudience::SignedIn,))
+        .unwrap();
+    let audience: FreeBusyAudience = c.q(teacher, "get_free_busy_audience", ());
+    assert_eq!(audience, FreeBusyAudience::SignedIn);
+    let blocks: Result<Vec<BusyBlock>, Error> = c.q(s1, "free_busy", (teachers_week,));
     assert_eq!(
         blocks.unwrap(),
         [BusyBlock {
@@ -1020,7 +1025,7 @@ fn free_busy_and_list_refuse_bad_ranges() {
         user(1),
         "free_busy",
         (FreeBusyRequest {
-            user: user(2),
+            user: user(1),
             from_ns: 10,
             to_ns: 10 + 400 * DAY,
         },),

@@ -309,8 +309,9 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
         "every event, counter, the config and the policy read back as the release wrote them"
     );
 
-    // The indexes work: the moved instance lists, the booking blocks bob's time, carol's
-    // import finds its UID again.
+    // The indexes work: the moved instance lists, the booking blocks bob's time (and carol,
+    // who booked it, may see that: the migration filled the contacts index from the records),
+    // carol's import finds its UID again.
     let (alice, bob, carol) = (user(1), user(2), user(3));
     let page: EventPage = s
         .q::<Result<EventPage, Error>>(
@@ -339,6 +340,16 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
         )
         .unwrap();
     assert_eq!(busy.len(), 1);
+    let stranger: Result<Vec<BusyBlock>, Error> = s.q(
+        user(9),
+        "free_busy",
+        (FreeBusyRequest {
+            user: bob,
+            from_ns: MONDAY_9 + 7 * DAY,
+            to_ns: MONDAY_9 + 8 * DAY,
+        },),
+    );
+    assert!(matches!(stranger, Err(Error::Forbidden { .. })), "{stranger:?}");
     let again: IcsImportReport = s
         .up::<Result<IcsImportReport, Error>>(carol, "import_ics", (recorded.ics.clone(),))
         .unwrap();

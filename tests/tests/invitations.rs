@@ -12,8 +12,8 @@ use std::time::Duration;
 use candid::{encode_args, Principal};
 use integration_tests::{operator, user, Group, Suite};
 use interfaces::calendar::{
-    BusyBlock, Event, EventInput, EventPage, EventPatch, ListCursor, ListRequest, PersonBusy, Rsvp,
-    TeamFreeBusyRequest,
+    BusyBlock, Event, EventInput, EventPage, EventPatch, FreeBusyAudience, FreeBusyRequest,
+    ListCursor, ListRequest, PersonBusy, Role, Rsvp, Share, TeamFreeBusyRequest, Visibility,
 };
 use interfaces::invitation::{
     Invitation, InvitationChange, InvitationDeliveryStatus, InvitationListRequest,
@@ -401,7 +401,6 @@ fn only_calendar_shards_deliver_and_only_their_own_events() {
 
 #[test]
 fn an_invitation_not_declined_makes_the_attendee_busy_on_their_own_shard() {
-    use interfaces::calendar::{BusyBlock, FreeBusyRequest};
     let f = fixture();
     let p = f.people();
     let start = f.now() + 24 * HOUR;
@@ -421,6 +420,22 @@ fn an_invitation_not_declined_makes_the_attendee_busy_on_their_own_shard() {
         start_ns: start,
         end_ns: start + HOUR,
     }];
+    // Bob invited nobody, so by default only he sees his busy times; he opens them to every
+    // signed-in user.
+    let req = FreeBusyRequest {
+        user: p.bob,
+        from_ns: start - HOUR,
+        to_ns: start + 3 * HOUR,
+    };
+    let (r,): (Result<Vec<BusyBlock>, Error>,) =
+        f.suite.query(p.away, p.alice, "free_busy", (req,)).unwrap();
+    assert!(matches!(r, Err(Error::Forbidden { .. })), "{r:?}");
+    assert_eq!(busy(p.bob), meeting_block);
+    let (r,): (Result<(), Error>,) = f
+        .suite
+        .update(p.away, p.bob, "set_free_busy_audience", (FreeBusyAudience::SignedIn,))
+        .unwrap();
+    r.unwrap();
     // Bob's own shard knows the meeting: not answered yet is not free.
     assert_eq!(busy(p.alice), meeting_block);
     // Declined on the organizer's shard: Bob's shard frees the hour.
@@ -541,12 +556,18 @@ fn team_free_busy_answers_for_people_on_both_shards_and_says_who_has_no_calendar
     let p = f.people();
     let start = f.now() + 24 * HOUR;
     f.create(p.home, p.alice, meeting(start, vec![p.bob]));
-    let dentist = EventInput::timed("Dentist", start + 2 * HOUR, start + 3 * HOUR, "UTC");
+    // Bob shares his dentist appointment with Carol: she is his contact, so she may see his
+    // busy times (free/busy privacy's default), which his own shard decides for her.
+    let mut dentist = EventInput::timed("Dentist", start + 2 * HOUR, start + 3 * HOUR, "UTC");
+    dentist.visibility = Some(Visibility::Shared(vec![Share {
+        principal: p.carol,
+        role: Role::Viewer,
+    }]));
     f.create(p.away, p.bob, dentist);
     f.suite.settle();
 
     let stranger = user(99);
-    let ask = || -> Vec<PersonBusy> {
+    let ask_as = |asker: Principal| -> Vec<PersonBusy> {
         let req = TeamFreeBusyRequest {
             users: vec![p.bob, p.alice, p.carol, stranger, p.bob],
             from_ns: start - HOUR,
@@ -554,15 +575,48 @@ fn team_free_busy_answers_for_people_on_both_shards_and_says_who_has_no_calendar
         };
         let (r,): (Result<Vec<PersonBusy>, Error>,) = f
             .suite
-            .query(p.home, p.carol, "team_free_busy", (req,))
+            .query(p.home, asker, "team_free_busy", (req,))
             .unwrap();
         r.expect("answered")
     };
+    let ask = || ask_as(p.carol);
     let block = |from: u64, to: u64| BusyBlock {
         start_ns: from,
         end_ns: to,
     };
+    let forbidden = |r: &Result<Vec<BusyBlock>, Error>| matches!(r, Err(Error::Forbidden { .. }));
+    // Alice invited Bob, not Carol: by default Carol may not see Alice's time, and Alice (not
+    // Bob's contact) may not see Bob's, though both live on the asking shard's group.
     let answers = ask();
+    assert!(forbidden(&answers[1].busy), "{:?}", answers[1].busy);
+    let alices = ask_as(p.alice);
+    assert!(forbidden(&alices[0].busy), "{:?}", alices[0].busy);
+    assert!(alices[1].busy.is_ok(), "her own");
+    let (r,): (Result<(), Error>,) = f
+        .suite
+        .update(p.home, p.alice, "set_free_busy_audience", (FreeBusyAudience::SignedIn,))
+        .unwrap();
+    r.unwrap();
+    let answers = ask();
+    // Only a calendar shard of the group, with its key, may ask for someone else.
+    let req = FreeBusyRequest {
+        user: p.bob,
+        from_ns: start - HOUR,
+        to_ns: start + 5 * HOUR,
+    };
+    let (r,): (Result<Vec<BusyBlock>, Error>,) = f
+        .suite
+        .query(
+            p.away,
+            p.alice,
+            "member_free_busy",
+            (ByteBuf::from(vec![7u8; 32]), p.carol, req),
+        )
+        .unwrap();
+    assert!(
+        matches!(r, Err(Error::NotGroupMember | Error::InvalidAccessKey)),
+        "{r:?}"
+    );
     let people: Vec<_> = answers.iter().map(|a| a.user).collect();
     assert_eq!(
         people,

@@ -16,9 +16,11 @@ import type {
   NewFeed,
   Invitation,
 } from '$lib/bindings/calendar/calendar';
+import { FreeBusyAudience } from '$lib/bindings/calendar/calendar';
 import { Principal } from '@icp-sdk/core/principal';
 import { asApiError, unwrap } from './errors';
 
+export { FreeBusyAudience };
 export type { Event, EventInput, EventPatch, Occurrence, BookingPolicy, Slot, Rsvp, Feed, NewFeed, Invitation };
 
 /** Page size for list_events (the canister allows at most 500). */
@@ -156,6 +158,15 @@ export class CalendarApi {
 
   async setBookingPolicy(policy: BookingPolicy | null): Promise<void> {
     unwrap(await call(() => this.actor.set_booking_policy(policy)));
+  }
+
+  /** Who may see the caller's busy times (their own shard decides it for each asker). */
+  async freeBusyAudience(): Promise<FreeBusyAudience> {
+    return call(() => this.actor.get_free_busy_audience());
+  }
+
+  async setFreeBusyAudience(audience: FreeBusyAudience): Promise<void> {
+    unwrap(await call(() => this.actor.set_free_busy_audience(audience)));
   }
 
   async availableSlots(host: string, fromNs: bigint, toNs: bigint): Promise<Slot[]> {
