@@ -41,7 +41,8 @@ stop_network() {
     for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
     die "the embedded network did not stop"
 }
-trap 'stop_network; stop_icp_network; rm -rf "$work"' EXIT
+# The second network's stop is defined where it starts (step 6): before that there is none.
+trap 'stop_network; if declare -F stop_icp_network >/dev/null; then stop_icp_network; fi; rm -rf "$work"' EXIT
 fail() { log "e2e FAILED: $*"; exit 1; }
 
 started=$(date +%s.%N)

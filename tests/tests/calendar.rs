@@ -6,9 +6,10 @@ use candid::{encode_args, Principal};
 use integration_tests::{operator, user, Suite};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, Date, Event,
-    EventInput, EventPage, EventPatch, EventTime, FreeBusyAudience, FreeBusyRequest, IcsExportRequest,
-    IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListCursor, ListRequest, Recurrence,
-    Role, Rsvp, Share, Slot, SlotRequest, SplitOutcome, Visibility, Weekday, WorkingHours,
+    EventInput, EventPage, EventPatch, EventTime, FreeBusyAudience, FreeBusyRequest,
+    IcsExportRequest, IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListCursor,
+    ListRequest, Recurrence, Role, Rsvp, Share, Slot, SlotRequest, SplitOutcome, Visibility,
+    Weekday, WorkingHours,
 };
 use interfaces::security::MemberInit;
 use interfaces::{Error, InputProblem};
@@ -658,8 +659,12 @@ fn free_busy_availability_and_booking_never_double_books() {
     // the booking below works from the policy whatever the teacher chose.
     let hidden: Result<Vec<BusyBlock>, Error> = c.q(s1, "free_busy", (teachers_week.clone(),));
     assert!(matches!(hidden, Err(Error::Forbidden { .. })), "{hidden:?}");
-    c.up::<()>(teacher, "set_free_busy_audience", (FreeBusyAudience::SignedIn,))
-        .unwrap();
+    c.up::<()>(
+        teacher,
+        "set_free_busy_audience",
+        (FreeBusyAudience::SignedIn,),
+    )
+    .unwrap();
     let audience: FreeBusyAudience = c.q(teacher, "get_free_busy_audience", ());
     assert_eq!(audience, FreeBusyAudience::SignedIn);
     let blocks: Result<Vec<BusyBlock>, Error> = c.q(s1, "free_busy", (teachers_week,));

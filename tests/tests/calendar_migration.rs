@@ -349,7 +349,10 @@ fn data_written_by_the_release_survives_the_upgrade_and_keeps_working() {
             to_ns: MONDAY_9 + 8 * DAY,
         },),
     );
-    assert!(matches!(stranger, Err(Error::Forbidden { .. })), "{stranger:?}");
+    assert!(
+        matches!(stranger, Err(Error::Forbidden { .. })),
+        "{stranger:?}"
+    );
     let again: IcsImportReport = s
         .up::<Result<IcsImportReport, Error>>(carol, "import_ics", (recorded.ics.clone(),))
         .unwrap();

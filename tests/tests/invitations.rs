@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use candid::{encode_args, Principal};
 use integration_tests::{operator, user, Group, Suite};
+use interfaces::backup::{
+    BackupStats, RecoveryReport, RecoveryTarget, SnapshotInfo, SnapshotPage, SnapshotQuery,
+};
 use interfaces::calendar::{
     BusyBlock, Event, EventInput, EventPage, EventPatch, FreeBusyAudience, FreeBusyRequest,
     ListCursor, ListRequest, PersonBusy, Role, Rsvp, Share, TeamFreeBusyRequest, Visibility,
@@ -20,7 +23,7 @@ use interfaces::invitation::{
     InvitationMessage, InvitationPage,
 };
 use interfaces::security::MemberInit;
-use interfaces::{CanisterKind, Error};
+use interfaces::{CanisterKind, Error, Permission};
 use serde_bytes::ByteBuf;
 
 const HOUR: u64 = 3_600_000_000_000;
@@ -433,7 +436,12 @@ fn an_invitation_not_declined_makes_the_attendee_busy_on_their_own_shard() {
     assert_eq!(busy(p.bob), meeting_block);
     let (r,): (Result<(), Error>,) = f
         .suite
-        .update(p.away, p.bob, "set_free_busy_audience", (FreeBusyAudience::SignedIn,))
+        .update(
+            p.away,
+            p.bob,
+            "set_free_busy_audience",
+            (FreeBusyAudience::SignedIn,),
+        )
         .unwrap();
     r.unwrap();
     // Bob's own shard knows the meeting: not answered yet is not free.
@@ -594,7 +602,12 @@ fn team_free_busy_answers_for_people_on_both_shards_and_says_who_has_no_calendar
     assert!(alices[1].busy.is_ok(), "her own");
     let (r,): (Result<(), Error>,) = f
         .suite
-        .update(p.home, p.alice, "set_free_busy_audience", (FreeBusyAudience::SignedIn,))
+        .update(
+            p.home,
+            p.alice,
+            "set_free_busy_audience",
+            (FreeBusyAudience::SignedIn,),
+        )
         .unwrap();
     r.unwrap();
     let answers = ask();
@@ -641,4 +654,178 @@ fn team_free_busy_answers_for_people_on_both_shards_and_says_who_has_no_calendar
     let answers = ask();
     assert!(matches!(answers[0].busy, Err(Error::Unavailable { .. })));
     assert_eq!(answers[1].busy, Ok(vec![block(start, start + HOUR)]));
+}
+
+/// Runs the backup canister's next 5-minute cycle and answers `shard`'s newest snapshot.
+fn snapshot_now(f: &Fixture, backup: Principal, shard: Principal) -> SnapshotInfo {
+    let stats = |f: &Fixture| -> BackupStats {
+        let (r,): (Result<BackupStats, Error>,) = f
+            .suite
+            .query(backup, operator(), "get_backup_stats", ())
+            .unwrap();
+        r.expect("stats")
+    };
+    let before = stats(f).cycles_run;
+    f.suite.env.advance_time(Duration::from_secs(300));
+    for _ in 0..500 {
+        f.suite.env.tick();
+        if stats(f).cycles_run > before {
+            let query = SnapshotQuery {
+                canister: Some(shard),
+                before: None,
+                limit: Some(1),
+            };
+            let (r,): (Result<SnapshotPage, Error>,) = f
+                .suite
+                .query(backup, operator(), "list_snapshots", (query,))
+                .unwrap();
+            return r.expect("listed").snapshots.remove(0);
+        }
+    }
+    panic!("the backup cycle did not finish");
+}
+
+/// The organizer's shard is restored from a backup: the attendees on both shards end up
+/// holding exactly the invitations of the restored events, at their restored revisions (an
+/// event made after the snapshot is gone, a rename after it undone), and later changes reach
+/// them again although their revisions repeat ones the attendees had already seen.
+#[test]
+fn a_restored_organizer_shard_re_synchronises_every_attendees_invitations() {
+    let f = fixture_of(&[
+        CanisterKind::UserRegistry,
+        CanisterKind::LoadBalancer,
+        CanisterKind::BackupCanister,
+        CanisterKind::Calendar,
+        CanisterKind::Calendar,
+    ]);
+    let p = f.people();
+    let backup = f.group.member(CanisterKind::BackupCanister);
+    let start = f.now() + 24 * HOUR;
+    let kept = f.create(p.home, p.alice, meeting(start, vec![p.bob, p.carol]));
+    f.suite.settle();
+    let snapshot = snapshot_now(&f, backup, p.home);
+
+    let renamed = f.update(
+        p.home,
+        p.alice,
+        &kept,
+        EventPatch {
+            title: Some("Renamed after the snapshot".into()),
+            ..Default::default()
+        },
+    );
+    f.create(
+        p.home,
+        p.alice,
+        meeting(start + 2 * HOUR, vec![p.bob, p.carol]),
+    );
+    f.suite.settle();
+    let attendees = [(p.away, p.bob), (p.home, p.carol)];
+    for (shard, who) in attendees {
+        assert_eq!(f.invitations(shard, who).len(), 2);
+    }
+
+    let (report,): (Result<RecoveryReport, Error>,) = f
+        .suite
+        .update(
+            backup,
+            operator(),
+            "execute_recovery",
+            (p.home, snapshot.id, RecoveryTarget::InPlace),
+        )
+        .unwrap();
+    let report = report.expect("recovered");
+    assert!(report.restored, "{report:?}");
+    f.suite.settle();
+    for (shard, who) in attendees {
+        let held = f.invitations(shard, who);
+        let seen: Vec<_> = held
+            .iter()
+            .map(|i| (i.event_id, i.revision, i.view.title.as_str()))
+            .collect();
+        assert_eq!(seen, [(kept.id, kept.revision, "Planning")], "{who}");
+    }
+
+    let again = f.update(
+        p.home,
+        p.alice,
+        &kept,
+        EventPatch {
+            title: Some("Changed after the restore".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(again.revision, renamed.revision, "the revision repeats");
+    f.suite.settle();
+    for (shard, who) in attendees {
+        let held = f.invitations(shard, who);
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].view.title, "Changed after the restore");
+    }
+    let status = f.status(p.home);
+    assert_eq!((status.pending, status.last_error), (0, None));
+}
+
+/// The attendee's shard is lost and restored from a backup into a new shard (the backup
+/// canister creates it and the balancer moves the users there). Snapshots hold events, not the
+/// invitations a shard holds for its users, so the new shard asks every organizer's shard to
+/// send them again: Bob finds the meeting there although nobody changed it.
+#[test]
+fn an_attendee_shard_restored_into_a_new_shard_gets_its_users_invitations_again() {
+    let f = fixture_of(&[
+        CanisterKind::UserRegistry,
+        CanisterKind::LoadBalancer,
+        CanisterKind::BackupCanister,
+        CanisterKind::Calendar,
+        CanisterKind::Calendar,
+    ]);
+    let backup = f.group.member(CanisterKind::BackupCanister);
+    let (r,): (Result<(), Error>,) = f
+        .suite
+        .update(
+            f.group.registry,
+            operator(),
+            "add_admin",
+            (backup, vec![Permission::ManageGroups]),
+        )
+        .unwrap();
+    r.unwrap();
+    let p = f.people();
+    let start = f.now() + 24 * HOUR;
+    let e = f.create(p.home, p.alice, meeting(start, vec![p.bob]));
+    f.suite.settle();
+    assert_eq!(f.invitations(p.away, p.bob).len(), 1);
+    let snapshot = snapshot_now(&f, backup, p.away);
+
+    f.suite
+        .env
+        .stop_canister(p.away, Some(operator()))
+        .expect("stopped");
+    f.suite.upload_calendar_wasm(f.group.registry);
+    let new_shard = RecoveryTarget::NewShard {
+        cycles: 2_000_000_000_000,
+    };
+    let (report,): (Result<RecoveryReport, Error>,) = f
+        .suite
+        .update(
+            backup,
+            operator(),
+            "execute_recovery",
+            (p.away, snapshot.id, new_shard),
+        )
+        .unwrap();
+    let report = report.expect("recovered");
+    assert!(report.restored, "{report:?}");
+    let fresh = report.target.expect("a new shard");
+    assert!(report.users_moved.is_some(), "{report:?}");
+
+    // The lost shard never answers: the new one's re-sync goes on without it, and the
+    // organizer's shard finds Bob on the new shard once its call to the lost one failed.
+    for _ in 0..6 {
+        f.suite.advance(Duration::from_secs(20));
+    }
+    let bob = f.invitations(fresh, p.bob);
+    let seen: Vec<_> = bob.iter().map(|i| (i.event_id, i.revision)).collect();
+    assert_eq!(seen, [(e.id, e.revision)]);
+    assert_eq!(bob[0].view.title, "Planning");
 }

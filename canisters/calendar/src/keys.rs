@@ -177,6 +177,15 @@ pub fn invitation_key(attendee: &Principal, organizer_shard: &Principal, id: u64
         .done()
 }
 
+/// (attendee, organizer shard) of an [`InvitationKey`].
+pub fn invitation_key_parties(key: &InvitationKey) -> (Principal, Principal) {
+    let principal_at = |at: usize| {
+        let len = key.0[at] as usize;
+        Principal::from_slice(&key.0[at + 1..at + 1 + len])
+    };
+    (principal_at(0), principal_at(OWNER_BYTES))
+}
+
 /// (attendee, tag, instant, organizer shard, event id): the invitations a shard holds by time.
 /// A one-off invitation's tag is its duration class and its instant its start (as
 /// [`TimeKey`]); a recurring one's tag is [`SERIES_TAG`] and its instant the end of its last

@@ -223,7 +223,11 @@ mod tests {
         assert_eq!(migrate(&mut f.store), Ok(Outcome::Migrated { from: 3 }));
         assert!(f.store.knows(&alice, &bob));
         assert!(!f.store.knows(&bob, &alice));
-        assert_eq!(f.store.meta(), &meta, "the data version and the ids did not move");
+        assert_eq!(
+            f.store.meta(),
+            &meta,
+            "the data version and the ids did not move"
+        );
         assert_eq!(f.store.get(&ctx(bob), e.id), Ok(e));
     }
 

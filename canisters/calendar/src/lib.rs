@@ -28,9 +28,9 @@ use ic_cdk::api::{canister_self, is_controller, msg_caller, performance_counter,
 use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event,
-    EventId, EventInput, EventPage, EventPatch, FreeBusyAudience, FreeBusyRequest, IcsExportRequest,
-    IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListRequest, PersonBusy, Rsvp, Slot,
-    SlotRequest, SplitOutcome, TeamFreeBusyRequest, MAX_DELETIONS_PER_CALL,
+    EventId, EventInput, EventPage, EventPatch, FreeBusyAudience, FreeBusyRequest,
+    IcsExportRequest, IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListRequest,
+    PersonBusy, Rsvp, Slot, SlotRequest, SplitOutcome, TeamFreeBusyRequest, MAX_DELETIONS_PER_CALL,
 };
 use interfaces::invitation::{
     InvitationDeliveryStatus, InvitationListRequest, InvitationMessage, InvitationPage,
@@ -521,6 +521,45 @@ fn deliver_invitations(key: ByteBuf, messages: Vec<InvitationMessage>) -> Result
         &key,
         &[CanisterKind::Calendar],
         |c| state::mutate(|s| s.invitations_mut().receive(c.caller, messages)),
+    )
+}
+
+/// Forgets up to 500 of the invitations this shard holds from the calling calendar shard (its
+/// own key), which was restored from a backup and sends them all again; `done` once none is
+/// left.
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn forget_invitations(key: ByteBuf) -> Result<DeletedData, Error> {
+    member_call("forget_invitations", &key, &[CanisterKind::Calendar], |c| {
+        let (items, done) = state::mutate(|s| {
+            s.invitations_mut()
+                .forget_organizer(&c.caller, MAX_DELETIONS_PER_CALL)
+        });
+        Ok(DeletedData { items, done })
+    })
+}
+
+/// Queues every invitation of this shard's events again, for another calendar shard of the
+/// group (its own key) restored from a backup into a canister that held no invitations.
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::arg",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn resend_invitations(key: ByteBuf) -> Result<(), Error> {
+    member_call(
+        "resend_invitations",
+        &key,
+        &[CanisterKind::Calendar],
+        |_| {
+            state::mutate(|s| s.resend_invitations());
+            Ok(())
+        },
     )
 }
 

@@ -38,8 +38,9 @@ const ICS_EXTRAS: MemoryId = MemoryId::new(14);
 const FEED_TOKENS: MemoryId = MemoryId::new(15);
 const FEEDS_BY_OWNER: MemoryId = MemoryId::new(16);
 const SUBSCRIPTIONS: MemoryId = MemoryId::new(17);
-// Invitations across shards (`store::Invitations`): ids 18..=22. Not part of backup snapshots
-// yet: a restore keeps the restored shard's own (see the README's invitations section).
+// Invitations across shards (`store::Invitations`): ids 18..=22. Not part of backup snapshots:
+// a restore keeps what the shard holds for its users, empties its outbox and has every shard
+// forget and receive again the invitations of its own events (`jobs::invitations`).
 const INVITE_OUTBOX: MemoryId = MemoryId::new(18);
 const INVITE_DUE: MemoryId = MemoryId::new(19);
 const INVITE_PENDING: MemoryId = MemoryId::new(20);

@@ -70,6 +70,11 @@ impl<M: Memory> DueIndex<M> {
             .collect()
     }
 
+    /// Forgets every scheduled id.
+    pub fn clear(&mut self) {
+        self.0.clear_new();
+    }
+
     pub fn len(&self) -> u64 {
         self.0.len()
     }

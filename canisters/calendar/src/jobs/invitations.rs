@@ -12,6 +12,14 @@
 //! write try again. A user the balancer never assigned has no calendar to hold the invitation:
 //! their message is dropped (a later change of the event queues it again).
 //!
+//! After a restore (`store::InvitationForget`) a run first has every calendar shard of the group
+//! forget the invitations it holds from this one (`forget_invitations`, a page per call; this
+//! shard's own users without a call), and the invitations of every restored event are queued
+//! again, a batch per message. A shard gets messages again only once it confirmed: one that
+//! does not answer is asked again on the next run, and its messages wait. A shard restored into
+//! a canister that held no invitations also asks every other shard to send its users'
+//! invitations again (`resend_invitations`).
+//!
 //! The kit's `outbox::drain` awaits one item at a time; invitations are grouped into one call
 //! per target shard instead (100 attendees on 4 shards: 4 calls, not 100), so the run is
 //! written here over the kit's `Backoff`, `DueIndex` and `single_flight`.
@@ -25,11 +33,13 @@ use canister_kit::auth::{own_key, peer_of_kind};
 use canister_kit::lifecycle::every;
 use canister_kit::outbox::{self, Backoff};
 use canister_kit::single_flight;
+use interfaces::calendar::MAX_DELETIONS_PER_CALL;
 use interfaces::clients::{calendar, load_balancer};
 use interfaces::invitation::{InvitationMessage, MAX_INVITATIONS_PER_DELIVERY};
 use interfaces::{CanisterKind, Error};
 
 use crate::state;
+use crate::store::Ctx;
 
 /// How often due invitations are looked for (every write also starts a run).
 pub const DELIVERY_INTERVAL: Duration = Duration::from_secs(10);
@@ -42,6 +52,8 @@ pub const BACKOFF: Backoff = Backoff {
 const BATCH: usize = 500;
 /// Batches one run handles before it goes on in a new message.
 const MAX_BATCHES_PER_RUN: usize = 20;
+/// Events looked at per batch when queuing every invitation again after a restore.
+const REQUEUE_BATCH: usize = 200;
 
 /// Counters since the code started (heap: they describe this code's work, not stored data).
 #[derive(Default, Clone, Copy)]
@@ -65,7 +77,12 @@ pub fn arm() {
 /// Starts a run right after this message when messages are due.
 pub fn deliver_soon() {
     let now = ic_cdk::api::time();
-    let due = state::read(|s| !s.invitations().due(now, 1).is_empty());
+    let due = state::read(|s| {
+        let m = s.meta();
+        m.invitation_forget.is_some()
+            || m.invitation_requeue_from.is_some()
+            || !s.invitations().due(now, 1).is_empty()
+    });
     if due && !DELIVERING.get() {
         outbox::soon(deliver());
     }
@@ -91,9 +108,19 @@ pub async fn deliver() {
     let Some(_running) = single_flight::begin(&DELIVERING) else {
         return;
     };
+    if !forget_everywhere().await {
+        // This shard's own users still hold some: go on in a new message.
+        return outbox::soon(deliver());
+    }
     for _ in 0..MAX_BATCHES_PER_RUN {
+        let more_to_queue = state::mutate(|s| s.requeue_invitations(&ctx_now(), REQUEUE_BATCH));
         let batch = state::read(|s| s.invitations().due(ic_cdk::api::time(), BATCH));
         if batch.is_empty() {
+            if more_to_queue {
+                // None of those events had attendees: go on in a new message, so the work of
+                // one stays bounded.
+                outbox::soon(deliver());
+            }
             return;
         }
         if !deliver_batch(batch).await {
@@ -102,6 +129,72 @@ pub async fn deliver() {
     }
     // More than one run's budget is due: go on in a new message.
     outbox::soon(deliver());
+}
+
+/// This shard as the organizer, now.
+fn ctx_now() -> Ctx {
+    let shard = ic_cdk::api::canister_self();
+    Ctx {
+        caller: shard,
+        now_ns: ic_cdk::api::time(),
+        shard,
+    }
+}
+
+/// After a restore: asks each calendar shard that has not confirmed yet (this one included) to
+/// forget the invitations it holds from this shard, and after a restore into a new canister to
+/// send this shard's users theirs again. A shard that does not answer is asked again on the
+/// next run; meanwhile messages for it wait (`deliver_batch`). False when this shard's own
+/// users still hold some after one page (the run goes on in a new message).
+async fn forget_everywhere() -> bool {
+    let Some(forget) = state::read(|s| s.meta().invitation_forget.clone()) else {
+        return true;
+    };
+    let own = ic_cdk::api::canister_self();
+    let mut shards = canister_kit::member::members_of_kind(CanisterKind::Calendar);
+    if !shards.contains(&own) {
+        shards.push(own);
+    }
+    let key = match own_key() {
+        Ok(key) => key.expose_bytes().to_vec(),
+        Err(e) => {
+            LAST_ERROR.set(Some(e.to_string()));
+            return true;
+        }
+    };
+    for &shard in shards.iter().filter(|s| !forget.forgotten_by.contains(s)) {
+        if shard == own {
+            let (_, done) = state::mutate(|s| {
+                s.invitations_mut()
+                    .forget_organizer(&own, MAX_DELETIONS_PER_CALL)
+            });
+            if !done {
+                return false;
+            }
+        } else if let Err(e) = forget_there(shard, &key, forget.ask_resend).await {
+            LAST_ERROR.set(Some(e.to_string()));
+            continue;
+        }
+        state::mutate(|s| s.invitations_forgotten_by(shard, &shards));
+    }
+    true
+}
+
+/// Has `shard` forget what it holds from this one, a page per call (idempotent, so a run that
+/// stopped halfway asks again), then, if asked, send this shard's users their invitations.
+/// Changes made while this awaits are queued and delivered after it.
+async fn forget_there(shard: Principal, key: &[u8], ask_resend: bool) -> Result<(), Error> {
+    loop {
+        count(|c| c.calls_made += 1);
+        if calendar::forget_invitations(shard, key).await?.done {
+            break;
+        }
+    }
+    if ask_resend {
+        count(|c| c.calls_made += 1);
+        calendar::resend_invitations(shard, key).await?;
+    }
+    Ok(())
 }
 
 /// Delivers one batch; false when a failure should end the run.
@@ -125,6 +218,21 @@ async fn deliver_batch(batch: Vec<(u64, InvitationMessage)>) -> bool {
     state::mutate(|s| s.invitations_mut().delivered(&nowhere));
     let mut all_ok = true;
     for (shard, items) in by_shard {
+        if !state::read(|s| s.may_deliver_invitations_to(&shard)) {
+            // That shard has still to forget what it held from this one before a restore: its
+            // messages wait like a failed delivery (and its users are looked up again, in case
+            // a shard restored in its place holds them now).
+            LAST_ERROR.set(Some(format!(
+                "waiting for {shard} to forget this shard's invitations"
+            )));
+            state::mutate(|s| {
+                s.invitations_mut()
+                    .failed(&items, ic_cdk::api::time(), BACKOFF)
+            });
+            forget_shard(shard);
+            all_ok = false;
+            continue;
+        }
         for chunk in items.chunks(MAX_INVITATIONS_PER_DELIVERY) {
             let messages: Vec<InvitationMessage> = chunk.iter().map(|(_, m)| m.clone()).collect();
             let outcome = if shard == own {

@@ -340,7 +340,8 @@ impl<M: Memory> Store<M> {
         for p in participants(e) {
             self.participations.insert(keys::owned_key(&p, e.id), ());
             if p != e.owner {
-                self.contacts.insert(keys::contact_key(&e.owner, &p, e.id), ());
+                self.contacts
+                    .insert(keys::contact_key(&e.owner, &p, e.id), ());
             }
         }
     }

@@ -40,7 +40,7 @@ use interfaces::{Error, InputProblem};
 use crate::keys::{ContactKey, OwnedKey, OwnerKey, SeriesKey, TimeEntry, TimeKey, UidKey};
 
 pub use draft::normalize_rule;
-pub use invitations::{InvitationMemories, Invitations};
+pub use invitations::{InvitationForget, InvitationMemories, Invitations};
 pub use outbox::ReminderResync;
 pub use window::check_range;
 
@@ -70,6 +70,12 @@ pub struct Meta {
     /// Set by a restore until the notification canister holds exactly this shard's plans again
     /// (`outbox`); absent otherwise and in what releases before it wrote.
     pub reminder_resync: Option<ReminderResync>,
+    /// Set by a restore until every calendar shard forgot this shard's invitations
+    /// (`invitations`); absent otherwise and in what releases before it wrote.
+    pub invitation_forget: Option<InvitationForget>,
+    /// The event id from which invitations are still to be queued again (after a restore of
+    /// this shard or of an attendee's); absent otherwise and in what releases before it wrote.
+    pub invitation_requeue_from: Option<EventId>,
 }
 
 impl Default for Meta {
@@ -81,6 +87,8 @@ impl Default for Meta {
             config: DEFAULT_CONFIG,
             layout: Some(crate::layout::CURRENT),
             reminder_resync: None,
+            invitation_forget: None,
+            invitation_requeue_from: None,
         }
     }
 }
@@ -189,13 +197,23 @@ impl<M: Memory> Store<M> {
     /// invitations may still name them). The shard issues far fewer than one id per
     /// microsecond, so the restore time in microseconds is above every id it ever issued, also
     /// when it had lost its data before the restore. The reminder outbox of the snapshot is
-    /// dropped (it may name another shard) and the reminders are rebuilt as a whole.
+    /// dropped (it may name another shard) and the reminders are rebuilt as a whole. So are the
+    /// invitations: the outbox (not in snapshots) was queued for the events as they were before
+    /// the restore, and attendees may hold invitations to events the snapshot does not have, or
+    /// at revisions it has not reached yet.
     pub fn mark_restored(&mut self, before: &Meta, now_ns: u64) -> u64 {
         self.reminder_outbox.clear_new();
+        self.invitations.clear_outbox();
+        let held_none = self.invitations.held_len() == 0;
         self.update_meta(|m| {
             m.data_version = m.data_version.max(before.data_version) + 1;
             m.next_id = m.next_id.max(before.next_id).max(now_ns / 1_000);
             m.reminder_resync = Some(ReminderResync::Forget);
+            m.invitation_forget = Some(InvitationForget {
+                forgotten_by: vec![],
+                ask_resend: held_none,
+            });
+            m.invitation_requeue_from = Some(0);
         });
         self.meta.get().data_version
     }
@@ -281,6 +299,14 @@ mod unit {
             .mark_restored(&before(0, 1), 1_800_000_000_000_000_000);
         assert_eq!(f.store.next_id(), 1_800_000_000_000_000);
         assert_eq!(f.store.meta().reminder_resync, Some(ReminderResync::Forget));
+        assert_eq!(
+            f.store.meta().invitation_forget,
+            Some(InvitationForget {
+                forgotten_by: vec![],
+                ask_resend: true
+            })
+        );
+        assert_eq!(f.store.meta().invitation_requeue_from, Some(0));
     }
 
     #[test]

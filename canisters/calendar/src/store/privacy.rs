@@ -156,7 +156,10 @@ mod tests {
             attendees: Some(vec![]),
             ..Default::default()
         };
-        let e = f.store.update(&ctx(alice), e.id, e.revision, patch).unwrap();
+        let e = f
+            .store
+            .update(&ctx(alice), e.id, e.revision, patch)
+            .unwrap();
         assert!(forbidden(f.store.may_see_busy(&alice, &bob)));
         assert_eq!(f.store.may_see_busy(&alice, &carol), Ok(()));
         f.store.delete(&ctx(alice), e.id, None).unwrap();
@@ -187,10 +190,8 @@ mod tests {
         assert!(forbidden(f.store.may_see_busy(&alice, &stranger)));
         let version = f.store.meta().data_version;
         assert_eq!(
-            f.store.set_free_busy_audience(
-                &ctx(Principal::anonymous()),
-                FreeBusyAudience::SignedIn
-            ),
+            f.store
+                .set_free_busy_audience(&ctx(Principal::anonymous()), FreeBusyAudience::SignedIn),
             Err(Error::AnonymousCaller)
         );
         assert_eq!(f.store.meta().data_version, version);

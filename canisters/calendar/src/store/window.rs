@@ -459,8 +459,7 @@ mod tests {
             to_ns: MONDAY + DAY,
         };
         assert_eq!(
-            f.store
-                .free_busy(&candid::Principal::anonymous(), &req),
+            f.store.free_busy(&candid::Principal::anonymous(), &req),
             Err(Error::AnonymousCaller)
         );
     }

@@ -41,6 +41,22 @@ pub async fn deliver_invitations(
     result
 }
 
+/// Asks `shard` to forget up to a page of the invitations it holds from the calling shard
+/// (restored from a backup, it sends them all again). Unbounded wait: a write.
+pub async fn forget_invitations(shard: Principal, key: &[u8]) -> Result<DeletedData, Error> {
+    let (result,): (Result<DeletedData, Error>,) =
+        call_unbounded(shard, "forget_invitations", &(ByteBuf::from(key.to_vec()),)).await?;
+    result
+}
+
+/// Asks `shard` to queue every invitation of its events again (the calling shard was restored
+/// into a canister that held none). Unbounded wait: a write.
+pub async fn resend_invitations(shard: Principal, key: &[u8]) -> Result<(), Error> {
+    let (result,): (Result<(), Error>,) =
+        call_unbounded(shard, "resend_invitations", &(ByteBuf::from(key.to_vec()),)).await?;
+    result
+}
+
 /// One person's merged busy time on their home shard, as `asker` may see it (`team_free_busy`
 /// asks each person's shard from a composite query, with this shard's access key). Bounded
 /// wait: a read, and a failure is that person's answer.

@@ -37,6 +37,17 @@ use crate::validate::{Placement, ValidEvent, CLASS_BOUNDS_NS};
 pub const DEFAULT_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 500;
 
+/// After a restore: which calendar shards have forgotten the invitations they held from this
+/// shard. Only they receive its invitations until every shard of the group has.
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct InvitationForget {
+    /// The shards (this one included) that confirmed.
+    pub forgotten_by: Vec<Principal>,
+    /// This shard held no invitations after the restore (restored into a new canister): every
+    /// other shard is also asked to send its users' invitations again.
+    pub ask_resend: bool,
+}
+
 /// The stable memories of both sides.
 pub struct InvitationMemories<M> {
     pub outbox: M,
@@ -290,6 +301,32 @@ impl<M: Memory> Invitations<M> {
 }
 
 impl<M: Memory> Invitations<M> {
+    /// Removes up to `max` of the invitations held from `organizer_shard` (restored from a
+    /// backup, it sends every invitation of its restored events again). Returns how many, and
+    /// whether none is left.
+    pub fn forget_organizer(&mut self, organizer_shard: &Principal, max: u64) -> (u64, bool) {
+        let mut held_from = self
+            .received
+            .keys()
+            .filter(|key| keys::invitation_key_parties(key).1 == *organizer_shard);
+        let doomed: Vec<InvitationKey> = held_from.by_ref().take(max as usize).collect();
+        let more = held_from.next().is_some();
+        for key in &doomed {
+            if let Some(old) = self.received.remove(key) {
+                self.unfile(&keys::invitation_key_parties(key).0, &old);
+            }
+        }
+        (doomed.len() as u64, !more)
+    }
+
+    /// Empties the organizer side's outbox (after a restore: what it holds was queued for the
+    /// events as they were before, and every invitation is queued again).
+    pub fn clear_outbox(&mut self) {
+        self.outbox.clear_new();
+        self.due.clear();
+        self.pending.clear_new();
+    }
+
     fn time_key(attendee: &Principal, held: &HeldInvitation) -> (InvitationTimeKey, TimeEntry) {
         let i = &held.invitation;
         let busy = blocks_time(&i.view);
@@ -478,6 +515,59 @@ impl<M: Memory> Store<M> {
         for m in out {
             self.invitations.enqueue(m, ctx.now_ns);
         }
+    }
+
+    /// Whether this shard's invitations may go to `shard`: not to one that has still to forget
+    /// what it held from this shard before a restore (it would forget what was just delivered).
+    pub fn may_deliver_invitations_to(&self, shard: &Principal) -> bool {
+        self.meta()
+            .invitation_forget
+            .as_ref()
+            .is_none_or(|f| f.forgotten_by.contains(shard))
+    }
+
+    /// `shard` forgot this shard's invitations; once all of `members` (the group's calendar
+    /// shards) have, the restore's forgetting is over.
+    pub fn invitations_forgotten_by(&mut self, shard: Principal, members: &[Principal]) {
+        self.update_meta(|m| {
+            if let Some(f) = m.invitation_forget.as_mut() {
+                if !f.forgotten_by.contains(&shard) {
+                    f.forgotten_by.push(shard);
+                }
+                if members.iter().all(|s| f.forgotten_by.contains(s)) {
+                    m.invitation_forget = None;
+                }
+            }
+        });
+    }
+
+    /// Another calendar shard was restored from a backup into a canister that held no
+    /// invitations: queue every invitation of this shard's events again (attendees who still
+    /// hold them ignore the repeat). A requeue under way starts over.
+    pub fn resend_invitations(&mut self) {
+        self.update_meta(|m| m.invitation_requeue_from = Some(0));
+    }
+
+    /// Queues the invitations of up to `max` events from the requeue's cursor on, as for new
+    /// events. Returns whether events are left to queue.
+    pub fn requeue_invitations(&mut self, ctx: &Ctx, max: usize) -> bool {
+        let Some(from_id) = self.meta().invitation_requeue_from else {
+            return false;
+        };
+        let batch: Vec<Event> = self
+            .records_from(from_id)
+            .take(max)
+            .map(ValidEvent::into_event)
+            .collect();
+        for e in &batch {
+            self.queue_invitations(ctx, None, Some(e));
+        }
+        let next = match batch.last() {
+            Some(last) if batch.len() == max => Some(last.id + 1),
+            _ => None,
+        };
+        self.update_meta(|m| m.invitation_requeue_from = next);
+        next.is_some()
     }
 
     pub fn invitations(&self) -> &Invitations<M> {

@@ -281,3 +281,91 @@ fn your_own_listing_merges_invitations_in_start_order_pages_and_leaves_out_decli
     assert!(other.occurrences.iter().all(|o| o.invited.is_none()));
     assert_eq!(other.invitations, None);
 }
+
+#[test]
+fn a_restore_has_everyone_forget_this_shards_invitations_then_queues_them_all_again() {
+    let mut f = fixture();
+    let alice = ctx(user(1));
+    let kept = f
+        .store
+        .create(&alice, invited(vec![user(2), user(3)]))
+        .unwrap();
+    let vanished = f.store.create(&alice, invited(vec![user(2)])).unwrap();
+    f.store.create(&alice, lesson(MONDAY)).unwrap();
+    deliver_here(&mut f);
+    // Held from another organizer shard: a restore of this one leaves them alone.
+    let other = Principal::from_slice(&[0xca, 2]);
+    let message = InvitationMessage {
+        attendee: user(2),
+        organizer_shard: other,
+        event_id: kept.id,
+        revision: 1,
+        change: InvitationChange::Set(view_for(&kept, &user(2)).unwrap()),
+    };
+    f.store
+        .invitations_mut()
+        .receive(other, vec![message])
+        .unwrap();
+    assert_eq!(f.store.invitations().held_len(), 4);
+    // A change waits in the outbox when the restore comes: it was queued for the data as it
+    // was before.
+    f.store.delete(&alice, vanished.id, None).unwrap();
+    assert_eq!(f.store.invitations().pending_len(), 1);
+
+    let before = f.store.meta().clone();
+    f.store.mark_restored(&before, 0);
+    assert_eq!(f.store.invitations().pending_len(), 0);
+    let shard = f.shard;
+    assert!(!f.store.may_deliver_invitations_to(&shard));
+    assert!(!f.store.may_deliver_invitations_to(&other));
+    assert!(
+        !f.store
+            .meta()
+            .invitation_forget
+            .as_ref()
+            .unwrap()
+            .ask_resend,
+        "it kept what it held for its users"
+    );
+    assert_eq!(
+        f.store.invitations_mut().forget_organizer(&shard, 2),
+        (2, false)
+    );
+    assert_eq!(
+        f.store.invitations_mut().forget_organizer(&shard, 2),
+        (1, true)
+    );
+    assert_eq!(
+        f.store.invitations().held_len(),
+        1,
+        "the other organizer's stays"
+    );
+    let members = [shard, other];
+    f.store.invitations_forgotten_by(shard, &members);
+    assert!(f.store.may_deliver_invitations_to(&shard));
+    assert!(
+        !f.store.may_deliver_invitations_to(&other),
+        "not confirmed yet"
+    );
+    // Two events per batch: the three stored events take two batches.
+    assert!(f.store.requeue_invitations(&alice, 2));
+    assert!(!f.store.requeue_invitations(&alice, 2));
+    assert_eq!(f.store.meta().invitation_requeue_from, None);
+    let queued: Vec<(Principal, u64)> = f
+        .store
+        .invitations()
+        .due(u64::MAX, 10)
+        .into_iter()
+        .map(|(_, m)| (m.attendee, m.event_id))
+        .collect();
+    assert_eq!(queued, [(user(2), kept.id), (user(3), kept.id)]);
+    deliver_here(&mut f);
+    assert_eq!(f.store.invitations().held_len(), 3);
+    f.store.invitations_forgotten_by(other, &members);
+    assert_eq!(f.store.meta().invitation_forget, None, "every shard forgot");
+    assert!(f.store.may_deliver_invitations_to(&other));
+    // Asked by a shard restored into a new canister: everything is queued again.
+    f.store.resend_invitations();
+    assert!(!f.store.requeue_invitations(&alice, 10));
+    assert_eq!(f.store.invitations().due(u64::MAX, 10).len(), 2);
+}
