@@ -656,6 +656,30 @@ fn team_free_busy_answers_for_people_on_both_shards_and_says_who_has_no_calendar
     assert_eq!(answers[1].busy, Ok(vec![block(start, start + HOUR)]));
 }
 
+/// Two calendar shards, a user registry, a load balancer and the backup canister, which may
+/// manage groups (it adds the shard it restores into); and the backup canister.
+fn fixture_with_backup() -> (Fixture, Principal) {
+    let f = fixture_of(&[
+        CanisterKind::UserRegistry,
+        CanisterKind::LoadBalancer,
+        CanisterKind::BackupCanister,
+        CanisterKind::Calendar,
+        CanisterKind::Calendar,
+    ]);
+    let backup = f.group.member(CanisterKind::BackupCanister);
+    let (r,): (Result<(), Error>,) = f
+        .suite
+        .update(
+            f.group.registry,
+            operator(),
+            "add_admin",
+            (backup, vec![Permission::ManageGroups]),
+        )
+        .unwrap();
+    r.unwrap();
+    (f, backup)
+}
+
 /// Runs the backup canister's next 5-minute cycle and answers `shard`'s newest snapshot.
 fn snapshot_now(f: &Fixture, backup: Principal, shard: Principal) -> SnapshotInfo {
     let stats = |f: &Fixture| -> BackupStats {
@@ -691,15 +715,8 @@ fn snapshot_now(f: &Fixture, backup: Principal, shard: Principal) -> SnapshotInf
 /// them again although their revisions repeat ones the attendees had already seen.
 #[test]
 fn a_restored_organizer_shard_re_synchronises_every_attendees_invitations() {
-    let f = fixture_of(&[
-        CanisterKind::UserRegistry,
-        CanisterKind::LoadBalancer,
-        CanisterKind::BackupCanister,
-        CanisterKind::Calendar,
-        CanisterKind::Calendar,
-    ]);
+    let (f, backup) = fixture_with_backup();
     let p = f.people();
-    let backup = f.group.member(CanisterKind::BackupCanister);
     let start = f.now() + 24 * HOUR;
     let kept = f.create(p.home, p.alice, meeting(start, vec![p.bob, p.carol]));
     f.suite.settle();
@@ -772,24 +789,7 @@ fn a_restored_organizer_shard_re_synchronises_every_attendees_invitations() {
 /// send them again: Bob finds the meeting there although nobody changed it.
 #[test]
 fn an_attendee_shard_restored_into_a_new_shard_gets_its_users_invitations_again() {
-    let f = fixture_of(&[
-        CanisterKind::UserRegistry,
-        CanisterKind::LoadBalancer,
-        CanisterKind::BackupCanister,
-        CanisterKind::Calendar,
-        CanisterKind::Calendar,
-    ]);
-    let backup = f.group.member(CanisterKind::BackupCanister);
-    let (r,): (Result<(), Error>,) = f
-        .suite
-        .update(
-            f.group.registry,
-            operator(),
-            "add_admin",
-            (backup, vec![Permission::ManageGroups]),
-        )
-        .unwrap();
-    r.unwrap();
+    let (f, backup) = fixture_with_backup();
     let p = f.people();
     let start = f.now() + 24 * HOUR;
     let e = f.create(p.home, p.alice, meeting(start, vec![p.bob]));

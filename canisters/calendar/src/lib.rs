@@ -3,12 +3,14 @@
 //!
 //! Endpoints stay thin: they build a [`store::Ctx`] from the system, call plain logic in
 //! [`store`], [`booking`] or [`ics`], and record metrics. Every user write is rate limited per
-//! caller, counted in `health_check`, and measured per method (`get_metrics`). Who may do what
+//! caller, counted in `health_check`, and measured per method (`get_metrics`), all by the
+//! wrappers in [`calls`]. Who may do what
 //! is decided in [`access`] and what may be stored in [`validate`], both called by that logic,
 //! never here. Install and upgrade are [`lifecycle`]; timers and awaiting flows [`jobs`].
 
 mod access;
 mod booking;
+mod calls;
 mod feeds;
 mod ics;
 mod jobs;
@@ -35,52 +37,14 @@ use interfaces::calendar::{
 use interfaces::invitation::{
     InvitationDeliveryStatus, InvitationListRequest, InvitationMessage, InvitationPage,
 };
-use interfaces::{CanisterKind, Error, HealthReport};
+use interfaces::{CanisterKind, Error};
 use serde_bytes::ByteBuf;
 
-use store::Ctx;
+use calls::{ctx, finish, member_call, write};
 
 const KIND: CanisterKind = CanisterKind::Calendar;
 /// Ingress larger than this is refused before it runs (an ICS import is the largest argument).
 const MAX_INGRESS_ARG_BYTES: usize = ics::MAX_IMPORT_BYTES + 4_096;
-
-fn ctx() -> Ctx {
-    Ctx {
-        caller: msg_caller(),
-        now_ns: time(),
-        shard: canister_self(),
-    }
-}
-
-/// Runs a user write: rate limit, the change, then health and per-method metrics.
-fn write<T>(method: &'static str, f: impl FnOnce(&Ctx) -> Result<T, Error>) -> Result<T, Error> {
-    let ctx = ctx();
-    let charged = canister_kit::codec::profile::span("rate limit", || {
-        state::charge_write(ctx.caller, ctx.now_ns)
-    });
-    let result = charged.and_then(|()| f(&ctx));
-    finish(method, result)
-}
-
-fn finish<T>(method: &'static str, result: Result<T, Error>) -> Result<T, Error> {
-    metrics::record(method, result.is_ok(), performance_counter(0));
-    let result = canister_health::track(result);
-    jobs::flush_soon();
-    result
-}
-
-/// Runs a call from another member of the group, of one of `kinds`, holding its access key.
-fn member_call<T>(
-    method: &'static str,
-    key: &[u8],
-    kinds: &[CanisterKind],
-    f: impl FnOnce(&Ctx) -> Result<T, Error>,
-) -> Result<T, Error> {
-    let ctx = ctx();
-    let result =
-        canister_kit::auth::require_member_of(ctx.caller, key, kinds).and_then(|_| f(&ctx));
-    finish(method, result)
-}
 
 // ---- events --------------------------------------------------------------------------------
 
@@ -456,16 +420,7 @@ canister_kit::health_endpoint!(KIND);
 #[candid_method(query)]
 #[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_metrics() -> CalendarMetrics {
-    state::read(|s| CalendarMetrics {
-        events: s.event_count(),
-        recurring_events: s.series_count(),
-        users: s.user_count(),
-        data_version: s.meta().data_version,
-        stable_memory_bytes: ic_cdk::stable::stable_size() * 65_536,
-        heap_memory_bytes: heap_bytes(),
-        reminder_outbox: s.outbox_len(),
-        methods: metrics::all(),
-    })
+    state::read(metrics::report)
 }
 
 /// Why reminder updates are waiting, when the last delivery failed.
@@ -473,17 +428,6 @@ fn get_metrics() -> CalendarMetrics {
 #[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_reminder_delivery_error() -> Option<String> {
     jobs::last_error()
-}
-
-fn heap_bytes() -> u64 {
-    #[cfg(target_arch = "wasm32")]
-    {
-        core::arch::wasm32::memory_size(0) as u64 * 65_536
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        0
-    }
 }
 
 #[candid_method(query)]
@@ -535,11 +479,9 @@ fn deliver_invitations(key: ByteBuf, messages: Vec<InvitationMessage>) -> Result
 )]
 fn forget_invitations(key: ByteBuf) -> Result<DeletedData, Error> {
     member_call("forget_invitations", &key, &[CanisterKind::Calendar], |c| {
-        let (items, done) = state::mutate(|s| {
-            s.invitations_mut()
-                .forget_organizer(&c.caller, MAX_DELETIONS_PER_CALL)
-        });
-        Ok(DeletedData { items, done })
+        Ok(state::mutate(|s| {
+            s.invitations_mut().forget_page_from(&c.caller)
+        }))
     })
 }
 
@@ -627,46 +569,6 @@ canister_kit::group_member_endpoints!();
 #[inspect_message]
 fn inspect_message() {
     canister_kit::endpoints::accept_ingress_up_to(MAX_INGRESS_ARG_BYTES);
-}
-
-/// Builds what the Candid codec needs for this file's queries (`canister_kit::codec::prepare`),
-/// called at install and upgrade: a query cannot keep what it builds, so anything first built
-/// in one would be built again in each. Update calls keep what their first call builds.
-fn prepare_codec() {
-    use canister_kit::codec::{prepare, prepare_args};
-    prepare::<Result<Event, Error>>();
-    prepare::<Result<(), Error>>();
-    prepare::<Result<EventPage, Error>>();
-    prepare::<Result<Vec<BusyBlock>, Error>>();
-    prepare::<Result<Vec<PersonBusy>, Error>>();
-    prepare::<Option<BookingPolicy>>();
-    prepare::<Result<Vec<Slot>, Error>>();
-    prepare::<Result<IcsPage, Error>>();
-    prepare::<Result<IcsImportReport, Error>>();
-    prepare::<Result<SplitOutcome, Error>>();
-    prepare::<HealthReport>();
-    prepare::<CalendarMetrics>();
-    prepare::<Option<String>>();
-    prepare::<CalendarConfig>();
-    prepare::<FreeBusyAudience>();
-    prepare::<Result<DeletedData, Error>>();
-    prepare::<Result<InvitationPage, Error>>();
-    prepare::<InvitationDeliveryStatus>();
-    prepare::<Result<Vec<interfaces::feeds::Feed>, Error>>();
-    prepare::<Result<Vec<interfaces::feeds::Subscription>, Error>>();
-    prepare::<ic_http_certification::HttpResponse<'static>>();
-    prepare::<ic_cdk::management_canister::HttpRequestResult>();
-    prepare_args::<(EventId,)>();
-    prepare_args::<(ListRequest,)>();
-    prepare_args::<(FreeBusyRequest,)>();
-    prepare_args::<(ByteBuf, Principal, FreeBusyRequest)>();
-    prepare_args::<(TeamFreeBusyRequest,)>();
-    prepare_args::<(Principal,)>();
-    prepare_args::<(SlotRequest,)>();
-    prepare_args::<(IcsExportRequest,)>();
-    prepare_args::<(InvitationListRequest,)>();
-    prepare_args::<(ic_http_certification::HttpRequest<'static>,)>();
-    prepare_args::<(ic_cdk::management_canister::TransformArgs,)>();
 }
 
 canister_kit::committed_did_test!("calendar.did");

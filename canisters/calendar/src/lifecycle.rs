@@ -1,7 +1,8 @@
 //! Install and upgrade, one path for both. First the stored data is brought to this code's
 //! layout (`layout.rs`; a trap here undoes the upgrade). Events live in stable structures, so
 //! there is nothing to restore; timers do not survive an upgrade, so they are armed again here,
-//! and whatever reminder updates were waiting in the outbox are sent again.
+//! and whatever reminder updates were waiting in the outbox are sent again. The Candid codec's
+//! reply headers are built here too (a query cannot keep what it builds).
 
 use interfaces::security::MemberInit;
 
@@ -12,7 +13,7 @@ canister_kit::install_and_upgrade!(Option<interfaces::security::MemberInit>, ins
 fn installed(args: Option<MemberInit>) {
     migrate_layout();
     canister_kit::lifecycle::member_installed(KIND, memory::membership(), args, jobs::arm);
-    crate::prepare_codec();
+    prepare_codec();
 }
 
 /// Runs `layout::migrate`; data this code cannot read stops the message (and undoes it).
@@ -20,4 +21,54 @@ pub fn migrate_layout() {
     if let Err(reason) = state::mutate(layout::migrate) {
         ic_cdk::trap(reason);
     }
+}
+
+/// Builds what the Candid codec needs for the queries of `lib.rs`
+/// (`canister_kit::codec::prepare`), at install and upgrade: a query cannot keep what it builds,
+/// so anything first built in one would be built again in each. Update calls keep what their
+/// first call builds.
+fn prepare_codec() {
+    use candid::Principal;
+    use canister_kit::codec::{prepare, prepare_args};
+    use interfaces::calendar::{
+        BookingPolicy, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event, EventId,
+        EventPage, FreeBusyAudience, FreeBusyRequest, IcsExportRequest, IcsImportReport, IcsPage,
+        ListRequest, PersonBusy, Slot, SlotRequest, SplitOutcome, TeamFreeBusyRequest,
+    };
+    use interfaces::invitation::{InvitationDeliveryStatus, InvitationListRequest, InvitationPage};
+    use interfaces::{Error, HealthReport};
+    use serde_bytes::ByteBuf;
+    prepare::<Result<Event, Error>>();
+    prepare::<Result<(), Error>>();
+    prepare::<Result<EventPage, Error>>();
+    prepare::<Result<Vec<BusyBlock>, Error>>();
+    prepare::<Result<Vec<PersonBusy>, Error>>();
+    prepare::<Option<BookingPolicy>>();
+    prepare::<Result<Vec<Slot>, Error>>();
+    prepare::<Result<IcsPage, Error>>();
+    prepare::<Result<IcsImportReport, Error>>();
+    prepare::<Result<SplitOutcome, Error>>();
+    prepare::<HealthReport>();
+    prepare::<CalendarMetrics>();
+    prepare::<Option<String>>();
+    prepare::<CalendarConfig>();
+    prepare::<FreeBusyAudience>();
+    prepare::<Result<DeletedData, Error>>();
+    prepare::<Result<InvitationPage, Error>>();
+    prepare::<InvitationDeliveryStatus>();
+    prepare::<Result<Vec<interfaces::feeds::Feed>, Error>>();
+    prepare::<Result<Vec<interfaces::feeds::Subscription>, Error>>();
+    prepare::<ic_http_certification::HttpResponse<'static>>();
+    prepare::<ic_cdk::management_canister::HttpRequestResult>();
+    prepare_args::<(EventId,)>();
+    prepare_args::<(ListRequest,)>();
+    prepare_args::<(FreeBusyRequest,)>();
+    prepare_args::<(ByteBuf, Principal, FreeBusyRequest)>();
+    prepare_args::<(TeamFreeBusyRequest,)>();
+    prepare_args::<(Principal,)>();
+    prepare_args::<(SlotRequest,)>();
+    prepare_args::<(IcsExportRequest,)>();
+    prepare_args::<(InvitationListRequest,)>();
+    prepare_args::<(ic_http_certification::HttpRequest<'static>,)>();
+    prepare_args::<(ic_cdk::management_canister::TransformArgs,)>();
 }

@@ -4,7 +4,10 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use interfaces::calendar::MethodMetrics;
+use ic_stable_structures::Memory;
+use interfaces::calendar::{CalendarMetrics, MethodMetrics};
+
+use crate::store::Store;
 
 thread_local! {
     static METHODS: RefCell<BTreeMap<&'static str, MethodMetrics>> =
@@ -33,4 +36,29 @@ pub fn record(method: &'static str, ok: bool, instructions: u64) {
 
 pub fn all() -> Vec<MethodMetrics> {
     METHODS.with_borrow(|m| m.values().cloned().collect())
+}
+
+/// The shard's metrics (`get_metrics`): its store's counters, its memory and these counts.
+pub fn report<M: Memory>(s: &Store<M>) -> CalendarMetrics {
+    CalendarMetrics {
+        events: s.event_count(),
+        recurring_events: s.series_count(),
+        users: s.user_count(),
+        data_version: s.meta().data_version,
+        stable_memory_bytes: ic_cdk::stable::stable_size() * 65_536,
+        heap_memory_bytes: heap_bytes(),
+        reminder_outbox: s.outbox_len(),
+        methods: all(),
+    }
+}
+
+fn heap_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) as u64 * 65_536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
 }

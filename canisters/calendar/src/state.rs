@@ -94,7 +94,7 @@ impl DataCanister for Backup {
 
     /// Per-method metrics and health, as for every other write.
     fn finish<T>(method: &'static str, result: Result<T, Error>) -> Result<T, Error> {
-        crate::finish(method, result)
+        crate::calls::finish(method, result)
     }
 }
 

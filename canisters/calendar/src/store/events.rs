@@ -83,6 +83,21 @@ impl<M: Memory> Store<M> {
             .map(|entry| ValidEvent::from_record(EventRecord::decode(&entry.value())))
     }
 
+    /// Up to `max` stored events from id `from` on, and the id to go on from (`None` when no
+    /// event is left): a batch of a walk over the whole store that spans messages.
+    pub(super) fn batch_from(&self, from: EventId, max: usize) -> (Vec<Event>, Option<EventId>) {
+        let batch: Vec<Event> = self
+            .records_from(from)
+            .take(max)
+            .map(ValidEvent::into_event)
+            .collect();
+        let next = match batch.last() {
+            Some(last) if batch.len() == max => Some(last.id + 1),
+            _ => None,
+        };
+        (batch, next)
+    }
+
     /// Rewrites every stored record with `convert` (the layout migration; in id order, in
     /// place). Stops at the first record `convert` refuses, with its id and reason.
     pub fn rewrite_records(

@@ -16,7 +16,6 @@ use interfaces::calendar::{Event, EventId, EventStatus, Rsvp};
 use interfaces::notification::{EventRef, ReminderPlan, ReminderUpdate};
 
 use super::{Ctx, Store};
-use crate::validate::ValidEvent;
 
 /// Where rebuilding the notification canister's view of this shard stands after a restore.
 #[derive(CandidType, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,21 +102,12 @@ impl<M: Memory> Store<M> {
         let Some(ReminderResync::Requeue { from_id }) = self.meta().reminder_resync else {
             return false;
         };
-        let batch: Vec<Event> = self
-            .records_from(from_id)
-            .take(max)
-            .map(ValidEvent::into_event)
-            .collect();
+        let (batch, next) = self.batch_from(from_id, max);
         for e in batch.iter().filter(|e| !e.reminders_minutes.is_empty()) {
             self.reminder_outbox
                 .insert(e.id, Candid(ReminderUpdate::Set(reminder_plan(e, shard))));
         }
-        let next = match batch.last() {
-            Some(last) if batch.len() == max => Some(ReminderResync::Requeue {
-                from_id: last.id + 1,
-            }),
-            _ => None,
-        };
+        let next = next.map(|from_id| ReminderResync::Requeue { from_id });
         self.update_meta(|m| m.reminder_resync = next);
         next.is_some()
     }

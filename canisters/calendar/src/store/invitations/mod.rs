@@ -15,14 +15,23 @@
 //! their last instance, as the shard's own events are), so free/busy and booking count the
 //! invitations that are not declined and reads only those near the asked range.
 //! [`window`] lists the held invitations as occurrences of the attendee's own calendar.
+//!
+//! After a restore the organizer side starts over ([`resync`]): its outbox is
+//! emptied, every shard forgets what it held from this one (`forget_organizer`), and the
+//! invitations of every restored event are queued again (`requeue_invitations`); a shard gets
+//! messages again only once it confirmed. The held records are not in snapshots: a shard
+//! restored into a new canister asks the others to queue theirs again (`resend_invitations`).
 
+mod resync;
 mod window;
 
 use candid::{CandidType, Deserialize, Principal};
 use canister_kit::outbox::{Backoff, DueIndex};
 use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap};
-use interfaces::calendar::{Event, EventStatus, Rsvp, Transparency, Visibility};
+use interfaces::calendar::{
+    DeletedData, Event, EventStatus, Rsvp, Transparency, Visibility, MAX_DELETIONS_PER_CALL,
+};
 use interfaces::invitation::{
     Invitation, InvitationChange, InvitationCursor, InvitationListRequest, InvitationMessage,
     InvitationPage, InvitationView, MAX_INVITATIONS_PER_DELIVERY,
@@ -34,19 +43,10 @@ use super::{Ctx, Store};
 use crate::keys::{self, InvitationKey, InvitationTimeKey, OwnedKey, TimeEntry};
 use crate::validate::{Placement, ValidEvent, CLASS_BOUNDS_NS};
 
+pub use resync::InvitationForget;
+
 pub const DEFAULT_PAGE: u32 = 100;
 pub const MAX_PAGE: u32 = 500;
-
-/// After a restore: which calendar shards have forgotten the invitations they held from this
-/// shard. Only they receive its invitations until every shard of the group has.
-#[derive(CandidType, Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct InvitationForget {
-    /// The shards (this one included) that confirmed.
-    pub forgotten_by: Vec<Principal>,
-    /// This shard held no invitations after the restore (restored into a new canister): every
-    /// other shard is also asked to send its users' invitations again.
-    pub ask_resend: bool,
-}
 
 /// The stable memories of both sides.
 pub struct InvitationMemories<M> {
@@ -319,6 +319,12 @@ impl<M: Memory> Invitations<M> {
         (doomed.len() as u64, !more)
     }
 
+    /// [`Self::forget_organizer`] for a `forget_invitations` call: one page.
+    pub fn forget_page_from(&mut self, organizer_shard: &Principal) -> DeletedData {
+        let (items, done) = self.forget_organizer(organizer_shard, MAX_DELETIONS_PER_CALL);
+        DeletedData { items, done }
+    }
+
     /// Empties the organizer side's outbox (after a restore: what it holds was queued for the
     /// events as they were before, and every invitation is queued again).
     pub fn clear_outbox(&mut self) {
@@ -515,59 +521,6 @@ impl<M: Memory> Store<M> {
         for m in out {
             self.invitations.enqueue(m, ctx.now_ns);
         }
-    }
-
-    /// Whether this shard's invitations may go to `shard`: not to one that has still to forget
-    /// what it held from this shard before a restore (it would forget what was just delivered).
-    pub fn may_deliver_invitations_to(&self, shard: &Principal) -> bool {
-        self.meta()
-            .invitation_forget
-            .as_ref()
-            .is_none_or(|f| f.forgotten_by.contains(shard))
-    }
-
-    /// `shard` forgot this shard's invitations; once all of `members` (the group's calendar
-    /// shards) have, the restore's forgetting is over.
-    pub fn invitations_forgotten_by(&mut self, shard: Principal, members: &[Principal]) {
-        self.update_meta(|m| {
-            if let Some(f) = m.invitation_forget.as_mut() {
-                if !f.forgotten_by.contains(&shard) {
-                    f.forgotten_by.push(shard);
-                }
-                if members.iter().all(|s| f.forgotten_by.contains(s)) {
-                    m.invitation_forget = None;
-                }
-            }
-        });
-    }
-
-    /// Another calendar shard was restored from a backup into a canister that held no
-    /// invitations: queue every invitation of this shard's events again (attendees who still
-    /// hold them ignore the repeat). A requeue under way starts over.
-    pub fn resend_invitations(&mut self) {
-        self.update_meta(|m| m.invitation_requeue_from = Some(0));
-    }
-
-    /// Queues the invitations of up to `max` events from the requeue's cursor on, as for new
-    /// events. Returns whether events are left to queue.
-    pub fn requeue_invitations(&mut self, ctx: &Ctx, max: usize) -> bool {
-        let Some(from_id) = self.meta().invitation_requeue_from else {
-            return false;
-        };
-        let batch: Vec<Event> = self
-            .records_from(from_id)
-            .take(max)
-            .map(ValidEvent::into_event)
-            .collect();
-        for e in &batch {
-            self.queue_invitations(ctx, None, Some(e));
-        }
-        let next = match batch.last() {
-            Some(last) if batch.len() == max => Some(last.id + 1),
-            _ => None,
-        };
-        self.update_meta(|m| m.invitation_requeue_from = next);
-        next.is_some()
     }
 
     pub fn invitations(&self) -> &Invitations<M> {

@@ -1,0 +1,50 @@
+//! How the endpoints of `lib.rs` run: the context they hand to the logic, and the wrappers
+//! that rate limit user writes, check group members' keys, and record every call's outcome
+//! (per-method metrics, health) before the outboxes are flushed.
+
+use ic_cdk::api::{canister_self, msg_caller, performance_counter, time};
+use interfaces::{CanisterKind, Error};
+
+use crate::store::Ctx;
+use crate::{jobs, metrics, state};
+
+pub fn ctx() -> Ctx {
+    Ctx {
+        caller: msg_caller(),
+        now_ns: time(),
+        shard: canister_self(),
+    }
+}
+
+/// Runs a user write: rate limit, the change, then health and per-method metrics.
+pub fn write<T>(
+    method: &'static str,
+    f: impl FnOnce(&Ctx) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let ctx = ctx();
+    let charged = canister_kit::codec::profile::span("rate limit", || {
+        state::charge_write(ctx.caller, ctx.now_ns)
+    });
+    let result = charged.and_then(|()| f(&ctx));
+    finish(method, result)
+}
+
+pub fn finish<T>(method: &'static str, result: Result<T, Error>) -> Result<T, Error> {
+    metrics::record(method, result.is_ok(), performance_counter(0));
+    let result = canister_health::track(result);
+    jobs::flush_soon();
+    result
+}
+
+/// Runs a call from another member of the group, of one of `kinds`, holding its access key.
+pub fn member_call<T>(
+    method: &'static str,
+    key: &[u8],
+    kinds: &[CanisterKind],
+    f: impl FnOnce(&Ctx) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let ctx = ctx();
+    let result =
+        canister_kit::auth::require_member_of(ctx.caller, key, kinds).and_then(|_| f(&ctx));
+    finish(method, result)
+}
