@@ -614,6 +614,61 @@ await test('invitations: Alice invites Bob; it is in his week, he answers from t
   ok(await cal.delete_event(invite.id, []), 'delete the invitation event');
 });
 
+await test('invitations: Bob declines one occurrence of a series from the dialog; the others stay, Alice sees it', async () => {
+  const cal = await aClient.actor('calendar', aShard);
+  const series = ok(
+    await cal.create_event(
+      eventInput('Standup A', timed('2027-01-05T08:00:00Z', '2027-01-05T08:30:00Z'), {
+        attendees: [[bClient.principal]],
+        recurrence: [{ rule: 'FREQ=DAILY;COUNT=3', exdates_ns: [], rdates_ns: [] }],
+      }),
+    ),
+    'create_event: a daily series with Bob invited',
+  );
+  const second = ns('2027-01-06T08:00:00Z');
+  const bShard = ok(await (await bClient.actor('load_balancer')).get_shard_for(bClient.principal), 'Bob\'s shard').toText();
+  const bcal = await bClient.actor('calendar', bShard);
+  const week = { from_ns: ns('2027-01-04T00:00:00Z'), to_ns: ns('2027-01-11T00:00:00Z'), owner: [], cursor: [], limit: [] };
+  // Bob's answers per occurrence of the series, as his own shard lists them.
+  async function bobsAnswers() {
+    const page = ok(await bcal.list_events({ ...week, include_declined: [true] }), 'Bob list_events');
+    const mine = page.occurrences.filter((x) => x.event_id === series.id && x.invited.length === 1);
+    return mine.map((o) => Object.keys(o.invited[0].rsvp)[0]).join(',');
+  }
+  const waitFor = async (want) => {
+    for (let i = 0; i < 60 && (await bobsAnswers()) !== want; i++) await new Promise((r) => setTimeout(r, 500));
+    assert((await bobsAnswers()) === want, `Bob's listing: ${await bobsAnswers()}, not ${want}`);
+  };
+  await waitFor('NeedsAction,NeedsAction,NeedsAction');
+  await B.goto(`${ORIGIN}/week/${WEEK}/`);
+  await calendarReady(B);
+  const occurrences = B.locator('.ec-event', { hasText: 'Standup A' });
+  await occurrences.nth(2).waitFor();
+  await occurrences.nth(1).click();
+  const dialog = B.getByRole('dialog', { name: 'Event (read only)' });
+  await dialog.waitFor();
+  await dialog.getByLabel('Your answer').selectOption('Declined');
+  await dialog.getByLabel('Answer for').selectOption({ label: 'This occurrence' });
+  await dialog.getByRole('button', { name: 'Send answer' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  // The organizer's copy: Bob's answer for the series is unchanged, the one occurrence declined.
+  const event = ok(await cal.get_event(series.id), 'get_event');
+  const answers = event.occurrence_rsvps[0] ?? [];
+  assert(
+    answers.length === 1 && answers[0].original_start_ns === second && 'Declined' in answers[0].rsvp,
+    `Alice sees ${JSON.stringify(answers, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
+  );
+  assert('NeedsAction' in event.attendees[0].rsvp, 'the series answer changed');
+  await waitFor('NeedsAction,Declined,NeedsAction');
+  // Bob's week leaves the declined occurrence out and keeps the other two.
+  await B.reload();
+  await calendarReady(B);
+  await occurrences.nth(1).waitFor();
+  assert((await occurrences.count()) === 2, `Bob's week shows ${await occurrences.count()} standups`);
+  await shot(B, 'bob-declined-one-occurrence');
+  ok(await cal.delete_event(series.id, []), 'delete the series');
+});
+
 await test('keyboard: Enter opens an event, Tab stays in the dialog, Escape returns focus', async () => {
   await A.goto(`${ORIGIN}/week/${WEEK}/`);
   await calendarReady(A);

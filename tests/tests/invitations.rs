@@ -16,7 +16,8 @@ use interfaces::backup::{
 };
 use interfaces::calendar::{
     BusyBlock, Event, EventInput, EventPage, EventPatch, FreeBusyAudience, FreeBusyRequest,
-    ListCursor, ListRequest, PersonBusy, Role, Rsvp, Share, TeamFreeBusyRequest, Visibility,
+    ListCursor, ListRequest, OccurrenceRsvp, PersonBusy, Role, Rsvp, Share, TeamFreeBusyRequest,
+    Visibility,
 };
 use interfaces::invitation::{
     Invitation, InvitationChange, InvitationDeliveryStatus, InvitationListRequest,
@@ -556,6 +557,92 @@ fn the_attendees_own_listing_shows_invitations_in_start_order_with_their_answer(
     let alices = r.unwrap();
     assert!(alices.occurrences.iter().all(|o| o.invited.is_none()));
     assert_eq!(alices.occurrences.len(), 2);
+}
+
+#[test]
+fn an_attendee_on_another_shard_answers_one_occurrence_and_their_calendar_follows_it() {
+    let f = fixture();
+    let p = f.people();
+    let start = f.now() + 24 * HOUR;
+    let week = 7 * 24 * HOUR;
+    let weekly = EventInput {
+        recurrence: Some(interfaces::calendar::Recurrence {
+            rule: "FREQ=WEEKLY;COUNT=3".into(),
+            exdates_ns: vec![],
+            rdates_ns: None,
+        }),
+        ..meeting(start, vec![p.bob])
+    };
+    let e = f.create(p.home, p.alice, weekly);
+    let series_answer = |rsvp: Rsvp| -> Result<Event, Error> {
+        let (r,) = f.suite.update(p.home, p.bob, "rsvp", (e.id, rsvp)).unwrap();
+        r
+    };
+    let occurrence_answer = |at: u64, rsvp: Rsvp| -> Result<Event, Error> {
+        let args = (e.id, at, rsvp);
+        let (r,) = f
+            .suite
+            .update(p.home, p.bob, "rsvp_occurrence", args)
+            .unwrap();
+        r
+    };
+    series_answer(Rsvp::Accepted).unwrap();
+    let answered = occurrence_answer(start + week, Rsvp::Declined).unwrap();
+    let only = OccurrenceRsvp {
+        principal: p.bob,
+        original_start_ns: start + week,
+        rsvp: Rsvp::Declined,
+    };
+    assert_eq!(answered.occurrence_rsvps, Some(vec![only]));
+    // Not an occurrence of the series: refused, nothing changes.
+    let refused = occurrence_answer(start + HOUR, Rsvp::Declined);
+    assert!(
+        matches!(&refused, Err(Error::InvalidInput { field, .. }) if field == "original_start_ns"),
+        "{refused:?}"
+    );
+    f.suite.settle();
+
+    // Bob's own shard: the invitation carries his answer for the occurrence, his listing
+    // leaves that occurrence out unless asked for, and his busy time follows.
+    let held = f.invitations(p.away, p.bob);
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].view.occurrence_rsvps, Some(vec![only]));
+    let list = |include_declined: bool| -> Vec<(u64, Rsvp)> {
+        let req = ListRequest {
+            owner: None,
+            from_ns: start - HOUR,
+            to_ns: start + 3 * week,
+            cursor: None,
+            limit: None,
+            include_declined: Some(include_declined),
+        };
+        let (r,): (Result<EventPage, Error>,) =
+            f.suite.query(p.away, p.bob, "list_events", (req,)).unwrap();
+        let page = r.expect("listed");
+        let occurrences = page.occurrences.iter();
+        occurrences
+            .map(|o| (o.start_ns, o.invited.expect("invited").rsvp))
+            .collect()
+    };
+    let (first, third) = ((start, Rsvp::Accepted), (start + 2 * week, Rsvp::Accepted));
+    assert_eq!(list(false), [first, third]);
+    assert_eq!(list(true), [first, (start + week, Rsvp::Declined), third]);
+    let req = FreeBusyRequest {
+        user: p.bob,
+        from_ns: start - HOUR,
+        to_ns: start + 3 * week,
+    };
+    let (r,): (Result<Vec<BusyBlock>, Error>,) =
+        f.suite.query(p.away, p.bob, "free_busy", (req,)).unwrap();
+    let busy: Vec<u64> = r.unwrap().iter().map(|b| b.start_ns).collect();
+    assert_eq!(busy, [start, start + 2 * week]);
+
+    // Answering the whole series again replaces the answer for the occurrence, on both sides.
+    let all = series_answer(Rsvp::Accepted).unwrap();
+    assert_eq!(all.occurrence_rsvps, None);
+    f.suite.settle();
+    assert_eq!(f.invitations(p.away, p.bob)[0].view.occurrence_rsvps, None);
+    assert_eq!(list(false).len(), 3);
 }
 
 #[test]

@@ -136,6 +136,7 @@ mod tests {
                 principal: p(GUEST),
                 rsvp: Rsvp::NeedsAction,
             }],
+            occurrence_rsvps: None,
             reminders_minutes: vec![],
             created_at_ns: 0,
             updated_at_ns: 0,

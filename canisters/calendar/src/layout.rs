@@ -21,6 +21,10 @@
 //!   the free/busy audiences exist. The migration from any earlier version fills the contacts
 //!   from the records once they are in layout 3; the audiences start empty (everyone has the
 //!   default). The data version does not move.
+//! - 5: an event record may carry its attendees' answers for single occurrences after its last
+//!   field (`model::event`). A record without them is unchanged, so the migration from 4
+//!   rewrites nothing: the version exists so that an older release refuses this data instead
+//!   of reading past the answers. Held invitations may carry the attendee's own.
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/calendar_migration.rs` reads the version-0 dump in
@@ -32,7 +36,7 @@ use crate::model::event::EventRecord;
 use crate::store::Store;
 
 /// The layout this code writes.
-pub const CURRENT: u32 = 4;
+pub const CURRENT: u32 = 5;
 
 /// What [`migrate`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +80,8 @@ pub fn migrate<M: Memory>(store: &mut Store<M>) -> Result<Outcome, String> {
                 store.rebuild_contacts();
                 4
             }
+            // 4 -> 5: nothing to rewrite (records without occurrence answers are unchanged).
+            4 => 5,
             _ => unreachable!("every version below CURRENT has a step"),
         };
     }
@@ -87,6 +93,7 @@ pub fn migrate<M: Memory>(store: &mut Store<M>) -> Result<Outcome, String> {
 mod tests {
     use super::*;
     use crate::store::tests::{ctx, fixture, lesson, user, MONDAY};
+    use interfaces::calendar::Event;
 
     #[test]
     fn a_new_store_is_in_the_current_layout() {
@@ -239,5 +246,35 @@ mod tests {
         let refused = migrate(&mut f.store).unwrap_err();
         assert!(refused.contains("newer"), "{refused}");
         assert!(f.bytes() == bytes);
+    }
+
+    #[test]
+    fn layout_4_data_becomes_layout_5_without_a_write_and_answers_follow_the_record() {
+        let mut f = fixture();
+        let (alice, bob) = (ctx(user(1)), ctx(user(2)));
+        let mut series = crate::store::tests::weekly(MONDAY, 3);
+        series.attendees = Some(vec![user(2)]);
+        let e = f.store.create(&alice, series).unwrap();
+        let answered = f
+            .store
+            .rsvp_occurrence(&bob, e.id, MONDAY, interfaces::calendar::Rsvp::Declined)
+            .unwrap();
+        // The answers follow what layout 3 wrote for the record, which stays as it was.
+        let bytes = f.store.record_bytes(e.id);
+        let without = crate::validate::ValidEvent::check(Event {
+            occurrence_rsvps: None,
+            ..answered.clone()
+        })
+        .map(|v| EventRecord::of(&v).encode())
+        .unwrap();
+        assert!(bytes.len() > without.len() && bytes.starts_with(&without));
+        // Migrating layout 4 rewrites nothing.
+        f.store.set_layout(Some(4));
+        let before = f.bytes();
+        assert_eq!(migrate(&mut f.store), Ok(Outcome::Migrated { from: 4 }));
+        f.store.set_layout(Some(4));
+        assert!(f.bytes() == before, "only the version moved");
+        migrate(&mut f.store).unwrap();
+        assert_eq!(f.store.get(&bob, e.id), Ok(answered));
     }
 }

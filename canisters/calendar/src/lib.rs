@@ -110,6 +110,18 @@ fn rsvp(id: EventId, answer: Rsvp) -> Result<Event, Error> {
     decode_with = "canister_kit::codec::args",
     encode_with = "canister_kit::codec::reply"
 )]
+fn rsvp_occurrence(id: EventId, original_start_ns: u64, answer: Rsvp) -> Result<Event, Error> {
+    write("rsvp_occurrence", |c| {
+        state::mutate(|s| s.rsvp_occurrence(c, id, original_start_ns, answer))
+    })
+}
+
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
 fn edit_instance(
     id: EventId,
     expected_revision: u64,

@@ -39,6 +39,8 @@ pub const MAX_EXDATES: usize = 1_000;
 /// RDATEs are listed one by one like EXDATEs, and bounded the same way.
 pub const MAX_RDATES: usize = 1_000;
 pub const MAX_OVERRIDES: usize = 1_000;
+/// Answers for single occurrences an event holds at most (all attendees together).
+pub const MAX_OCCURRENCE_RSVPS: usize = 1_000;
 /// A COUNT larger than this is refused: expanding it to find the series' end must stay cheap.
 pub const MAX_COUNT: u32 = 10_000;
 /// Working-hour ranges in a booking policy: four a day.
@@ -174,6 +176,14 @@ fn check_event(event: &Event) -> Result<Placement, Error> {
     if event.recurrence.is_none() && !event.overrides.is_empty() {
         return Err(problem("overrides", "only a recurring event has instances"));
     }
+    let answers = event.occurrence_answers();
+    limits::count("occurrence_rsvps", answers.len(), MAX_OCCURRENCE_RSVPS)?;
+    if event.recurrence.is_none() && !answers.is_empty() {
+        return Err(problem(
+            "occurrence_rsvps",
+            "only a recurring event has occurrences",
+        ));
+    }
     let series = series_from_schedule(&event.schedule())?;
     check_span("time", occurrence_ns(&series, &event.time)?)?;
     match &series.rule {
@@ -196,6 +206,7 @@ fn check_event(event: &Event) -> Result<Placement, Error> {
                 ));
             }
             check_overrides(event, &series)?;
+            check_occurrence_answers(event, &series)?;
             let last_end = recurrence::last_end(&series)
                 .map_err(|e| problem("recurrence.rule", &e.to_string()))?;
             Ok(Placement::Series {
@@ -268,6 +279,39 @@ fn check_overrides(event: &Event, series: &Series) -> Result<(), Error> {
         if let InstanceChange::Moved { start_ns, end_ns } = o.change {
             check_span("overrides", end_ns.saturating_sub(start_ns))?;
         }
+    }
+    Ok(())
+}
+
+/// Every answer for a single occurrence is an attendee's, once per occurrence, for a real one.
+fn check_occurrence_answers(event: &Event, series: &Series) -> Result<(), Error> {
+    let answers = event.occurrence_answers();
+    if answers.is_empty() {
+        return Ok(());
+    }
+    let mut seen = BTreeSet::new();
+    let mut originals = Vec::with_capacity(answers.len());
+    for a in answers {
+        if !event.attendees.iter().any(|x| x.principal == a.principal) {
+            return Err(problem(
+                "occurrence_rsvps",
+                "an answer of someone not attending",
+            ));
+        }
+        if !seen.insert((a.principal, a.original_start_ns)) {
+            return Err(problem(
+                "occurrence_rsvps",
+                "two answers of one attendee for one occurrence",
+            ));
+        }
+        originals.push(timestamp("occurrence_rsvps", a.original_start_ns)?);
+    }
+    let real = recurrence::are_instances(series, &originals).unwrap_or_default();
+    if real.len() != originals.len() || real.contains(&false) {
+        return Err(problem(
+            "occurrence_rsvps",
+            "original_start_ns is not an instance of the series",
+        ));
     }
     Ok(())
 }

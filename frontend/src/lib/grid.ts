@@ -1,7 +1,7 @@
 // From list_events' answer to what the grid draws. Timed occurrences become floating wall-clock
 // times in the display zone (see time.ts); all-day ones keep their civil dates, which the
 // canister anchors at midnight in the event's own zone.
-import type { Event, Invitation, Occurrence } from './api/calendar';
+import type { Event, Invitation, Occurrence, Rsvp } from './api/calendar';
 import { invitationKey, type Range } from './api/calendar';
 import { Principal } from '@icp-sdk/core/principal';
 import { floating, isoDate, nsToMs, wallAt } from './time';
@@ -27,6 +27,15 @@ export interface GridEvent {
   editable: boolean;
   classNames: string[];
   extendedProps: { ref: OccurrenceRef; event: Event };
+}
+
+/** The answer `who` gave for the occurrence the rule put at `originalStartNs` (the one for the
+ * whole event unless they answered that occurrence on its own); undefined when not attending. */
+export function answerAt(ev: Event, who: string, originalStartNs: bigint | undefined): Rsvp | undefined {
+  const own = ev.occurrence_rsvps?.find(
+    (a) => a.principal.toText() === who && a.original_start_ns === originalStartNs,
+  );
+  return own?.rsvp ?? ev.attendees.find((a) => a.principal.toText() === who)?.rsvp;
 }
 
 /** Whether `me` may change the event: its owner, or an Editor it is shared with. */
@@ -62,6 +71,7 @@ export function invitationEvent(i: Invitation, me: Event['owner']): Event {
     visibility: { __kind__: 'Private', Private: null },
     color: undefined,
     attendees: [{ principal: me, rsvp: v.rsvp }],
+    occurrence_rsvps: v.occurrence_rsvps,
     reminders_minutes: new Uint32Array(),
     created_at_ns: 0n,
     updated_at_ns: 0n,

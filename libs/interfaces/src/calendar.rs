@@ -125,6 +125,16 @@ pub struct Attendee {
     pub rsvp: Rsvp,
 }
 
+/// An attendee's answer for one occurrence of a series, where it differs from their answer for
+/// the whole series (`rsvp_occurrence`). Keyed by the start the rule gave the occurrence, as
+/// instance changes are.
+#[derive(CandidType, Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OccurrenceRsvp {
+    pub principal: Principal,
+    pub original_start_ns: u64,
+    pub rsvp: Rsvp,
+}
+
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Event {
     pub id: EventId,
@@ -144,6 +154,9 @@ pub struct Event {
     /// `#rrggbb`.
     pub color: Option<String>,
     pub attendees: Vec<Attendee>,
+    /// Attendees' answers for single occurrences of a series, where they differ from their
+    /// answer for the series (absent when there is none).
+    pub occurrence_rsvps: Option<Vec<OccurrenceRsvp>>,
     /// Minutes before each occurrence's start.
     pub reminders_minutes: Vec<u32>,
     pub created_at_ns: u64,
@@ -153,6 +166,11 @@ pub struct Event {
 }
 
 impl Event {
+    /// The attendees' answers for single occurrences (none when absent).
+    pub fn occurrence_answers(&self) -> &[OccurrenceRsvp] {
+        self.occurrence_rsvps.as_deref().unwrap_or_default()
+    }
+
     pub fn schedule(&self) -> Schedule {
         Schedule {
             time: self.time.clone(),

@@ -19,7 +19,8 @@ use candid::{CandidType, Deserialize, Principal};
 use serde::Serialize;
 
 use crate::calendar::{
-    EventId, EventStatus, EventTime, InstanceOverride, Recurrence, Rsvp, Transparency,
+    EventId, EventStatus, EventTime, InstanceOverride, OccurrenceRsvp, Recurrence, Rsvp,
+    Transparency,
 };
 
 /// Messages one `deliver_invitations` call carries at most.
@@ -41,6 +42,30 @@ pub struct InvitationView {
     pub transparency: Transparency,
     /// The attendee's own answer, as the organizer's shard holds it.
     pub rsvp: Rsvp,
+    /// The attendee's own answers for single occurrences, where they differ from `rsvp`
+    /// (absent when there is none, and from shards that predate them).
+    pub occurrence_rsvps: Option<Vec<OccurrenceRsvp>>,
+}
+
+impl InvitationView {
+    /// The attendee's answer for the occurrence starting (by the rule) at `original_start_ns`.
+    pub fn rsvp_at(&self, original_start_ns: u64) -> Rsvp {
+        let answers = self.occurrence_rsvps.as_deref().unwrap_or_default();
+        answers
+            .iter()
+            .find(|a| a.original_start_ns == original_start_ns)
+            .map_or(self.rsvp, |a| a.rsvp)
+    }
+
+    /// Whether the attendee declined every occurrence (the series and no occurrence otherwise).
+    pub fn declined_all(&self) -> bool {
+        self.rsvp == Rsvp::Declined
+            && self
+                .occurrence_rsvps
+                .iter()
+                .flatten()
+                .all(|a| a.rsvp == Rsvp::Declined)
+    }
 }
 
 /// What changed for one attendee.

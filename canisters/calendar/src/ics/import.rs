@@ -296,6 +296,7 @@ fn master(
         visibility: Visibility::Private,
         color: None,
         attendees: vec![],
+        occurrence_rsvps: None,
         reminders_minutes: vec![],
         created_at_ns: now_ns,
         updated_at_ns: now_ns,

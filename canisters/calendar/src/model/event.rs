@@ -1,6 +1,8 @@
 //! The stored event record of layout 3: every field of an event and its index placement, in
 //! postcard (no field names, no type table, varints). Layout 3 added the RDATEs to the
-//! recurrence; [`EventRecord::from_v2`] reads what layout 2 stored.
+//! recurrence; [`EventRecord::from_v2`] reads what layout 2 stored. Since layout 5 the
+//! attendees' answers for single occurrences follow the record's last field when there are
+//! any, so a record without them keeps layout 3's bytes.
 //!
 //! Reading an event back is the most frequent thing the calendar does (every get, update,
 //! delete and listed event), and decoding the Candid records of layouts 0 and 1 cost about
@@ -44,6 +46,9 @@ pub struct Record<R> {
     updated_at_ns: u64,
     revision: u64,
     placement: Slot,
+    /// Written after the record (see [`EventRecord::encode`]), not as one of its fields.
+    #[serde(skip)]
+    answers: Vec<OccurrenceAnswer>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,6 +132,13 @@ struct Attendee {
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+struct OccurrenceAnswer {
+    principal: Principal,
+    original_start_ns: u64,
+    answer: Answer,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 enum Slot {
     OneOff {
         class: u8,
@@ -147,15 +159,27 @@ pub struct RecordV1 {
 }
 
 impl EventRecord {
+    /// The record, then the answers for single occurrences if there are any.
     pub fn encode(&self) -> Vec<u8> {
-        postcard::to_allocvec(self).expect("a stored event always encodes")
+        let record = postcard::to_allocvec(self).expect("a stored event always encodes");
+        if self.answers.is_empty() {
+            return record;
+        }
+        postcard::to_extend(&self.answers, record).expect("answers always encode")
     }
 
     /// Reads a record this layout wrote. Only this canister wrote these bytes, under the
     /// layout its code checked at upgrade, so a failure means corrupt memory or a missing
     /// migration: trapping (undoing the message) is safer than going on.
     pub fn decode(bytes: &[u8]) -> Self {
-        postcard::from_bytes(bytes).expect("a stored event decodes")
+        let (mut record, rest) =
+            postcard::take_from_bytes::<Self>(bytes).expect("a stored event decodes");
+        if !rest.is_empty() {
+            let (answers, rest) = postcard::take_from_bytes(rest).expect("its answers decode");
+            assert!(rest.is_empty(), "nothing follows a stored event's answers");
+            record.answers = answers;
+        }
+        record
     }
 
     /// Reads a record of layout 0 or 1.
@@ -283,14 +307,19 @@ impl EventRecord {
                 .into_iter()
                 .map(|a| wire::Attendee {
                     principal: a.principal,
-                    rsvp: match a.answer {
-                        Answer::NeedsAction => wire::Rsvp::NeedsAction,
-                        Answer::Accepted => wire::Rsvp::Accepted,
-                        Answer::Declined => wire::Rsvp::Declined,
-                        Answer::Tentative => wire::Rsvp::Tentative,
-                    },
+                    rsvp: a.answer.into(),
                 })
                 .collect(),
+            occurrence_rsvps: (!self.answers.is_empty()).then(|| {
+                self.answers
+                    .iter()
+                    .map(|a| wire::OccurrenceRsvp {
+                        principal: a.principal,
+                        original_start_ns: a.original_start_ns,
+                        rsvp: a.answer.into(),
+                    })
+                    .collect()
+            }),
             reminders_minutes: self.reminders_minutes,
             created_at_ns: self.created_at_ns,
             updated_at_ns: self.updated_at_ns,
@@ -367,12 +396,7 @@ impl EventRecord {
                 .iter()
                 .map(|a| Attendee {
                     principal: a.principal,
-                    answer: match a.rsvp {
-                        wire::Rsvp::NeedsAction => Answer::NeedsAction,
-                        wire::Rsvp::Accepted => Answer::Accepted,
-                        wire::Rsvp::Declined => Answer::Declined,
-                        wire::Rsvp::Tentative => Answer::Tentative,
-                    },
+                    answer: a.rsvp.into(),
                 })
                 .collect(),
             reminders_minutes: e.reminders_minutes.clone(),
@@ -391,6 +415,15 @@ impl EventRecord {
                 },
                 Placement::Series { last_end_ns } => Slot::Series { last_end_ns },
             },
+            answers: e
+                .occurrence_answers()
+                .iter()
+                .map(|a| OccurrenceAnswer {
+                    principal: a.principal,
+                    original_start_ns: a.original_start_ns,
+                    answer: a.rsvp.into(),
+                })
+                .collect(),
         }
     }
 }
@@ -419,6 +452,29 @@ impl<R> Record<R> {
             updated_at_ns: self.updated_at_ns,
             revision: self.revision,
             placement: self.placement,
+            answers: self.answers,
+        }
+    }
+}
+
+impl From<Answer> for wire::Rsvp {
+    fn from(a: Answer) -> Self {
+        match a {
+            Answer::NeedsAction => Self::NeedsAction,
+            Answer::Accepted => Self::Accepted,
+            Answer::Declined => Self::Declined,
+            Answer::Tentative => Self::Tentative,
+        }
+    }
+}
+
+impl From<wire::Rsvp> for Answer {
+    fn from(r: wire::Rsvp) -> Self {
+        match r {
+            wire::Rsvp::NeedsAction => Self::NeedsAction,
+            wire::Rsvp::Accepted => Self::Accepted,
+            wire::Rsvp::Declined => Self::Declined,
+            wire::Rsvp::Tentative => Self::Tentative,
         }
     }
 }

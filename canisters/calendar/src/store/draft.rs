@@ -2,7 +2,8 @@
 //! input, a patch applied to a stored one. Pure functions of their arguments.
 
 use interfaces::calendar::{
-    Attendee, Event, EventId, EventInput, EventPatch, RecurrenceChange, Rsvp, Schedule,
+    Attendee, Event, EventId, EventInput, EventPatch, OccurrenceRsvp, RecurrenceChange, Rsvp,
+    Schedule,
 };
 use recurrence::wire::{series_from_schedule, timestamp};
 
@@ -38,6 +39,7 @@ pub fn draft(ctx: &Ctx, input: EventInput, id: EventId) -> Event {
                 rsvp: Rsvp::NeedsAction,
             })
             .collect(),
+        occurrence_rsvps: None,
         reminders_minutes: input.reminders_minutes.unwrap_or_default(),
         created_at_ns: ctx.now_ns,
         updated_at_ns: ctx.now_ns,
@@ -59,8 +61,16 @@ pub fn set_schedule(event: &mut Event, s: Schedule) {
     event.overrides = s.overrides;
 }
 
-/// `old` with `patch` applied (unchecked). When the timing changes, overrides that no longer
-/// name an instance are dropped, as calendar apps do when a whole series moves.
+/// Changes `event`'s answers for single occurrences with `f` (`None` when none is left).
+pub fn set_occurrence_answers(event: &mut Event, f: impl FnOnce(&mut Vec<OccurrenceRsvp>)) {
+    let mut answers = event.occurrence_rsvps.take().unwrap_or_default();
+    f(&mut answers);
+    event.occurrence_rsvps = (!answers.is_empty()).then_some(answers);
+}
+
+/// `old` with `patch` applied (unchecked). When the timing changes, overrides and answers for
+/// single occurrences that no longer name an instance are dropped, as calendar apps do when a
+/// whole series moves; the answers of people no longer attending go with them.
 pub fn apply_patch(old: &Event, patch: EventPatch) -> Event {
     let mut e = old.clone();
     let timing_changed =
@@ -87,7 +97,6 @@ pub fn apply_patch(old: &Event, patch: EventPatch) -> Event {
         }
         Some(RecurrenceChange::Remove) => {
             e.recurrence = None;
-            e.overrides.clear();
         }
         None => {}
     }
@@ -115,36 +124,64 @@ pub fn apply_patch(old: &Event, patch: EventPatch) -> Event {
                     .map_or(Rsvp::NeedsAction, |a| a.rsvp),
             })
             .collect();
+        let attending: Vec<_> = e.attendees.iter().map(|a| a.principal).collect();
+        set_occurrence_answers(&mut e, |answers| {
+            answers.retain(|a| attending.contains(&a.principal))
+        });
     }
     if let Some(v) = patch.reminders_minutes {
         e.reminders_minutes = v;
     }
-    if timing_changed && !e.overrides.is_empty() {
-        if let Ok(series) = series_from_schedule(
-            &Event {
-                overrides: vec![],
-                ..e.clone()
-            }
-            .schedule(),
-        ) {
-            // One walk of the series for all overrides (`are_instances`), not one per override.
-            let originals: Vec<_> = e
-                .overrides
-                .iter()
-                .map(|o| timestamp("overrides", o.original_start_ns).ok())
-                .collect();
-            let valid: Vec<_> = originals.iter().flatten().copied().collect();
-            let real = recurrence::are_instances(&series, &valid).unwrap_or_default();
-            let mut real = real.into_iter();
-            let keep: Vec<bool> = originals
-                .iter()
-                .map(|t| t.is_some() && real.next().unwrap_or(false))
-                .collect();
-            let mut keep = keep.into_iter();
-            e.overrides.retain(|_| keep.next().unwrap_or(false));
-        }
+    if timing_changed {
+        retain_instances(&mut e);
     }
     e
+}
+
+/// Drops the overrides and answers for single occurrences of `e` that do not name an instance
+/// of its series (all of them when it has none).
+pub fn retain_instances(e: &mut Event) {
+    if e.recurrence.is_none() {
+        e.overrides.clear();
+        e.occurrence_rsvps = None;
+        return;
+    }
+    if e.overrides.is_empty() && e.occurrence_rsvps.is_none() {
+        return;
+    }
+    let Ok(series) = series_from_schedule(
+        &Event {
+            overrides: vec![],
+            ..e.clone()
+        }
+        .schedule(),
+    ) else {
+        return;
+    };
+    // One walk of the series for all of them (`are_instances`), not one per start.
+    let starts: Vec<u64> = e
+        .overrides
+        .iter()
+        .map(|o| o.original_start_ns)
+        .chain(e.occurrence_answers().iter().map(|a| a.original_start_ns))
+        .collect();
+    let parsed: Vec<_> = starts
+        .iter()
+        .map(|&ns| timestamp("original_start_ns", ns).ok())
+        .collect();
+    let valid: Vec<_> = parsed.iter().flatten().copied().collect();
+    let mut real = recurrence::are_instances(&series, &valid)
+        .unwrap_or_default()
+        .into_iter();
+    let mut keep = parsed
+        .iter()
+        .map(|t| t.is_some() && real.next().unwrap_or(false))
+        .collect::<Vec<bool>>()
+        .into_iter();
+    e.overrides.retain(|_| keep.next().unwrap_or(false));
+    set_occurrence_answers(e, |answers| {
+        answers.retain(|_| keep.next().unwrap_or(false))
+    });
 }
 
 #[cfg(test)]

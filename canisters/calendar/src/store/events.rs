@@ -76,6 +76,12 @@ impl<M: Memory> Store<M> {
         })
     }
 
+    /// The stored bytes of event `id` (tests of the layout).
+    #[cfg(test)]
+    pub fn record_bytes(&self, id: EventId) -> Vec<u8> {
+        self.events.get(&id).expect("a stored event")
+    }
+
     /// Every stored event with an id from `from` on, in id order.
     pub(super) fn records_from(&self, from: EventId) -> impl Iterator<Item = ValidEvent> + '_ {
         self.events

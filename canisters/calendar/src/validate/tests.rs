@@ -24,6 +24,7 @@ fn event() -> Event {
         visibility: Default::default(),
         color: None,
         attendees: vec![],
+        occurrence_rsvps: None,
         reminders_minutes: vec![],
         created_at_ns: 0,
         updated_at_ns: 0,

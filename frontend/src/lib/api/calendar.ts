@@ -111,8 +111,14 @@ export class CalendarApi {
     return unwrap(await call(() => this.actor.split_event(id, revision, originalStartNs, patch)));
   }
 
+  /** The caller's answer for the whole event (it replaces their answers for single occurrences). */
   async rsvp(id: bigint, answer: Rsvp): Promise<Event> {
     return unwrap(await call(() => this.actor.rsvp(id, answer)));
+  }
+
+  /** The caller's answer for the one occurrence the rule put at `originalStartNs`. */
+  async rsvpOccurrence(id: bigint, originalStartNs: bigint, answer: Rsvp): Promise<Event> {
+    return unwrap(await call(() => this.actor.rsvp_occurrence(id, originalStartNs, answer)));
   }
 
   async exportIcs(): Promise<string> {

@@ -30,7 +30,8 @@ use canister_kit::outbox::{Backoff, DueIndex};
 use canister_kit::stored::Candid;
 use ic_stable_structures::{Memory, StableBTreeMap};
 use interfaces::calendar::{
-    DeletedData, Event, EventStatus, Rsvp, Transparency, Visibility, MAX_DELETIONS_PER_CALL,
+    DeletedData, Event, EventStatus, OccurrenceRsvp, Rsvp, Transparency, Visibility,
+    MAX_DELETIONS_PER_CALL,
 };
 use interfaces::invitation::{
     Invitation, InvitationChange, InvitationCursor, InvitationListRequest, InvitationMessage,
@@ -408,15 +409,22 @@ impl<M: Memory> Invitations<M> {
                 super::window::MAX_BUSY_OCCURRENCES as usize + 1,
                 &mut found,
             )?;
-            out.extend(found.iter().map(|o| (o.start_ns, o.end_ns)));
+            let view = &held.invitation.view;
+            out.extend(
+                found
+                    .iter()
+                    .filter(|o| view.rsvp_at(o.original_start_ns) != Rsvp::Declined)
+                    .map(|o| (o.start_ns, o.end_ns)),
+            );
         }
         Ok(())
     }
 }
 
-/// Counts in the attendee's free/busy: not declined, not cancelled, opaque.
+/// Counts in the attendee's free/busy: not declined (for some occurrence at least), not
+/// cancelled, opaque. `busy_spans` leaves out the occurrences the attendee declined.
 pub fn blocks_time(v: &InvitationView) -> bool {
-    v.rsvp != Rsvp::Declined
+    !v.declined_all()
         && v.status != EventStatus::Cancelled
         && v.transparency == Transparency::Opaque
 }
@@ -441,6 +449,7 @@ pub fn event_of(i: &Invitation) -> Event {
         visibility: Visibility::Private,
         color: None,
         attendees: vec![],
+        occurrence_rsvps: None,
         reminders_minutes: vec![],
         created_at_ns: 0,
         updated_at_ns: 0,
@@ -468,6 +477,15 @@ pub fn view_for(e: &Event, attendee: &Principal) -> Option<InvitationView> {
         status: e.status,
         transparency: e.transparency,
         rsvp: me.rsvp,
+        occurrence_rsvps: {
+            let own: Vec<OccurrenceRsvp> = e
+                .occurrence_answers()
+                .iter()
+                .filter(|a| a.principal == *attendee)
+                .copied()
+                .collect();
+            (!own.is_empty()).then_some(own)
+        },
     })
 }
 

@@ -369,3 +369,67 @@ fn a_restore_has_everyone_forget_this_shards_invitations_then_queues_them_all_ag
     assert!(!f.store.requeue_invitations(&alice, 10));
     assert_eq!(f.store.invitations().due(u64::MAX, 10).len(), 2);
 }
+
+#[test]
+fn one_occurrence_answered_on_its_own_is_listed_and_counted_with_that_answer() {
+    let mut f = fixture();
+    let (alice, bob) = (ctx(user(1)), ctx(user(2)));
+    let mut weekly = crate::store::tests::weekly(MONDAY + 2 * HOUR, 3);
+    weekly.attendees = Some(vec![user(2)]);
+    let series = f.store.create(&alice, weekly).unwrap();
+    let week = 7 * DAY;
+    let second = MONDAY + week + 2 * HOUR;
+    f.store.rsvp(&bob, series.id, Rsvp::Accepted).unwrap();
+    let answered = f
+        .store
+        .rsvp_occurrence(&bob, series.id, second, Rsvp::Declined)
+        .unwrap();
+    assert_eq!(
+        answered.occurrence_rsvps,
+        Some(vec![interfaces::calendar::OccurrenceRsvp {
+            principal: user(2),
+            original_start_ns: second,
+            rsvp: Rsvp::Declined,
+        }])
+    );
+    deliver_here(&mut f);
+
+    // The declined occurrence frees its hour and leaves the listing; the others stay accepted.
+    let accepted = Some(Rsvp::Accepted);
+    let first = (MONDAY + 2 * HOUR, series.id, accepted);
+    let third = (MONDAY + 2 * week + 2 * HOUR, series.id, accepted);
+    assert_eq!(
+        seen(&list_of(&f, user(2), user(2), None, 50, false)),
+        [first, third]
+    );
+    let with_declined = list_of(&f, user(2), user(2), None, 50, true);
+    let declined = (second, series.id, Some(Rsvp::Declined));
+    assert_eq!(seen(&with_declined), [first, declined, third]);
+    // A page of one still walks past the declined occurrence.
+    let page = list_of(&f, user(2), user(2), None, 1, false);
+    assert_eq!(seen(&page), [first]);
+    let next = list_of(&f, user(2), user(2), page.next_cursor, 1, false);
+    assert_eq!(seen(&next), [third]);
+    let busy: Vec<u64> = busy_of(&f, user(2)).iter().map(|b| b.0).collect();
+    assert_eq!(busy, [first.0, third.0]);
+
+    // Declining the series but accepting one occurrence: only that one is busy and listed.
+    f.store.rsvp(&bob, series.id, Rsvp::Declined).unwrap();
+    f.store
+        .rsvp_occurrence(&bob, series.id, second, Rsvp::Accepted)
+        .unwrap();
+    deliver_here(&mut f);
+    let accepted_one = (second, series.id, Some(Rsvp::Accepted));
+    assert_eq!(
+        seen(&list_of(&f, user(2), user(2), None, 50, false)),
+        [accepted_one]
+    );
+    assert_eq!(busy_of(&f, user(2)), [(second, second + HOUR)]);
+
+    // An answer for the whole series replaces the one for the occurrence.
+    let all = f.store.rsvp(&bob, series.id, Rsvp::Declined).unwrap();
+    assert_eq!(all.occurrence_rsvps, None);
+    deliver_here(&mut f);
+    assert!(seen(&list_of(&f, user(2), user(2), None, 50, false)).is_empty());
+    assert!(busy_of(&f, user(2)).is_empty());
+}

@@ -48,7 +48,7 @@ impl<M: Memory> Invitations<M> {
                 .get(&keys::invitation_key(attendee, shard, id))?
                 .0
                 .invitation;
-            (include_declined || i.view.rsvp != Rsvp::Declined).then_some(i)
+            (include_declined || !i.view.declined_all()).then_some(i)
         };
         for (class, bound) in CLASS_BOUNDS_NS.iter().enumerate() {
             let class = class as u8;
@@ -101,16 +101,40 @@ impl<M: Memory> Invitations<M> {
                 organizer_shard: shard,
                 rsvp: invitation.view.rsvp,
             };
+            let view = &invitation.view;
             let before = out.len();
+            // Occurrences declined one by one are left out after the walk: ask for as many
+            // more as there are such answers, so `want` shown ones still come back.
+            let declined = view
+                .occurrence_rsvps
+                .iter()
+                .flatten()
+                .filter(|a| a.rsvp == Rsvp::Declined)
+                .count();
             series_occurrences(
                 &event_of(&invitation),
                 Some(invited),
                 from,
                 to,
                 cursor,
-                want,
+                want + if include_declined { 0 } else { declined },
                 out,
             )?;
+            // Each occurrence says the answer given for it.
+            let mut kept = before;
+            for i in before..out.len() {
+                let mut o = out[i];
+                let rsvp = view.rsvp_at(o.original_start_ns);
+                if !include_declined && rsvp == Rsvp::Declined {
+                    continue;
+                }
+                if let Some(invited) = &mut o.invited {
+                    invited.rsvp = rsvp;
+                }
+                out[kept] = o;
+                kept += 1;
+            }
+            out.truncate(kept.min(before + want));
             if out.len() > before {
                 held.insert((shard, id), invitation);
             }
