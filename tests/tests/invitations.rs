@@ -13,6 +13,7 @@ use candid::{encode_args, Principal};
 use integration_tests::{operator, user, Group, Suite};
 use interfaces::backup::{
     BackupStats, RecoveryReport, RecoveryTarget, SnapshotInfo, SnapshotPage, SnapshotQuery,
+    StepOutcome,
 };
 use interfaces::calendar::{
     BusyBlock, Event, EventInput, EventPage, EventPatch, FreeBusyAudience, FreeBusyRequest,
@@ -915,4 +916,62 @@ fn an_attendee_shard_restored_into_a_new_shard_gets_its_users_invitations_again(
     let seen: Vec<_> = bob.iter().map(|i| (i.event_id, i.revision)).collect();
     assert_eq!(seen, [(e.id, e.revision)]);
     assert_eq!(bob[0].view.title, "Planning");
+}
+
+/// The organizer's shard is lost and restored into a new shard: the new shard delivers the
+/// restored events' invitations again under its own name, and the backup canister has every
+/// other shard drop the ones the lost shard delivered, so Bob holds each invitation once.
+#[test]
+fn an_organizer_shard_restored_into_a_new_shard_leaves_each_attendee_one_copy() {
+    let (f, backup) = fixture_with_backup();
+    let p = f.people();
+    let start = f.now() + 24 * HOUR;
+    let e = f.create(p.home, p.alice, meeting(start, vec![p.bob, p.carol]));
+    f.suite.settle();
+    assert_eq!(f.invitations(p.away, p.bob).len(), 1);
+    let snapshot = snapshot_now(&f, backup, p.home);
+
+    f.suite
+        .env
+        .stop_canister(p.home, Some(operator()))
+        .expect("stopped");
+    f.suite.upload_calendar_wasm(f.group.registry);
+    let new_shard = RecoveryTarget::NewShard {
+        cycles: 2_000_000_000_000,
+    };
+    let (report,): (Result<RecoveryReport, Error>,) = f
+        .suite
+        .update(
+            backup,
+            operator(),
+            "execute_recovery",
+            (p.home, snapshot.id, new_shard),
+        )
+        .unwrap();
+    let report = report.expect("recovered");
+    assert!(report.restored, "{report:?}");
+    let fresh = report.target.expect("a new shard");
+    let step = report
+        .steps
+        .iter()
+        .find(|s| s.name == "forget_old_invitations")
+        .expect("the step is reported");
+    assert_eq!(step.outcome, StepOutcome::Done, "{report:?}");
+
+    for _ in 0..6 {
+        f.suite.advance(Duration::from_secs(20));
+    }
+    let held: Vec<_> = f
+        .invitations(p.away, p.bob)
+        .iter()
+        .map(|i| (i.organizer_shard, i.event_id, i.revision))
+        .collect();
+    assert_eq!(held, [(fresh, e.id, e.revision)]);
+    // Carol moved with Alice: the new shard holds hers, from itself.
+    let carols: Vec<_> = f
+        .invitations(fresh, p.carol)
+        .iter()
+        .map(|i| (i.organizer_shard, i.event_id))
+        .collect();
+    assert_eq!(carols, [(fresh, e.id)]);
 }

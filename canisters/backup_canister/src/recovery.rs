@@ -8,7 +8,8 @@
 //! that fails midway leaves the target as it was. A new shard is created, installed with the
 //! registry's calendar wasm and added to the group (`canister_kit::provision`) before it
 //! receives the snapshot, and after the commit the load balancer moves the lost shard's users to
-//! it. Each step's outcome is reported. The new shard is remembered (stable memory) until its
+//! it, and the lost shard's reminder plans and delivered invitations are dropped where they are
+//! held (the new shard sends its own). Each step's outcome is reported. The new shard is remembered (stable memory) until its
 //! users moved, so running the recovery again after a failure reuses it (reinstalled empty)
 //! instead of creating another.
 
@@ -80,6 +81,10 @@ pub fn steps(snapshot: &SnapshotInfo, target: Option<Principal>, is_new: bool) -
         ));
         steps.push(format!(
             "forget_old_reminders: the notification canister drops {}'s reminder plans ({name} sends its own)",
+            snapshot.canister
+        ));
+        steps.push(format!(
+            "forget_old_invitations: every other calendar shard drops the invitations {} delivered ({name} delivers them again)",
             snapshot.canister
         ));
     }
@@ -299,8 +304,40 @@ pub async fn execute(
             Err(e) => failed(e),
         };
         step(&mut report.steps, "forget_old_reminders", outcome);
+        // Likewise the invitations it delivered: the new shard delivers them again under its
+        // own name, and attendees would hold both.
+        let outcome = match forget_invitations_of(canister, target, &key).await {
+            Ok(()) => StepOutcome::Done,
+            Err(e) => failed(e),
+        };
+        step(&mut report.steps, "forget_old_invitations", outcome);
     }
     Ok(report)
+}
+
+/// Asks every calendar shard of the group but `lost` and `target` (which holds none of them:
+/// invitations are not in snapshots) to drop the invitations `lost` delivered, a page per call.
+/// Every shard is asked even after one failed; the first error is the outcome.
+async fn forget_invitations_of(
+    lost: Principal,
+    target: Principal,
+    key: &[u8],
+) -> Result<(), Error> {
+    let mut first_error = None;
+    let shards = canister_kit::member::members_of_kind(CanisterKind::Calendar);
+    for shard in shards.into_iter().filter(|s| *s != lost && *s != target) {
+        loop {
+            match clients::calendar::forget_invitations_of(shard, key, lost).await {
+                Ok(page) if page.done => break,
+                Ok(_) => continue,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                    break;
+                }
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
 }
 
 /// Asks the notification canister to drop every reminder plan of `shard`, a batch per call.
@@ -402,7 +439,11 @@ fn skip_rest(mut report: RecoveryReport) -> RecoveryReport {
     }
     names.extend(["import_begin", "push_chunks", "import_commit"]);
     if is_new {
-        names.extend(["replace_shard", "forget_old_reminders"]);
+        names.extend([
+            "replace_shard",
+            "forget_old_reminders",
+            "forget_old_invitations",
+        ]);
     }
     for name in names {
         if !report.steps.iter().any(|s| s.name == name) {

@@ -497,6 +497,23 @@ fn forget_invitations(key: ByteBuf) -> Result<DeletedData, Error> {
     })
 }
 
+/// Forgets up to 500 of the invitations this shard holds from `lost`, for the backup canister
+/// (its own key), which restored that shard into a new one that sends them again.
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn forget_invitations_of(key: ByteBuf, lost: Principal) -> Result<DeletedData, Error> {
+    let kinds = [CanisterKind::BackupCanister];
+    member_call("forget_invitations_of", &key, &kinds, |_| {
+        Ok(state::mutate(|s| {
+            s.invitations_mut().forget_page_from(&lost)
+        }))
+    })
+}
+
 /// Queues every invitation of this shard's events again, for another calendar shard of the
 /// group (its own key) restored from a backup into a canister that held no invitations.
 #[candid_method(update)]
@@ -506,15 +523,11 @@ fn forget_invitations(key: ByteBuf) -> Result<DeletedData, Error> {
     encode_with = "canister_kit::codec::reply"
 )]
 fn resend_invitations(key: ByteBuf) -> Result<(), Error> {
-    member_call(
-        "resend_invitations",
-        &key,
-        &[CanisterKind::Calendar],
-        |_| {
-            state::mutate(|s| s.resend_invitations());
-            Ok(())
-        },
-    )
+    let kinds = [CanisterKind::Calendar];
+    member_call("resend_invitations", &key, &kinds, |_| {
+        state::mutate(|s| s.resend_invitations());
+        Ok(())
+    })
 }
 
 /// The caller's invitations from every organizer, a page at a time.

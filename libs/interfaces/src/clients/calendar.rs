@@ -49,6 +49,19 @@ pub async fn forget_invitations(shard: Principal, key: &[u8]) -> Result<DeletedD
     result
 }
 
+/// Has `shard` forget up to 500 of the invitations it holds from `lost`, a shard the backup
+/// canister restored into a new one. Unbounded wait: a write.
+pub async fn forget_invitations_of(
+    shard: Principal,
+    key: &[u8],
+    lost: Principal,
+) -> Result<DeletedData, Error> {
+    let args = (ByteBuf::from(key.to_vec()), lost);
+    let (result,): (Result<DeletedData, Error>,) =
+        call_unbounded(shard, "forget_invitations_of", &args).await?;
+    result
+}
+
 /// Asks `shard` to queue every invitation of its events again (the calling shard was restored
 /// into a canister that held none). Unbounded wait: a write.
 pub async fn resend_invitations(shard: Principal, key: &[u8]) -> Result<(), Error> {
