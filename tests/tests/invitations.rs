@@ -871,6 +871,36 @@ fn a_restored_organizer_shard_re_synchronises_every_attendees_invitations() {
     assert_eq!((status.pending, status.last_error), (0, None));
 }
 
+/// Stops `shard` for good and has the backup canister restore `snapshot` of it into a new
+/// shard, which the balancer gives its users.
+fn lose_and_recover(
+    f: &Fixture,
+    backup: Principal,
+    shard: Principal,
+    snapshot: &SnapshotInfo,
+) -> RecoveryReport {
+    f.suite
+        .env
+        .stop_canister(shard, Some(operator()))
+        .expect("stopped");
+    f.suite.upload_calendar_wasm(f.group.registry);
+    let new_shard = RecoveryTarget::NewShard {
+        cycles: 2_000_000_000_000,
+    };
+    let (report,): (Result<RecoveryReport, Error>,) = f
+        .suite
+        .update(
+            backup,
+            operator(),
+            "execute_recovery",
+            (shard, snapshot.id, new_shard),
+        )
+        .unwrap();
+    let report = report.expect("recovered");
+    assert!(report.restored, "{report:?}");
+    report
+}
+
 /// The attendee's shard is lost and restored from a backup into a new shard (the backup
 /// canister creates it and the balancer moves the users there). Snapshots hold events, not the
 /// invitations a shard holds for its users, so the new shard asks every organizer's shard to
@@ -885,25 +915,7 @@ fn an_attendee_shard_restored_into_a_new_shard_gets_its_users_invitations_again(
     assert_eq!(f.invitations(p.away, p.bob).len(), 1);
     let snapshot = snapshot_now(&f, backup, p.away);
 
-    f.suite
-        .env
-        .stop_canister(p.away, Some(operator()))
-        .expect("stopped");
-    f.suite.upload_calendar_wasm(f.group.registry);
-    let new_shard = RecoveryTarget::NewShard {
-        cycles: 2_000_000_000_000,
-    };
-    let (report,): (Result<RecoveryReport, Error>,) = f
-        .suite
-        .update(
-            backup,
-            operator(),
-            "execute_recovery",
-            (p.away, snapshot.id, new_shard),
-        )
-        .unwrap();
-    let report = report.expect("recovered");
-    assert!(report.restored, "{report:?}");
+    let report = lose_and_recover(&f, backup, p.away, &snapshot);
     let fresh = report.target.expect("a new shard");
     assert!(report.users_moved.is_some(), "{report:?}");
 
@@ -931,25 +943,7 @@ fn an_organizer_shard_restored_into_a_new_shard_leaves_each_attendee_one_copy() 
     assert_eq!(f.invitations(p.away, p.bob).len(), 1);
     let snapshot = snapshot_now(&f, backup, p.home);
 
-    f.suite
-        .env
-        .stop_canister(p.home, Some(operator()))
-        .expect("stopped");
-    f.suite.upload_calendar_wasm(f.group.registry);
-    let new_shard = RecoveryTarget::NewShard {
-        cycles: 2_000_000_000_000,
-    };
-    let (report,): (Result<RecoveryReport, Error>,) = f
-        .suite
-        .update(
-            backup,
-            operator(),
-            "execute_recovery",
-            (p.home, snapshot.id, new_shard),
-        )
-        .unwrap();
-    let report = report.expect("recovered");
-    assert!(report.restored, "{report:?}");
+    let report = lose_and_recover(&f, backup, p.home, &snapshot);
     let fresh = report.target.expect("a new shard");
     let step = report
         .steps
