@@ -306,3 +306,29 @@ fn a_call_with_the_text_alone_still_decodes() {
     let (text, options): (String, Option<IcsImportOptions>) = canister_kit::codec::args(old);
     assert_eq!((text.as_str(), options), ("BEGIN:VCALENDAR", None));
 }
+
+#[test]
+fn a_reimport_keeps_the_answers_attendees_gave_for_single_occurrences() {
+    let mut f = fixture();
+    let alice = f.ctx(user(1));
+    let mut series = weekly(MONDAY, 3);
+    series.attendees = Some(vec![user(2)]);
+    let s = f.store.create(&alice, series).unwrap();
+    let bob = f.ctx(user(2));
+    let answered = f
+        .store
+        .rsvp_occurrence(
+            &bob,
+            s.id,
+            MONDAY + 7 * DAY,
+            interfaces::calendar::Rsvp::Declined,
+        )
+        .unwrap();
+    assert!(answered.occurrence_rsvps.is_some());
+    // The owner imports her own export: the event is replaced, Bob's answer stays.
+    let ics = export_all(&f, 1).ics;
+    import_into(&mut f.store, &alice, &ics, lenient()).unwrap();
+    let back = f.store.get(&alice, s.id).unwrap();
+    assert_eq!(back.occurrence_rsvps, answered.occurrence_rsvps);
+    assert!(back.revision > answered.revision, "it was replaced");
+}
