@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use candid::{CandidType, Deserialize, Principal};
 use interfaces::calendar::{BookingPolicy, Event, EventId, EventTime, InstanceChange, Visibility};
 use interfaces::{notification, Error, InputProblem};
+use recurrence::jiff::Timestamp;
 use recurrence::wire::{series_from_schedule, time_zone, timestamp, to_ns};
 use recurrence::Series;
 use security_base::limits;
@@ -267,14 +268,7 @@ fn check_overrides(event: &Event, series: &Series) -> Result<(), Error> {
         }
         originals.push(timestamp("overrides", o.original_start_ns)?);
     }
-    // All at once: one walk of the series, not one per override (`are_instances`).
-    let real = recurrence::are_instances(series, &originals).unwrap_or_default();
-    if real.len() != originals.len() || real.contains(&false) {
-        return Err(problem(
-            "overrides",
-            "original_start_ns is not an instance of the series",
-        ));
-    }
+    require_instances("overrides", series, &originals)?;
     for o in &event.overrides {
         if let InstanceChange::Moved { start_ns, end_ns } = o.change {
             check_span("overrides", end_ns.saturating_sub(start_ns))?;
@@ -306,10 +300,16 @@ fn check_occurrence_answers(event: &Event, series: &Series) -> Result<(), Error>
         }
         originals.push(timestamp("occurrence_rsvps", a.original_start_ns)?);
     }
-    let real = recurrence::are_instances(series, &originals).unwrap_or_default();
+    require_instances("occurrence_rsvps", series, &originals)
+}
+
+/// Every one of `originals` is an instance of `series`: all at once, one walk of the series
+/// and not one per start (`are_instances`).
+fn require_instances(field: &str, series: &Series, originals: &[Timestamp]) -> Result<(), Error> {
+    let real = recurrence::are_instances(series, originals).unwrap_or_default();
     if real.len() != originals.len() || real.contains(&false) {
         return Err(problem(
-            "occurrence_rsvps",
+            field,
             "original_start_ns is not an instance of the series",
         ));
     }
