@@ -574,23 +574,29 @@ await test('free/busy privacy: chosen in settings, enforced by the shard for eac
   assert(ok(await strangers.free_busy(week), 'a signed-in stranger').length >= 1, 'the stranger sees no busy block');
 });
 
+// Bob's answers to each occurrence of `eventId` in the test week, as his own shard lists them
+// (declined ones included), joined by commas: waits up to 30 s for them to be `want`.
+async function waitForBobsAnswers(eventId, want) {
+  const bShard = ok(await (await bClient.actor('load_balancer')).get_shard_for(bClient.principal), "Bob's shard").toText();
+  const bcal = await bClient.actor('calendar', bShard);
+  const week = { from_ns: ns('2027-01-04T00:00:00Z'), to_ns: ns('2027-01-11T00:00:00Z'), owner: [], cursor: [], limit: [] };
+  const answers = async () => {
+    const page = ok(await bcal.list_events({ ...week, include_declined: [true] }), 'Bob list_events');
+    const mine = page.occurrences.filter((x) => x.event_id === eventId && x.invited.length === 1);
+    return mine.map((o) => Object.keys(o.invited[0].rsvp)[0]).join(',');
+  };
+  for (let i = 0; i < 60 && (await answers()) !== want; i++) await new Promise((r) => setTimeout(r, 500));
+  assert((await answers()) === want, `Bob's listing: ${await answers()}, not ${want}`);
+}
+
 await test('invitations: Alice invites Bob; it is in his week, he answers from the dialog, both sides see the answer', async () => {
   const cal = await aClient.actor('calendar', aShard);
   const invite = ok(
     await cal.create_event(eventInput('Invite A', timed('2027-01-08T13:00:00Z', '2027-01-08T14:00:00Z'), { attendees: [[bClient.principal]] })),
     'create_event with Bob invited',
   );
-  const bShard = ok(await (await bClient.actor('load_balancer')).get_shard_for(bClient.principal), 'Bob\'s shard').toText();
-  const bcal = await bClient.actor('calendar', bShard);
-  const week = { from_ns: ns('2027-01-04T00:00:00Z'), to_ns: ns('2027-01-11T00:00:00Z'), owner: [], cursor: [], limit: [] };
   // Bob's own listing (his shard) carries the invitation once it is delivered, with his answer.
-  async function bobsAnswer() {
-    const page = ok(await bcal.list_events({ ...week, include_declined: [true] }), 'Bob list_events');
-    const o = page.occurrences.find((x) => x.event_id === invite.id && x.invited.length === 1);
-    return o && Object.keys(o.invited[0].rsvp)[0];
-  }
-  for (let i = 0; i < 60 && (await bobsAnswer()) !== 'NeedsAction'; i++) await new Promise((r) => setTimeout(r, 500));
-  assert((await bobsAnswer()) === 'NeedsAction', 'the invitation never reached Bob\'s listing');
+  await waitForBobsAnswers(invite.id, 'NeedsAction');
   await B.goto(`${ORIGIN}/week/${WEEK}/`);
   await calendarReady(B);
   const ev = B.locator('.ec-event', { hasText: 'Invite A' });
@@ -605,8 +611,7 @@ await test('invitations: Alice invites Bob; it is in his week, he answers from t
   // The organizer's copy has the answer at once; Bob's shard gets it by delivery.
   const mine = ok(await cal.get_event(invite.id), 'get_event').attendees.find((x) => x.principal.toText() === bClient.principal.toText());
   assert(Object.keys(mine.rsvp)[0] === 'Accepted', `Alice sees ${JSON.stringify(mine.rsvp)}`);
-  for (let i = 0; i < 60 && (await bobsAnswer()) !== 'Accepted'; i++) await new Promise((r) => setTimeout(r, 500));
-  assert((await bobsAnswer()) === 'Accepted', 'Bob\'s listing keeps the old answer');
+  await waitForBobsAnswers(invite.id, 'Accepted');
   await B.reload();
   await calendarReady(B);
   await B.locator('.ec-event.ev-rsvp-accepted', { hasText: 'Invite A' }).waitFor();
@@ -626,20 +631,7 @@ await test('invitations: Bob declines one occurrence of a series from the dialog
     'create_event: a daily series with Bob invited',
   );
   const second = ns('2027-01-06T08:00:00Z');
-  const bShard = ok(await (await bClient.actor('load_balancer')).get_shard_for(bClient.principal), 'Bob\'s shard').toText();
-  const bcal = await bClient.actor('calendar', bShard);
-  const week = { from_ns: ns('2027-01-04T00:00:00Z'), to_ns: ns('2027-01-11T00:00:00Z'), owner: [], cursor: [], limit: [] };
-  // Bob's answers per occurrence of the series, as his own shard lists them.
-  async function bobsAnswers() {
-    const page = ok(await bcal.list_events({ ...week, include_declined: [true] }), 'Bob list_events');
-    const mine = page.occurrences.filter((x) => x.event_id === series.id && x.invited.length === 1);
-    return mine.map((o) => Object.keys(o.invited[0].rsvp)[0]).join(',');
-  }
-  const waitFor = async (want) => {
-    for (let i = 0; i < 60 && (await bobsAnswers()) !== want; i++) await new Promise((r) => setTimeout(r, 500));
-    assert((await bobsAnswers()) === want, `Bob's listing: ${await bobsAnswers()}, not ${want}`);
-  };
-  await waitFor('NeedsAction,NeedsAction,NeedsAction');
+  await waitForBobsAnswers(series.id, 'NeedsAction,NeedsAction,NeedsAction');
   await B.goto(`${ORIGIN}/week/${WEEK}/`);
   await calendarReady(B);
   const occurrences = B.locator('.ec-event', { hasText: 'Standup A' });
@@ -659,7 +651,7 @@ await test('invitations: Bob declines one occurrence of a series from the dialog
     `Alice sees ${JSON.stringify(answers, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`,
   );
   assert('NeedsAction' in event.attendees[0].rsvp, 'the series answer changed');
-  await waitFor('NeedsAction,Declined,NeedsAction');
+  await waitForBobsAnswers(series.id, 'NeedsAction,Declined,NeedsAction');
   // Bob's week leaves the declined occurrence out and keeps the other two.
   await B.reload();
   await calendarReady(B);

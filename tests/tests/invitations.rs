@@ -124,6 +124,46 @@ impl Fixture {
         r.expect("listed").invitations
     }
 
+    /// `user`'s busy time over `[from_ns, to_ns)` as `asker` sees it through `shard`.
+    fn free_busy(
+        &self,
+        shard: Principal,
+        asker: Principal,
+        user: Principal,
+        (from_ns, to_ns): (u64, u64),
+    ) -> Result<Vec<BusyBlock>, Error> {
+        let req = FreeBusyRequest {
+            user,
+            from_ns,
+            to_ns,
+        };
+        let (r,) = self.suite.query(shard, asker, "free_busy", (req,)).unwrap();
+        r
+    }
+
+    /// `who`'s own calendar over `[from_ns, to_ns)` on `shard`, one page.
+    fn list(
+        &self,
+        shard: Principal,
+        who: Principal,
+        (from_ns, to_ns): (u64, u64),
+        cursor: Option<ListCursor>,
+        limit: Option<u32>,
+        include_declined: bool,
+    ) -> EventPage {
+        let req = ListRequest {
+            owner: None,
+            from_ns,
+            to_ns,
+            cursor,
+            limit,
+            include_declined: Some(include_declined),
+        };
+        let (r,): (Result<EventPage, Error>,) =
+            self.suite.query(shard, who, "list_events", (req,)).unwrap();
+        r.expect("listed")
+    }
+
     fn status(&self, shard: Principal) -> InvitationDeliveryStatus {
         let (s,): (InvitationDeliveryStatus,) = self
             .suite
@@ -411,15 +451,9 @@ fn an_invitation_not_declined_makes_the_attendee_busy_on_their_own_shard() {
     let start = f.now() + 24 * HOUR;
     let e = f.create(p.home, p.alice, meeting(start, vec![p.bob]));
     f.suite.settle();
+    let window = (start - HOUR, start + 3 * HOUR);
     let busy = |who: Principal| -> Vec<BusyBlock> {
-        let req = FreeBusyRequest {
-            user: p.bob,
-            from_ns: start - HOUR,
-            to_ns: start + 3 * HOUR,
-        };
-        let (r,): (Result<Vec<BusyBlock>, Error>,) =
-            f.suite.query(p.away, who, "free_busy", (req,)).unwrap();
-        r.expect("free/busy")
+        f.free_busy(p.away, who, p.bob, window).expect("free/busy")
     };
     let meeting_block = vec![BusyBlock {
         start_ns: start,
@@ -427,13 +461,7 @@ fn an_invitation_not_declined_makes_the_attendee_busy_on_their_own_shard() {
     }];
     // Bob invited nobody, so by default only he sees his busy times; he opens them to every
     // signed-in user.
-    let req = FreeBusyRequest {
-        user: p.bob,
-        from_ns: start - HOUR,
-        to_ns: start + 3 * HOUR,
-    };
-    let (r,): (Result<Vec<BusyBlock>, Error>,) =
-        f.suite.query(p.away, p.alice, "free_busy", (req,)).unwrap();
+    let r = f.free_busy(p.away, p.alice, p.bob, window);
     assert!(matches!(r, Err(Error::Forbidden { .. })), "{r:?}");
     assert_eq!(busy(p.bob), meeting_block);
     let (r,): (Result<(), Error>,) = f
@@ -480,18 +508,9 @@ fn the_attendees_own_listing_shows_invitations_in_start_order_with_their_answer(
     let later = f.create(p.home, p.alice, meeting(start + 3 * HOUR, vec![p.bob]));
     f.suite.settle();
 
+    let window = (start - HOUR, start + 5 * HOUR);
     let list = |cursor: Option<ListCursor>, limit: u32, include_declined: bool| -> EventPage {
-        let req = ListRequest {
-            owner: None,
-            from_ns: start - HOUR,
-            to_ns: start + 5 * HOUR,
-            cursor,
-            limit: Some(limit),
-            include_declined: Some(include_declined),
-        };
-        let (r,): (Result<EventPage, Error>,) =
-            f.suite.query(p.away, p.bob, "list_events", (req,)).unwrap();
-        r.expect("listed")
+        f.list(p.away, p.bob, window, cursor, Some(limit), include_declined)
     };
     // (start, event id, (organizer's shard, answer) when invited) of each occurrence listed.
     type Seen = (u64, u64, Option<(Principal, Rsvp)>);
@@ -543,19 +562,7 @@ fn the_attendees_own_listing_shows_invitations_in_start_order_with_their_answer(
     assert_eq!(seen(&list(None, 50, true))[0], (start, e.id, declined));
 
     // Alice, looking at her own calendar on her shard, sees only her events.
-    let req = ListRequest {
-        owner: None,
-        from_ns: start - HOUR,
-        to_ns: start + 5 * HOUR,
-        cursor: None,
-        limit: None,
-        include_declined: Some(true),
-    };
-    let (r,): (Result<EventPage, Error>,) = f
-        .suite
-        .query(p.home, p.alice, "list_events", (req,))
-        .unwrap();
-    let alices = r.unwrap();
+    let alices = f.list(p.home, p.alice, window, None, None, true);
     assert!(alices.occurrences.iter().all(|o| o.invited.is_none()));
     assert_eq!(alices.occurrences.len(), 2);
 }
@@ -608,18 +615,9 @@ fn an_attendee_on_another_shard_answers_one_occurrence_and_their_calendar_follow
     let held = f.invitations(p.away, p.bob);
     assert_eq!(held.len(), 1);
     assert_eq!(held[0].view.occurrence_rsvps, Some(vec![only]));
+    let window = (start - HOUR, start + 3 * week);
     let list = |include_declined: bool| -> Vec<(u64, Rsvp)> {
-        let req = ListRequest {
-            owner: None,
-            from_ns: start - HOUR,
-            to_ns: start + 3 * week,
-            cursor: None,
-            limit: None,
-            include_declined: Some(include_declined),
-        };
-        let (r,): (Result<EventPage, Error>,) =
-            f.suite.query(p.away, p.bob, "list_events", (req,)).unwrap();
-        let page = r.expect("listed");
+        let page = f.list(p.away, p.bob, window, None, None, include_declined);
         let occurrences = page.occurrences.iter();
         occurrences
             .map(|o| (o.start_ns, o.invited.expect("invited").rsvp))
@@ -628,14 +626,8 @@ fn an_attendee_on_another_shard_answers_one_occurrence_and_their_calendar_follow
     let (first, third) = ((start, Rsvp::Accepted), (start + 2 * week, Rsvp::Accepted));
     assert_eq!(list(false), [first, third]);
     assert_eq!(list(true), [first, (start + week, Rsvp::Declined), third]);
-    let req = FreeBusyRequest {
-        user: p.bob,
-        from_ns: start - HOUR,
-        to_ns: start + 3 * week,
-    };
-    let (r,): (Result<Vec<BusyBlock>, Error>,) =
-        f.suite.query(p.away, p.bob, "free_busy", (req,)).unwrap();
-    let busy: Vec<u64> = r.unwrap().iter().map(|b| b.start_ns).collect();
+    let blocks = f.free_busy(p.away, p.bob, p.bob, window).unwrap();
+    let busy: Vec<u64> = blocks.iter().map(|b| b.start_ns).collect();
     assert_eq!(busy, [start, start + 2 * week]);
 
     // Answering the whole series again replaces the answer for the occurrence, on both sides.
