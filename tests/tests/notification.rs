@@ -132,6 +132,7 @@ impl Fixture {
             recipients: to.to_vec(),
             schedule,
             minutes_before: minutes.to_vec(),
+            attendees: None,
         }
     }
 

@@ -183,6 +183,7 @@ fn plan(id: u64, schedule: Schedule, minutes: &[u32], to: &[u8]) -> ReminderUpda
         recipients: to.iter().map(|&n| user(n)).collect(),
         schedule,
         minutes_before: minutes.to_vec(),
+        attendees: None,
     })
 }
 

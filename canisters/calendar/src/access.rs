@@ -137,6 +137,7 @@ mod tests {
                 rsvp: Rsvp::NeedsAction,
             }],
             occurrence_rsvps: None,
+            attendee_reminders: None,
             reminders_minutes: vec![],
             created_at_ns: 0,
             updated_at_ns: 0,

@@ -25,6 +25,9 @@
 //!   field (`model::event`). A record without them is unchanged, so the migration from 4
 //!   rewrites nothing: the version exists so that an older release refuses this data instead
 //!   of reading past the answers. Held invitations may carry the attendee's own.
+//! - 6: an event record may carry its attendees' own reminders after those answers. Again a
+//!   record without them is unchanged and the migration from 5 rewrites nothing. Held
+//!   invitations may carry the attendee's own reminders (an added Candid option).
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/calendar_migration.rs` reads the version-0 dump in
@@ -36,7 +39,7 @@ use crate::model::event::EventRecord;
 use crate::store::Store;
 
 /// The layout this code writes.
-pub const CURRENT: u32 = 5;
+pub const CURRENT: u32 = 6;
 
 /// What [`migrate`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,6 +85,8 @@ pub fn migrate<M: Memory>(store: &mut Store<M>) -> Result<Outcome, String> {
             }
             // 4 -> 5: nothing to rewrite (records without occurrence answers are unchanged).
             4 => 5,
+            // 5 -> 6: likewise (records without own reminders are unchanged).
+            5 => 6,
             _ => unreachable!("every version below CURRENT has a step"),
         };
     }
@@ -273,6 +278,42 @@ mod tests {
         let before = f.bytes();
         assert_eq!(migrate(&mut f.store), Ok(Outcome::Migrated { from: 4 }));
         f.store.set_layout(Some(4));
+        assert!(f.bytes() == before, "only the version moved");
+        migrate(&mut f.store).unwrap();
+        assert_eq!(f.store.get(&bob, e.id), Ok(answered));
+    }
+
+    #[test]
+    fn layout_5_data_becomes_layout_6_without_a_write_and_own_reminders_follow_the_answers() {
+        let mut f = fixture();
+        let (alice, bob) = (ctx(user(1)), ctx(user(2)));
+        let mut series = crate::store::tests::weekly(MONDAY, 3);
+        series.attendees = Some(vec![user(2)]);
+        let e = f.store.create(&alice, series).unwrap();
+        let chosen = f
+            .store
+            .set_own_reminders(&bob, e.id, Some(vec![30]))
+            .unwrap();
+        // An empty list of answers, then the reminders, after layout 3's record.
+        let bytes = f.store.record_bytes(e.id);
+        let without = crate::validate::ValidEvent::check(Event {
+            attendee_reminders: None,
+            ..chosen.clone()
+        })
+        .map(|v| EventRecord::of(&v).encode())
+        .unwrap();
+        assert_eq!(bytes[without.len()], 0, "no answers for single occurrences");
+        assert!(bytes.len() > without.len() + 1 && bytes.starts_with(&without));
+        // With answers too, both come back.
+        let answered = f
+            .store
+            .rsvp_occurrence(&bob, e.id, MONDAY, interfaces::calendar::Rsvp::Declined)
+            .unwrap();
+        assert!(answered.occurrence_rsvps.is_some() && answered.attendee_reminders.is_some());
+        f.store.set_layout(Some(5));
+        let before = f.bytes();
+        assert_eq!(migrate(&mut f.store), Ok(Outcome::Migrated { from: 5 }));
+        f.store.set_layout(Some(5));
         assert!(f.bytes() == before, "only the version moved");
         migrate(&mut f.store).unwrap();
         assert_eq!(f.store.get(&bob, e.id), Ok(answered));

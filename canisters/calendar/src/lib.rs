@@ -116,6 +116,20 @@ fn rsvp_occurrence(id: EventId, original_start_ns: u64, answer: Rsvp) -> Result<
     })
 }
 
+/// The caller's own reminders for an event they attend, in place of the organizer's; `null`
+/// follows the organizer's again. Reminders reach only the occurrences they accepted.
+#[candid_method(update)]
+#[update(
+    hidden = true,
+    decode_with = "canister_kit::codec::args",
+    encode_with = "canister_kit::codec::reply"
+)]
+fn set_attendee_reminders(id: EventId, minutes: Option<Vec<u32>>) -> Result<Event, Error> {
+    write("set_attendee_reminders", |c| {
+        state::mutate(|s| s.set_own_reminders(c, id, minutes))
+    })
+}
+
 #[candid_method(update)]
 #[update(
     hidden = true,
@@ -472,12 +486,10 @@ fn configure(config: CalendarConfig) -> Result<(), Error> {
     encode_with = "canister_kit::codec::reply"
 )]
 fn deliver_invitations(key: ByteBuf, messages: Vec<InvitationMessage>) -> Result<u64, Error> {
-    member_call(
-        "deliver_invitations",
-        &key,
-        &[CanisterKind::Calendar],
-        |c| state::mutate(|s| s.invitations_mut().receive(c.caller, messages)),
-    )
+    let kinds = [CanisterKind::Calendar];
+    member_call("deliver_invitations", &key, &kinds, |c| {
+        state::mutate(|s| s.invitations_mut().receive(c.caller, messages))
+    })
 }
 
 /// Forgets up to 500 of the invitations this shard holds from the calling calendar shard (its
@@ -545,15 +557,7 @@ fn list_invitations(req: InvitationListRequest) -> Result<InvitationPage, Error>
 #[candid_method(query)]
 #[query(hidden = true, encode_with = "canister_kit::codec::reply")]
 fn get_invitation_delivery_status() -> InvitationDeliveryStatus {
-    let counters = jobs::invitations::counters();
-    state::read(|s| InvitationDeliveryStatus {
-        pending: s.invitations().pending_len(),
-        calls_made: counters.calls_made,
-        lookups_made: counters.lookups_made,
-        delivered_locally: counters.delivered_locally,
-        invitations_held: s.invitations().held_len(),
-        last_error: jobs::invitations::last_error(),
-    })
+    jobs::invitations::status()
 }
 
 // ---- group members: account deletion and backups --------------------------------------------
@@ -568,20 +572,16 @@ fn get_invitation_delivery_status() -> InvitationDeliveryStatus {
     encode_with = "canister_kit::codec::reply"
 )]
 fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
-    member_call(
-        "delete_user_data",
-        &key,
-        &[CanisterKind::UserRegistry],
-        |c| {
-            let (items, done) = state::mutate(|s| s.delete_user(c, &user, MAX_DELETIONS_PER_CALL));
-            // The user's subscriptions and feeds go last, once their own events are gone.
-            let done = done
-                && state::mutate_with_feeds(|s, f| {
-                    feeds::forget_user(s, f, c, &user, MAX_DELETIONS_PER_CALL as u32)
-                });
-            Ok(DeletedData { items, done })
-        },
-    )
+    let kinds = [CanisterKind::UserRegistry];
+    member_call("delete_user_data", &key, &kinds, |c| {
+        let (items, done) = state::mutate(|s| s.delete_user(c, &user, MAX_DELETIONS_PER_CALL));
+        // The user's subscriptions and feeds go last, once their own events are gone.
+        let done = done
+            && state::mutate_with_feeds(|s, f| {
+                feeds::forget_user(s, f, c, &user, MAX_DELETIONS_PER_CALL as u32)
+            });
+        Ok(DeletedData { items, done })
+    })
 }
 
 // Backups: the group's backup canister only (`state::Backup`).

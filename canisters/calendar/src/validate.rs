@@ -34,8 +34,10 @@ pub const MAX_REMINDER_MINUTES: u32 = notification::MAX_MINUTES_BEFORE;
 // Every event the gate lets through must fit what the notification canister accepts: it
 // refuses a reminder batch whole, so one event beyond its limits would block the outbox.
 const _: () = assert!(MAX_REMINDERS <= notification::MAX_REMINDERS_PER_EVENT);
-// The recipients of a plan are the owner and the attendees.
+// The recipients of a plan are the owner and the attendees; attendees' own plans, and their
+// exceptions (answers for single occurrences), fit as well.
 const _: () = assert!(MAX_ATTENDEES < notification::MAX_RECIPIENTS);
+const _: () = assert!(MAX_OCCURRENCE_RSVPS <= notification::MAX_ATTENDEE_EXCEPTIONS);
 pub const MAX_EXDATES: usize = 1_000;
 /// RDATEs are listed one by one like EXDATEs, and bounded the same way.
 pub const MAX_RDATES: usize = 1_000;
@@ -121,12 +123,14 @@ impl ValidEvent {
         self.event.updated_at_ns = updated_at_ns;
     }
 
-    /// The event without `person` as attendee or share. Removing people breaks no rule (lists
-    /// only get shorter) and moves no time, so this needs no new check: account deletion
-    /// cannot be refused by limits that changed since the event was stored.
+    /// The event without `person` as attendee (with their answers for single occurrences and
+    /// their own reminders) or share. Removing people breaks no rule (lists only get shorter)
+    /// and moves no time, so this needs no new check: account deletion cannot be refused by
+    /// limits that changed since the event was stored.
     pub fn without(&self, person: &Principal) -> Self {
         let mut next = self.clone();
         next.event.attendees.retain(|a| a.principal != *person);
+        crate::store::keep_attending(&mut next.event);
         if let Visibility::Shared(shares) = &mut next.event.visibility {
             shares.retain(|s| s.principal != *person);
         }
@@ -146,27 +150,8 @@ fn check_event(event: &Event) -> Result<Placement, Error> {
         check_color(color)?;
     }
     check_people(event)?;
-    limits::count(
-        "reminders_minutes",
-        event.reminders_minutes.len(),
-        MAX_REMINDERS,
-    )?;
-    if let Some(&m) = event
-        .reminders_minutes
-        .iter()
-        .find(|&&m| m > MAX_REMINDER_MINUTES)
-    {
-        return Err(Error::invalid(
-            "reminders_minutes",
-            InputProblem::TooLong {
-                max: MAX_REMINDER_MINUTES.into(),
-                actual: m.into(),
-            },
-        ));
-    }
-    if unique(event.reminders_minutes.iter()) != event.reminders_minutes.len() {
-        return Err(problem("reminders_minutes", "duplicate reminder"));
-    }
+    check_reminders("reminders_minutes", &event.reminders_minutes)?;
+    check_own_reminders(event)?;
     if let Some(r) = &event.recurrence {
         limits::non_empty_text("recurrence.rule", &r.rule, MAX_RULE_CHARS)?;
         limits::count("recurrence.exdates_ns", r.exdates_ns.len(), MAX_EXDATES)?;
@@ -250,6 +235,46 @@ fn check_people(event: &Event) -> Result<(), Error> {
                 "share with named principals other than the owner (use Public for everyone)",
             ));
         }
+    }
+    Ok(())
+}
+
+/// At most [`MAX_REMINDERS`] distinct lead times, none earlier than [`MAX_REMINDER_MINUTES`].
+fn check_reminders(field: &str, minutes: &[u32]) -> Result<(), Error> {
+    limits::count(field, minutes.len(), MAX_REMINDERS)?;
+    if let Some(&m) = minutes.iter().find(|&&m| m > MAX_REMINDER_MINUTES) {
+        return Err(Error::invalid(
+            field,
+            InputProblem::TooLong {
+                max: MAX_REMINDER_MINUTES.into(),
+                actual: m.into(),
+            },
+        ));
+    }
+    if unique(minutes.iter()) != minutes.len() {
+        return Err(problem(field, "duplicate reminder"));
+    }
+    Ok(())
+}
+
+/// Own reminders are attendees', one entry each, each within the limits of the event's own.
+fn check_own_reminders(event: &Event) -> Result<(), Error> {
+    let own = event.own_reminders();
+    let people: Vec<Principal> = own.iter().map(|r| r.principal).collect();
+    if unique(people.iter()) != people.len() {
+        return Err(problem(
+            "attendee_reminders",
+            "two entries for one attendee",
+        ));
+    }
+    for r in own {
+        if !event.attendees.iter().any(|a| a.principal == r.principal) {
+            return Err(problem(
+                "attendee_reminders",
+                "only attendees choose their own reminders",
+            ));
+        }
+        check_reminders("attendee_reminders", &r.reminders_minutes)?;
     }
     Ok(())
 }

@@ -24,6 +24,9 @@
 //!   (`model/schedule.rs`). Nothing is re-encoded (every record layout 1 wrote reads as it is);
 //!   the version only makes a release before it refuse this data instead of misreading a
 //!   schedule with RDATEs.
+//! - 3: an active event record may carry attendees' own plans, under state tag 2
+//!   (`model/reminder.rs`). Nothing is re-encoded: a plan without them keeps tag 0's bytes, and
+//!   the version makes a release before it refuse this data instead of misreading it.
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/notification_migration.rs` reads the version-0 dump in
@@ -39,7 +42,7 @@ use crate::model::AlertRecord;
 use crate::store::Store;
 
 /// The layout this code writes.
-pub const CURRENT: u32 = 2;
+pub const CURRENT: u32 = 3;
 
 /// Brings the stored data to the [`CURRENT`] layout, or says why it cannot. `open` gives the
 /// memory of an id (as `Store::init` takes it); the store is re-opened after the steps, which
@@ -52,6 +55,8 @@ pub fn migrate<M: Memory>(
         0 => alerts_to_compact(open(memory::ALERTS)),
         // 1 -> 2: layout 1's records are layout 2 records without RDATEs.
         1 => Ok(()),
+        // 2 -> 3: layout 2's records are layout 3 records without attendees' plans.
+        2 => Ok(()),
         _ => unreachable!("every version below CURRENT has a step"),
     })?;
     if outcome != Outcome::Current {

@@ -15,8 +15,8 @@
 use candid::Principal;
 use ic_stable_structures::Memory;
 use interfaces::notification::{
-    ReminderPlan, ReminderUpdate, MAX_MINUTES_BEFORE, MAX_RECIPIENTS, MAX_REMINDERS_PER_EVENT,
-    MAX_TITLE_CHARS, MAX_UPDATES_PER_SYNC,
+    ReminderPlan, ReminderUpdate, MAX_ATTENDEE_EXCEPTIONS, MAX_MINUTES_BEFORE, MAX_RECIPIENTS,
+    MAX_REMINDERS_PER_EVENT, MAX_TITLE_CHARS, MAX_UPDATES_PER_SYNC,
 };
 use interfaces::{Error, InputProblem};
 use recurrence::Series;
@@ -118,31 +118,53 @@ impl<M: Memory> Store<M> {
         }
         let (old_recipients, fired) = self.clear_event(&key, held);
         let fired = prune_fired(fired, now_ns);
-        if plan.recipients.is_empty() || plan.minutes_before.is_empty() {
-            self.end_event(key, plan.revision, false, &old_recipients, fired, now_ns);
-            return true;
-        }
-        for gone in old_recipients
-            .iter()
-            .filter(|r| !plan.recipients.contains(r))
-        {
-            self.recipients.remove(&(*gone, key.0, key.1));
-        }
-        for user in &plan.recipients {
-            self.recipients.insert((*user, key.0, key.1), ());
-        }
-        self.schedules
-            .insert(key, StoredSchedule::from(plan.schedule));
+        // Recipients with no minutes are reminded of nothing: they are not kept.
+        let recipients = if plan.minutes_before.is_empty() {
+            vec![]
+        } else {
+            plan.recipients
+        };
         let mut active = ActivePlan {
             title: plan.title,
-            recipients: plan.recipients,
+            recipients,
             minutes_before: plan.minutes_before,
             // Only occurrences that have not started yet get reminders.
             cursor_ns: now_ns,
             exhausted: false,
             queued: vec![],
             fired,
+            attendees: plan
+                .attendees
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| AttendeePlan {
+                    principal: a.principal,
+                    minutes_before: a.minutes_before,
+                    accepted_series: a.accepted_series,
+                    exception_starts_ns: a.exception_starts_ns,
+                })
+                .collect(),
         };
+        if !active.reminds_anyone() {
+            self.end_event(
+                key,
+                plan.revision,
+                false,
+                &old_recipients,
+                active.fired,
+                now_ns,
+            );
+            return true;
+        }
+        let everyone = active.everyone();
+        for gone in old_recipients.iter().filter(|r| !everyone.contains(r)) {
+            self.recipients.remove(&(*gone, key.0, key.1));
+        }
+        for user in &everyone {
+            self.recipients.insert((*user, key.0, key.1), ());
+        }
+        self.schedules
+            .insert(key, StoredSchedule::from(plan.schedule));
         self.materialize(key, &mut active, series, now_ns);
         self.store_plan(key, plan.revision, active, now_ns);
         true
@@ -174,7 +196,7 @@ impl<M: Memory> Store<M> {
                 for q in &plan.queued {
                     self.due.remove(&(q.due_ns, q.seq));
                 }
-                (plan.recipients, plan.fired)
+                (plan.everyone(), plan.fired)
             }
             EventState::Ended { fired, .. } => {
                 self.tombstones.remove(&(held.changed_at_ns, key.0, key.1));
@@ -210,7 +232,7 @@ impl<M: Memory> Store<M> {
     /// Stores an active plan, or a tombstone when it has nothing left to fire.
     fn store_plan(&mut self, key: EventKey, revision: u64, plan: ActivePlan, now_ns: u64) {
         if plan.queued.is_empty() && plan.exhausted {
-            self.end_event(key, revision, false, &plan.recipients, plan.fired, now_ns);
+            self.end_event(key, revision, false, &plan.everyone(), plan.fired, now_ns);
             return;
         }
         let record = EventRecord {
@@ -257,7 +279,11 @@ impl<M: Memory> Store<M> {
                 scanned += 1;
                 let start = recurrence::wire::to_ns(instance.start);
                 plan.cursor_ns = plan.cursor_ns.max(start);
-                for &minutes in &plan.minutes_before {
+                for minutes in plan.all_minutes() {
+                    // Attendees' own answers can leave an occurrence's reminder to nobody.
+                    if plan.recipients_for(start, minutes).is_empty() {
+                        continue;
+                    }
                     let due = start.saturating_sub(u64::from(minutes) * NS_PER_MINUTE);
                     let already_fired = plan
                         .fired
@@ -348,10 +374,11 @@ impl<M: Memory> Store<M> {
             delivered_at_ns: now_ns,
             read: false,
         };
-        for user in &plan.recipients {
+        let recipients = plan.recipients_for(reminder.occurrence_start_ns, reminder.minutes_before);
+        for user in &recipients {
             self.deliver(*user, notification.clone());
         }
-        let delivered = plan.recipients.len() as u64;
+        let delivered = recipients.len() as u64;
         if !plan.exhausted && occurrences_queued(&plan.queued) < WINDOW_OCCURRENCES {
             let series = self
                 .schedules
@@ -385,7 +412,7 @@ impl<M: Memory> Store<M> {
     }
 
     /// Removes `user` from up to `max` plans that address them (account deletion). A plan left
-    /// without recipients ends. Returns how many plans changed.
+    /// without anyone to remind ends. Returns how many plans changed.
     pub(crate) fn remove_recipient(&mut self, user: Principal, max: u64, now_ns: u64) -> u64 {
         let events: Vec<EventKey> = self
             .recipients
@@ -401,8 +428,8 @@ impl<M: Memory> Store<M> {
             let EventState::Active(mut plan) = record.state else {
                 continue;
             };
-            plan.recipients.retain(|r| *r != user);
-            if plan.recipients.is_empty() {
+            plan.remove_person(user);
+            if !plan.reminds_anyone() {
                 for q in &plan.queued {
                     self.due.remove(&(q.due_ns, q.seq));
                 }
@@ -512,26 +539,8 @@ fn check_update(caller: Principal, i: usize, update: ReminderUpdate) -> Result<C
             },
         ));
     }
-    plan.minutes_before.sort_unstable();
-    plan.minutes_before.dedup();
-    limits::count(
-        &field("minutes_before"),
-        plan.minutes_before.len(),
-        MAX_REMINDERS_PER_EVENT,
-    )?;
-    if let Some(&too_early) = plan
-        .minutes_before
-        .iter()
-        .find(|m| **m > MAX_MINUTES_BEFORE)
-    {
-        return Err(Error::invalid(
-            &field("minutes_before"),
-            InputProblem::TooMany {
-                max: MAX_MINUTES_BEFORE.into(),
-                actual: too_early.into(),
-            },
-        ));
-    }
+    check_minutes(&field("minutes_before"), &mut plan.minutes_before)?;
+    check_attendees(&field, &mut plan)?;
     let series = recurrence::wire::series_from_schedule(&plan.schedule).map_err(|e| match e {
         Error::InvalidInput { field: f, problem } => Error::InvalidInput {
             field: field(&format!("schedule.{f}")),
@@ -540,6 +549,63 @@ fn check_update(caller: Principal, i: usize, update: ReminderUpdate) -> Result<C
         other => other,
     })?;
     Ok(Checked::Set(Box::new((plan, series))))
+}
+
+/// Sorts `minutes` (duplicates merged) and checks how many and how early they are.
+fn check_minutes(field: &str, minutes: &mut Vec<u32>) -> Result<(), Error> {
+    minutes.sort_unstable();
+    minutes.dedup();
+    limits::count(field, minutes.len(), MAX_REMINDERS_PER_EVENT)?;
+    if let Some(&too_early) = minutes.iter().find(|m| **m > MAX_MINUTES_BEFORE) {
+        return Err(Error::invalid(
+            field,
+            InputProblem::TooMany {
+                max: MAX_MINUTES_BEFORE.into(),
+                actual: too_early.into(),
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// Checks and normalizes the attendees' own plans: one per attendee (sorted by principal),
+/// minutes as the plan's, exception starts sorted and bounded in total. Absent and empty are
+/// the same.
+fn check_attendees(field: &dyn Fn(&str) -> String, plan: &mut ReminderPlan) -> Result<(), Error> {
+    let mut attendees = plan.attendees.take().unwrap_or_default();
+    attendees.sort_by_key(|a| a.principal);
+    let distinct = attendees
+        .windows(2)
+        .all(|w| w[0].principal != w[1].principal);
+    limits::count(&field("attendees"), attendees.len(), MAX_RECIPIENTS)?;
+    if !distinct
+        || attendees
+            .iter()
+            .any(|a| a.principal == Principal::anonymous())
+    {
+        return Err(Error::invalid(
+            &field("attendees"),
+            InputProblem::Malformed {
+                reason: "one plan per attendee, none for the anonymous principal".into(),
+            },
+        ));
+    }
+    let exceptions: usize = attendees.iter().map(|a| a.exception_starts_ns.len()).sum();
+    limits::count(
+        &field("attendees.exception_starts_ns"),
+        exceptions,
+        MAX_ATTENDEE_EXCEPTIONS,
+    )?;
+    for (i, a) in attendees.iter_mut().enumerate() {
+        check_minutes(
+            &field(&format!("attendees[{i}].minutes_before")),
+            &mut a.minutes_before,
+        )?;
+        a.exception_starts_ns.sort_unstable();
+        a.exception_starts_ns.dedup();
+    }
+    plan.attendees = (!attendees.is_empty()).then_some(attendees);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -135,6 +135,14 @@ pub struct OccurrenceRsvp {
     pub rsvp: Rsvp,
 }
 
+/// An attendee's own reminders for an event they attend (`set_attendee_reminders`): minutes
+/// before each occurrence they accepted, in place of the organizer's `reminders_minutes`.
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AttendeeReminders {
+    pub principal: Principal,
+    pub reminders_minutes: Vec<u32>,
+}
+
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Event {
     pub id: EventId,
@@ -159,6 +167,9 @@ pub struct Event {
     pub occurrence_rsvps: Option<Vec<OccurrenceRsvp>>,
     /// Minutes before each occurrence's start.
     pub reminders_minutes: Vec<u32>,
+    /// Attendees' own reminders, which replace `reminders_minutes` for them (absent when there
+    /// is none).
+    pub attendee_reminders: Option<Vec<AttendeeReminders>>,
     pub created_at_ns: u64,
     pub updated_at_ns: u64,
     /// Starts at 1 and moves on every change; updates name the revision they were made from.
@@ -169,6 +180,19 @@ impl Event {
     /// The attendees' answers for single occurrences (none when absent).
     pub fn occurrence_answers(&self) -> &[OccurrenceRsvp] {
         self.occurrence_rsvps.as_deref().unwrap_or_default()
+    }
+
+    /// The attendees' own reminders (none when absent).
+    pub fn own_reminders(&self) -> &[AttendeeReminders] {
+        self.attendee_reminders.as_deref().unwrap_or_default()
+    }
+
+    /// `who`'s own reminders, if they chose any.
+    pub fn own_reminders_of(&self, who: &Principal) -> Option<&[u32]> {
+        self.own_reminders()
+            .iter()
+            .find(|r| r.principal == *who)
+            .map(|r| r.reminders_minutes.as_slice())
     }
 
     pub fn schedule(&self) -> Schedule {

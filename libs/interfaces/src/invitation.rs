@@ -45,6 +45,8 @@ pub struct InvitationView {
     /// The attendee's own answers for single occurrences, where they differ from `rsvp`
     /// (absent when there is none, and from shards that predate them).
     pub occurrence_rsvps: Option<Vec<OccurrenceRsvp>>,
+    /// The attendee's own reminders, when they chose some (`set_attendee_reminders`).
+    pub reminders_minutes: Option<Vec<u32>>,
 }
 
 impl InvitationView {

@@ -23,7 +23,8 @@ pub struct EventRef {
 }
 
 /// The reminders an event wants: for every upcoming occurrence of `schedule`, one notification
-/// per entry of `minutes_before`, to every recipient.
+/// per entry of `minutes_before`, to every recipient; and to each of `attendees` at their own
+/// minutes, for the occurrences they accepted.
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct ReminderPlan {
     pub event: EventRef,
@@ -32,6 +33,27 @@ pub struct ReminderPlan {
     pub recipients: Vec<Principal>,
     pub schedule: Schedule,
     pub minutes_before: Vec<u32>,
+    /// Attendees reminded on their own terms (absent from shards that predate them).
+    pub attendees: Option<Vec<AttendeePlan>>,
+}
+
+impl ReminderPlan {
+    /// The attendees reminded on their own terms (none when absent).
+    pub fn attendee_plans(&self) -> &[AttendeePlan] {
+        self.attendees.as_deref().unwrap_or_default()
+    }
+}
+
+/// One attendee's reminders for an event: their own minutes, for the occurrences they accepted.
+/// They accepted the series when `accepted_series`; `exception_starts_ns` are the starts of the
+/// occurrences whose own answer says otherwise (declined ones of an accepted series, accepted
+/// ones of a series not accepted).
+#[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct AttendeePlan {
+    pub principal: Principal,
+    pub minutes_before: Vec<u32>,
+    pub accepted_series: bool,
+    pub exception_starts_ns: Vec<u64>,
 }
 
 // A wire type, decoded from a message and consumed at once: boxing the plan would only move
@@ -39,7 +61,7 @@ pub struct ReminderPlan {
 #[allow(clippy::large_enum_variant)]
 #[derive(CandidType, Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub enum ReminderUpdate {
-    /// Replace whatever is scheduled for the event (an empty `minutes_before` clears it).
+    /// Replace whatever is scheduled for the event (a plan that reminds nobody clears it).
     Set(ReminderPlan),
     /// The event is gone; `revision` is its last revision.
     Cancel { event: EventRef, revision: u64 },
@@ -67,8 +89,10 @@ pub const MAX_UPDATES_PER_SYNC: usize = 1_000;
 pub const MAX_TITLE_CHARS: usize = 500;
 /// Recipients of one event's reminders (duplicates are merged first).
 pub const MAX_RECIPIENTS: usize = 256;
-/// Entries of `minutes_before` (duplicates are merged first).
+/// Entries of `minutes_before` (duplicates are merged first), of the plan and of each attendee.
 pub const MAX_REMINDERS_PER_EVENT: usize = 10;
+/// Exception starts of all a plan's attendees together.
+pub const MAX_ATTENDEE_EXCEPTIONS: usize = 1_000;
 /// The earliest reminder: four weeks before the occurrence.
 pub const MAX_MINUTES_BEFORE: u32 = 4 * 7 * 24 * 60;
 

@@ -297,6 +297,7 @@ fn master(
         color: None,
         attendees: vec![],
         occurrence_rsvps: None,
+        attendee_reminders: None,
         reminders_minutes: vec![],
         created_at_ns: now_ns,
         updated_at_ns: now_ns,

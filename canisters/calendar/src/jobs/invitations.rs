@@ -35,7 +35,9 @@ use canister_kit::outbox::{self, Backoff};
 use canister_kit::single_flight;
 use interfaces::calendar::MAX_DELETIONS_PER_CALL;
 use interfaces::clients::{calendar, load_balancer};
-use interfaces::invitation::{InvitationMessage, MAX_INVITATIONS_PER_DELIVERY};
+use interfaces::invitation::{
+    InvitationDeliveryStatus, InvitationMessage, MAX_INVITATIONS_PER_DELIVERY,
+};
 use interfaces::{CanisterKind, Error};
 
 use crate::state;
@@ -94,6 +96,19 @@ pub fn counters() -> Counters {
 
 pub fn last_error() -> Option<String> {
     LAST_ERROR.with_borrow(|e| e.clone())
+}
+
+/// How delivering this shard's invitations stands (`get_invitation_delivery_status`).
+pub fn status() -> InvitationDeliveryStatus {
+    let counters = counters();
+    state::read(|s| InvitationDeliveryStatus {
+        pending: s.invitations().pending_len(),
+        calls_made: counters.calls_made,
+        lookups_made: counters.lookups_made,
+        delivered_locally: counters.delivered_locally,
+        invitations_held: s.invitations().held_len(),
+        last_error: last_error(),
+    })
 }
 
 fn count(f: impl FnOnce(&mut Counters)) {

@@ -2,7 +2,9 @@
 //! postcard (no field names, no type table, varints). Layout 3 added the RDATEs to the
 //! recurrence; [`EventRecord::from_v2`] reads what layout 2 stored. Since layout 5 the
 //! attendees' answers for single occurrences follow the record's last field when there are
-//! any, so a record without them keeps layout 3's bytes.
+//! any, and since layout 6 the attendees' own reminders follow those answers (an empty list of
+//! answers first when there are reminders but no answers), so a record without either keeps
+//! layout 3's bytes.
 //!
 //! Reading an event back is the most frequent thing the calendar does (every get, update,
 //! delete and listed event), and decoding the Candid records of layouts 0 and 1 cost about
@@ -49,6 +51,9 @@ pub struct Record<R> {
     /// Written after the record (see [`EventRecord::encode`]), not as one of its fields.
     #[serde(skip)]
     answers: Vec<OccurrenceAnswer>,
+    /// Written after the answers (see [`EventRecord::encode`]).
+    #[serde(skip)]
+    own_reminders: Vec<OwnReminders>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,6 +143,12 @@ struct OccurrenceAnswer {
     answer: Answer,
 }
 
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+struct OwnReminders {
+    principal: Principal,
+    minutes: Vec<u32>,
+}
+
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
 enum Slot {
     OneOff {
@@ -159,13 +170,18 @@ pub struct RecordV1 {
 }
 
 impl EventRecord {
-    /// The record, then the answers for single occurrences if there are any.
+    /// The record, then the answers for single occurrences if there are any or there are own
+    /// reminders, then the own reminders if there are any.
     pub fn encode(&self) -> Vec<u8> {
-        let record = postcard::to_allocvec(self).expect("a stored event always encodes");
-        if self.answers.is_empty() {
+        let mut record = postcard::to_allocvec(self).expect("a stored event always encodes");
+        if self.answers.is_empty() && self.own_reminders.is_empty() {
             return record;
         }
-        postcard::to_extend(&self.answers, record).expect("answers always encode")
+        record = postcard::to_extend(&self.answers, record).expect("answers always encode");
+        if self.own_reminders.is_empty() {
+            return record;
+        }
+        postcard::to_extend(&self.own_reminders, record).expect("own reminders always encode")
     }
 
     /// Reads a record this layout wrote. Only this canister wrote these bytes, under the
@@ -176,8 +192,16 @@ impl EventRecord {
             postcard::take_from_bytes::<Self>(bytes).expect("a stored event decodes");
         if !rest.is_empty() {
             let (answers, rest) = postcard::take_from_bytes(rest).expect("its answers decode");
-            assert!(rest.is_empty(), "nothing follows a stored event's answers");
             record.answers = answers;
+            if !rest.is_empty() {
+                let (own, rest) =
+                    postcard::take_from_bytes(rest).expect("its own reminders decode");
+                assert!(
+                    rest.is_empty(),
+                    "nothing follows a stored event's own reminders"
+                );
+                record.own_reminders = own;
+            }
         }
         record
     }
@@ -321,6 +345,15 @@ impl EventRecord {
                     .collect()
             }),
             reminders_minutes: self.reminders_minutes,
+            attendee_reminders: (!self.own_reminders.is_empty()).then(|| {
+                self.own_reminders
+                    .into_iter()
+                    .map(|r| wire::AttendeeReminders {
+                        principal: r.principal,
+                        reminders_minutes: r.minutes,
+                    })
+                    .collect()
+            }),
             created_at_ns: self.created_at_ns,
             updated_at_ns: self.updated_at_ns,
             revision: self.revision,
@@ -424,6 +457,14 @@ impl EventRecord {
                     answer: a.rsvp.into(),
                 })
                 .collect(),
+            own_reminders: e
+                .own_reminders()
+                .iter()
+                .map(|r| OwnReminders {
+                    principal: r.principal,
+                    minutes: r.reminders_minutes.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -453,6 +494,7 @@ impl<R> Record<R> {
             revision: self.revision,
             placement: self.placement,
             answers: self.answers,
+            own_reminders: self.own_reminders,
         }
     }
 }

@@ -1,9 +1,10 @@
 //! Building the next version of an event, before the gate checks it: a new event from an
 //! input, a patch applied to a stored one. Pure functions of their arguments.
 
+use candid::Principal;
 use interfaces::calendar::{
-    Attendee, Event, EventId, EventInput, EventPatch, OccurrenceRsvp, RecurrenceChange, Rsvp,
-    Schedule,
+    Attendee, AttendeeReminders, Event, EventId, EventInput, EventPatch, OccurrenceRsvp,
+    RecurrenceChange, Rsvp, Schedule,
 };
 use recurrence::wire::{series_from_schedule, timestamp};
 
@@ -41,6 +42,7 @@ pub fn draft(ctx: &Ctx, input: EventInput, id: EventId) -> Event {
             .collect(),
         occurrence_rsvps: None,
         reminders_minutes: input.reminders_minutes.unwrap_or_default(),
+        attendee_reminders: None,
         created_at_ns: ctx.now_ns,
         updated_at_ns: ctx.now_ns,
         revision: 1,
@@ -66,6 +68,35 @@ pub fn set_occurrence_answers(event: &mut Event, f: impl FnOnce(&mut Vec<Occurre
     let mut answers = event.occurrence_rsvps.take().unwrap_or_default();
     f(&mut answers);
     event.occurrence_rsvps = (!answers.is_empty()).then_some(answers);
+}
+
+/// Drops the answers for single occurrences and the own reminders of people who no longer
+/// attend `event`.
+pub fn keep_attending(event: &mut Event) {
+    let attending: Vec<_> = event.attendees.iter().map(|a| a.principal).collect();
+    set_occurrence_answers(event, |answers| {
+        answers.retain(|a| attending.contains(&a.principal))
+    });
+    let own = event.attendee_reminders.take().unwrap_or_default();
+    let kept: Vec<_> = own
+        .into_iter()
+        .filter(|r| attending.contains(&r.principal))
+        .collect();
+    event.attendee_reminders = (!kept.is_empty()).then_some(kept);
+}
+
+/// Sets `who`'s own reminders on `event` (`None`: they follow the organizer's again).
+pub fn set_own_reminders(event: &mut Event, who: Principal, minutes: Option<Vec<u32>>) {
+    let mut own = event.attendee_reminders.take().unwrap_or_default();
+    own.retain(|r| r.principal != who);
+    if let Some(reminders_minutes) = minutes {
+        own.push(AttendeeReminders {
+            principal: who,
+            reminders_minutes,
+        });
+        own.sort_by_key(|r| r.principal);
+    }
+    event.attendee_reminders = (!own.is_empty()).then_some(own);
 }
 
 /// `old` with `patch` applied (unchecked). When the timing changes, overrides and answers for
@@ -124,10 +155,7 @@ pub fn apply_patch(old: &Event, patch: EventPatch) -> Event {
                     .map_or(Rsvp::NeedsAction, |a| a.rsvp),
             })
             .collect();
-        let attending: Vec<_> = e.attendees.iter().map(|a| a.principal).collect();
-        set_occurrence_answers(&mut e, |answers| {
-            answers.retain(|a| attending.contains(&a.principal))
-        });
+        keep_attending(&mut e);
     }
     if let Some(v) = patch.reminders_minutes {
         e.reminders_minutes = v;

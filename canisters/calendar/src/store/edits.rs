@@ -11,7 +11,10 @@ use interfaces::calendar::{
 use interfaces::{Error, InputProblem};
 use recurrence::wire::{schedule_from_series, series_from_schedule, timestamp};
 
-use super::draft::{apply_patch, draft, retain_instances, set_occurrence_answers, set_schedule};
+use super::draft::{
+    apply_patch, draft, keep_attending, retain_instances, set_occurrence_answers,
+    set_own_reminders, set_schedule,
+};
 use super::events::Change;
 use super::{Ctx, Store};
 use crate::access::{self, Action};
@@ -184,6 +187,19 @@ impl<M: Memory> Store<M> {
         self.save_one(ctx, Change::replace(old, next))
     }
 
+    /// The caller's own reminders for an event they attend (`None`: the organizer's again).
+    pub fn set_own_reminders(
+        &mut self,
+        ctx: &Ctx,
+        id: EventId,
+        minutes: Option<Vec<u32>>,
+    ) -> Result<Event, Error> {
+        let old = self.target(id, &ctx.caller, Action::Answer, None)?;
+        let mut next = old.event().clone();
+        set_own_reminders(&mut next, ctx.caller, minutes);
+        self.save_one(ctx, Change::replace(old, next))
+    }
+
     pub fn edit_instance(
         &mut self,
         ctx: &Ctx,
@@ -346,13 +362,12 @@ fn trusted_answers(event: &mut Event, replaced: Option<&Event>) {
             })
             .map_or(Rsvp::NeedsAction, |a| a.rsvp);
     }
-    // Answers for single occurrences likewise: those given on the replaced event, by people
-    // still attending, for occurrences the imported series still has.
-    let attending: Vec<Principal> = event.attendees.iter().map(|a| a.principal).collect();
+    // Answers for single occurrences and own reminders likewise: those given on the replaced
+    // event, by people still attending (answers only for occurrences the imported series still
+    // has).
     event.occurrence_rsvps = replaced.and_then(|old| old.occurrence_rsvps.clone());
-    set_occurrence_answers(event, |answers| {
-        answers.retain(|a| attending.contains(&a.principal))
-    });
+    event.attendee_reminders = replaced.and_then(|old| old.attendee_reminders.clone());
+    keep_attending(event);
     retain_instances(event);
 }
 

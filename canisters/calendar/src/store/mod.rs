@@ -39,7 +39,7 @@ use interfaces::{Error, InputProblem};
 
 use crate::keys::{ContactKey, OwnedKey, OwnerKey, SeriesKey, TimeEntry, TimeKey, UidKey};
 
-pub use draft::normalize_rule;
+pub use draft::{keep_attending, normalize_rule};
 pub use invitations::{InvitationForget, InvitationMemories, Invitations};
 pub use outbox::ReminderResync;
 pub use window::check_range;

@@ -12,8 +12,8 @@
 use candid::{CandidType, Deserialize, Principal};
 use canister_kit::stored::Candid;
 use ic_stable_structures::Memory;
-use interfaces::calendar::{Event, EventId, EventStatus, Rsvp};
-use interfaces::notification::{EventRef, ReminderPlan, ReminderUpdate};
+use interfaces::calendar::{Event, EventId, EventStatus, InstanceChange, Rsvp};
+use interfaces::notification::{AttendeePlan, EventRef, ReminderPlan, ReminderUpdate};
 
 use super::{Ctx, Store};
 
@@ -29,15 +29,35 @@ pub enum ReminderResync {
 /// What the notification canister needs for an event's reminders. A cancelled event keeps its
 /// entry but with no reminders, which clears them.
 /// Reminders go to the owner and to attendees who accepted: no answer, a tentative one or a
-/// refusal is no promise to attend.
+/// refusal is no promise to attend. An attendee with their own reminders, or with answers for
+/// single occurrences that change what they accepted, gets a plan of their own.
 pub fn reminder_plan(e: &Event, shard: Principal) -> ReminderPlan {
+    let cancelled = e.status == EventStatus::Cancelled;
     let mut recipients = vec![e.owner];
-    recipients.extend(
-        e.attendees
+    let mut attendees = vec![];
+    for a in e.attendees.iter().filter(|a| a.principal != e.owner) {
+        let accepted_series = a.rsvp == Rsvp::Accepted;
+        let exception_starts_ns: Vec<u64> = e
+            .occurrence_answers()
             .iter()
-            .filter(|a| a.rsvp == Rsvp::Accepted && a.principal != e.owner)
-            .map(|a| a.principal),
-    );
+            .filter(|o| o.principal == a.principal)
+            .filter(|o| (o.rsvp == Rsvp::Accepted) != accepted_series)
+            .filter_map(|o| actual_start(e, o.original_start_ns))
+            .collect();
+        let own = e.own_reminders_of(&a.principal);
+        if own.is_none() && exception_starts_ns.is_empty() {
+            if accepted_series {
+                recipients.push(a.principal);
+            }
+        } else if accepted_series || !exception_starts_ns.is_empty() {
+            attendees.push(AttendeePlan {
+                principal: a.principal,
+                minutes_before: own.unwrap_or(&e.reminders_minutes).to_vec(),
+                accepted_series,
+                exception_starts_ns,
+            });
+        }
+    }
     ReminderPlan {
         event: EventRef {
             shard,
@@ -47,12 +67,36 @@ pub fn reminder_plan(e: &Event, shard: Principal) -> ReminderPlan {
         title: e.title.clone(),
         recipients,
         schedule: e.schedule(),
-        minutes_before: if e.status == EventStatus::Cancelled {
+        minutes_before: if cancelled {
             vec![]
         } else {
             e.reminders_minutes.clone()
         },
+        attendees: (!cancelled && !attendees.is_empty()).then_some(attendees),
     }
+}
+
+/// Where the occurrence the rule starts at `original_start_ns` starts now (the notification
+/// canister knows occurrences by their start); `None` when it was cancelled.
+fn actual_start(e: &Event, original_start_ns: u64) -> Option<u64> {
+    match e
+        .overrides
+        .iter()
+        .find(|o| o.original_start_ns == original_start_ns)
+        .map(|o| o.change)
+    {
+        None => Some(original_start_ns),
+        Some(InstanceChange::Moved { start_ns, .. }) => Some(start_ns),
+        Some(InstanceChange::Cancelled) => None,
+    }
+}
+
+/// Whether anyone wants reminders of `e`: its owner's, or an attendee's own.
+fn has_reminders(e: &Event) -> bool {
+    !e.reminders_minutes.is_empty()
+        || e.own_reminders()
+            .iter()
+            .any(|r| !r.reminders_minutes.is_empty())
 }
 
 impl<M: Memory> Store<M> {
@@ -60,11 +104,9 @@ impl<M: Memory> Store<M> {
     /// (`None` for a created or a deleted event). Events without reminders before or after
     /// need no update.
     pub(super) fn queue_reminders(&mut self, ctx: &Ctx, old: Option<&Event>, new: Option<&Event>) {
-        let had = old.is_some_and(|e| !e.reminders_minutes.is_empty());
+        let had = old.is_some_and(has_reminders);
         let update = match new {
-            Some(e) if had || !e.reminders_minutes.is_empty() => {
-                ReminderUpdate::Set(reminder_plan(e, ctx.shard))
-            }
+            Some(e) if had || has_reminders(e) => ReminderUpdate::Set(reminder_plan(e, ctx.shard)),
             None if had => {
                 let e = old.expect("had implies old");
                 ReminderUpdate::Cancel {
@@ -103,7 +145,7 @@ impl<M: Memory> Store<M> {
             return false;
         };
         let (batch, next) = self.batch_from(from_id, max);
-        for e in batch.iter().filter(|e| !e.reminders_minutes.is_empty()) {
+        for e in batch.iter().filter(|e| has_reminders(e)) {
             self.reminder_outbox
                 .insert(e.id, Candid(ReminderUpdate::Set(reminder_plan(e, shard))));
         }

@@ -25,6 +25,7 @@ fn event() -> Event {
         color: None,
         attendees: vec![],
         occurrence_rsvps: None,
+        attendee_reminders: None,
         reminders_minutes: vec![],
         created_at_ns: 0,
         updated_at_ns: 0,

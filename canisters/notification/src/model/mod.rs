@@ -17,7 +17,7 @@ pub mod schedule;
 pub use alert::AlertRecord;
 pub use counters::Counters;
 pub use inbox::StoredNotification;
-pub use reminder::{ActivePlan, DueReminder, EventRecord, EventState, Fired, Queued};
+pub use reminder::{ActivePlan, AttendeePlan, DueReminder, EventRecord, EventState, Fired, Queued};
 pub use schedule::StoredSchedule;
 
 use candid::Principal;

@@ -1,6 +1,8 @@
 //! What is held for each event with reminders, and the due queue's entries: this canister's
 //! own records, read and written for every reminder that fires, so they are stored in the small
-//! binary layout of `codec.rs` (a layout byte first, then plain little-endian fields).
+//! binary layout of `codec.rs` (a layout byte first, then plain little-endian fields). An active
+//! plan with attendees' own plans is written under state tag 2 (tag 0 and the attendees after
+//! it), so a plan without them keeps the bytes earlier releases wrote.
 
 use std::borrow::Cow;
 
@@ -52,6 +54,82 @@ pub struct ActivePlan {
     /// Reminders fired recently, so that re-applying the plan (a newer revision that did not
     /// move the occurrence) does not fire them again.
     pub fired: Vec<Fired>,
+    /// Attendees reminded on their own terms, sorted by principal (none in records written
+    /// before they existed).
+    pub attendees: Vec<AttendeePlan>,
+}
+
+/// One attendee's own reminders: their minutes, for the occurrences they accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttendeePlan {
+    pub principal: Principal,
+    /// Sorted, without duplicates.
+    pub minutes_before: Vec<u32>,
+    pub accepted_series: bool,
+    /// Sorted: the occurrences whose own answer differs from the series' one.
+    pub exception_starts_ns: Vec<u64>,
+}
+
+impl AttendeePlan {
+    /// Whether this attendee gets the reminder `minutes` before the occurrence at `start_ns`.
+    pub fn reminds(&self, start_ns: u64, minutes: u32) -> bool {
+        let exception = self.exception_starts_ns.binary_search(&start_ns).is_ok();
+        self.minutes_before.binary_search(&minutes).is_ok() && self.accepted_series != exception
+    }
+}
+
+impl ActivePlan {
+    /// Everyone the plan may remind, sorted, once each.
+    pub fn everyone(&self) -> Vec<Principal> {
+        let mut all = self.recipients.clone();
+        all.extend(self.attendees.iter().map(|a| a.principal));
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// Every lead time someone is reminded at, sorted, once each.
+    pub fn all_minutes(&self) -> Vec<u32> {
+        let mut all = self.minutes_before.clone();
+        all.extend(
+            self.attendees
+                .iter()
+                .flat_map(|a| a.minutes_before.iter().copied()),
+        );
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// Who gets the reminder `minutes` before the occurrence starting at `start_ns`.
+    pub fn recipients_for(&self, start_ns: u64, minutes: u32) -> Vec<Principal> {
+        let mut to = if self.minutes_before.binary_search(&minutes).is_ok() {
+            self.recipients.clone()
+        } else {
+            vec![]
+        };
+        to.extend(
+            self.attendees
+                .iter()
+                .filter(|a| a.reminds(start_ns, minutes))
+                .map(|a| a.principal),
+        );
+        to.sort();
+        to.dedup();
+        to
+    }
+
+    /// Takes `user` out of the plan (account deletion).
+    pub fn remove_person(&mut self, user: Principal) {
+        self.recipients.retain(|r| *r != user);
+        self.attendees.retain(|a| a.principal != user);
+    }
+
+    /// Whether anyone is left to remind.
+    pub fn reminds_anyone(&self) -> bool {
+        !(self.recipients.is_empty() || self.minutes_before.is_empty())
+            || self.attendees.iter().any(|a| !a.minutes_before.is_empty())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +173,29 @@ fn read_fired(r: &mut Reader) -> Vec<Fired> {
     })
 }
 
+fn write_attendees(w: &mut Writer, attendees: &[AttendeePlan]) {
+    w.len(attendees.len());
+    for a in attendees {
+        w.principal(&a.principal).len(a.minutes_before.len());
+        for m in &a.minutes_before {
+            w.u32(*m);
+        }
+        w.bool(a.accepted_series).len(a.exception_starts_ns.len());
+        for s in &a.exception_starts_ns {
+            w.u64(*s);
+        }
+    }
+}
+
+fn read_attendees(r: &mut Reader) -> Vec<AttendeePlan> {
+    r.list(|r| AttendeePlan {
+        principal: r.principal(),
+        minutes_before: r.list(|r| r.u32()),
+        accepted_series: r.bool(),
+        exception_starts_ns: r.list(|r| r.u64()),
+    })
+}
+
 impl Storable for EventRecord {
     const BOUND: Bound = Bound::Unbounded;
 
@@ -107,7 +208,10 @@ impl Storable for EventRecord {
         w.u64(self.revision).u64(self.changed_at_ns);
         match &self.state {
             EventState::Active(p) => {
-                w.u8(0).text(&p.title).len(p.recipients.len());
+                // Tag 2 is tag 0 followed by the attendees' plans; a plan without any keeps
+                // the bytes layout 1 wrote.
+                let tag = if p.attendees.is_empty() { 0 } else { 2 };
+                w.u8(tag).text(&p.title).len(p.recipients.len());
                 for r in &p.recipients {
                     w.principal(r);
                 }
@@ -123,6 +227,9 @@ impl Storable for EventRecord {
                         .u32(q.minutes_before);
                 }
                 write_fired(&mut w, &p.fired);
+                if !p.attendees.is_empty() {
+                    write_attendees(&mut w, &p.attendees);
+                }
             }
             EventState::Ended { cancelled, fired } => {
                 w.u8(1).bool(*cancelled);
@@ -137,7 +244,7 @@ impl Storable for EventRecord {
         let revision = r.u64();
         let changed_at_ns = r.u64();
         let state = match r.u8() {
-            0 => EventState::Active(ActivePlan {
+            tag @ (0 | 2) => EventState::Active(ActivePlan {
                 title: r.text(),
                 recipients: r.list(|r| r.principal()),
                 minutes_before: r.list(|r| r.u32()),
@@ -150,11 +257,17 @@ impl Storable for EventRecord {
                     minutes_before: r.u32(),
                 }),
                 fired: read_fired(&mut r),
+                attendees: if tag == 2 {
+                    read_attendees(&mut r)
+                } else {
+                    vec![]
+                },
             }),
-            _ => EventState::Ended {
+            1 => EventState::Ended {
                 cancelled: r.bool(),
                 fired: read_fired(&mut r),
             },
+            _ => r.corrupt("unknown event state"),
         };
         r.end();
         EventRecord {
@@ -191,5 +304,44 @@ impl Storable for DueReminder {
         };
         r.end();
         due
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(attendees: Vec<AttendeePlan>) -> EventRecord {
+        EventRecord {
+            revision: 3,
+            changed_at_ns: 7,
+            state: EventState::Active(ActivePlan {
+                title: "t".into(),
+                recipients: vec![Principal::from_slice(&[1])],
+                minutes_before: vec![10],
+                cursor_ns: 5,
+                exhausted: false,
+                queued: vec![],
+                fired: vec![],
+                attendees,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_plan_without_attendees_keeps_tag_0_and_one_with_them_round_trips_under_tag_2() {
+        let bare = plan(vec![]).into_bytes();
+        // Layout byte, revision and changed-at, then the state tag.
+        assert_eq!(bare[17], 0);
+        assert_eq!(EventRecord::from_bytes(Cow::Owned(bare)), plan(vec![]));
+        let with = plan(vec![AttendeePlan {
+            principal: Principal::from_slice(&[2; 29]),
+            minutes_before: vec![5, 60],
+            accepted_series: false,
+            exception_starts_ns: vec![1_000, 2_000],
+        }]);
+        let bytes = with.clone().into_bytes();
+        assert_eq!(bytes[17], 2);
+        assert_eq!(EventRecord::from_bytes(Cow::Owned(bytes)), with);
     }
 }

@@ -1,10 +1,11 @@
 //! Unit tests of reminder scheduling and firing over in-memory stable structures.
 
 use super::*;
+use crate::model::AttendeePlan as AttendeePlanModel;
 use crate::store::tests_support::store;
 use ic_stable_structures::VectorMemory;
 use interfaces::calendar::{EventTime, InstanceChange, InstanceOverride, Recurrence, Schedule};
-use interfaces::notification::{EventRef, NotificationQuery};
+use interfaces::notification::{AttendeePlan, EventRef, NotificationQuery};
 
 type S = Store<VectorMemory>;
 
@@ -63,6 +64,17 @@ fn plan(
         recipients: to.to_vec(),
         schedule,
         minutes_before: minutes.to_vec(),
+        attendees: None,
+    }
+}
+
+/// An attendee's own plan: `minutes` before the occurrences they accepted.
+fn own(who: Principal, minutes: &[u32], accepted_series: bool, exceptions: &[u64]) -> AttendeePlan {
+    AttendeePlan {
+        principal: who,
+        minutes_before: minutes.to_vec(),
+        accepted_series,
+        exception_starts_ns: exceptions.to_vec(),
     }
 }
 
@@ -578,4 +590,132 @@ fn an_rdate_beyond_the_first_window_gets_its_reminder_from_the_stored_schedule()
     }
     let fired: Vec<u64> = inbox(&s, user(1)).iter().map(|n| n.0).collect();
     assert_eq!(fired, starts);
+}
+
+#[test]
+fn attendees_get_reminders_at_their_own_minutes_for_the_occurrences_they_accepted() {
+    let mut s = store();
+    let now = at("2026-05-01T08:00", "UTC");
+    let first = now + DAY;
+    let daily = schedule(first, "UTC", Some("FREQ=DAILY;COUNT=3"));
+    let (second, third) = (first + DAY, first + 2 * DAY);
+    let mut p = plan(1, 1, daily, &[10], &[user(1)]);
+    p.attendees = Some(vec![
+        // Accepted the series, declined the second day; wants an hour's notice.
+        own(user(2), &[60], true, &[second]),
+        // Did not accept the series, accepted the third day; same minutes as the organizer.
+        own(user(3), &[10], false, &[third]),
+        // Accepted nothing at all: never reminded.
+        own(user(4), &[30], false, &[]),
+    ]);
+    set(&mut s, p, now);
+    fire(&mut s, third + DAY);
+    let organizer: Vec<u64> = inbox(&s, user(1)).iter().map(|n| n.0).collect();
+    assert_eq!(organizer, vec![first, second, third]);
+    assert_eq!(
+        inbox(&s, user(2)),
+        vec![(first, 60, first - HOUR), (third, 60, third - HOUR)]
+    );
+    assert_eq!(inbox(&s, user(3)), vec![(third, 10, third - 10 * MIN)]);
+    assert!(inbox(&s, user(4)).is_empty());
+}
+
+#[test]
+fn a_plan_for_attendees_alone_is_kept_and_survives_the_record_codec() {
+    let mut s = store();
+    let now = at("2026-05-01T08:00", "UTC");
+    let start = now + DAY;
+    // The organizer wants no reminders; one attendee does.
+    let mut p = plan(1, 1, schedule(start, "UTC", None), &[], &[user(1)]);
+    p.attendees = Some(vec![own(user(2), &[15, 5, 15], true, &[])]);
+    set(&mut s, p, now);
+    let EventState::Active(held) = s.event(&(shard(1), 1)).unwrap().state else {
+        panic!("the attendee's reminders keep the plan active");
+    };
+    assert!(
+        held.recipients.is_empty(),
+        "no minutes: the organizer is not kept"
+    );
+    assert_eq!(
+        held.attendees,
+        vec![AttendeePlanModel {
+            principal: user(2),
+            minutes_before: vec![5, 15],
+            accepted_series: true,
+            exception_starts_ns: vec![],
+        }]
+    );
+    assert_eq!(s.due.len(), 2);
+    fire(&mut s, start);
+    assert_eq!(inbox(&s, user(2)).len(), 2);
+    assert!(inbox(&s, user(1)).is_empty());
+}
+
+#[test]
+fn deleting_an_attendees_account_removes_their_own_plan() {
+    let mut s = store();
+    let now = at("2026-05-01T08:00", "UTC");
+    let start = now + DAY;
+    let mut p = plan(1, 1, schedule(start, "UTC", None), &[], &[]);
+    p.attendees = Some(vec![own(user(2), &[15], true, &[])]);
+    set(&mut s, p, now);
+    assert_eq!(
+        s.recipients.len(),
+        1,
+        "the attendee is indexed for account deletion"
+    );
+    assert_eq!(s.remove_recipient(user(2), 10, now), 1);
+    assert_eq!(s.due.len(), 0, "nobody is left to remind");
+    assert!(matches!(
+        s.event(&(shard(1), 1)).unwrap().state,
+        EventState::Ended { .. }
+    ));
+}
+
+#[test]
+fn bad_attendee_plans_are_refused_and_change_nothing() {
+    let mut s = store();
+    let now = at("2026-05-01T08:00", "UTC");
+    let good = plan(1, 1, schedule(now + DAY, "UTC", None), &[10], &[user(1)]);
+    let with = |attendees: Vec<AttendeePlan>| ReminderPlan {
+        attendees: Some(attendees),
+        ..good.clone()
+    };
+    let cases = vec![
+        (
+            with(vec![
+                own(user(2), &[5], true, &[]),
+                own(user(2), &[9], true, &[]),
+            ]),
+            "updates[0].attendees",
+        ),
+        (
+            with(vec![own(Principal::anonymous(), &[5], true, &[])]),
+            "updates[0].attendees",
+        ),
+        (
+            with(vec![own(user(2), &[MAX_MINUTES_BEFORE + 1], true, &[])]),
+            "updates[0].attendees[0].minutes_before",
+        ),
+        (
+            with(vec![own(
+                user(2),
+                &[5],
+                true,
+                &(0..=MAX_ATTENDEE_EXCEPTIONS as u64).collect::<Vec<_>>(),
+            )]),
+            "updates[0].attendees.exception_starts_ns",
+        ),
+    ];
+    for (bad, want) in cases {
+        let err = s
+            .sync(shard(1), vec![ReminderUpdate::Set(bad)], now)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput { field, .. } if field == want),
+            "{want}: {err:?}"
+        );
+        assert_eq!(s.events.len(), 0);
+        assert_eq!(s.due.len(), 0);
+    }
 }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::store::tests::{ctx, fixture, lesson, policy, user, weekly, DAY, HOUR, MONDAY};
 use interfaces::calendar::{EventTime, Share, Visibility};
+use interfaces::notification::AttendeePlan;
 
 fn title(t: &str) -> EventPatch {
     EventPatch {
@@ -424,4 +425,121 @@ fn answers_for_occurrences_follow_the_series_through_edits_and_splits() {
         .update(&alice, split.before.id, split.before.revision, later)
         .unwrap();
     assert_eq!(moved.occurrence_rsvps, None);
+}
+
+#[test]
+fn attendees_choose_their_own_reminders_and_the_plan_follows_their_answers() {
+    let mut f = fixture();
+    let (alice, bob, carol) = (ctx(user(1)), ctx(user(2)), ctx(user(3)));
+    let mut input = weekly_with(vec![user(2), user(3), user(4)]);
+    input.reminders_minutes = Some(vec![10]);
+    let e = f.store.create(&alice, input).unwrap();
+    let week = 7 * DAY;
+    // Bob accepts with an hour's notice; Carol accepts the series but declines the second
+    // week, which was moved an hour later; user(4) accepts only the third week.
+    f.store.rsvp(&bob, e.id, Rsvp::Accepted).unwrap();
+    let mine = f
+        .store
+        .set_own_reminders(&bob, e.id, Some(vec![60]))
+        .unwrap();
+    assert_eq!(mine.own_reminders_of(&user(2)), Some(&[60][..]));
+    let moved = InstanceEdit::Moved {
+        start_ns: MONDAY + week + HOUR,
+        end_ns: MONDAY + week + 2 * HOUR,
+    };
+    let e = f.store.get(&alice, e.id).unwrap();
+    f.store
+        .edit_instance(&alice, e.id, e.revision, MONDAY + week, moved)
+        .unwrap();
+    f.store.rsvp(&carol, e.id, Rsvp::Accepted).unwrap();
+    f.store
+        .rsvp_occurrence(&carol, e.id, MONDAY + week, Rsvp::Declined)
+        .unwrap();
+    let e = f
+        .store
+        .rsvp_occurrence(&ctx(user(4)), e.id, MONDAY + 2 * week, Rsvp::Accepted)
+        .unwrap();
+    let plan = crate::store::outbox::reminder_plan(&e, user(9));
+    assert_eq!(
+        plan.recipients,
+        vec![user(1)],
+        "everyone else has a plan of their own"
+    );
+    assert_eq!(plan.minutes_before, vec![10]);
+    let own = |principal, minutes: &[u32], accepted_series, exceptions: &[u64]| AttendeePlan {
+        principal,
+        minutes_before: minutes.to_vec(),
+        accepted_series,
+        exception_starts_ns: exceptions.to_vec(),
+    };
+    assert_eq!(
+        plan.attendee_plans(),
+        [
+            own(user(2), &[60], true, &[]),
+            // Known to the notification canister by where the occurrence starts now.
+            own(user(3), &[10], true, &[MONDAY + week + HOUR]),
+            own(user(4), &[10], false, &[MONDAY + 2 * week]),
+        ]
+    );
+    // Back to the organizer's reminders: Bob is a plain recipient again.
+    let e = f.store.set_own_reminders(&bob, e.id, None).unwrap();
+    assert_eq!(e.attendee_reminders, None);
+    let plan = crate::store::outbox::reminder_plan(&e, user(9));
+    assert_eq!(plan.recipients, vec![user(1), user(2)]);
+}
+
+#[test]
+fn own_reminders_are_an_attendees_within_limits_and_go_with_them() {
+    let mut f = fixture();
+    let (alice, bob) = (ctx(user(1)), ctx(user(2)));
+    let e = f.store.create(&alice, weekly_with(vec![user(2)])).unwrap();
+    let before = f.bytes();
+    let refused = [
+        (ctx(user(3)), Some(vec![5])),
+        (bob.clone(), Some(vec![5, 5])),
+        (bob.clone(), Some(vec![1, 2, 3, 4, 5, 6])),
+        (
+            bob.clone(),
+            Some(vec![crate::validate::MAX_REMINDER_MINUTES + 1]),
+        ),
+    ];
+    for (who, minutes) in refused {
+        let answer = f.store.set_own_reminders(&who, e.id, minutes.clone());
+        let expected = if who.caller == user(3) {
+            matches!(answer, Err(Error::NotFound { .. }))
+        } else {
+            matches!(&answer, Err(Error::InvalidInput { field, .. }) if field == "attendee_reminders")
+        };
+        assert!(expected, "{minutes:?}: {answer:?}");
+        assert!(f.bytes() == before, "{minutes:?}: a refusal writes nothing");
+    }
+    // The organizer cannot choose for Bob, and removing Bob drops his choice.
+    let e = f
+        .store
+        .set_own_reminders(&bob, e.id, Some(vec![5]))
+        .unwrap();
+    assert!(matches!(
+        f.store.set_own_reminders(&alice, e.id, Some(vec![5])),
+        Err(Error::Forbidden { .. })
+    ));
+    let removed = f
+        .store
+        .update(
+            &alice,
+            e.id,
+            e.revision,
+            EventPatch {
+                attendees: Some(vec![]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(removed.attendee_reminders, None);
+    // So does account deletion.
+    let e = f.store.create(&alice, weekly_with(vec![user(2)])).unwrap();
+    f.store
+        .set_own_reminders(&bob, e.id, Some(vec![5]))
+        .unwrap();
+    f.store.delete_user(&alice, &user(2), 500);
+    assert_eq!(f.store.get(&alice, e.id).unwrap().attendee_reminders, None);
 }

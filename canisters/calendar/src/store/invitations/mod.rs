@@ -451,6 +451,7 @@ pub fn event_of(i: &Invitation) -> Event {
         attendees: vec![],
         occurrence_rsvps: None,
         reminders_minutes: vec![],
+        attendee_reminders: None,
         created_at_ns: 0,
         updated_at_ns: 0,
         revision: i.revision,
@@ -486,6 +487,7 @@ pub fn view_for(e: &Event, attendee: &Principal) -> Option<InvitationView> {
                 .collect();
             (!own.is_empty()).then_some(own)
         },
+        reminders_minutes: e.own_reminders_of(attendee).map(<[u32]>::to_vec),
     })
 }
 
