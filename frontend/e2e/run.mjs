@@ -589,7 +589,7 @@ async function waitForBobsAnswers(eventId, want) {
   assert((await answers()) === want, `Bob's listing: ${await answers()}, not ${want}`);
 }
 
-await test('invitations: Alice invites Bob; it is in his week, he answers from the dialog, both sides see the answer', async () => {
+await test('invitations: Alice invites Bob; it is in his week, he answers from the dialog with his own reminders, both sides see them', async () => {
   const cal = await aClient.actor('calendar', aShard);
   const invite = ok(
     await cal.create_event(eventInput('Invite A', timed('2027-01-08T13:00:00Z', '2027-01-08T14:00:00Z'), { attendees: [[bClient.principal]] })),
@@ -606,15 +606,25 @@ await test('invitations: Alice invites Bob; it is in his week, he answers from t
   const dialog = B.getByRole('dialog', { name: 'Event (read only)' });
   await dialog.waitFor();
   await dialog.getByLabel('Your answer').selectOption('Accepted');
+  // His reminders are his own: he wants 45 minutes' notice, whatever Alice chose.
+  await dialog.getByLabel('Your reminders (minutes before)').fill('45');
   await dialog.getByRole('button', { name: 'Send answer' }).click();
   await dialog.waitFor({ state: 'detached' });
   // The organizer's copy has the answer at once; Bob's shard gets it by delivery.
-  const mine = ok(await cal.get_event(invite.id), 'get_event').attendees.find((x) => x.principal.toText() === bClient.principal.toText());
+  const stored = ok(await cal.get_event(invite.id), 'get_event');
+  const mine = stored.attendees.find((x) => x.principal.toText() === bClient.principal.toText());
   assert(Object.keys(mine.rsvp)[0] === 'Accepted', `Alice sees ${JSON.stringify(mine.rsvp)}`);
+  const own = (stored.attendee_reminders[0] ?? []).map((r) => [r.principal.toText(), Array.from(r.reminders_minutes)]);
+  assert(JSON.stringify(own) === JSON.stringify([[bClient.principal.toText(), [45]]]), `own reminders: ${JSON.stringify(own)}`);
   await waitForBobsAnswers(invite.id, 'Accepted');
   await B.reload();
   await calendarReady(B);
-  await B.locator('.ec-event.ev-rsvp-accepted', { hasText: 'Invite A' }).waitFor();
+  await B.locator('.ec-event.ev-rsvp-accepted', { hasText: 'Invite A' }).click();
+  const again = B.getByRole('dialog', { name: 'Event (read only)' });
+  const field = again.getByLabel('Your reminders (minutes before)');
+  assert((await field.inputValue()) === '45', `the dialog shows ${await field.inputValue()}`);
+  await again.getByRole('button', { name: 'Close', exact: true }).click();
+  await again.waitFor({ state: 'detached' });
   await shot(B, 'bob-invitation-accepted');
   ok(await cal.delete_event(invite.id, []), 'delete the invitation event');
 });

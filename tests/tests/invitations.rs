@@ -9,6 +9,7 @@
 
 use std::time::Duration;
 
+use candid::utils::ArgumentEncoder;
 use candid::{encode_args, Principal};
 use integration_tests::{operator, user, Group, Suite};
 use interfaces::backup::{
@@ -109,6 +110,18 @@ impl Fixture {
             .update(shard, who, "update_event", (e.id, e.revision, patch))
             .unwrap();
         r.expect("updated")
+    }
+
+    /// An update of `shard` by `who` that answers an event.
+    fn event_call<A: ArgumentEncoder>(
+        &self,
+        shard: Principal,
+        who: Principal,
+        method: &str,
+        args: A,
+    ) -> Result<Event, Error> {
+        let (r,) = self.suite.update(shard, who, method, args).unwrap();
+        r
     }
 
     fn invitations(&self, shard: Principal, who: Principal) -> Vec<Invitation> {
@@ -582,18 +595,9 @@ fn an_attendee_on_another_shard_answers_one_occurrence_and_their_calendar_follow
         ..meeting(start, vec![p.bob])
     };
     let e = f.create(p.home, p.alice, weekly);
-    let series_answer = |rsvp: Rsvp| -> Result<Event, Error> {
-        let (r,) = f.suite.update(p.home, p.bob, "rsvp", (e.id, rsvp)).unwrap();
-        r
-    };
-    let occurrence_answer = |at: u64, rsvp: Rsvp| -> Result<Event, Error> {
-        let args = (e.id, at, rsvp);
-        let (r,) = f
-            .suite
-            .update(p.home, p.bob, "rsvp_occurrence", args)
-            .unwrap();
-        r
-    };
+    let series_answer = |rsvp| f.event_call(p.home, p.bob, "rsvp", (e.id, rsvp));
+    let occurrence_answer =
+        |at: u64, rsvp| f.event_call(p.home, p.bob, "rsvp_occurrence", (e.id, at, rsvp));
     series_answer(Rsvp::Accepted).unwrap();
     let answered = occurrence_answer(start + week, Rsvp::Declined).unwrap();
     let only = OccurrenceRsvp {
@@ -636,6 +640,86 @@ fn an_attendee_on_another_shard_answers_one_occurrence_and_their_calendar_follow
     f.suite.settle();
     assert_eq!(f.invitations(p.away, p.bob)[0].view.occurrence_rsvps, None);
     assert_eq!(list(false).len(), 3);
+}
+
+/// Reminders of an invitation reach each attendee who accepted, at their own reminders, and
+/// only for the occurrences they accepted; the organizer keeps theirs.
+#[test]
+fn reminders_reach_each_attendee_at_their_own_minutes_for_what_they_accepted() {
+    use interfaces::notification::{NotificationPage, NotificationQuery};
+    let f = fixture_of(&[
+        CanisterKind::UserRegistry,
+        CanisterKind::LoadBalancer,
+        CanisterKind::Calendar,
+        CanisterKind::Calendar,
+        CanisterKind::Notification,
+    ]);
+    let notification = f.group.member(CanisterKind::Notification);
+    let p = f.people();
+    let start = f.now() + 2 * HOUR;
+    let day = 24 * HOUR;
+    let daily = EventInput {
+        recurrence: Some(interfaces::calendar::Recurrence {
+            rule: "FREQ=DAILY;COUNT=3".into(),
+            exdates_ns: vec![],
+            rdates_ns: None,
+        }),
+        reminders_minutes: Some(vec![15]),
+        ..meeting(start, vec![p.bob, p.carol])
+    };
+    let e = f.create(p.home, p.alice, daily);
+    // Bob (on the other shard) accepts with an hour's notice; Carol accepts but not the
+    // second day.
+    let (home, id) = (p.home, e.id);
+    f.event_call(home, p.bob, "rsvp", (id, Rsvp::Accepted))
+        .unwrap();
+    let own = (id, Some(vec![60u32]));
+    let chosen = f.event_call(home, p.bob, "set_attendee_reminders", own);
+    assert!(chosen.unwrap().attendee_reminders.is_some());
+    f.event_call(home, p.carol, "rsvp", (id, Rsvp::Accepted))
+        .unwrap();
+    let second = (id, start + day, Rsvp::Declined);
+    f.event_call(home, p.carol, "rsvp_occurrence", second)
+        .unwrap();
+    // Only attendees choose their own reminders.
+    let theirs = (id, Some(vec![5u32]));
+    let refused = f.event_call(home, p.alice, "set_attendee_reminders", theirs);
+    assert!(
+        matches!(refused, Err(Error::Forbidden { .. })),
+        "{refused:?}"
+    );
+    f.suite.settle();
+    // Bob's own shard shows him his choice.
+    let held = f.invitations(p.away, p.bob);
+    assert_eq!(held[0].view.reminders_minutes, Some(vec![60]));
+
+    // The reminder outbox delivers on its timer; then three days pass.
+    f.suite.advance(Duration::from_secs(31));
+    f.suite.advance(Duration::from_secs(3 * 24 * 3600));
+    let inbox = |who: Principal| -> Vec<(u64, u32)> {
+        let query = NotificationQuery {
+            cursor: None,
+            limit: Some(50),
+            unread_only: false,
+        };
+        let (r,): (Result<NotificationPage, Error>,) = f
+            .suite
+            .query(notification, who, "get_notifications", (query,))
+            .unwrap();
+        let mut got: Vec<_> = r
+            .unwrap()
+            .notifications
+            .iter()
+            .map(|n| (n.occurrence_start_ns, n.minutes_before))
+            .collect();
+        got.sort_unstable();
+        got
+    };
+    let every_day =
+        |minutes: u32| -> Vec<(u64, u32)> { (0..3).map(|d| (start + d * day, minutes)).collect() };
+    assert_eq!(inbox(p.alice), every_day(15));
+    assert_eq!(inbox(p.bob), every_day(60));
+    assert_eq!(inbox(p.carol), [(start, 15), (start + 2 * day, 15)]);
 }
 
 #[test]

@@ -121,6 +121,11 @@ export class CalendarApi {
     return unwrap(await call(() => this.actor.rsvp_occurrence(id, originalStartNs, answer)));
   }
 
+  /** The caller's own reminders for an event they attend; `null` follows the organizer's again. */
+  async setAttendeeReminders(id: bigint, minutes: Uint32Array | null): Promise<Event> {
+    return unwrap(await call(() => this.actor.set_attendee_reminders(id, minutes)));
+  }
+
   async exportIcs(): Promise<string> {
     // Pages are complete VCALENDARs; concatenating their VEVENTs into one calendar keeps it valid.
     let cursor: bigint | undefined;
