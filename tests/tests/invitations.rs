@@ -2,10 +2,12 @@
 //! shards, and what an organizer does reaches each attendee's home shard: creation, changes,
 //! answers, attendee removal and deletion; a stopped attendee shard catches up after it starts,
 //! and an upgrade of the organizer's shard mid-delivery loses nothing, and when a lost shard is
-//! replaced the organizer's shard finds its users on the new one; an invitation not
-//! declined makes the attendee busy on their own shard, and is in their own listing with their
-//! answer. Only calendar shards may deliver, and only their own events. Team free/busy asks
-//! people's shards from one composite query.
+//! replaced the organizer's shard finds its users on the new one; an invitation not declined
+//! makes the attendee busy on their own shard, and is in their own listing with their answer;
+//! reminders reach each attendee at their own minutes for what they accepted; deleting an
+//! attendee's account removes their invitations and their place in the meeting. Only calendar
+//! shards may deliver, and only their own events. Team free/busy asks people's shards from one
+//! composite query.
 
 use std::time::Duration;
 
@@ -720,6 +722,66 @@ fn reminders_reach_each_attendee_at_their_own_minutes_for_what_they_accepted() {
     assert_eq!(inbox(p.alice), every_day(15));
     assert_eq!(inbox(p.bob), every_day(60));
     assert_eq!(inbox(p.carol), [(start, 15), (start + 2 * day, 15)]);
+}
+
+/// Account deletion across shards: the user registry asks every calendar shard, so Bob's own
+/// shard forgets the invitations it holds for him and the organizer's shard takes him out of
+/// Alice's meeting (with his answers for single occurrences and his own reminders); Carol's
+/// invitation stays.
+#[test]
+fn deleting_an_attendees_account_removes_their_invitations_and_their_place_in_the_meeting() {
+    use interfaces::user::{DeletionState, DeletionStatus};
+    let f = fixture();
+    let p = f.people();
+    let start = f.now() + 24 * HOUR;
+    let weekly = EventInput {
+        recurrence: Some(interfaces::calendar::Recurrence {
+            rule: "FREQ=WEEKLY;COUNT=3".into(),
+            exdates_ns: vec![],
+            rdates_ns: None,
+        }),
+        ..meeting(start, vec![p.bob, p.carol])
+    };
+    let e = f.create(p.home, p.alice, weekly);
+    let (home, id) = (p.home, e.id);
+    f.event_call(home, p.bob, "rsvp", (id, Rsvp::Accepted))
+        .unwrap();
+    let declined = (id, start + 7 * 24 * HOUR, Rsvp::Declined);
+    f.event_call(home, p.bob, "rsvp_occurrence", declined)
+        .unwrap();
+    let own = (id, Some(vec![30u32]));
+    f.event_call(home, p.bob, "set_attendee_reminders", own)
+        .unwrap();
+    f.suite.settle();
+    assert_eq!(f.invitations(p.away, p.bob).len(), 1);
+
+    let registry = f.group.member(CanisterKind::UserRegistry);
+    let (asked,): (Result<DeletionStatus, Error>,) = f
+        .suite
+        .update(registry, p.bob, "delete_account", ())
+        .unwrap();
+    asked.expect("deletion starts");
+    f.suite.settle();
+    let (status,): (Result<DeletionStatus, Error>,) = f
+        .suite
+        .query(registry, p.bob, "get_deletion_status", ())
+        .unwrap();
+    let status = status.unwrap();
+    assert!(
+        matches!(status.state, DeletionState::Complete { .. }),
+        "{status:?}"
+    );
+    assert!(
+        f.invitations(p.away, p.bob).is_empty(),
+        "Bob's shard forgot"
+    );
+    let (now,): (Result<Event, Error>,) = f.suite.query(home, p.alice, "get_event", (id,)).unwrap();
+    let now = now.unwrap();
+    let attending: Vec<Principal> = now.attendees.iter().map(|a| a.principal).collect();
+    assert_eq!(attending, [p.carol]);
+    assert_eq!(now.occurrence_rsvps, None);
+    assert_eq!(now.attendee_reminders, None);
+    assert_eq!(f.invitations(p.home, p.carol).len(), 1, "Carol keeps hers");
 }
 
 #[test]

@@ -51,7 +51,8 @@ export function occurrenceKey(o: Pick<Occurrence, 'event_id' | 'original_start_n
 
 /**
  * The event an invitation shows, as the editor and the grid read events: the organizer owns it
- * and `me` is its one attendee, with my answer; what the invitation leaves out stays empty.
+ * and `me` is its one attendee, with my answer and my own reminders; what the invitation leaves
+ * out stays empty.
  */
 export function invitationEvent(i: Invitation, me: Event['owner']): Event {
   const v = i.view;
@@ -73,6 +74,7 @@ export function invitationEvent(i: Invitation, me: Event['owner']): Event {
     attendees: [{ principal: me, rsvp: v.rsvp }],
     occurrence_rsvps: v.occurrence_rsvps,
     reminders_minutes: new Uint32Array(),
+    attendee_reminders: v.reminders_minutes ? [{ principal: me, reminders_minutes: v.reminders_minutes }] : undefined,
     created_at_ns: 0n,
     updated_at_ns: 0n,
     revision: i.revision,
