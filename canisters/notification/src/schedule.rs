@@ -29,7 +29,10 @@ use crate::store::*;
 pub const WINDOW_OCCURRENCES: usize = 4;
 /// Occurrences one refill looks at before it stops (occurrences whose reminders are all stale
 /// are passed over; the suite's rules are at most daily and reminders at most four weeks
-/// early, so about 30 is the most ever passed over).
+/// early, so about 30 is the most ever passed over). Occurrences nobody is to be reminded of
+/// are passed over too: a plan that reminds only of single accepted occurrences jumps to them,
+/// but were every one of 64 occurrences in a row declined by everyone reminded, the window
+/// would stay empty until the event's next change.
 pub const MAX_OCCURRENCES_SCANNED: usize = 64;
 /// A reminder whose moment passed at most this long before it was scheduled still fires (late):
 /// the shard's outbox may have held the update while this canister was unavailable. Older ones
@@ -261,6 +264,17 @@ impl<M: Memory> Store<M> {
             && occurrences_queued(&plan.queued) < WINDOW_OCCURRENCES
             && scanned < MAX_OCCURRENCES_SCANNED
         {
+            // A plan that reminds only of occurrences accepted one by one goes straight to the
+            // next of them, however far ahead (the scan limit would stop short of it).
+            if !plan.reminds_series() {
+                match plan.next_single_after(plan.cursor_ns) {
+                    Some(start) => plan.cursor_ns = plan.cursor_ns.max(start - 1),
+                    None => {
+                        plan.exhausted = true;
+                        break;
+                    }
+                }
+            }
             let want = WINDOW_OCCURRENCES - occurrences_queued(&plan.queued);
             let after = match recurrence::wire::timestamp("cursor", plan.cursor_ns) {
                 Ok(t) => t,

@@ -125,6 +125,26 @@ impl ActivePlan {
         self.attendees.retain(|a| a.principal != user);
     }
 
+    /// Whether someone is reminded of every occurrence they did not decline (the plan's
+    /// recipients, or an attendee who accepted the series), rather than of single ones only.
+    pub fn reminds_series(&self) -> bool {
+        !(self.recipients.is_empty() || self.minutes_before.is_empty())
+            || self
+                .attendees
+                .iter()
+                .any(|a| a.accepted_series && !a.minutes_before.is_empty())
+    }
+
+    /// The earliest start after `after_ns` of an occurrence someone accepted on its own.
+    pub fn next_single_after(&self, after_ns: u64) -> Option<u64> {
+        self.attendees
+            .iter()
+            .filter(|a| !a.accepted_series && !a.minutes_before.is_empty())
+            .flat_map(|a| a.exception_starts_ns.iter().copied())
+            .filter(|&start| start > after_ns)
+            .min()
+    }
+
     /// Whether anyone is left to remind.
     pub fn reminds_anyone(&self) -> bool {
         !(self.recipients.is_empty() || self.minutes_before.is_empty())

@@ -719,3 +719,36 @@ fn bad_attendee_plans_are_refused_and_change_nothing() {
         assert_eq!(s.due.len(), 0);
     }
 }
+
+#[test]
+fn an_occurrence_accepted_on_its_own_far_ahead_is_reached_without_scanning_to_it() {
+    let mut s = store();
+    let now = at("2026-05-01T08:00", "UTC");
+    let first = now + DAY;
+    // A daily series without end; nobody is reminded of it but one attendee, who accepted only
+    // the 200th day (beyond what one refill scans) and, before it, the 3rd.
+    let daily = schedule(first, "UTC", Some("FREQ=DAILY"));
+    let (third, far) = (first + 2 * DAY, first + 199 * DAY);
+    let mut p = plan(1, 1, daily, &[], &[]);
+    p.attendees = Some(vec![own(user(2), &[10], false, &[far, third])]);
+    set(&mut s, p, now);
+    assert_eq!(s.next_due_ns(), Some(third - 10 * MIN));
+    fire(&mut s, third);
+    assert_eq!(
+        s.next_due_ns(),
+        Some(far - 10 * MIN),
+        "the refill jumps to it"
+    );
+    fire(&mut s, far + DAY);
+    assert_eq!(
+        inbox(&s, user(2)),
+        vec![(third, 10, third - 10 * MIN), (far, 10, far - 10 * MIN)]
+    );
+    assert!(
+        matches!(
+            s.event(&(shard(1), 1)).unwrap().state,
+            EventState::Ended { .. }
+        ),
+        "no accepted occurrence is left"
+    );
+}
