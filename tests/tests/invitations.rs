@@ -3,11 +3,11 @@
 //! answers, attendee removal and deletion; a stopped attendee shard catches up after it starts,
 //! and an upgrade of the organizer's shard mid-delivery loses nothing, and when a lost shard is
 //! replaced the organizer's shard finds its users on the new one; an invitation not declined
-//! makes the attendee busy on their own shard, and is in their own listing with their answer;
-//! reminders reach each attendee at their own minutes for what they accepted; deleting an
-//! attendee's account removes their invitations and their place in the meeting. Only calendar
-//! shards may deliver, and only their own events. Team free/busy asks people's shards from one
-//! composite query.
+//! makes the attendee busy on their own shard, is never offered or booked on their booking
+//! page, and is in their own listing with their answer; reminders reach each attendee at their
+//! own minutes for what they accepted; deleting an attendee's account removes their
+//! invitations and their place in the meeting. Only calendar shards may deliver, and only their
+//! own events. Team free/busy asks people's shards from one composite query.
 
 use std::time::Duration;
 
@@ -782,6 +782,84 @@ fn deleting_an_attendees_account_removes_their_invitations_and_their_place_in_th
     assert_eq!(now.occurrence_rsvps, None);
     assert_eq!(now.attendee_reminders, None);
     assert_eq!(f.invitations(p.home, p.carol).len(), 1, "Carol keeps hers");
+}
+
+/// A host's booking page counts the meetings they are invited to on other shards: an hour
+/// taken by an invitation not declined is never offered nor booked, and it comes back once
+/// they decline (availability and booking are answered by the host's own shard, in one
+/// message each).
+#[test]
+fn a_booking_page_never_offers_or_books_an_hour_an_invitation_takes() {
+    use interfaces::calendar::{
+        BookingPolicy, BookingRequest, Slot, SlotRequest, Weekday, WorkingHours,
+    };
+    let f = fixture();
+    let p = f.people();
+    // Bob (on the other shard) takes lessons on Mondays, 09:00 to 12:00 in Berlin.
+    let policy = BookingPolicy {
+        time_zone: "Europe/Berlin".into(),
+        working_hours: vec![WorkingHours {
+            weekday: Weekday::Monday,
+            start_minute: 9 * 60,
+            end_minute: 12 * 60,
+        }],
+        slot_minutes: 60,
+        step_minutes: 60,
+        buffer_before_minutes: 0,
+        buffer_after_minutes: 0,
+        min_notice_minutes: 0,
+        horizon_days: 365,
+        booking_title: "Lesson".into(),
+    };
+    let (set,): (Result<(), Error>,) = f
+        .suite
+        .update(p.away, p.bob, "set_booking_policy", (Some(policy),))
+        .unwrap();
+    set.unwrap();
+    // Monday 2025-03-03, 09:00 in Berlin is 08:00 UTC; Alice's meeting is at 10:00.
+    let nine = 1_740_988_800_000_000_000;
+    let e = f.create(p.home, p.alice, meeting(nine + HOUR, vec![p.bob]));
+    f.suite.settle();
+    let stranger = user(50);
+    let offered = || -> Vec<u64> {
+        let req = SlotRequest {
+            host: p.bob,
+            from_ns: nine,
+            to_ns: nine + 3 * HOUR,
+            limit: None,
+        };
+        let (r,): (Result<Vec<Slot>, Error>,) = f
+            .suite
+            .query(p.away, stranger, "available_slots", (req,))
+            .unwrap();
+        r.unwrap().iter().map(|s| s.start_ns).collect()
+    };
+    let book = |start_ns: u64| -> Result<Event, Error> {
+        let req = BookingRequest {
+            host: p.bob,
+            start_ns,
+            note: None,
+        };
+        let (r,) = f
+            .suite
+            .update(p.away, stranger, "book_slot", (req,))
+            .unwrap();
+        r
+    };
+    // Not answered yet is not free.
+    assert_eq!(offered(), [nine, nine + 2 * HOUR]);
+    let refused = book(nine + HOUR);
+    assert!(
+        matches!(refused, Err(Error::Conflict { .. })),
+        "{refused:?}"
+    );
+    // Declined: the hour is Bob's to offer again, and a stranger books it.
+    f.event_call(p.home, p.bob, "rsvp", (e.id, Rsvp::Declined))
+        .unwrap();
+    f.suite.settle();
+    assert_eq!(offered(), [nine, nine + HOUR, nine + 2 * HOUR]);
+    book(nine + HOUR).expect("booked once declined");
+    assert_eq!(offered(), [nine, nine + 2 * HOUR]);
 }
 
 #[test]

@@ -496,12 +496,9 @@ fn own_reminders_are_an_attendees_within_limits_and_go_with_them() {
     let before = f.bytes();
     let refused = [
         (ctx(user(3)), Some(vec![5])),
-        (bob.clone(), Some(vec![5, 5])),
-        (bob.clone(), Some(vec![1, 2, 3, 4, 5, 6])),
-        (
-            bob.clone(),
-            Some(vec![crate::validate::MAX_REMINDER_MINUTES + 1]),
-        ),
+        (bob, Some(vec![5, 5])),
+        (bob, Some(vec![1, 2, 3, 4, 5, 6])),
+        (bob, Some(vec![crate::validate::MAX_REMINDER_MINUTES + 1])),
     ];
     for (who, minutes) in refused {
         let answer = f.store.set_own_reminders(&who, e.id, minutes.clone());
