@@ -8,8 +8,9 @@
 //! that fails midway leaves the target as it was. A new shard is created, installed with the
 //! registry's calendar wasm and added to the group (`canister_kit::provision`) before it
 //! receives the snapshot, and after the commit the load balancer moves the lost shard's users to
-//! it, and the lost shard's reminder plans and delivered invitations are dropped where they are
-//! held (the new shard sends its own). Each step's outcome is reported. The new shard is remembered (stable memory) until its
+//! it, the lost shard's reminder plans and delivered invitations are dropped where they are
+//! held (the new shard sends its own), and the lost shard leaves the group. Each step's outcome
+//! is reported. The new shard is remembered (stable memory) until its
 //! users moved, so running the recovery again after a failure reuses it (reinstalled empty)
 //! instead of creating another.
 
@@ -85,6 +86,10 @@ pub fn steps(snapshot: &SnapshotInfo, target: Option<Principal>, is_new: bool) -
         ));
         steps.push(format!(
             "forget_old_invitations: every other calendar shard drops the invitations {} delivered ({name} delivers them again)",
+            snapshot.canister
+        ));
+        steps.push(format!(
+            "leave_group: {} leaves the group once its users moved (its key opens nothing any more)",
             snapshot.canister
         ));
     }
@@ -311,6 +316,18 @@ pub async fn execute(
             Err(e) => failed(e),
         };
         step(&mut report.steps, "forget_old_invitations", outcome);
+        // Last, and only once its users moved: a lost shard that came back must not deliver
+        // its stale events or answer for its old users, and the group's shards, snapshots and
+        // re-syncs stop waiting for it.
+        let outcome = if report.users_moved.is_none() {
+            skipped("its users did not move")
+        } else {
+            match provision::leave_group(canister).await {
+                Ok(()) => StepOutcome::Done,
+                Err(e) => failed(e),
+            }
+        };
+        step(&mut report.steps, "leave_group", outcome);
     }
     Ok(report)
 }
@@ -443,6 +460,7 @@ fn skip_rest(mut report: RecoveryReport) -> RecoveryReport {
             "replace_shard",
             "forget_old_reminders",
             "forget_old_invitations",
+            "leave_group",
         ]);
     }
     for name in names {

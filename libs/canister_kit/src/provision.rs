@@ -169,6 +169,19 @@ pub async fn join_group(canister: Principal) -> Result<(), Error> {
     }
 }
 
+/// Removes `canister` from this canister's group (a lost shard whose users moved to another).
+/// Idempotent: an earlier attempt may have removed it and lost only the answer.
+pub async fn leave_group(canister: Principal) -> Result<(), Error> {
+    let registry = registry()?;
+    let group_id = member::status().group_id.ok_or(Error::Unavailable {
+        reason: "this canister has no group snapshot yet".into(),
+    })?;
+    match clients::registry::remove_canister_from_group(registry, &group_id, canister).await {
+        Ok(_) | Err(Error::NotFound { .. }) => Ok(()),
+        Err(err) => Err(err),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,3 +48,19 @@ pub async fn add_canister_to_group(
     .await?;
     result
 }
+
+/// Removes `canister` from `group_id` (the caller must be a registry admin with
+/// `ManageGroups`): its key stops opening the group's doors. Unbounded wait, as for adding.
+pub async fn remove_canister_from_group(
+    registry: Principal,
+    group_id: &str,
+    canister: Principal,
+) -> Result<GroupInfo, Error> {
+    let (result,): (Result<GroupInfo, Error>,) = call_unbounded(
+        registry,
+        "remove_canister_from_group",
+        &(group_id, canister),
+    )
+    .await?;
+    result
+}
