@@ -10,9 +10,8 @@
 //! receives the snapshot, and after the commit the load balancer moves the lost shard's users to
 //! it, the lost shard's reminder plans and delivered invitations are dropped where they are
 //! held (the new shard sends its own), and the lost shard leaves the group. Each step's outcome
-//! is reported. The new shard is remembered (stable memory) until its
-//! users moved, so running the recovery again after a failure reuses it (reinstalled empty)
-//! instead of creating another.
+//! is reported. The new shard is remembered (stable memory) until its users moved, so running
+//! the recovery again after a failure reuses it (reinstalled empty) instead of creating another.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
