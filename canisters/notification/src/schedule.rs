@@ -30,9 +30,9 @@ pub const WINDOW_OCCURRENCES: usize = 4;
 /// Occurrences one refill looks at before it stops (occurrences whose reminders are all stale
 /// are passed over; the suite's rules are at most daily and reminders at most four weeks
 /// early, so about 30 is the most ever passed over). Occurrences nobody is to be reminded of
-/// are passed over too: a plan that reminds only of single accepted occurrences jumps to them,
-/// but were every one of 64 occurrences in a row declined by everyone reminded, the window
-/// would stay empty until the event's next change.
+/// (every attendee reminded declined them one by one) are passed over without counting: there
+/// are at most [`MAX_ATTENDEE_EXCEPTIONS`] of them, and a plan that reminds only of single
+/// accepted occurrences jumps from one to the next.
 pub const MAX_OCCURRENCES_SCANNED: usize = 64;
 /// A reminder whose moment passed at most this long before it was scheduled still fires (late):
 /// the shard's outbox may have held the update while this canister was unavailable. Older ones
@@ -259,13 +259,17 @@ impl<M: Memory> Store<M> {
         as_of_ns: u64,
     ) {
         let cutoff = as_of_ns.saturating_sub(LATE_GRACE_NS);
-        let mut scanned = 0;
+        // `scanned` counts occurrences someone is reminded of; `looked` every one, bounded by
+        // those plus the most that answers can leave to nobody.
+        let (mut scanned, mut looked) = (0, 0);
         while !plan.exhausted
             && occurrences_queued(&plan.queued) < WINDOW_OCCURRENCES
             && scanned < MAX_OCCURRENCES_SCANNED
+            && looked < MAX_OCCURRENCES_SCANNED + MAX_ATTENDEE_EXCEPTIONS
         {
+            let mut want = WINDOW_OCCURRENCES - occurrences_queued(&plan.queued);
             // A plan that reminds only of occurrences accepted one by one goes straight to the
-            // next of them, however far ahead (the scan limit would stop short of it).
+            // next of them, however far ahead, one at a time.
             if !plan.reminds_series() {
                 match plan.next_single_after(plan.cursor_ns) {
                     Some(start) => plan.cursor_ns = plan.cursor_ns.max(start - 1),
@@ -274,8 +278,8 @@ impl<M: Memory> Store<M> {
                         break;
                     }
                 }
+                want = 1;
             }
-            let want = WINDOW_OCCURRENCES - occurrences_queued(&plan.queued);
             let after = match recurrence::wire::timestamp("cursor", plan.cursor_ns) {
                 Ok(t) => t,
                 Err(_) => {
@@ -290,14 +294,19 @@ impl<M: Memory> Store<M> {
                 plan.exhausted = true;
             }
             for instance in next {
-                scanned += 1;
+                looked += 1;
                 let start = recurrence::wire::to_ns(instance.start);
                 plan.cursor_ns = plan.cursor_ns.max(start);
-                for minutes in plan.all_minutes() {
-                    // Attendees' own answers can leave an occurrence's reminder to nobody.
-                    if plan.recipients_for(start, minutes).is_empty() {
-                        continue;
-                    }
+                // Attendees' own answers can leave an occurrence's reminders to nobody.
+                let minutes: Vec<u32> = plan
+                    .all_minutes()
+                    .into_iter()
+                    .filter(|&m| !plan.recipients_for(start, m).is_empty())
+                    .collect();
+                if !minutes.is_empty() {
+                    scanned += 1;
+                }
+                for minutes in minutes {
                     let due = start.saturating_sub(u64::from(minutes) * NS_PER_MINUTE);
                     let already_fired = plan
                         .fired

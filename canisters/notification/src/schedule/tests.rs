@@ -752,3 +752,21 @@ fn an_occurrence_accepted_on_its_own_far_ahead_is_reached_without_scanning_to_it
         "no accepted occurrence is left"
     );
 }
+
+#[test]
+fn occurrences_everyone_declined_one_by_one_are_passed_over_past_the_scan_limit() {
+    let mut s = store();
+    let now = at("2026-05-01T08:00", "UTC");
+    let first = now + DAY;
+    // The organizer wants no reminders; the one attendee accepted the daily series but declined
+    // its first 100 days, more than one refill scans.
+    let daily = schedule(first, "UTC", Some("FREQ=DAILY"));
+    let declined: Vec<u64> = (0..100).map(|d| first + d * DAY).collect();
+    let mut p = plan(1, 1, daily, &[], &[]);
+    p.attendees = Some(vec![own(user(2), &[10], true, &declined)]);
+    set(&mut s, p, now);
+    let day_101 = first + 100 * DAY;
+    assert_eq!(s.next_due_ns(), Some(day_101 - 10 * MIN));
+    fire(&mut s, day_101);
+    assert_eq!(inbox(&s, user(2)), vec![(day_101, 10, day_101 - 10 * MIN)]);
+}
