@@ -5,7 +5,10 @@ use crate::model::AttendeePlan as AttendeePlanModel;
 use crate::store::tests_support::store;
 use ic_stable_structures::VectorMemory;
 use interfaces::calendar::{EventTime, InstanceChange, InstanceOverride, Recurrence, Schedule};
-use interfaces::notification::{AttendeePlan, EventRef, NotificationQuery};
+use interfaces::notification::{
+    AttendeePlan, EventRef, NotificationQuery, MAX_MINUTES_BEFORE, MAX_RECIPIENTS,
+    MAX_REMINDERS_PER_EVENT, MAX_TITLE_CHARS, MAX_UPDATES_PER_SYNC,
+};
 
 type S = Store<VectorMemory>;
 
