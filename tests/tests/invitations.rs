@@ -258,11 +258,9 @@ fn an_invitation_reaches_attendees_on_both_shards_and_follows_changes_answers_an
     );
 
     // Bob answers on the organizer's shard; his own shard's copy follows.
-    let (answered,): (Result<Event, Error>,) = f
-        .suite
-        .update(p.home, p.bob, "rsvp", (e.id, Rsvp::Accepted))
+    let e = f
+        .event_call(p.home, p.bob, "rsvp", (e.id, Rsvp::Accepted))
         .unwrap();
-    let e = answered.unwrap();
     f.suite.settle();
     assert_eq!(f.invitations(p.away, p.bob)[0].view.rsvp, Rsvp::Accepted);
 
@@ -492,18 +490,12 @@ fn an_invitation_not_declined_makes_the_attendee_busy_on_their_own_shard() {
     // Bob's own shard knows the meeting: not answered yet is not free.
     assert_eq!(busy(p.alice), meeting_block);
     // Declined on the organizer's shard: Bob's shard frees the hour.
-    let (r,): (Result<Event, Error>,) = f
-        .suite
-        .update(p.home, p.bob, "rsvp", (e.id, Rsvp::Declined))
+    f.event_call(p.home, p.bob, "rsvp", (e.id, Rsvp::Declined))
         .unwrap();
-    r.unwrap();
     f.suite.settle();
     assert!(busy(p.alice).is_empty());
-    let (r,): (Result<Event, Error>,) = f
-        .suite
-        .update(p.home, p.bob, "rsvp", (e.id, Rsvp::Accepted))
+    f.event_call(p.home, p.bob, "rsvp", (e.id, Rsvp::Accepted))
         .unwrap();
-    r.unwrap();
     f.suite.settle();
     assert_eq!(busy(p.carol), meeting_block);
 }
@@ -566,11 +558,8 @@ fn the_attendees_own_listing_shows_invitations_in_start_order_with_their_answer(
 
     // Bob declines the first meeting on its organizer's shard: his listing leaves it out
     // unless asked for, and says so when asked.
-    let (answered,): (Result<Event, Error>,) = f
-        .suite
-        .update(p.home, p.bob, "rsvp", (e.id, Rsvp::Declined))
+    f.event_call(p.home, p.bob, "rsvp", (e.id, Rsvp::Declined))
         .unwrap();
-    answered.unwrap();
     f.suite.settle();
     assert_eq!(seen(&list(None, 50, false)), expected[1..]);
     let declined = Some((p.home, Rsvp::Declined));

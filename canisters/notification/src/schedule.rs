@@ -135,12 +135,7 @@ impl<M: Memory> Store<M> {
                 .attendees
                 .unwrap_or_default()
                 .into_iter()
-                .map(|a| AttendeePlan {
-                    principal: a.principal,
-                    minutes_before: a.minutes_before,
-                    accepted_series: a.accepted_series,
-                    exception_starts_ns: a.exception_starts_ns,
-                })
+                .map(AttendeePlan::from)
                 .collect(),
         };
         if !active.reminds_anyone() {
@@ -257,6 +252,7 @@ impl<M: Memory> Store<M> {
         // `scanned` counts occurrences someone is reminded of; `looked` every one, bounded by
         // those plus the most that answers can leave to nobody.
         let (mut scanned, mut looked) = (0, 0);
+        let all_minutes = plan.all_minutes();
         while !plan.exhausted
             && occurrences_queued(&plan.queued) < WINDOW_OCCURRENCES
             && scanned < MAX_OCCURRENCES_SCANNED
@@ -293,10 +289,10 @@ impl<M: Memory> Store<M> {
                 let start = recurrence::wire::to_ns(instance.start);
                 plan.cursor_ns = plan.cursor_ns.max(start);
                 // Attendees' own answers can leave an occurrence's reminders to nobody.
-                let minutes: Vec<u32> = plan
-                    .all_minutes()
-                    .into_iter()
-                    .filter(|&m| !plan.recipients_for(start, m).is_empty())
+                let minutes: Vec<u32> = all_minutes
+                    .iter()
+                    .copied()
+                    .filter(|&m| plan.reminds_at(start, m))
                     .collect();
                 if !minutes.is_empty() {
                     scanned += 1;

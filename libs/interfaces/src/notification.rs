@@ -37,13 +37,6 @@ pub struct ReminderPlan {
     pub attendees: Option<Vec<AttendeePlan>>,
 }
 
-impl ReminderPlan {
-    /// The attendees reminded on their own terms (none when absent).
-    pub fn attendee_plans(&self) -> &[AttendeePlan] {
-        self.attendees.as_deref().unwrap_or_default()
-    }
-}
-
 /// One attendee's reminders for an event: their own minutes, for the occurrences they accepted.
 /// They accepted the series when `accepted_series`; `exception_starts_ns` are the starts of the
 /// occurrences whose own answer says otherwise (declined ones of an accepted series, accepted

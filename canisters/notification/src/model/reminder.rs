@@ -70,6 +70,17 @@ pub struct AttendeePlan {
     pub exception_starts_ns: Vec<u64>,
 }
 
+impl From<interfaces::notification::AttendeePlan> for AttendeePlan {
+    fn from(a: interfaces::notification::AttendeePlan) -> Self {
+        Self {
+            principal: a.principal,
+            minutes_before: a.minutes_before,
+            accepted_series: a.accepted_series,
+            exception_starts_ns: a.exception_starts_ns,
+        }
+    }
+}
+
 impl AttendeePlan {
     /// Whether this attendee gets the reminder `minutes` before the occurrence at `start_ns`.
     pub fn reminds(&self, start_ns: u64, minutes: u32) -> bool {
@@ -101,9 +112,19 @@ impl ActivePlan {
         all
     }
 
+    /// Whether anyone gets the reminder `minutes` before the occurrence starting at `start_ns`.
+    pub fn reminds_at(&self, start_ns: u64, minutes: u32) -> bool {
+        self.plan_reminds(minutes) || self.attendees.iter().any(|a| a.reminds(start_ns, minutes))
+    }
+
+    /// Whether the plan's own recipients get reminders `minutes` before.
+    fn plan_reminds(&self, minutes: u32) -> bool {
+        !self.recipients.is_empty() && self.minutes_before.binary_search(&minutes).is_ok()
+    }
+
     /// Who gets the reminder `minutes` before the occurrence starting at `start_ns`.
     pub fn recipients_for(&self, start_ns: u64, minutes: u32) -> Vec<Principal> {
-        let mut to = if self.minutes_before.binary_search(&minutes).is_ok() {
+        let mut to = if self.plan_reminds(minutes) {
             self.recipients.clone()
         } else {
             vec![]

@@ -473,13 +473,13 @@ fn attendees_choose_their_own_reminders_and_the_plan_follows_their_answers() {
         exception_starts_ns: exceptions.to_vec(),
     };
     assert_eq!(
-        plan.attendee_plans(),
-        [
+        plan.attendees,
+        Some(vec![
             own(user(2), &[60], true, &[]),
             // Known to the notification canister by where the occurrence starts now.
             own(user(3), &[10], true, &[MONDAY + week + HOUR]),
             own(user(4), &[10], false, &[MONDAY + 2 * week]),
-        ]
+        ])
     );
     // Back to the organizer's reminders: Bob is a plain recipient again.
     let e = f.store.set_own_reminders(&bob, e.id, None).unwrap();
