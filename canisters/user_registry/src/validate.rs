@@ -69,7 +69,10 @@ pub fn settings(s: &Settings) -> Result<(), Error> {
     recurrence::wire::time_zone(&s.time_zone).map_err(|_| {
         malformed(
             "settings.time_zone",
-            &format!("unknown IANA time zone `{}`", s.time_zone),
+            &format!(
+                "unknown time zone `{}` (an IANA name, or a POSIX rule like `<+01>-1`)",
+                s.time_zone
+            ),
         )
     })?;
     working_hours(&s.working_hours)?;

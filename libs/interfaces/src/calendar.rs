@@ -2,7 +2,9 @@
 //! free/busy, booking, iCalendar and metrics.
 //!
 //! Instants are nanoseconds since the Unix epoch (the unit of `ic0.time`); wall-clock meaning
-//! comes from the event's IANA `time_zone`. All-day events use dates, end exclusive.
+//! comes from the event's `time_zone`: an IANA name, or a POSIX rule in angle-bracket form
+//! (`<+01>-1<+02>,M3.5.0,M10.5.0`, `recurrence::tz::PosixRule`) for a zone only an imported
+//! file defined. All-day events use dates, end exclusive.
 
 use candid::{CandidType, Deserialize, Principal};
 use serde::Serialize;

@@ -30,7 +30,7 @@ pub enum RecurrenceError {
     CountAndUntil,
     /// `INTERVAL=0`.
     ZeroInterval,
-    /// The IANA zone name is not in the bundled tz database.
+    /// The zone name is neither in the bundled tz database nor an accepted POSIX rule.
     UnknownTimeZone(String),
     /// The series itself is malformed (negative duration, zero-day all-day event, ...).
     InvalidSeries(&'static str),

@@ -220,7 +220,7 @@ pub(crate) fn civil_datetime(civil: i64, subsec: i32) -> Result<DateTime, Recurr
 }
 
 pub(crate) fn zone(name: &str) -> Result<TimeZone, RecurrenceError> {
-    TimeZone::get(name).map_err(|_| RecurrenceError::UnknownTimeZone(name.to_string()))
+    crate::tz::named_zone(name).ok_or_else(|| RecurrenceError::UnknownTimeZone(name.to_string()))
 }
 
 /// Wall clock to instant with RFC 5545 3.3.5 semantics (gap: offset before it; fold: first).

@@ -113,11 +113,15 @@ fn starts_a_day(tz: &TimeZone, t: Timestamp) -> bool {
     date.to_zoned(tz.clone()).is_ok_and(|z| z.timestamp() == t)
 }
 
-/// The bundled zone named `name`, or a typed error for `field`.
+/// The zone `name` names (an IANA name of the bundled database, or a POSIX rule as
+/// `tz::PosixRule` accepts it), or a typed error.
 pub fn time_zone(name: &str) -> Result<TimeZone, Error> {
-    jiff::tz::db()
-        .get(name)
-        .map_err(|_| malformed("time_zone", &format!("unknown IANA time zone `{name}`")))
+    crate::tz::named_zone(name).ok_or_else(|| {
+        malformed(
+            "time_zone",
+            &format!("unknown time zone `{name}` (an IANA name, or a POSIX rule like `<+01>-1`)"),
+        )
+    })
 }
 
 /// Nanoseconds since the epoch as a timestamp.

@@ -13,8 +13,9 @@ use jiff::civil::{date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use recurrence::tz::{
-    iana_equivalent, resolve_tzid, vtimezone_for, wall_to_instant, windows_to_iana,
-    zone_from_vtimezone, Observance, ObservanceKind, ResolvedZone, TzError, VTimeZone,
+    iana_equivalent, posix_equivalent, resolve_tzid, vtimezone_for, wall_to_instant,
+    windows_to_iana, zone_from_vtimezone, Observance, ObservanceKind, ResolvedZone, TzError,
+    VTimeZone,
 };
 
 mod common;
@@ -117,7 +118,7 @@ fn every_vtimezone_in_the_conformance_files_resolves() {
         .collect();
     files.sort();
     let (mut iana, mut windows, mut built, mut refused) = (0, 0, 0, Vec::new());
-    let mut equivalent = 0;
+    let (mut equivalent, mut ruled) = (0, 0);
     println!("{:<72} {:<44} resolution", "file", "TZID");
     for path in &files {
         let Ok(text) = std::fs::read_to_string(path) else {
@@ -142,7 +143,17 @@ fn every_vtimezone_in_the_conformance_files_resolves() {
                             equivalent += 1;
                             format!("custom, offset {offset} in June 2025, rules of {name}")
                         }
-                        None => format!("custom, offset {offset} in June 2025, no IANA twin"),
+                        None => match posix_equivalent(&zone) {
+                            Some(found) => {
+                                ruled += 1;
+                                format!(
+                                    "custom, offset {offset} in June 2025, no IANA twin, rule {} \
+                                     since {}",
+                                    found.rule, found.since
+                                )
+                            }
+                            None => format!("custom, offset {offset} in June 2025, no rule"),
+                        },
                     }
                 }
                 Err(e) => {
@@ -155,11 +166,13 @@ fn every_vtimezone_in_the_conformance_files_resolves() {
     }
     println!(
         "\n{} files: {iana} IANA, {windows} Windows, {built} custom ({equivalent} with an IANA \
-         twin since {}), {} refused",
+         twin since {}, {ruled} as a POSIX rule), {} refused",
         files.len(),
         recurrence::tz::EQUIVALENCE_FROM_YEAR,
         refused.len()
     );
+    // Every zone a file defines is stored under a name: an IANA twin or the rule it follows.
+    assert_eq!(equivalent + ruled, built);
     assert!(built >= 10 && windows >= 3 && iana >= 10);
     // Only zones whose own data is broken may be refused, each for its own typed reason.
     for (file, tzid, e) in &refused {

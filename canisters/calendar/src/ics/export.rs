@@ -142,7 +142,21 @@ fn zoned(zone: &str, tz: &TimeZone, ns: u64) -> Result<String, Error> {
         return Ok(format!(":{}", utc(ns)?));
     }
     let local = timestamp("ics", ns)?.to_zoned(tz.clone());
-    Ok(format!(";TZID={zone}:{}", local.strftime("%Y%m%dT%H%M%S")))
+    Ok(format!(
+        ";TZID={}:{}",
+        tzid_param(zone),
+        local.strftime("%Y%m%dT%H%M%S")
+    ))
+}
+
+/// A zone name as a `TZID` parameter value: quoted when it has `:`, `;` or `,` (a POSIX rule
+/// does), as RFC 5545 3.2 requires.
+pub(super) fn tzid_param(zone: &str) -> String {
+    if zone.contains([':', ';', ',']) {
+        format!("\"{zone}\"")
+    } else {
+        zone.to_string()
+    }
 }
 
 fn date_value(d: Date) -> String {
@@ -203,7 +217,10 @@ fn write_event(out: &mut Lines, e: &Event, extras: &IcsExtras) -> Result<(), Err
             let d = |w| recurrence::wire::date("ics", w);
             out.line(&format!("DTSTART;VALUE=DATE:{}", date_value(d(*start)?)));
             out.line(&format!("DTEND;VALUE=DATE:{}", date_value(d(*end)?)));
-            out.line(&format!("X-IC-TIMEZONE:{}", e.time_zone));
+            out.line(&format!(
+                "X-IC-TIMEZONE:{}",
+                e.time_zone.replace(',', "\\,")
+            ));
         }
     }
     if let Some(r) = &e.recurrence {

@@ -54,7 +54,7 @@ pub fn read(
     let floating = match (floating, &cal.calendar_zone) {
         (Some(zone), _) => zone.to_string(),
         (None, Some(zone)) => match times.zone(zone) {
-            Ok((Zone::Iana(name), _)) => name,
+            Ok((Zone::Named(name), _)) => name,
             _ => "UTC".into(),
         },
         (None, None) => "UTC".into(),
@@ -168,8 +168,8 @@ fn timing(
             end
         };
         let zone = match c.get("X-IC-TIMEZONE") {
-            Some(p) => match times.zone(p.value.trim()) {
-                Ok((Zone::Iana(name), _)) => name,
+            Some(p) => match times.zone(&unescape(p.value.trim())) {
+                Ok((Zone::Named(name), _)) => name,
                 _ => times.floating.clone(),
             },
             None => times.floating.clone(),
@@ -198,11 +198,21 @@ fn timing(
         Zone::Custom {
             tzid,
             twin: Some(twin),
+            ..
         } => not_kept.push(format!(
             "TZID={tzid}: a zone only this file defines; its rules are {twin}'s, so the event \
              is stored in {twin}"
         )),
-        Zone::Custom { tzid, twin: None } => not_kept.push(format!(
+        Zone::Custom {
+            tzid,
+            rule: Some(rule),
+            ..
+        } => not_kept.push(format!(
+            "TZID={tzid}: a zone only this file defines; the event is stored in the POSIX rule \
+             it follows, {}",
+            rule.rule
+        )),
+        Zone::Custom { tzid, .. } => not_kept.push(format!(
             "TZID={tzid}: a zone only this file defines; times kept exact, in UTC"
         )),
         Zone::Unknown { tzid, floating } => not_kept.push(format!(

@@ -110,14 +110,15 @@ pub fn import_into<M: Memory>(
     }
     let floating = match &options.floating_time_zone {
         Some(zone) => Some(
+            // An IANA name as the database spells it, or a POSIX rule as given.
             recurrence::wire::time_zone(zone)
                 .ok()
-                .and_then(|tz| tz.iana_name().map(str::to_string))
+                .map(|tz| tz.iana_name().unwrap_or(zone).to_string())
                 .ok_or_else(|| {
                     Error::invalid(
                         "floating_time_zone",
                         InputProblem::Malformed {
-                            reason: format!("unknown IANA time zone `{zone}`"),
+                            reason: format!("unknown time zone `{zone}`"),
                         },
                     )
                 })?,

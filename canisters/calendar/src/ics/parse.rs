@@ -296,7 +296,8 @@ impl Reader {
             }
             Some("VTIMEZONE") if prop.name == "TZID" => {
                 if let Some(z) = self.zone.as_mut() {
-                    z.tzid = prop.value.clone();
+                    // TEXT: a POSIX rule's commas come escaped.
+                    z.tzid = unescape(&prop.value);
                 }
             }
             Some("STANDARD" | "DAYLIGHT") => {

@@ -181,7 +181,11 @@ fn at(name: &str, zone: &str, tz: &TimeZone, t: Timestamp) -> String {
         format!("{name}:{}", t.strftime("%Y%m%dT%H%M%SZ"))
     } else {
         let local = t.to_zoned(tz.clone());
-        format!("{name};TZID={zone}:{}", local.strftime("%Y%m%dT%H%M%S"))
+        format!(
+            "{name};TZID={}:{}",
+            super::export::tzid_param(zone),
+            local.strftime("%Y%m%dT%H%M%S")
+        )
     }
 }
 

@@ -9,7 +9,8 @@ use recurrence::jiff::civil::{Date, DateTime};
 use recurrence::jiff::tz::TimeZone;
 use recurrence::jiff::Timestamp;
 use recurrence::tz::{
-    iana_equivalent, resolve_tzid, wall_to_instant, ResolvedZone, TzError, VTimeZone,
+    iana_equivalent, named_zone, posix_equivalent, resolve_tzid, wall_to_instant, PosixEquivalent,
+    PosixRule, ResolvedZone, TzError, VTimeZone,
 };
 
 use super::parse::Prop;
@@ -26,42 +27,48 @@ pub(super) fn unreadable(property: &str, reason: impl Into<String>) -> IcsSkipRe
 pub(super) enum Zone {
     /// UTC (`Z`).
     Utc,
-    /// A zone of the bundled database, by its IANA name.
-    Iana(String),
-    /// A zone only the file's VTIMEZONE defines, by its TZID, and the IANA zone whose rules it
-    /// restates (`recurrence::tz::iana_equivalent`), if one does.
-    Custom { tzid: String, twin: Option<String> },
+    /// A zone name events are stored with: an IANA name of the bundled database, or a POSIX
+    /// rule (`recurrence::tz::named_zone`; an exported event in a rule names it as its TZID).
+    Named(String),
+    /// A zone only the file's VTIMEZONE defines, by its TZID, with the IANA zone whose rules it
+    /// restates (`recurrence::tz::iana_equivalent`) and the POSIX rule it follows
+    /// (`recurrence::tz::posix_equivalent`), if any.
+    Custom {
+        tzid: String,
+        twin: Option<String>,
+        rule: Option<PosixEquivalent>,
+    },
     /// A TZID nothing defines, read as floating time in the IANA zone `floating`.
     Unknown { tzid: String, floating: String },
 }
 
 impl Zone {
-    /// The name an event in this zone is stored with: a custom zone's twin, else UTC (a custom
-    /// zone's times are exact instants; the report says which it was).
+    /// The name an event in this zone is stored with: a custom zone's twin, else its rule, else
+    /// UTC (its times are then exact instants; the report says which it was).
     pub(super) fn stored_name(&self) -> &str {
         match self {
-            Zone::Utc | Zone::Custom { twin: None, .. } => "UTC",
-            Zone::Custom {
-                twin: Some(name), ..
-            } => name,
-            Zone::Iana(name) | Zone::Unknown { floating: name, .. } => name,
+            Zone::Utc => "UTC",
+            Zone::Custom { twin, rule, .. } => match (twin, rule) {
+                (Some(name), _) => name,
+                (None, Some(rule)) => &rule.rule,
+                (None, None) => "UTC",
+            },
+            Zone::Named(name) | Zone::Unknown { floating: name, .. } => name,
         }
     }
 
     /// This zone for an event starting at `t` in the file's zone `tz`: a custom zone keeps its
     /// twin only where the twin has the same offset at `t` (they agree from 2008 to 2037; an
-    /// older start may predate the rules the file states), else its times are kept in UTC.
+    /// older start may predate the rules the file states), and its rule only from where the
+    /// rule agrees with the file's zone for good; otherwise its times are kept in UTC.
     pub(super) fn for_start(self, t: Timestamp, tz: &TimeZone) -> Zone {
         match self {
-            Zone::Custom {
-                tzid,
-                twin: Some(name),
-            } => {
-                let agrees = TimeZone::get(&name).is_ok_and(|z| z.to_offset(t) == tz.to_offset(t));
-                Zone::Custom {
-                    tzid,
-                    twin: agrees.then_some(name),
-                }
+            Zone::Custom { tzid, twin, rule } => {
+                let twin = twin.filter(|name| {
+                    TimeZone::get(name).is_ok_and(|z| z.to_offset(t) == tz.to_offset(t))
+                });
+                let rule = rule.filter(|r| r.since <= t);
+                Zone::Custom { tzid, twin, rule }
             }
             zone => zone,
         }
@@ -99,29 +106,34 @@ impl<'a> Times<'a> {
     }
 
     fn resolve(&self, tzid: &str) -> Result<(Zone, TimeZone), String> {
-        let iana = |name: String| {
-            recurrence::jiff::tz::db()
-                .get(&name)
-                .map(|tz| (Zone::Iana(name), tz))
-                .map_err(|e| e.to_string())
+        let named = |name: String| {
+            named_zone(&name)
+                .map(|tz| (Zone::Named(name.clone()), tz))
+                .ok_or_else(|| format!("unknown time zone `{name}`"))
         };
         // An IANA or Windows name first, even with a VTIMEZONE beside it (tzdb is more
         // complete than what files carry), also at the end of a prefixed name.
         if let Ok(ResolvedZone::Iana(name)) = resolve_tzid(tzid, None) {
-            return iana(name);
+            return named(name);
+        }
+        // A POSIX rule (what an export writes for an event stored in one) states the zone
+        // exactly, as an IANA name does.
+        if let Some(tz) = PosixRule::parse(tzid).and_then(|rule| rule.zone()) {
+            return Ok((Zone::Named(tzid.to_string()), tz));
         }
         let suffixes = tzid.char_indices().filter(|&(_, c)| c == '/');
         for (i, _) in suffixes {
             if let Ok(ResolvedZone::Iana(name)) = resolve_tzid(&tzid[i + 1..], None) {
-                return iana(name);
+                return named(name);
             }
         }
         match resolve_tzid(tzid, self.definitions.get(tzid)) {
-            Ok(ResolvedZone::Iana(name)) => return iana(name),
+            Ok(ResolvedZone::Iana(name)) => return named(name),
             Ok(ResolvedZone::Custom(tz)) => {
                 let zone = Zone::Custom {
                     tzid: tzid.to_string(),
                     twin: iana_equivalent(&tz),
+                    rule: posix_equivalent(&tz),
                 };
                 return Ok((zone, tz));
             }
@@ -132,7 +144,7 @@ impl<'a> Times<'a> {
             return Err(format!("unknown time zone `{tzid}`"));
         }
         let floating = self.floating.clone();
-        let (_, tz) = iana(floating.clone())?;
+        let (_, tz) = named(floating.clone())?;
         let zone = Zone::Unknown {
             tzid: tzid.to_string(),
             floating,
@@ -288,7 +300,7 @@ mod tests {
         let mut times = Times::new(&defs, "UTC".into());
         let (zone, _) = times.zone("W. Europe Standard Time").unwrap();
         assert!(
-            matches!(zone, Zone::Iana(ref n) if n == "Europe/Berlin"),
+            matches!(zone, Zone::Named(ref n) if n == "Europe/Berlin"),
             "{zone:?}"
         );
         // +05:30 without DST since 1970: India's rules.
@@ -301,7 +313,7 @@ mod tests {
             .zone("/mozilla.org/20070129_1/America/New_York")
             .unwrap()
             .0;
-        assert!(matches!(prefixed, Zone::Iana(ref n) if n == "America/New_York"));
+        assert!(matches!(prefixed, Zone::Named(ref n) if n == "America/New_York"));
         let unknown = times.zone("Mars Base").unwrap().0;
         assert!(matches!(unknown, Zone::Unknown { ref floating, .. } if floating == "UTC"));
     }

@@ -92,12 +92,11 @@ fn weekday_code(local: DateTime) -> &'static str {
     crate::rule::weekday_code(local.weekday())
 }
 
-/// The VTIMEZONE (CRLF lines, `BEGIN:VTIMEZONE` to `END:VTIMEZONE`) for IANA zone `iana`
-/// covering the years `from_year..=to_year`.
+/// The VTIMEZONE (CRLF lines, `BEGIN:VTIMEZONE` to `END:VTIMEZONE`) for zone `iana` (an IANA
+/// name, or a POSIX rule: [`super::named_zone`]) covering the years `from_year..=to_year`.
 pub fn vtimezone_for(iana: &str, from_year: i16, to_year: i16) -> Result<String, TzError> {
-    let tz: TimeZone = jiff::tz::db()
-        .get(iana)
-        .map_err(|_| TzError::UnknownZone(iana.to_string()))?;
+    let tz: TimeZone =
+        super::named_zone(iana).ok_or_else(|| TzError::UnknownZone(iana.to_string()))?;
     let bad_range = || TzError::BadYearRange {
         from: from_year,
         to: to_year,
@@ -138,7 +137,12 @@ pub fn vtimezone_for(iana: &str, from_year: i16, to_year: i16) -> Result<String,
         });
     }
     let mut out = String::new();
-    let _ = write!(out, "BEGIN:VTIMEZONE\r\nTZID:{name}\r\n");
+    // TZID is TEXT: a rule's commas are escaped (RFC 5545 3.3.11).
+    let _ = write!(
+        out,
+        "BEGIN:VTIMEZONE\r\nTZID:{}\r\n",
+        name.replace(',', "\\,")
+    );
     if onsets.is_empty() {
         let info = tz.to_offset_info(start);
         let offset = offset_text(info.offset().seconds());

@@ -10,9 +10,12 @@
 //! * [`vtimezone_for`]: a VTIMEZONE for an IANA zone over a range of years, for the exporter.
 //! * [`iana_equivalent`]: the IANA zone whose rules a file's own zone restates, so an importer
 //!   can store the event in it.
+//! * [`posix_equivalent`]: otherwise, the POSIX TZ rule it follows (`<+01>-1<+02>,M3.5.0,...`),
+//!   a zone name too: [`named_zone`] resolves IANA names and such rules alike.
 
 mod equivalent;
 mod export;
+mod posix;
 mod vtimezone;
 mod windows;
 
@@ -20,6 +23,7 @@ use jiff::tz::TimeZone;
 
 pub use equivalent::{iana_equivalent, FROM_YEAR as EQUIVALENCE_FROM_YEAR};
 pub use export::vtimezone_for;
+pub use posix::{named_zone, posix_equivalent, PosixEquivalent, PosixRule};
 pub use vtimezone::{
     wall_to_instant, zone_from_vtimezone, Observance, ObservanceKind, TzError, VTimeZone,
     LAST_ONSET_YEAR, MAX_TRANSITIONS,

@@ -242,7 +242,7 @@ fn a_moved_series_that_was_edited_exports_its_new_start() {
 /// A VTIMEZONE restating US Eastern rules under its own name (as Outlook and others write
 /// them): the event is stored in America/New_York, so its 09:00 stays 09:00 across the March
 /// change instead of drifting to 10:00 as exact UTC instants would. A start before the file's
-/// rules and New York's agree keeps UTC.
+/// rules and New York's agree is stored in the POSIX rule the file states.
 #[test]
 fn a_file_zone_with_an_iana_twin_is_stored_in_it_and_keeps_the_wall_time() {
     let eastern = "BEGIN:VTIMEZONE\r\nTZID:Eastern (custom)\r\n\
@@ -272,11 +272,73 @@ fn a_file_zone_with_an_iana_twin_is_stored_in_it_and_keeps_the_wall_time() {
         .not_kept
         .iter()
         .any(|n| n.contains("stored in America/New_York")));
-    // In March 1999 the file's rules say EDT, New York's say EST: exact instants, in UTC.
+    // In March 1999 the file's rules say EDT, New York's say EST: the file's own rule, at
+    // 09:00 EDT (13:00 UTC).
     let old = only_event(&f, "old");
-    assert_eq!(old.time_zone, "UTC");
-    assert!(notes[1].not_kept.iter().any(|n| n.contains("in UTC")));
+    assert_eq!(old.time_zone, "<-05>5<-04>,M3.2.0,M11.1.0");
+    let march_15_1999 = 921_456_000 * SECOND;
+    assert_eq!(
+        starts(&f, march_15_1999, march_15_1999 + DAY),
+        vec![march_15_1999 + 13 * HOUR]
+    );
+    assert!(notes[1].not_kept.iter().any(|n| n.contains("POSIX rule")));
     round_trips(&f, "w");
+    round_trips(&f, "old");
+}
+
+/// A zone only the file defines and no IANA zone restates (these rules change at 02:00 local
+/// time both ways; the EU's change at 01:00 UTC): the event is stored in the POSIX rule the
+/// zone follows, so a weekly 09:00 stays 09:00 across its changes, and it exports and imports
+/// back identical (the rule is its TZID, quoted). A start before the rule and the file agree
+/// for good keeps exact instants in UTC.
+#[test]
+fn a_file_zone_without_an_iana_twin_is_stored_as_its_posix_rule() {
+    let central = "BEGIN:VTIMEZONE\r\nTZID:Western/Central Europe\r\n\
+        BEGIN:STANDARD\r\nDTSTART:19501029T020000\r\n\
+        RRULE:FREQ=YEARLY;BYMINUTE=0;BYHOUR=2;BYDAY=-1SU;BYMONTH=10\r\n\
+        TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\n\
+        BEGIN:DAYLIGHT\r\nDTSTART:19500326T020000\r\n\
+        RRULE:FREQ=YEARLY;BYMINUTE=0;BYHOUR=2;BYDAY=-1SU;BYMONTH=3\r\n\
+        TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n";
+    let text = calendar(&format!(
+        "{central}BEGIN:VEVENT\r\nUID:w\r\nSUMMARY:Course\r\n\
+         DTSTART;TZID=Western/Central Europe:20260323T090000\r\nDURATION:PT1H\r\n\
+         RRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:early\r\nSUMMARY:Before the rules\r\n\
+         DTSTART;TZID=Western/Central Europe:19400101T090000\r\nDURATION:PT1H\r\n\
+         RRULE:FREQ=YEARLY\r\nEND:VEVENT\r\n"
+    ));
+    let (f, report) = imported(&text);
+    assert_eq!(report.created, 2, "{report:?}");
+    let e = only_event(&f, "w");
+    assert_eq!(e.time_zone, "<+01>-1<+02>,M3.5.0,M10.5.0");
+    // 2026-03-23 09:00 +01 = 08:00 UTC; after 2026-03-29, 09:00 +02 = 07:00 UTC.
+    let march_23 = 1_774_252_800 * SECOND;
+    assert_eq!(
+        starts(&f, march_23 - DAY, march_23 + 21 * DAY),
+        vec![
+            march_23,
+            march_23 + 7 * DAY - HOUR,
+            march_23 + 14 * DAY - HOUR
+        ]
+    );
+    let notes = &report.events.unwrap();
+    assert!(notes[0]
+        .not_kept
+        .iter()
+        .any(|n| n.contains("POSIX rule it follows, <+01>-1<+02>,M3.5.0,M10.5.0")));
+    let ics = round_trips(&f, "w");
+    assert!(
+        ics.contains("DTSTART;TZID=\"<+01>-1<+02>,M3.5.0,M10.5.0\":20260323T090000"),
+        "{ics}"
+    );
+    assert!(
+        ics.contains("TZID:<+01>-1<+02>\\,M3.5.0\\,M10.5.0"),
+        "{ics}"
+    );
+    // A yearly series from 1940, before the file's zone begins (1950): not the rule's, so its
+    // times are exact instants in UTC.
+    assert_eq!(only_event(&f, "early").time_zone, "UTC");
 }
 
 /// "This and following" at an RDATE-only instance: the new event starts with it (the rule
