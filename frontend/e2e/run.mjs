@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { HttpAgent, Actor, AnonymousIdentity } from '@icp-sdk/core/agent';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { Principal } from '@icp-sdk/core/principal';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -419,6 +419,46 @@ await test('a DST week: 09:00 New York stays 09:00 in New York and shifts by an 
   const afterUtc = await timeLabel(A, '2026-03-09', 'DST check');
   await shot(A, 'dst-utc');
   assert(beforeUtc.startsWith('14:00') && afterUtc.startsWith('13:00'), `UTC: ${beforeUtc} / ${afterUtc}`);
+});
+
+await test("a file's own zone without an IANA twin: stored as its POSIX rule, 09:00 stays 09:00 across its change, editable", async () => {
+  // Rules no IANA zone has (both changes at 02:00 local; the EU changes at 01:00 UTC), from a
+  // real file (python icalendar's issue 156).
+  const rule = '<+01>-1<+02>,M3.5.0,M10.5.0';
+  const file = join(OUT, 'own-zone.ics');
+  const lines = [
+    'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//e2e//EN',
+    'BEGIN:VTIMEZONE', 'TZID:Western/Central Europe',
+    'BEGIN:STANDARD', 'DTSTART:19501029T020000', 'RRULE:FREQ=YEARLY;BYMINUTE=0;BYHOUR=2;BYDAY=-1SU;BYMONTH=10',
+    'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'END:STANDARD',
+    'BEGIN:DAYLIGHT', 'DTSTART:19500326T020000', 'RRULE:FREQ=YEARLY;BYMINUTE=0;BYHOUR=2;BYDAY=-1SU;BYMONTH=3',
+    'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'END:DAYLIGHT', 'END:VTIMEZONE',
+    'BEGIN:VEVENT', 'UID:own-zone-course', 'SUMMARY:Own zone course',
+    'DTSTART;TZID=Western/Central Europe:20260323T090000', 'DURATION:PT1H', 'RRULE:FREQ=WEEKLY;COUNT=2',
+    'END:VEVENT', 'END:VCALENDAR', '',
+  ];
+  writeFileSync(file, lines.join('\r\n'));
+  await A.goto(`${ORIGIN}/settings/`);
+  await A.getByTestId('ics-import').setInputFiles(file);
+  await A.getByTestId('ics-msg').filter({ hasText: 'Imported' }).waitFor({ timeout: 20_000 });
+  // Alice's zone is UTC (previous test): 09:00 at +01 is 08:00; from 29 March, at +02, 07:00.
+  // Exact UTC instants (what such a zone used to become) would show 08:00 twice.
+  const before = await timeLabel(A, '2026-03-23', 'Own zone course');
+  const after = await timeLabel(A, '2026-03-30', 'Own zone course');
+  assert(before.startsWith('08:00') && after.startsWith('07:00'), `UTC: ${before} / ${after}`);
+  // The editor shows the rule and the wall time in it; saving an edit keeps both.
+  await A.locator('.ec-event', { hasText: 'Own zone course' }).first().click();
+  const d = A.getByRole('dialog', { name: 'Edit event' });
+  assert((await d.getByLabel('Time zone').inputValue()) === rule, `zone: ${await d.getByLabel('Time zone').inputValue()}`);
+  assert((await d.getByLabel('Start time').inputValue()) === '09:00', `start: ${await d.getByLabel('Start time').inputValue()}`);
+  await d.getByLabel('All occurrences').check();
+  await d.getByLabel('Title').fill('Own zone course, edited');
+  await d.getByRole('button', { name: 'Save' }).click();
+  await d.waitFor({ state: 'detached' });
+  const edited = await timeLabel(A, '2026-03-23', 'Own zone course, edited');
+  const editedAfter = await timeLabel(A, '2026-03-30', 'Own zone course, edited');
+  assert(edited.startsWith('08:00') && editedAfter.startsWith('07:00'), `after the edit: ${edited} / ${editedAfter}`);
+  await shot(A, 'own-zone-posix-rule');
 });
 
 await test('a weekly rule: one occurrence moved, one cancelled, then "this and following"', async () => {

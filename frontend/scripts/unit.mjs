@@ -55,6 +55,26 @@ check('round trip through every hour of a DST day', (() => {
   return 'ok';
 })(), 'ok');
 
+// POSIX rules (a zone only an imported file defined) agree with the IANA zones they restate.
+const agrees = (rule, iana) => {
+  for (let ms = Date.parse('2025-01-01T00:00:00Z'); ms < Date.parse('2028-01-01T00:00:00Z'); ms += 3 * 3600_000) {
+    if (t.offsetMinutes(ms, rule) !== t.offsetMinutes(ms, iana)) return new Date(ms).toISOString();
+  }
+  return 'ok';
+};
+check('POSIX rule = Berlin', agrees('<+01>-1<+02>,M3.5.0,M10.5.0/3', 'Europe/Berlin'), 'ok');
+check('POSIX rule = New York', agrees('<-05>5<-04>,M3.2.0,M11.1.0', NY), 'ok');
+check('POSIX rule = Sydney (DST over new year)', agrees('<+10>-10<+11>,M10.1.0,M4.1.0/3', 'Australia/Sydney'), 'ok');
+check('POSIX fixed = Kolkata', agrees('<+0530>-5:30', 'Asia/Kolkata'), 'ok');
+const FIJI = '<+12>-12<+13>,M10.3.1/146,M1.3.4/74';
+check('POSIX extended time: Sunday on or after 21 Oct', iso(t.instantOf(w(2026, 10, 25, 3), FIJI)), '2026-10-24T14:00:00.000Z');
+check('POSIX extended time: before it', t.offsetMinutes(Date.parse('2026-10-24T13:59:00Z'), FIJI), 720);
+check('POSIX wall time', t.floating(t.wallAt(Date.parse('2026-03-23T08:00:00Z'), '<+01>-1<+02>,M3.5.0,M10.5.0')), '2026-03-23T09:00:00');
+check('POSIX gap 02:30 -> 03:30', iso(t.instantOf(w(2026, 3, 29, 2, 30), '<+01>-1<+02>,M3.5.0,M10.5.0')), '2026-03-29T01:30:00.000Z');
+check('POSIX zone is valid', t.isValidZone('<-03>3<-02>,M10.2.6/23:59:59,M2.3.6/23:59:59'), true);
+check('UTC+3 is not a rule', t.posixRule('UTC+3'), undefined);
+check('month 13 is not a rule', t.isValidZone('<+01>-1<+02>,M13.5.0,M10.5.0'), false);
+
 check('weekly preset', r.presets('2027-02-03').find((p) => p.id === 'weekly').rule, 'FREQ=WEEKLY;BYDAY=WE');
 check('builder', r.buildRule({ freq: 'WEEKLY', interval: 2, days: ['WE', 'MO'], end: 'count', count: 4, until: '' }), 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=4');
 check('until', r.buildRule({ freq: 'DAILY', interval: 1, days: [], end: 'until', count: 1, until: '2027-03-01' }), 'FREQ=DAILY;UNTIL=20270301');

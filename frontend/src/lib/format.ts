@@ -1,14 +1,18 @@
 // Display helpers shared by pages.
-import { nsToMs } from './time';
+import { nsToMs, posixOffset, posixRule } from './time';
 
 const cache = new Map<string, Intl.DateTimeFormat>();
 
 /** "Wed, 2 Dec 2026, 09:00" in `zone`. */
 export function formatInstant(ns: bigint, zone: string): string {
-  let f = cache.get(zone);
+  const ms = nsToMs(ns);
+  // Intl knows IANA names only: a POSIX rule's wall clock is UTC's, shifted by its offset.
+  const rule = posixRule(zone);
+  const [name, shown] = rule ? ['UTC', ms + posixOffset(rule, ms) * 1000] : [zone, ms];
+  let f = cache.get(name);
   if (!f) {
     f = new Intl.DateTimeFormat('en-GB', {
-      timeZone: zone,
+      timeZone: name,
       weekday: 'short',
       day: 'numeric',
       month: 'short',
@@ -17,9 +21,9 @@ export function formatInstant(ns: bigint, zone: string): string {
       minute: '2-digit',
       hourCycle: 'h23',
     });
-    cache.set(zone, f);
+    cache.set(name, f);
   }
-  return f.format(new Date(nsToMs(ns)));
+  return f.format(new Date(shown));
 }
 
 export function formatBytes(n: bigint | number): string {

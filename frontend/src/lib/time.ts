@@ -1,8 +1,9 @@
 // Time-zone arithmetic without a library. Canisters speak instants (nanoseconds since the epoch)
-// plus IANA zone names; the grid component (EventCalendar) only understands fixed offsets. So the
-// app converts every instant to the wall clock of the display zone itself and hands the grid
-// "floating" local times; a week that crosses a DST change is then drawn correctly, because each
-// occurrence gets the offset in force at its own instant.
+// plus zone names (IANA, or a POSIX rule for a zone only an imported file defined); the grid
+// component (EventCalendar) only understands fixed offsets. So the app converts every instant to
+// the wall clock of the display zone itself and hands the grid "floating" local times; a week
+// that crosses a DST change is then drawn correctly, because each occurrence gets the offset in
+// force at its own instant.
 
 export interface Wall {
   year: number;
@@ -34,6 +35,7 @@ function formatter(zone: string): Intl.DateTimeFormat {
 }
 
 export function isValidZone(zone: string): boolean {
+  if (posixRule(zone)) return true;
   try {
     formatter(zone);
     return true;
@@ -44,6 +46,18 @@ export function isValidZone(zone: string): boolean {
 
 /** The wall clock in `zone` at the instant `ms` (milliseconds since the epoch). */
 export function wallAt(ms: number, zone: string): Wall {
+  const rule = posixRule(zone);
+  if (rule) {
+    const d = new Date(ms + posixOffset(rule, ms) * 1000);
+    return {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+    };
+  }
   const parts: Record<string, number> = {};
   for (const p of formatter(zone).formatToParts(new Date(ms))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
@@ -56,6 +70,85 @@ export function wallAt(ms: number, zone: string): Wall {
     minute: parts.minute ?? 0,
     second: parts.second ?? 0,
   };
+}
+
+// POSIX TZ rules such as `<+01>-1<+02>,M3.5.0,M10.5.0/3`, which Intl does not accept. The subset is
+// the one the canisters accept (libs/recurrence/src/tz/posix.rs): names in angle brackets, offsets
+// west of UTC as POSIX writes them, changes as `Mm.w.d[/time]` (week 5 = the last; a time up to
+// 167 hours after that day's midnight, RFC 8536).
+interface PosixChange {
+  month: number;
+  week: number;
+  weekday: number;
+  seconds: number;
+}
+export interface PosixRule {
+  /** Seconds east of UTC. */
+  standard: number;
+  daylight?: { offset: number; start: PosixChange; end: PosixChange };
+}
+
+const NAME = '<[A-Za-z0-9+-]{3,}>';
+const CLOCK = '(\\d{1,3})(?::(\\d{2}))?(?::(\\d{2}))?';
+const OFFSET = `([+-]?)${CLOCK}`;
+const CHANGE = `,M(\\d{1,2})\\.(\\d)\\.(\\d)(?:/${CLOCK})?`;
+const POSIX = new RegExp(`^${NAME}${OFFSET}(?:${NAME}(?:${OFFSET})?${CHANGE}${CHANGE})?$`);
+const posixRules = new Map<string, PosixRule | null>();
+
+const clock = (h?: string, m?: string, s?: string) => Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
+
+/** The rule `zone` states, or undefined when it is not one (an IANA name, or nothing valid). */
+export function posixRule(zone: string): PosixRule | undefined {
+  if (!zone.startsWith('<')) return undefined;
+  if (!posixRules.has(zone)) posixRules.set(zone, parsePosix(zone));
+  return posixRules.get(zone) ?? undefined;
+}
+
+function parsePosix(zone: string): PosixRule | null {
+  const m = POSIX.exec(zone);
+  if (!m) return null;
+  const offset = (sign?: string, h?: string, mm?: string, ss?: string) => (sign === '-' ? 1 : -1) * clock(h, mm, ss);
+  const standard = offset(m[1], m[2], m[3], m[4]);
+  if (Math.abs(standard) > 86_400) return null;
+  if (m[9] === undefined) return { standard };
+  const dst = m[6] === undefined ? standard + 3600 : offset(m[5], m[6], m[7], m[8]);
+  const change = (i: number): PosixChange | null => {
+    const [month, week, weekday] = [Number(m[i]), Number(m[i + 1]), Number(m[i + 2])];
+    const seconds = m[i + 3] === undefined ? 7200 : clock(m[i + 3], m[i + 4], m[i + 5]);
+    const ok = month >= 1 && month <= 12 && week >= 1 && week <= 5 && weekday <= 6 && seconds < 168 * 3600;
+    return ok ? { month, week, weekday, seconds } : null;
+  };
+  const [start, end] = [change(9), change(15)];
+  if (!start || !end || Math.abs(dst) > 86_400) return null;
+  return { standard, daylight: { offset: dst, start, end } };
+}
+
+/** The instant of `c` in `year`, its time read on the clock `before` (seconds east) shows. */
+function changeAt(year: number, c: PosixChange, before: number): number {
+  const first = new Date(Date.UTC(year, c.month - 1, 1)).getUTCDay();
+  let day = 1 + ((c.weekday - first + 7) % 7) + (c.week - 1) * 7;
+  const days = new Date(Date.UTC(year, c.month, 0)).getUTCDate();
+  while (day > days) day -= 7;
+  return Date.UTC(year, c.month - 1, day) + (c.seconds - before) * 1000;
+}
+
+/** Seconds east of UTC that `rule` gives at the instant `ms`. */
+export function posixOffset(rule: PosixRule, ms: number): number {
+  const d = rule.daylight;
+  if (!d) return rule.standard;
+  const year = new Date(ms).getUTCFullYear();
+  // The last change at or before `ms`, among those of the years around it.
+  let at = -Infinity;
+  let offset = rule.standard;
+  for (let y = year - 1; y <= year + 1; y++) {
+    for (const [t, after] of [
+      [changeAt(y, d.start, rule.standard), d.offset],
+      [changeAt(y, d.end, d.offset), rule.standard],
+    ] as const) {
+      if (t <= ms && t > at) [at, offset] = [t, after];
+    }
+  }
+  return offset;
 }
 
 function wallAsUtc(w: Wall): number {
