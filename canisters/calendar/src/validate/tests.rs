@@ -163,6 +163,11 @@ fn each_rule_names_its_field() {
     let mut e = event();
     e.time_zone = "Mars/Olympus".into();
     assert_eq!(field_of(check_event(&e)), "time_zone");
+    // A POSIX rule is a zone only in angle-bracket form: `UTC+3` would be three hours west.
+    e.time_zone = "UTC+3".into();
+    assert_eq!(field_of(check_event(&e)), "time_zone");
+    e.time_zone = "<+03>-3".into();
+    assert!(check_event(&e).is_ok());
     let mut e = event();
     e.color = Some("red".into());
     assert_eq!(field_of(check_event(&e)), "color");

@@ -231,48 +231,52 @@ fn older_or_repeated_updates_are_ignored_and_newer_ones_move_or_cancel() {
     assert_eq!(s.due.len(), 1);
 }
 
+/// Also in a zone named by a POSIX rule (what an import stores for a zone only a file defined),
+/// here one with Berlin's rules.
 #[test]
 fn weekly_reminders_follow_the_wall_clock_across_the_dst_change() {
-    let mut s = store();
-    let zone = "Europe/Berlin";
-    // Mondays at 09:00 Berlin; summer time starts on Sunday 29 March 2026.
-    let first = at("2026-03-16T09:00", zone);
-    let now = at("2026-03-10T12:00", zone);
-    set(
-        &mut s,
-        plan(
-            1,
-            1,
-            schedule(first, zone, Some("FREQ=WEEKLY;BYDAY=MO")),
-            &[15],
-            &[user(1)],
-        ),
-        now,
-    );
-    assert_eq!(
-        s.due.len() as usize,
-        WINDOW_OCCURRENCES,
-        "a window, not the whole series"
-    );
-    for week in [
-        "2026-03-16",
-        "2026-03-23",
-        "2026-03-30",
-        "2026-04-06",
-        "2026-04-13",
-    ] {
-        let expected = at(&format!("{week}T08:45"), zone);
-        assert_eq!(s.next_due_ns(), Some(expected), "{week}");
-        let r = fire(&mut s, expected);
-        assert_eq!(r.reminders, 1);
-        // The window was refilled: still four occurrences ahead.
-        assert_eq!(s.due.len() as usize, WINDOW_OCCURRENCES);
+    let berlin = "Europe/Berlin";
+    for zone in [berlin, "<+01>-1<+02>,M3.5.0,M10.5.0/3"] {
+        let mut s = store();
+        // Mondays at 09:00 Berlin; summer time starts on Sunday 29 March 2026.
+        let first = at("2026-03-16T09:00", berlin);
+        let now = at("2026-03-10T12:00", berlin);
+        set(
+            &mut s,
+            plan(
+                1,
+                1,
+                schedule(first, zone, Some("FREQ=WEEKLY;BYDAY=MO")),
+                &[15],
+                &[user(1)],
+            ),
+            now,
+        );
+        assert_eq!(
+            s.due.len() as usize,
+            WINDOW_OCCURRENCES,
+            "a window, not the whole series"
+        );
+        for week in [
+            "2026-03-16",
+            "2026-03-23",
+            "2026-03-30",
+            "2026-04-06",
+            "2026-04-13",
+        ] {
+            let expected = at(&format!("{week}T08:45"), berlin);
+            assert_eq!(s.next_due_ns(), Some(expected), "{zone}: {week}");
+            let r = fire(&mut s, expected);
+            assert_eq!(r.reminders, 1);
+            // The window was refilled: still four occurrences ahead.
+            assert_eq!(s.due.len() as usize, WINDOW_OCCURRENCES);
+        }
+        let got = inbox(&s, user(1));
+        // 08:45 CET is 07:45 UTC; 08:45 CEST is 06:45 UTC.
+        assert_eq!(got[1].2, at("2026-03-23T07:45", "UTC"));
+        assert_eq!(got[2].2, at("2026-03-30T06:45", "UTC"));
+        assert_eq!(got[2].0, at("2026-03-30T09:00", berlin));
     }
-    let got = inbox(&s, user(1));
-    // 08:45 CET is 07:45 UTC; 08:45 CEST is 06:45 UTC.
-    assert_eq!(got[1].2, at("2026-03-23T07:45", "UTC"));
-    assert_eq!(got[2].2, at("2026-03-30T06:45", "UTC"));
-    assert_eq!(got[2].0, at("2026-03-30T09:00", zone));
 }
 
 #[test]
