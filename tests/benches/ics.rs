@@ -140,7 +140,8 @@ fn main() {
     }
 
     // A zone only the file defines is compared with the IANA zones CLDR names (loading each
-    // is the cost): what one event in such a zone adds to an import.
+    // is the cost), and the POSIX rule it follows with the zone from 1900 to 2200: what one
+    // event in such a zone adds to an import.
     let one_event = |uid: &str, zone: &str, tzid: &str| {
         let text = format!(
             "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//bench//EN\n{zone}BEGIN:VEVENT\nUID:{uid}\n\
@@ -158,6 +159,12 @@ fn main() {
         TZOFFSETTO:-0400\nRRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\nEND:DAYLIGHT\nEND:VTIMEZONE\n";
     let odd = "BEGIN:VTIMEZONE\nTZID:Odd\nBEGIN:STANDARD\nDTSTART:19700101T000000\n\
         TZOFFSETFROM:+0317\nTZOFFSETTO:+0317\nEND:STANDARD\nEND:VTIMEZONE\n";
+    // Both changes at 02:00 local time (the EU's are at 01:00 UTC): no IANA zone has these rules.
+    let central = "BEGIN:VTIMEZONE\nTZID:Central\nBEGIN:STANDARD\nDTSTART:19501029T020000\n\
+        RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\n\
+        END:STANDARD\nBEGIN:DAYLIGHT\nDTSTART:19500326T020000\n\
+        RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\n\
+        END:DAYLIGHT\nEND:VTIMEZONE\n";
     let rows = [
         (
             "one event, IANA zone",
@@ -168,8 +175,14 @@ fn main() {
             one_event("z-twin", eastern, "Eastern"),
         ),
         (
-            "one event, file zone without a twin (+03:17: every candidate compared)",
+            "one event, file zone without a twin (+03:17: every candidate compared; stored as \
+             the rule <+0317>-3:17)",
             one_event("z-odd", odd, "Odd"),
+        ),
+        (
+            "one event, file zone with DST and no twin (stored as the rule \
+             <+01>-1<+02>,M3.5.0,M10.5.0)",
+            one_event("z-rule", central, "Central"),
         ),
     ];
     println!();

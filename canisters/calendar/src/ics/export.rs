@@ -144,18 +144,22 @@ fn zoned(zone: &str, tz: &TimeZone, ns: u64) -> Result<String, Error> {
     let local = timestamp("ics", ns)?.to_zoned(tz.clone());
     Ok(format!(
         ";TZID={}:{}",
-        tzid_param(zone),
+        TzidParam(zone),
         local.strftime("%Y%m%dT%H%M%S")
     ))
 }
 
 /// A zone name as a `TZID` parameter value: quoted when it has `:`, `;` or `,` (a POSIX rule
-/// does), as RFC 5545 3.2 requires.
-pub(super) fn tzid_param(zone: &str) -> String {
-    if zone.contains([':', ';', ',']) {
-        format!("\"{zone}\"")
-    } else {
-        zone.to_string()
+/// does), as RFC 5545 3.2 requires. Written straight into the line, without a copy.
+pub(super) struct TzidParam<'a>(pub(super) &'a str);
+
+impl core::fmt::Display for TzidParam<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.0.contains([':', ';', ',']) {
+            write!(f, "\"{}\"", self.0)
+        } else {
+            f.write_str(self.0)
+        }
     }
 }
 
@@ -217,10 +221,7 @@ fn write_event(out: &mut Lines, e: &Event, extras: &IcsExtras) -> Result<(), Err
             let d = |w| recurrence::wire::date("ics", w);
             out.line(&format!("DTSTART;VALUE=DATE:{}", date_value(d(*start)?)));
             out.line(&format!("DTEND;VALUE=DATE:{}", date_value(d(*end)?)));
-            out.line(&format!(
-                "X-IC-TIMEZONE:{}",
-                e.time_zone.replace(',', "\\,")
-            ));
+            out.line(&format!("X-IC-TIMEZONE:{}", escape(&e.time_zone)));
         }
     }
     if let Some(r) = &e.recurrence {

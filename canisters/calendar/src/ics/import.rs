@@ -193,7 +193,7 @@ fn timing(
         Zone::Utc => TimeZone::UTC,
         _ => times.zone_of(start)?.1,
     };
-    let zone = zone.for_start(t, &tz);
+    let zone = times.for_start(zone, t, &tz);
     match &zone {
         Zone::Custom {
             tzid,

@@ -183,7 +183,7 @@ fn at(name: &str, zone: &str, tz: &TimeZone, t: Timestamp) -> String {
         let local = t.to_zoned(tz.clone());
         format!(
             "{name};TZID={}:{}",
-            super::export::tzid_param(zone),
+            super::export::TzidParam(zone),
             local.strftime("%Y%m%dT%H%M%S")
         )
     }

@@ -31,8 +31,9 @@ pub(super) enum Zone {
     /// rule (`recurrence::tz::named_zone`; an exported event in a rule names it as its TZID).
     Named(String),
     /// A zone only the file's VTIMEZONE defines, by its TZID, with the IANA zone whose rules it
-    /// restates (`recurrence::tz::iana_equivalent`) and the POSIX rule it follows
-    /// (`recurrence::tz::posix_equivalent`), if any.
+    /// restates (`recurrence::tz::iana_equivalent`), and the POSIX rule it follows
+    /// (`recurrence::tz::posix_equivalent`; looked for by [`Times::for_start`] when no twin
+    /// fits), if any.
     Custom {
         tzid: String,
         twin: Option<String>,
@@ -56,29 +57,14 @@ impl Zone {
             Zone::Named(name) | Zone::Unknown { floating: name, .. } => name,
         }
     }
-
-    /// This zone for an event starting at `t` in the file's zone `tz`: a custom zone keeps its
-    /// twin only where the twin has the same offset at `t` (they agree from 2008 to 2037; an
-    /// older start may predate the rules the file states), and its rule only from where the
-    /// rule agrees with the file's zone for good; otherwise its times are kept in UTC.
-    pub(super) fn for_start(self, t: Timestamp, tz: &TimeZone) -> Zone {
-        match self {
-            Zone::Custom { tzid, twin, rule } => {
-                let twin = twin.filter(|name| {
-                    TimeZone::get(name).is_ok_and(|z| z.to_offset(t) == tz.to_offset(t))
-                });
-                let rule = rule.filter(|r| r.since <= t);
-                Zone::Custom { tzid, twin, rule }
-            }
-            zone => zone,
-        }
-    }
 }
 
 /// Resolves `TZID`s (once each) and reads date-times.
 pub(super) struct Times<'a> {
     definitions: &'a BTreeMap<String, VTimeZone>,
     resolved: BTreeMap<String, Result<(Zone, TimeZone), String>>,
+    /// The POSIX rule each custom zone follows, found once per TZID when first needed.
+    rules: BTreeMap<String, Option<PosixEquivalent>>,
     /// The IANA zone floating times are read in.
     pub(super) floating: String,
 }
@@ -88,8 +74,32 @@ impl<'a> Times<'a> {
         Self {
             definitions,
             resolved: BTreeMap::new(),
+            rules: BTreeMap::new(),
             floating,
         }
+    }
+
+    /// `zone` for an event starting at `t` in the file's zone `tz`: a custom zone keeps its
+    /// twin only where the twin has the same offset at `t` (they agree from 2008 to 2037; an
+    /// older start may predate the rules the file states), else the POSIX rule the zone follows
+    /// from where that rule agrees with it for good; otherwise its times are kept in UTC.
+    pub(super) fn for_start(&mut self, zone: Zone, t: Timestamp, tz: &TimeZone) -> Zone {
+        let Zone::Custom { tzid, twin, .. } = zone else {
+            return zone;
+        };
+        let twin = twin
+            .filter(|name| TimeZone::get(name).is_ok_and(|z| z.to_offset(t) == tz.to_offset(t)));
+        // Deriving and checking a rule costs about 4 M instructions: only without a twin.
+        let rule = match twin {
+            Some(_) => None,
+            None => self
+                .rules
+                .entry(tzid.clone())
+                .or_insert_with(|| posix_equivalent(tz))
+                .clone()
+                .filter(|r| r.since <= t),
+        };
+        Zone::Custom { tzid, twin, rule }
     }
 
     /// The zone a `TZID` names: as `recurrence::tz::resolve_tzid` decides, else the IANA name
@@ -133,7 +143,7 @@ impl<'a> Times<'a> {
                 let zone = Zone::Custom {
                     tzid: tzid.to_string(),
                     twin: iana_equivalent(&tz),
-                    rule: posix_equivalent(&tz),
+                    rule: None,
                 };
                 return Ok((zone, tz));
             }

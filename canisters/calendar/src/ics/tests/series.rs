@@ -306,10 +306,12 @@ fn a_file_zone_without_an_iana_twin_is_stored_as_its_posix_rule() {
          RRULE:FREQ=WEEKLY;COUNT=3\r\nEND:VEVENT\r\n\
          BEGIN:VEVENT\r\nUID:early\r\nSUMMARY:Before the rules\r\n\
          DTSTART;TZID=Western/Central Europe:19400101T090000\r\nDURATION:PT1H\r\n\
-         RRULE:FREQ=YEARLY\r\nEND:VEVENT\r\n"
+         RRULE:FREQ=YEARLY\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:day\r\nSUMMARY:All day\r\nDTSTART;VALUE=DATE:20261025\r\n\
+         X-IC-TIMEZONE:<+01>-1<+02>\\,M3.5.0\\,M10.5.0\r\nEND:VEVENT\r\n"
     ));
     let (f, report) = imported(&text);
-    assert_eq!(report.created, 2, "{report:?}");
+    assert_eq!(report.created, 3, "{report:?}");
     let e = only_event(&f, "w");
     assert_eq!(e.time_zone, "<+01>-1<+02>,M3.5.0,M10.5.0");
     // 2026-03-23 09:00 +01 = 08:00 UTC; after 2026-03-29, 09:00 +02 = 07:00 UTC.
@@ -339,6 +341,13 @@ fn a_file_zone_without_an_iana_twin_is_stored_as_its_posix_rule() {
     // A yearly series from 1940, before the file's zone begins (1950): not the rule's, so its
     // times are exact instants in UTC.
     assert_eq!(only_event(&f, "early").time_zone, "UTC");
+    // An all-day event names its zone in `X-IC-TIMEZONE` (escaped TEXT): its day is the rule's
+    // (25 October starts at 00:00 +02), both ways.
+    let day = only_event(&f, "day");
+    assert_eq!(day.time_zone, "<+01>-1<+02>,M3.5.0,M10.5.0");
+    let midnight = 1_792_879_200 * SECOND;
+    assert_eq!(starts(&f, midnight - HOUR, midnight + HOUR), vec![midnight]);
+    round_trips(&f, "day");
 }
 
 /// "This and following" at an RDATE-only instance: the new event starts with it (the rule
