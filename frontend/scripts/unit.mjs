@@ -74,6 +74,7 @@ check('POSIX gap 02:30 -> 03:30', iso(t.instantOf(w(2026, 3, 29, 2, 30), '<+01>-
 check('POSIX zone is valid', t.isValidZone('<-03>3<-02>,M10.2.6/23:59:59,M2.3.6/23:59:59'), true);
 check('UTC+3 is not a rule', t.posixRule('UTC+3'), undefined);
 check('month 13 is not a rule', t.isValidZone('<+01>-1<+02>,M13.5.0,M10.5.0'), false);
+check('minute 75 is not a rule', t.isValidZone('<+01>-1:75'), false);
 
 check('weekly preset', r.presets('2027-02-03').find((p) => p.id === 'weekly').rule, 'FREQ=WEEKLY;BYDAY=WE');
 check('builder', r.buildRule({ freq: 'WEEKLY', interval: 2, days: ['WE', 'MO'], end: 'count', count: 4, until: '' }), 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,WE;COUNT=4');

@@ -95,7 +95,9 @@ const CHANGE = `,M(\\d{1,2})\\.(\\d)\\.(\\d)(?:/${CLOCK})?`;
 const POSIX = new RegExp(`^${NAME}${OFFSET}(?:${NAME}(?:${OFFSET})?${CHANGE}${CHANGE})?$`);
 const posixRules = new Map<string, PosixRule | null>();
 
-const clock = (h?: string, m?: string, s?: string) => Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
+/** Seconds of `h[:mm[:ss]]`, NaN when minutes or seconds pass 59. */
+const clock = (h?: string, m?: string, s?: string) =>
+  Number(m ?? 0) > 59 || Number(s ?? 0) > 59 ? NaN : Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0);
 
 /** The rule `zone` states, or undefined when it is not one (an IANA name, or nothing valid). */
 export function posixRule(zone: string): PosixRule | undefined {
@@ -109,7 +111,7 @@ function parsePosix(zone: string): PosixRule | null {
   if (!m) return null;
   const offset = (sign?: string, h?: string, mm?: string, ss?: string) => (sign === '-' ? 1 : -1) * clock(h, mm, ss);
   const standard = offset(m[1], m[2], m[3], m[4]);
-  if (Math.abs(standard) > 86_400) return null;
+  if (!(Math.abs(standard) <= 86_400)) return null;
   if (m[9] === undefined) return { standard };
   const dst = m[6] === undefined ? standard + 3600 : offset(m[5], m[6], m[7], m[8]);
   const change = (i: number): PosixChange | null => {
@@ -119,7 +121,7 @@ function parsePosix(zone: string): PosixRule | null {
     return ok ? { month, week, weekday, seconds } : null;
   };
   const [start, end] = [change(9), change(15)];
-  if (!start || !end || Math.abs(dst) > 86_400) return null;
+  if (!start || !end || !(Math.abs(dst) <= 86_400)) return null;
   return { standard, daylight: { offset: dst, start, end } };
 }
 

@@ -92,11 +92,11 @@ fn weekday_code(local: DateTime) -> &'static str {
     crate::rule::weekday_code(local.weekday())
 }
 
-/// The VTIMEZONE (CRLF lines, `BEGIN:VTIMEZONE` to `END:VTIMEZONE`) for zone `iana` (an IANA
+/// The VTIMEZONE (CRLF lines, `BEGIN:VTIMEZONE` to `END:VTIMEZONE`) for `zone` (an IANA
 /// name, or a POSIX rule: [`super::named_zone`]) covering the years `from_year..=to_year`.
-pub fn vtimezone_for(iana: &str, from_year: i16, to_year: i16) -> Result<String, TzError> {
+pub fn vtimezone_for(zone: &str, from_year: i16, to_year: i16) -> Result<String, TzError> {
     let tz: TimeZone =
-        super::named_zone(iana).ok_or_else(|| TzError::UnknownZone(iana.to_string()))?;
+        super::named_zone(zone).ok_or_else(|| TzError::UnknownZone(zone.to_string()))?;
     let bad_range = || TzError::BadYearRange {
         from: from_year,
         to: to_year,
@@ -115,7 +115,7 @@ pub fn vtimezone_for(iana: &str, from_year: i16, to_year: i16) -> Result<String,
     let end = tz
         .to_timestamp(new_year(to_year.checked_add(1).ok_or_else(bad_range)?)?)
         .map_err(|_| bad_range())?;
-    let name = tz.iana_name().unwrap_or(iana).to_string();
+    let name = tz.iana_name().unwrap_or(zone).to_string();
     let mut onsets = Vec::new();
     for t in tz.following(start) {
         let at = t.timestamp();

@@ -1,4 +1,4 @@
-//! Zones named by a POSIX TZ rule (`<+01>-1<+02>,M3.5.0/2,M10.5.0/2`), for a zone only an
+//! Zones named by a POSIX TZ rule (`<+01>-1<+02>,M3.5.0,M10.5.0`), for a zone only an
 //! iCalendar file defines and no IANA zone restates ([`super::iana_equivalent`]): its yearly
 //! rules still fit in a rule string, and a rule string is a zone name every expansion
 //! understands ([`named_zone`]), so a weekly 09:00 in it stays 09:00 across its DST changes.
@@ -6,10 +6,10 @@
 //! Accepted is a subset of POSIX (IEEE 1003.1, section 8.3): names in angle brackets only (so
 //! `UTC+3`, which POSIX reads as three hours *west* of UTC, is never taken for a rule), offsets
 //! within 24 hours, and DST changes only as `Mm.w.d[/time]`, the time from 0 to 167 hours
-//! (RFC 8536's extension of POSIX's 24). The web app evaluates the same subset (`frontend/src/lib/posix.ts`), since browsers'
-//! `Intl` knows IANA names only. jiff evaluates the rules (`TimeZone::posix`); parsing the
-//! subset and deriving a rule from a zone's transitions is written here because no library
-//! offers either.
+//! (RFC 8536's extension of POSIX's 24). The web app evaluates the same subset
+//! (`frontend/src/lib/time.ts`), since browsers' `Intl` knows IANA names only. jiff evaluates
+//! the rules (`TimeZone::posix`); parsing the subset and deriving a rule from a zone's
+//! transitions are written here because no library offers either.
 
 use core::fmt;
 
@@ -460,6 +460,7 @@ mod tests {
             "<+01>-1<+02>,M3.6.0,M10.5.0",
             "<+01>-1<+02>,M3.0.0,M10.5.0",
             "<+25>-25",
+            "<+01>-1:75",
             "<+12>-12<+13>,M10.3.1/168,M1.3.4/75",
             "<A>-1",
             "<+01>-1<+02>",
