@@ -62,16 +62,9 @@ fn samples(zone: &TimeZone) -> Option<Vec<(Timestamp, jiff::tz::Offset)>> {
             );
         }
     }
-    // One transition at a time, each strictly after the last: jiff's `following` repeats a
-    // transition that keeps the offset (a file's fixed zone has one) instead of moving on.
-    let mut after = start;
-    while let Some(at) = zone.following(after).next().map(|t| t.timestamp()) {
-        if at < after || at >= end {
-            break;
-        }
+    for at in super::transitions_between(zone, start, end) {
         instants.push(at);
         instants.push(at.checked_sub(1.second()).ok()?);
-        after = at.checked_add(1.second()).ok()?;
     }
     Some(
         instants

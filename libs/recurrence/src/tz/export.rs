@@ -14,7 +14,6 @@ use jiff::tz::{Offset, TimeZone};
 use jiff::Timestamp;
 
 use super::vtimezone::TzError;
-use crate::calendar::days_in_month;
 
 /// One tzdb transition seen from the wall clock before it.
 #[derive(Clone, Debug)]
@@ -37,15 +36,9 @@ struct Run {
     last: bool,
 }
 
-fn ordinals(local: DateTime) -> (i8, bool) {
-    let d = local.day();
-    let dim = days_in_month(i32::from(local.year()), i32::from(local.month()));
-    ((d - 1) / 7 + 1, i32::from(d) + 7 > dim)
-}
-
 impl Run {
     fn new(o: Onset) -> Self {
-        let (nth, last) = ordinals(o.local);
+        let (nth, last) = super::week_of_month(o.local.date());
         Self {
             onsets: vec![o],
             nth: Some(nth),
@@ -64,7 +57,7 @@ impl Run {
         if !same_shape {
             return false;
         }
-        let (nth, last) = ordinals(o.local);
+        let (nth, last) = super::week_of_month(o.local.date());
         let nth = self.nth.filter(|n| *n == nth);
         let last = self.last && last;
         if nth.is_none() && !last {

@@ -19,7 +19,9 @@ mod posix;
 mod vtimezone;
 mod windows;
 
+use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
 
 pub use equivalent::{iana_equivalent, FROM_YEAR as EQUIVALENCE_FROM_YEAR};
 pub use export::vtimezone_for;
@@ -71,4 +73,35 @@ pub fn resolve_tzid(tzid: &str, definition: Option<&VTimeZone>) -> Result<Resolv
         Some(vtz) => zone_from_vtimezone(vtz).map(ResolvedZone::Custom),
         None => Err(TzError::UnknownZone(tzid.to_string())),
     }
+}
+
+/// The instants `zone` changes at in `[from, to)`, one at a time, each strictly after the last:
+/// jiff's `following` repeats a transition that keeps the offset (a file's fixed zone has one)
+/// instead of moving on.
+pub(crate) fn transitions_between(
+    zone: &TimeZone,
+    from: Timestamp,
+    to: Timestamp,
+) -> Vec<Timestamp> {
+    let mut out = Vec::new();
+    let mut after = from;
+    while let Some(at) = zone.following(after).next().map(|t| t.timestamp()) {
+        if at < after || at >= to {
+            break;
+        }
+        out.push(at);
+        let Ok(next) = at.checked_add(1.second()) else {
+            break;
+        };
+        after = next;
+    }
+    out
+}
+
+/// Which week of its month `day` is in (1 for days 1 to 7, ...), and whether it is in the
+/// month's last seven days: the `n` and `-1` of a yearly rule's `BYDAY=nSU`.
+pub(crate) fn week_of_month(day: Date) -> (i8, bool) {
+    let d = day.day();
+    let dim = crate::calendar::days_in_month(i32::from(day.year()), i32::from(day.month()));
+    ((d - 1) / 7 + 1, i32::from(d) + 7 > dim)
 }

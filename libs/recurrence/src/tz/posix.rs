@@ -18,7 +18,6 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 
 use super::LAST_ONSET_YEAR;
-use crate::calendar::days_in_month;
 
 /// The first year whose transitions a rule is derived from: late enough that a file's
 /// historical rules are over, early enough that its expansion (up to [`LAST_ONSET_YEAR`]) runs.
@@ -292,31 +291,24 @@ fn year_start(year: i16) -> Option<Timestamp> {
     Some(date(year, 1, 1).to_zoned(TimeZone::UTC).ok()?.timestamp())
 }
 
-/// `(instant, offset before, offset after, into DST)` for each transition in `[from, to)`.
+/// `(instant, offset before, offset after, into DST)` for each change of offset in `[from, to)`.
 fn transitions(
     zone: &TimeZone,
     from: Timestamp,
     to: Timestamp,
 ) -> Vec<(Timestamp, i32, i32, bool)> {
-    let mut out = Vec::new();
-    let mut after = from;
-    // One at a time, each strictly after the last: jiff's `following` repeats a transition that
-    // keeps the offset (a file's fixed zone has one) instead of moving on.
-    while let Some(t) = zone.following(after).next() {
-        let at = t.timestamp();
-        if at < after || at >= to {
-            break;
-        }
-        let before = zone.to_offset(at - jiff::SignedDuration::from_secs(1));
-        if before != t.offset() {
-            out.push((at, before.seconds(), t.offset().seconds(), t.dst().is_dst()));
-        }
-        let Ok(next) = at.checked_add(1.second()) else {
-            break;
-        };
-        after = next;
-    }
-    out
+    super::transitions_between(zone, from, to)
+        .into_iter()
+        .filter_map(|at| {
+            let before = zone.to_offset(at - jiff::SignedDuration::from_secs(1));
+            let after = zone.to_offset_info(at);
+            (before != after.offset()).then(|| {
+                let (before, after, dst) =
+                    (before.seconds(), after.offset().seconds(), after.dst());
+                (at, before, after, dst.is_dst())
+            })
+        })
+        .collect()
 }
 
 fn derive(zone: &TimeZone) -> Option<PosixRule> {
@@ -372,12 +364,11 @@ fn same_change(changes: &[&(Timestamp, i32, i32, bool)], days_after: i32) -> Opt
         if anchor.month() != local.month() {
             return None;
         }
-        let day = i32::from(anchor.day());
-        let last = day + 7 > days_in_month(i32::from(anchor.year()), i32::from(anchor.month()));
+        let (week, last) = super::week_of_month(anchor);
         let t = local.time();
         let change = Change {
             month: anchor.month(),
-            week: ((day - 1) / 7 + 1) as i8,
+            week,
             weekday: anchor.weekday().to_sunday_zero_offset(),
             time: days_after * DAY
                 + i32::from(t.hour()) * 3600
