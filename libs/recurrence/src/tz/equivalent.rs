@@ -62,7 +62,7 @@ fn samples(zone: &TimeZone) -> Option<Vec<(Timestamp, jiff::tz::Offset)>> {
             );
         }
     }
-    for at in super::transitions_between(zone, start, end) {
+    for (at, _, _) in super::transitions_between(zone, start, end) {
         instants.push(at);
         instants.push(at.checked_sub(1.second()).ok()?);
     }

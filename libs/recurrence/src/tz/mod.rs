@@ -20,7 +20,7 @@ mod vtimezone;
 mod windows;
 
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
+use jiff::tz::{Offset, TimeZone};
 use jiff::{Timestamp, ToSpan};
 
 pub use equivalent::{iana_equivalent, FROM_YEAR as EQUIVALENCE_FROM_YEAR};
@@ -75,21 +75,22 @@ pub fn resolve_tzid(tzid: &str, definition: Option<&VTimeZone>) -> Result<Resolv
     }
 }
 
-/// The instants `zone` changes at in `[from, to)`, one at a time, each strictly after the last:
-/// jiff's `following` repeats a transition that keeps the offset (a file's fixed zone has one)
-/// instead of moving on.
+/// `zone`'s transitions in `[from, to)` as `(instant, offset from then on, whether it is DST)`,
+/// one at a time, each strictly after the last: jiff's `following` repeats a transition that
+/// keeps the offset (a file's fixed zone has one) instead of moving on.
 pub(crate) fn transitions_between(
     zone: &TimeZone,
     from: Timestamp,
     to: Timestamp,
-) -> Vec<Timestamp> {
+) -> Vec<(Timestamp, Offset, bool)> {
     let mut out = Vec::new();
     let mut after = from;
-    while let Some(at) = zone.following(after).next().map(|t| t.timestamp()) {
+    while let Some(t) = zone.following(after).next() {
+        let at = t.timestamp();
         if at < after || at >= to {
             break;
         }
-        out.push(at);
+        out.push((at, t.offset(), t.dst().is_dst()));
         let Ok(next) = at.checked_add(1.second()) else {
             break;
         };

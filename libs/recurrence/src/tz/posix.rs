@@ -299,14 +299,9 @@ fn transitions(
 ) -> Vec<(Timestamp, i32, i32, bool)> {
     super::transitions_between(zone, from, to)
         .into_iter()
-        .filter_map(|at| {
+        .filter_map(|(at, after, dst)| {
             let before = zone.to_offset(at - jiff::SignedDuration::from_secs(1));
-            let after = zone.to_offset_info(at);
-            (before != after.offset()).then(|| {
-                let (before, after, dst) =
-                    (before.seconds(), after.offset().seconds(), after.dst());
-                (at, before, after, dst.is_dst())
-            })
+            (before != after).then(|| (at, before.seconds(), after.seconds(), dst))
         })
         .collect()
 }
