@@ -8,7 +8,7 @@
 //!    per instruction; queries are free on the IC today).
 //! 2. A profile per endpoint on the same store built with the `profile` feature
 //!    (`scripts/build-profile.sh`): instructions until the arguments are decoded (message entry
-//!    included), spent reading and writing stored records, in the remaining logic, encoding the
+//!    included), spent reading and writing stored records, decoding them, in the remaining logic, encoding the
 //!    reply, and after it (reply system call, ic-cdk exit). The marks cost a few hundred
 //!    instructions, so its totals are slightly above table 1's.
 //!
@@ -454,9 +454,9 @@ fn main() {
         thousands(SIZES[profiled_size])
     );
     println!();
-    println!("| operation | entry + argument header | argument values | stored records | validation | indexes | meta cell | rate limit | other logic | reply encoding | after reply | total |");
+    println!("| operation | entry + argument header | argument values | stored records | record decoding | validation | indexes | meta cell | rate limit | other logic | reply encoding | after reply | total |");
     println!(
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for (op, o) in OPS.iter().enumerate() {
         let Some(p) = phases.get(&(op, profiled_size)) else {
@@ -470,7 +470,7 @@ fn main() {
             h => h,
         };
         let storage = get("storage");
-        let parts = ["validation", "indexes", "meta", "rate_limit"].map(get);
+        let parts = ["record_decoding", "validation", "indexes", "meta", "rate_limit"].map(get);
         let logic_done = get("logic_done");
         let encoded = get("reply_encoded");
         let total = get("total");
@@ -479,7 +479,7 @@ fn main() {
             .saturating_sub(storage)
             .saturating_sub(parts.iter().sum());
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             o.name,
             thousands(header),
             thousands(args - header),
@@ -488,6 +488,7 @@ fn main() {
             thousands(parts[1]),
             thousands(parts[2]),
             thousands(parts[3]),
+            thousands(parts[4]),
             thousands(other),
             thousands(encoded.saturating_sub(logic_done)),
             thousands(total.saturating_sub(encoded)),

@@ -28,6 +28,11 @@
 //! - 6: an event record may carry its attendees' own reminders after those answers. Again a
 //!   record without them is unchanged and the migration from 5 rewrites nothing. Held
 //!   invitations may carry the attendee's own reminders (an added Candid option).
+//! - 7: the event records live in their own table by id (`store::records`) instead of a
+//!   `StableBTreeMap`, so reading one costs a few reads instead of a walk of the map. The
+//!   migration from any earlier version first moves the records as they are (in whatever
+//!   layout they were written), so the steps before operate on the new table; the map's memory
+//!   stays, empty. Nothing else changes, and the data version does not move.
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/calendar_migration.rs` reads the version-0 dump in
@@ -39,7 +44,7 @@ use crate::model::event::EventRecord;
 use crate::store::Store;
 
 /// The layout this code writes.
-pub const CURRENT: u32 = 6;
+pub const CURRENT: u32 = 7;
 
 /// What [`migrate`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +66,11 @@ pub fn migrate<M: Memory>(store: &mut Store<M>) -> Result<Outcome, String> {
     }
     if stored == CURRENT {
         return Ok(Outcome::Current);
+    }
+    // Up to 6 the records are in the map: move them first, so every step below reads and
+    // rewrites them where this code keeps them.
+    if stored < 7 {
+        store.move_legacy_records();
     }
     let mut from = stored;
     while from < CURRENT {
@@ -87,6 +97,8 @@ pub fn migrate<M: Memory>(store: &mut Store<M>) -> Result<Outcome, String> {
             4 => 5,
             // 5 -> 6: likewise (records without own reminders are unchanged).
             5 => 6,
+            // 6 -> 7: the records moved above.
+            6 => 7,
             _ => unreachable!("every version below CURRENT has a step"),
         };
     }
@@ -317,5 +329,36 @@ mod tests {
         assert!(f.bytes() == before, "only the version moved");
         migrate(&mut f.store).unwrap();
         assert_eq!(f.store.get(&bob, e.id), Ok(answered));
+    }
+
+    #[test]
+    fn layout_6_records_move_to_the_table_and_read_back_equal() {
+        let mut f = fixture();
+        let (alice, bob) = (ctx(user(1)), ctx(user(2)));
+        let mut events = Vec::new();
+        for i in 0..600 {
+            let start = MONDAY + i * 3_600_000_000_000;
+            let mut input = if i % 3 == 0 {
+                crate::store::tests::weekly(start, 4)
+            } else {
+                lesson(start)
+            };
+            input.attendees = Some(vec![user(2)]);
+            events.push(f.store.create(&alice, input).unwrap());
+        }
+        let meta = f.store.meta().clone();
+        f.store.store_records_as_layout_6();
+        f.store.set_layout(Some(6));
+        assert_eq!(f.store.get(&bob, events[0].id).ok(), None, "not in the table");
+        assert_eq!(migrate(&mut f.store), Ok(Outcome::Migrated { from: 6 }));
+        assert_eq!(f.store.meta(), &meta, "the data version and the ids did not move");
+        assert_eq!(f.store.event_count(), 600);
+        for e in &events {
+            assert_eq!(f.store.get(&bob, e.id).as_ref(), Ok(e));
+        }
+        // The moved records are the store's: they change and go as any other.
+        f.store.delete(&alice, events[5].id, None).unwrap();
+        assert_eq!(f.store.event_count(), 599);
+        assert_eq!(migrate(&mut f.store), Ok(Outcome::Current));
     }
 }

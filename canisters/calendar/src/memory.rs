@@ -13,10 +13,12 @@ pub type Memory = VirtualMemory<DefaultMemoryImpl>;
 
 /// The group membership cache (`canister_kit::member`).
 const MEMBERSHIP: MemoryId = MemoryId::new(0);
-// The event store (`store::Store`): ids 1..=10 and 14. Together they are the shard's data, which a
-// backup snapshot copies and a restore replaces.
+// The event store (`store::Store`): ids 1..=10, 14, 23..=25. Together they are the shard's data,
+// which a backup snapshot copies and a restore replaces.
 const META: MemoryId = MemoryId::new(1);
-const EVENTS: MemoryId = MemoryId::new(2);
+/// The event records of layouts up to 6; empty once the data is migrated to [`RECORDS`], and
+/// kept so that snapshots keep their order and older ones restore.
+const LEGACY_EVENTS: MemoryId = MemoryId::new(2);
 const OWNED: MemoryId = MemoryId::new(3);
 const BY_TIME: MemoryId = MemoryId::new(4);
 const BY_SERIES: MemoryId = MemoryId::new(5);
@@ -51,12 +53,16 @@ const INVITATIONS_BY_TIME: MemoryId = MemoryId::new(22);
 /// from before restores them empty, and the layout migration rebuilds the contacts).
 const CONTACTS: MemoryId = MemoryId::new(23);
 const AUDIENCES: MemoryId = MemoryId::new(24);
+/// The event records by id (`store::records`, layout 7). Part of the shard's data (after
+/// [`AUDIENCES`] in [`DATA`]; a snapshot from before restores it empty, and the layout
+/// migration moves the records it holds in [`LEGACY_EVENTS`] here).
+const RECORDS: MemoryId = MemoryId::new(25);
 
 /// The shard's data memories in a fixed order (the order snapshots list them in): the store's,
 /// then the feeds'. New ones are only ever appended.
-pub const DATA: [MemoryId; 16] = [
+pub const DATA: [MemoryId; 17] = [
     META,
-    EVENTS,
+    LEGACY_EVENTS,
     OWNED,
     BY_TIME,
     BY_SERIES,
@@ -71,6 +77,7 @@ pub const DATA: [MemoryId; 16] = [
     SUBSCRIPTIONS,
     CONTACTS,
     AUDIENCES,
+    RECORDS,
 ];
 
 thread_local! {
@@ -89,7 +96,8 @@ pub fn membership() -> Memory {
 pub fn store() -> Memories<Memory> {
     Memories {
         meta: get(META),
-        events: get(EVENTS),
+        legacy_events: get(LEGACY_EVENTS),
+        records: get(RECORDS),
         owned: get(OWNED),
         by_time: get(BY_TIME),
         by_series: get(BY_SERIES),

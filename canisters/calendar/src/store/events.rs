@@ -69,24 +69,23 @@ impl<M: Memory> Store<M> {
     // ---- reads -----------------------------------------------------------------------------
 
     pub(super) fn load(&self, id: EventId) -> Option<ValidEvent> {
-        canister_kit::codec::profile::span("storage", || {
-            self.events
-                .get(&id)
-                .map(|bytes| ValidEvent::from_record(EventRecord::decode(&bytes)))
-        })
+        let bytes = canister_kit::codec::profile::span("storage", || self.records.get(id))?;
+        Some(canister_kit::codec::profile::span("record decoding", || {
+            ValidEvent::from_record(EventRecord::decode(&bytes))
+        }))
     }
 
     /// The stored bytes of event `id` (tests of the layout).
     #[cfg(test)]
     pub fn record_bytes(&self, id: EventId) -> Vec<u8> {
-        self.events.get(&id).expect("a stored event")
+        self.records.get(id).expect("a stored event")
     }
 
     /// Every stored event with an id from `from` on, in id order.
     pub(super) fn records_from(&self, from: EventId) -> impl Iterator<Item = ValidEvent> + '_ {
-        self.events
-            .range(from..)
-            .map(|entry| ValidEvent::from_record(EventRecord::decode(&entry.value())))
+        self.records
+            .range_from(from)
+            .map(|(_, bytes)| ValidEvent::from_record(EventRecord::decode(&bytes)))
     }
 
     /// Up to `max` stored events from id `from` on, and the id to go on from (`None` when no
@@ -112,23 +111,45 @@ impl<M: Memory> Store<M> {
     ) -> Result<u64, String> {
         let mut next = 0;
         let mut rewritten = 0;
-        // In batches of keys: the map cannot be written while an iterator over it is open.
+        // In batches: the records are not written while an iterator over them is open.
         loop {
-            let batch: Vec<(EventId, Vec<u8>)> = self
-                .events
-                .range(next..)
-                .take(500)
-                .map(|entry| (*entry.key(), entry.value()))
-                .collect();
+            let batch: Vec<(EventId, Vec<u8>)> = self.records.range_from(next).take(500).collect();
             let Some(&(last, _)) = batch.last() else {
                 return Ok(rewritten);
             };
             for (id, bytes) in batch {
                 let new = convert(&bytes).map_err(|e| format!("event {id}: {e}"))?;
-                self.events.insert(id, new);
+                self.records.insert(id, &new);
                 rewritten += 1;
             }
-            next = last + 1;
+            match last.checked_add(1) {
+                Some(after) => next = after,
+                None => return Ok(rewritten),
+            }
+        }
+    }
+
+    /// Copies the records of layouts up to 6 from their map to [`Self::records`] as they are
+    /// (the layout migration to 7), then empties the map. Answers how many moved.
+    pub fn move_legacy_records(&mut self) -> u64 {
+        let mut moved = 0;
+        for entry in self.legacy_events.iter() {
+            self.records.insert(*entry.key(), &entry.value());
+            moved += 1;
+        }
+        if moved > 0 {
+            self.legacy_events.clear_new();
+        }
+        moved
+    }
+
+    /// Puts every record back where layouts up to 6 kept them (tests of the migration).
+    #[cfg(test)]
+    pub fn store_records_as_layout_6(&mut self) {
+        let all: Vec<(EventId, Vec<u8>)> = self.records.range_from(0).collect();
+        for (id, bytes) in all {
+            self.records.remove(id);
+            self.legacy_events.insert(id, bytes);
         }
     }
 
@@ -283,9 +304,8 @@ impl<M: Memory> Store<M> {
         canister_kit::codec::profile::span("indexes", || self.file(&event));
         self.queue_reminders(ctx, None, Some(e));
         self.queue_invitations(ctx, None, Some(e));
-        canister_kit::codec::profile::span("storage", || {
-            self.events.insert(id, EventRecord::of(&event).encode())
-        });
+        let record = EventRecord::of(&event).encode();
+        canister_kit::codec::profile::span("storage", || self.records.insert(id, &record));
         self.touch();
         event.into_event()
     }
@@ -308,9 +328,8 @@ impl<M: Memory> Store<M> {
         }
         self.queue_reminders(ctx, Some(o), Some(n));
         self.queue_invitations(ctx, Some(o), Some(n));
-        canister_kit::codec::profile::span("storage", || {
-            self.events.insert(n.id, EventRecord::of(&new).encode())
-        });
+        let record = EventRecord::of(&new).encode();
+        canister_kit::codec::profile::span("storage", || self.records.insert(n.id, &record));
         self.touch();
         new.into_event()
     }
@@ -318,7 +337,7 @@ impl<M: Memory> Store<M> {
     pub(super) fn remove(&mut self, ctx: &Ctx, event: &ValidEvent) {
         let e = event.event();
         self.unfile(event);
-        self.events.remove(&e.id);
+        self.records.remove(e.id);
         self.ics_extras.remove(&e.id);
         self.owned.remove(&keys::owned_key(&e.owner, e.id));
         self.by_uid.remove(&keys::uid_key(&e.owner, &e.ical_uid));
@@ -443,7 +462,7 @@ mod tests {
     fn sizes(f: &Fixture) -> [u64; 7] {
         let s = &f.store;
         [
-            s.events.len(),
+            s.records.len(),
             s.owned.len(),
             s.by_time.len(),
             s.by_series.len(),

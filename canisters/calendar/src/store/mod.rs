@@ -7,6 +7,7 @@
 //! By concern:
 //! - [`events`]: event records and their indexes, and the one write path every change takes
 //!   (through the validation gate, `crate::validate::ValidEvent`);
+//! - [`records`]: where the event records are kept, by id;
 //! - [`edits`]: what users do to events (create, update, delete, answer, instances, splits,
 //!   imports, bookings) and account deletion, each decided by `crate::access`;
 //! - [`draft`]: building an event from an input or a patch (pure);
@@ -25,6 +26,7 @@ mod invitations;
 mod outbox;
 mod policies;
 mod privacy;
+mod records;
 mod window;
 
 #[cfg(test)]
@@ -96,7 +98,9 @@ impl Default for Meta {
 /// The stable memories the store is built on, one per structure.
 pub struct Memories<M> {
     pub meta: M,
-    pub events: M,
+    /// The event records of layouts up to 6 (a `StableBTreeMap`), empty once migrated.
+    pub legacy_events: M,
+    pub records: M,
     pub owned: M,
     pub by_time: M,
     pub by_series: M,
@@ -114,9 +118,11 @@ pub struct Memories<M> {
 pub struct Store<M: Memory> {
     meta: StableCell<Candid<Meta>, M>,
     /// Every event, as it passed the validation gate (with its index placement): the bytes of
-    /// its `model::event::EventRecord` (layout 2). Raw bytes, so that the layout migration can
+    /// its `model::event::EventRecord`, by id. Raw bytes, so that the layout migration can
     /// rewrite records of older layouts in place; [`Store::load`] is the one reader.
-    events: StableBTreeMap<EventId, Vec<u8>, M>,
+    records: records::Records<M>,
+    /// Where layouts up to 6 kept the records; the migration to 7 moves them to `records`.
+    legacy_events: StableBTreeMap<EventId, Vec<u8>, M>,
     /// Every event of an owner.
     owned: StableBTreeMap<OwnedKey, (), M>,
     /// One-off events by (owner, duration class, start).
@@ -149,7 +155,8 @@ impl<M: Memory> Store<M> {
     pub fn init(m: Memories<M>) -> Self {
         Self {
             meta: StableCell::init(m.meta, Candid(Meta::default())),
-            events: StableBTreeMap::init(m.events),
+            records: records::Records::init(m.records),
+            legacy_events: StableBTreeMap::init(m.legacy_events),
             owned: StableBTreeMap::init(m.owned),
             by_time: StableBTreeMap::init(m.by_time),
             by_series: StableBTreeMap::init(m.by_series),
@@ -234,7 +241,7 @@ impl<M: Memory> Store<M> {
     }
 
     pub fn event_count(&self) -> u64 {
-        self.events.len()
+        self.records.len()
     }
 
     pub fn series_count(&self) -> u64 {

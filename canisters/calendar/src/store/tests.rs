@@ -77,7 +77,7 @@ pub struct Fixture {
 
 /// An empty store; its clock reads a week before [`MONDAY`].
 pub fn fixture() -> Fixture {
-    let memories: Vec<VectorMemory> = (0..18).map(|_| VectorMemory::default()).collect();
+    let memories: Vec<VectorMemory> = (0..19).map(|_| VectorMemory::default()).collect();
     Fixture {
         store: Store::init(memories_of(&memories)),
         shard: shard(),
@@ -90,7 +90,8 @@ fn memories_of(memories: &[VectorMemory]) -> Memories<VectorMemory> {
     let m = |i: usize| memories[i].clone();
     Memories {
         meta: m(0),
-        events: m(1),
+        legacy_events: m(1),
+        records: m(18),
         owned: m(2),
         by_time: m(3),
         by_series: m(4),
