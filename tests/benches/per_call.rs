@@ -8,8 +8,8 @@
 //!    per instruction; queries are free on the IC today).
 //! 2. A profile per endpoint on the same store built with the `profile` feature
 //!    (`scripts/build-profile.sh`): instructions until the arguments are decoded (message entry
-//!    included), spent reading and writing stored records, decoding them, in the remaining logic, encoding the
-//!    reply, and after it (reply system call, ic-cdk exit). The marks cost a few hundred
+//!    included), spent reading and writing stored records, decoding them, in the remaining
+//!    logic, encoding the reply, and after it (reply system call, ic-cdk exit). The marks cost a few hundred
 //!    instructions, so its totals are slightly above table 1's.
 //!
 //! The original's column is the measurement quoted in issue 21 (the Motoko calendar run in the

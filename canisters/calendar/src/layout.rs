@@ -32,7 +32,9 @@
 //!   `StableBTreeMap`, so reading one costs a few reads instead of a walk of the map. The
 //!   migration from any earlier version first moves the records as they are (in whatever
 //!   layout they were written), so the steps before operate on the new table; the map's memory
-//!   stays, empty. Nothing else changes, and the data version does not move.
+//!   stays, empty. The UID index no longer holds a UID that names its own event
+//!   (`<id>@<shard>`, what every event created here gets): it is found through the event. The
+//!   migration rebuilds the index from the records. The data version does not move.
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/calendar_migration.rs` reads the version-0 dump in
@@ -97,8 +99,12 @@ pub fn migrate<M: Memory>(store: &mut Store<M>) -> Result<Outcome, String> {
             4 => 5,
             // 5 -> 6: likewise (records without own reminders are unchanged).
             5 => 6,
-            // 6 -> 7: the records moved above.
-            6 => 7,
+            // 6 -> 7: the records moved above; the UID index keeps only the UIDs that do not
+            // name their own event.
+            6 => {
+                store.rebuild_uid_index();
+                7
+            }
             _ => unreachable!("every version below CURRENT has a step"),
         };
     }
@@ -346,19 +352,27 @@ mod tests {
             input.attendees = Some(vec![user(2)]);
             events.push(f.store.create(&alice, input).unwrap());
         }
+        let mut imported = events[1].clone();
+        imported.ical_uid = "from@elsewhere".into();
+        events.extend(f.store.import(&alice, vec![imported]).unwrap().into_iter().map(|(e, _)| e));
         let meta = f.store.meta().clone();
         f.store.store_records_as_layout_6();
         f.store.set_layout(Some(6));
+        assert_eq!(f.store.indexed_uids(), 601);
         assert_eq!(f.store.get(&bob, events[0].id).ok(), None, "not in the table");
         assert_eq!(migrate(&mut f.store), Ok(Outcome::Migrated { from: 6 }));
         assert_eq!(f.store.meta(), &meta, "the data version and the ids did not move");
-        assert_eq!(f.store.event_count(), 600);
+        assert_eq!(f.store.event_count(), 601);
+        // Only the UID that does not name its own event stays in the index; all are found.
+        assert_eq!(f.store.indexed_uids(), 1);
         for e in &events {
-            assert_eq!(f.store.get(&bob, e.id).as_ref(), Ok(e));
+            assert_eq!(f.store.get(&alice, e.id).as_ref(), Ok(e));
+            let found = f.store.by_uid(&user(1), &e.ical_uid).map(|v| v.into_event());
+            assert_eq!(found.as_ref(), Some(e));
         }
         // The moved records are the store's: they change and go as any other.
         f.store.delete(&alice, events[5].id, None).unwrap();
-        assert_eq!(f.store.event_count(), 599);
+        assert_eq!(f.store.event_count(), 600);
         assert_eq!(migrate(&mut f.store), Ok(Outcome::Current));
     }
 }

@@ -55,6 +55,24 @@ pub(super) fn participants(e: &Event) -> Vec<Principal> {
     out
 }
 
+/// The event id a UID of the form new events get (`<id>@<shard>`, `draft`) names: the decimal
+/// before its first `@`, as `u64`'s `Display` writes it.
+fn named_id(uid: &str) -> Option<EventId> {
+    let (digits, _) = uid.split_once('@')?;
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits.len() == 1 || !digits.starts_with('0'));
+    canonical.then(|| digits.parse().ok()).flatten()
+}
+
+/// Whether the event's UID names the event itself, as every UID this calendar generates does.
+/// Such a UID is found through the event (one record read), so the UID index does not hold it:
+/// creating and deleting an event then writes one index fewer. No other event can hold it:
+/// every write checks a new UID against both the index and the event it names.
+fn uid_names_itself(e: &Event) -> bool {
+    named_id(&e.ical_uid) == Some(e.id)
+}
+
 /// Whether two versions of an event have the same time-index and participation entries.
 fn files_the_same(old: &ValidEvent, new: &ValidEvent) -> bool {
     let (o, n) = (old.event(), new.event());
@@ -143,14 +161,23 @@ impl<M: Memory> Store<M> {
         moved
     }
 
-    /// Puts every record back where layouts up to 6 kept them (tests of the migration).
+    /// Puts every record back where layouts up to 6 kept them, and every UID in the UID index
+    /// as they did (tests of the migration).
     #[cfg(test)]
     pub fn store_records_as_layout_6(&mut self) {
         let all: Vec<(EventId, Vec<u8>)> = self.records.range_from(0).collect();
         for (id, bytes) in all {
+            let e = ValidEvent::from_record(EventRecord::decode(&bytes)).into_event();
+            self.by_uid.insert(keys::uid_key(&e.owner, &e.ical_uid), id);
             self.records.remove(id);
             self.legacy_events.insert(id, bytes);
         }
+    }
+
+    /// How many UIDs the UID index holds (tests).
+    #[cfg(test)]
+    pub fn indexed_uids(&self) -> u64 {
+        self.by_uid.len()
     }
 
     /// What an imported iCalendar event said beyond the model, if anything.
@@ -172,10 +199,53 @@ impl<M: Memory> Store<M> {
         self.users.get(&keys::owner_key(owner)).unwrap_or(0)
     }
 
+    /// The owner's event with this UID: one the UID index holds, else the event the UID names
+    /// if the UID names its own event (see [`uid_names_itself`]).
     pub fn by_uid(&self, owner: &Principal, uid: &str) -> Option<ValidEvent> {
-        self.by_uid
-            .get(&keys::uid_key(owner, uid))
-            .and_then(|id| self.load(id))
+        if let Some(id) = self.by_uid.get(&keys::uid_key(owner, uid)) {
+            return self.load(id);
+        }
+        self.load(named_id(uid)?)
+            .filter(|e| e.event().owner == *owner && e.event().ical_uid == uid)
+    }
+
+    /// Whether an event of `owner` other than event `by` has this UID.
+    fn uid_taken(&self, owner: &Principal, uid: &str, by: EventId) -> bool {
+        self.by_uid.contains_key(&keys::uid_key(owner, uid))
+            || named_id(uid).is_some_and(|n| {
+                n != by
+                    && self.load(n).is_some_and(|e| {
+                        e.event().owner == *owner && e.event().ical_uid == uid
+                    })
+            })
+    }
+
+    /// Files the event's UID in the UID index, unless the UID names the event itself.
+    fn index_uid(&mut self, e: &Event) {
+        if !uid_names_itself(e) {
+            self.by_uid.insert(keys::uid_key(&e.owner, &e.ical_uid), e.id);
+        }
+    }
+
+    fn unindex_uid(&mut self, e: &Event) {
+        if !uid_names_itself(e) {
+            self.by_uid.remove(&keys::uid_key(&e.owner, &e.ical_uid));
+        }
+    }
+
+    /// Refills the UID index from the records, with only the UIDs that do not name their own
+    /// event (the layout migration to 7; before it, the index held every UID).
+    pub fn rebuild_uid_index(&mut self) {
+        let held: Vec<(keys::UidKey, EventId)> = self
+            .records_from(0)
+            .map(ValidEvent::into_event)
+            .filter(|e| !uid_names_itself(e))
+            .map(|e| (keys::uid_key(&e.owner, &e.ical_uid), e.id))
+            .collect();
+        self.by_uid.clear_new();
+        for (key, id) in held {
+            self.by_uid.insert(key, id);
+        }
     }
 
     /// The owner's events with id greater than `after`, at most `limit`, and whether more exist.
@@ -251,7 +321,7 @@ impl<M: Memory> Store<M> {
                 .as_ref()
                 .is_none_or(|o| o.event().ical_uid != e.ical_uid);
             let key = keys::uid_key(&e.owner, &e.ical_uid);
-            if moved && (self.by_uid.contains_key(&key) || !uids.insert(key)) {
+            if moved && (self.uid_taken(&e.owner, &e.ical_uid, e.id) || !uids.insert(key)) {
                 return Err(Error::AlreadyExists {
                     what: format!("event with UID {}", e.ical_uid),
                 });
@@ -300,7 +370,7 @@ impl<M: Memory> Store<M> {
         self.users
             .insert(owner, self.users.get(&owner).unwrap_or(0) + 1);
         self.owned.insert(keys::owned_key(&e.owner, id), ());
-        self.by_uid.insert(keys::uid_key(&e.owner, &e.ical_uid), id);
+        self.index_uid(e);
         canister_kit::codec::profile::span("indexes", || self.file(&event));
         self.queue_reminders(ctx, None, Some(e));
         self.queue_invitations(ctx, None, Some(e));
@@ -319,9 +389,8 @@ impl<M: Memory> Store<M> {
             canister_kit::codec::profile::span("indexes", || self.unfile(old));
         }
         if o.ical_uid != n.ical_uid {
-            self.by_uid.remove(&keys::uid_key(&o.owner, &o.ical_uid));
-            self.by_uid
-                .insert(keys::uid_key(&n.owner, &n.ical_uid), n.id);
+            self.unindex_uid(o);
+            self.index_uid(n);
         }
         if refile {
             canister_kit::codec::profile::span("indexes", || self.file(&new));
@@ -340,7 +409,7 @@ impl<M: Memory> Store<M> {
         self.records.remove(e.id);
         self.ics_extras.remove(&e.id);
         self.owned.remove(&keys::owned_key(&e.owner, e.id));
-        self.by_uid.remove(&keys::uid_key(&e.owner, &e.ical_uid));
+        self.unindex_uid(e);
         let owner = keys::owner_key(&e.owner);
         match self.users.get(&owner).unwrap_or(1) {
             0 | 1 => {
@@ -476,7 +545,8 @@ mod tests {
     fn a_new_event_is_filed_in_every_index() {
         let mut f = fixture();
         let e = shared_lesson(&mut f);
-        assert_eq!(sizes(&f), [1, 1, 1, 0, 1, 2, 1]);
+        // Its generated UID names it, so the UID index does not hold it (layout 7).
+        assert_eq!(sizes(&f), [1, 1, 1, 0, 0, 2, 1]);
         assert_eq!(f.store.by_uid(&user(1), &e.ical_uid).unwrap().event(), &e);
         assert_eq!(f.store.ids_of(&user(1), true, 10), [e.id]);
         assert_eq!(f.store.ids_of(&user(2), false, 10), [e.id]);
@@ -497,7 +567,7 @@ mod tests {
             ..Default::default()
         };
         let e2 = f.store.update(&ctx(user(1)), e.id, 1, into_series).unwrap();
-        assert_eq!(sizes(&f), [1, 1, 0, 1, 1, 1, 1]);
+        assert_eq!(sizes(&f), [1, 1, 0, 1, 0, 1, 1]);
         assert!(f.store.ids_of(&user(2), false, 10).is_empty());
         assert_eq!(f.store.ids_of(&user(3), false, 10), [e.id]);
         assert_eq!(
@@ -515,7 +585,7 @@ mod tests {
             .create(&ctx(user(1)), lesson(MONDAY + HOUR))
             .unwrap();
         f.store.delete(&ctx(user(1)), e.id, Some(1)).unwrap();
-        assert_eq!(sizes(&f), [1, 1, 1, 0, 1, 0, 1]);
+        assert_eq!(sizes(&f), [1, 1, 1, 0, 0, 0, 1]);
         assert_eq!(f.store.events_of(&user(1)), 1);
         f.store.delete(&ctx(user(1)), other.id, None).unwrap();
         assert_eq!(
@@ -523,6 +593,49 @@ mod tests {
             [0; 7],
             "the last event takes the user's counter with it"
         );
+    }
+
+    #[test]
+    fn a_uid_is_found_and_kept_unique_whether_the_index_holds_it_or_it_names_its_event() {
+        let mut f = fixture();
+        let c = ctx(user(1));
+        let own = f.store.create(&c, lesson(MONDAY)).unwrap();
+        assert_eq!(named_id(&own.ical_uid), Some(own.id));
+        assert_eq!(f.store.by_uid(&user(1), &own.ical_uid).unwrap().event(), &own);
+        assert!(f.store.by_uid(&user(2), &own.ical_uid).is_none(), "per owner");
+        // A UID from elsewhere is indexed, one that only looks generated too.
+        let mut imported = crate::store::draft::draft(&c, lesson(MONDAY), 0);
+        imported.ical_uid = "abc@example.com".into();
+        let mut lookalike = imported.clone();
+        lookalike.ical_uid = format!("{}@{}", own.id + 5, c.shard);
+        let saved = f.store.import(&c, vec![imported, lookalike]).unwrap();
+        assert_eq!(sizes(&f)[4], 2);
+        for (e, added) in &saved {
+            assert!(added);
+            assert_eq!(f.store.by_uid(&user(1), &e.ical_uid).unwrap().event(), e);
+        }
+        // Importing the created event's own UID replaces it, as for an indexed UID.
+        let mut again = own.clone();
+        again.title = "Again".into();
+        let replaced = f.store.import(&c, vec![again]).unwrap();
+        assert_eq!((replaced[0].0.id, replaced[0].1), (own.id, false));
+        assert_eq!(sizes(&f)[4], 2);
+        // Taking a UID another event has, either way, is refused.
+        for taken in [own.ical_uid.clone(), "abc@example.com".to_string()] {
+            let mut other = f.store.get(&c, saved[1].0.id).unwrap();
+            other.ical_uid = taken;
+            let old = f.store.load(other.id).unwrap();
+            assert!(matches!(
+                f.store.save(&c, vec![Change::replace(old, other)]),
+                Err(Error::AlreadyExists { .. })
+            ));
+        }
+        // A canonical decimal before the first `@` only.
+        for (uid, id) in [("7@x", Some(7)), ("07@x", None), ("7", None), ("@x", None)] {
+            assert_eq!(named_id(uid), id, "{uid}");
+        }
+        assert_eq!(named_id(&format!("{}@a@b", u64::MAX)), Some(u64::MAX));
+        assert_eq!(named_id("18446744073709551616@x"), None);
     }
 
     #[test]
