@@ -470,7 +470,14 @@ fn main() {
             h => h,
         };
         let storage = get("storage");
-        let parts = ["record_decoding", "validation", "indexes", "meta", "rate_limit"].map(get);
+        let parts = [
+            "record_decoding",
+            "validation",
+            "indexes",
+            "meta",
+            "rate_limit",
+        ]
+        .map(get);
         let logic_done = get("logic_done");
         let encoded = get("reply_encoded");
         let total = get("total");

@@ -34,7 +34,9 @@
 //!   layout they were written), so the steps before operate on the new table; the map's memory
 //!   stays, empty. The UID index no longer holds a UID that names its own event
 //!   (`<id>@<shard>`, what every event created here gets): it is found through the event. The
-//!   migration rebuilds the index from the records. The data version does not move.
+//!   migration rebuilds the index from the records. The index of every owner's events by id
+//!   is gone (emptied; its memory stays): an owner's events are all in the time and series
+//!   indexes. The data version does not move.
 //!
 //! A new version adds a step to [`migrate`] and a test that reads a stable-memory dump written
 //! by the release before it (`tests/tests/calendar_migration.rs` reads the version-0 dump in
@@ -103,6 +105,7 @@ pub fn migrate<M: Memory>(store: &mut Store<M>) -> Result<Outcome, String> {
             // name their own event.
             6 => {
                 store.rebuild_uid_index();
+                store.clear_retired_owned_index();
                 7
             }
             _ => unreachable!("every version below CURRENT has a step"),
@@ -354,20 +357,40 @@ mod tests {
         }
         let mut imported = events[1].clone();
         imported.ical_uid = "from@elsewhere".into();
-        events.extend(f.store.import(&alice, vec![imported]).unwrap().into_iter().map(|(e, _)| e));
+        events.extend(
+            f.store
+                .import(&alice, vec![imported])
+                .unwrap()
+                .into_iter()
+                .map(|(e, _)| e),
+        );
         let meta = f.store.meta().clone();
         f.store.store_records_as_layout_6();
         f.store.set_layout(Some(6));
-        assert_eq!(f.store.indexed_uids(), 601);
-        assert_eq!(f.store.get(&bob, events[0].id).ok(), None, "not in the table");
+        assert_eq!(f.store.index_sizes(), (601, 601));
+        assert_eq!(
+            f.store.get(&bob, events[0].id).ok(),
+            None,
+            "not in the table"
+        );
         assert_eq!(migrate(&mut f.store), Ok(Outcome::Migrated { from: 6 }));
-        assert_eq!(f.store.meta(), &meta, "the data version and the ids did not move");
+        assert_eq!(
+            f.store.meta(),
+            &meta,
+            "the data version and the ids did not move"
+        );
         assert_eq!(f.store.event_count(), 601);
-        // Only the UID that does not name its own event stays in the index; all are found.
-        assert_eq!(f.store.indexed_uids(), 1);
+        // Only the UID that does not name its own event stays in the index, the owner index is
+        // empty; every event is found by id and by UID, and the owner's pages list them all.
+        assert_eq!(f.store.index_sizes(), (1, 0));
+        let (page, more) = f.store.owned_page(&user(1), Some(events[0].id), 1_000);
+        assert_eq!((page.len(), more), (600, false));
         for e in &events {
             assert_eq!(f.store.get(&alice, e.id).as_ref(), Ok(e));
-            let found = f.store.by_uid(&user(1), &e.ical_uid).map(|v| v.into_event());
+            let found = f
+                .store
+                .by_uid(&user(1), &e.ical_uid)
+                .map(|v| v.into_event());
             assert_eq!(found.as_ref(), Some(e));
         }
         // The moved records are the store's: they change and go as any other.

@@ -88,9 +88,10 @@ impl<M: Memory> Store<M> {
 
     pub(super) fn load(&self, id: EventId) -> Option<ValidEvent> {
         let bytes = canister_kit::codec::profile::span("storage", || self.records.get(id))?;
-        Some(canister_kit::codec::profile::span("record decoding", || {
-            ValidEvent::from_record(EventRecord::decode(&bytes))
-        }))
+        Some(canister_kit::codec::profile::span(
+            "record decoding",
+            || ValidEvent::from_record(EventRecord::decode(&bytes)),
+        ))
     }
 
     /// The stored bytes of event `id` (tests of the layout).
@@ -161,6 +162,13 @@ impl<M: Memory> Store<M> {
         moved
     }
 
+    /// Empties the index by (owner, id) that layouts up to 6 kept (the migration to 7).
+    pub fn clear_retired_owned_index(&mut self) {
+        if !self.retired_owned.is_empty() {
+            self.retired_owned.clear_new();
+        }
+    }
+
     /// Puts every record back where layouts up to 6 kept them, and every UID in the UID index
     /// as they did (tests of the migration).
     #[cfg(test)]
@@ -169,15 +177,16 @@ impl<M: Memory> Store<M> {
         for (id, bytes) in all {
             let e = ValidEvent::from_record(EventRecord::decode(&bytes)).into_event();
             self.by_uid.insert(keys::uid_key(&e.owner, &e.ical_uid), id);
+            self.retired_owned.insert(keys::owned_key(&e.owner, id), ());
             self.records.remove(id);
             self.legacy_events.insert(id, bytes);
         }
     }
 
-    /// How many UIDs the UID index holds (tests).
+    /// How many UIDs the UID index holds, and entries the retired owner index (tests).
     #[cfg(test)]
-    pub fn indexed_uids(&self) -> u64 {
-        self.by_uid.len()
+    pub fn index_sizes(&self) -> (u64, u64) {
+        (self.by_uid.len(), self.retired_owned.len())
     }
 
     /// What an imported iCalendar event said beyond the model, if anything.
@@ -214,16 +223,17 @@ impl<M: Memory> Store<M> {
         self.by_uid.contains_key(&keys::uid_key(owner, uid))
             || named_id(uid).is_some_and(|n| {
                 n != by
-                    && self.load(n).is_some_and(|e| {
-                        e.event().owner == *owner && e.event().ical_uid == uid
-                    })
+                    && self
+                        .load(n)
+                        .is_some_and(|e| e.event().owner == *owner && e.event().ical_uid == uid)
             })
     }
 
     /// Files the event's UID in the UID index, unless the UID names the event itself.
     fn index_uid(&mut self, e: &Event) {
         if !uid_names_itself(e) {
-            self.by_uid.insert(keys::uid_key(&e.owner, &e.ical_uid), e.id);
+            self.by_uid
+                .insert(keys::uid_key(&e.owner, &e.ical_uid), e.id);
         }
     }
 
@@ -249,37 +259,56 @@ impl<M: Memory> Store<M> {
     }
 
     /// The owner's events with id greater than `after`, at most `limit`, and whether more exist.
+    /// No index lists an owner's events by id (every create and delete would write it), so a
+    /// page collects the owner's ids from the keys of the time and series indexes and sorts
+    /// them: work linear in the owner's events (at most their quota), only for export pages.
     pub fn owned_page(
         &self,
         owner: &Principal,
         after: Option<EventId>,
         limit: u32,
     ) -> (Vec<Event>, bool) {
-        let start = after.map_or(0, |a| a.saturating_add(1));
-        let mut ids = self
-            .owned
-            .range(keys::owned_key(owner, start)..=keys::owned_key(owner, u64::MAX))
-            .map(|e| keys::owned_id(e.key()));
-        let page: Vec<Event> = ids
-            .by_ref()
-            .take(limit as usize)
+        let mut ids: Vec<EventId> = self
+            .owner_ids(owner)
+            .filter(|&id| after.is_none_or(|a| id > a))
+            .collect();
+        ids.sort_unstable();
+        let more = ids.len() > limit as usize;
+        ids.truncate(limit as usize);
+        let page = ids
+            .into_iter()
             .filter_map(|id| self.load(id).map(ValidEvent::into_event))
             .collect();
-        (page, ids.next().is_some())
+        (page, more)
     }
 
-    /// Ids of the events `who` owns (`owned`) or takes part in (`participations`).
+    /// Ids of the events `who` owns or (with `owned` false) takes part in, at most `max`, in no
+    /// particular order.
     pub(super) fn ids_of(&self, who: &Principal, owned: bool, max: u64) -> Vec<EventId> {
-        let index = if owned {
-            &self.owned
-        } else {
-            &self.participations
-        };
-        index
+        if owned {
+            return self.owner_ids(who).take(max as usize).collect();
+        }
+        self.participations
             .range(keys::owned_key(who, 0)..=keys::owned_key(who, u64::MAX))
             .take(max as usize)
             .map(|entry| keys::owned_id(entry.key()))
             .collect()
+    }
+
+    /// Every event of `owner`, each once, from the keys of the indexes every event is in: its
+    /// one-off events by start, then its series.
+    fn owner_ids(&self, owner: &Principal) -> impl Iterator<Item = EventId> + '_ {
+        let one_offs = self
+            .by_time
+            .range(
+                keys::time_key(owner, 0, 0, 0)..=keys::time_key(owner, u8::MAX, u64::MAX, u64::MAX),
+            )
+            .map(|entry| keys::time_key_parts(entry.key()).1);
+        let series = self
+            .by_series
+            .range(keys::series_key(owner, 0, 0)..=keys::series_key(owner, u64::MAX, u64::MAX))
+            .map(|entry| keys::series_key_id(entry.key()));
+        one_offs.chain(series)
     }
 
     // ---- the write path --------------------------------------------------------------------
@@ -369,7 +398,6 @@ impl<M: Memory> Store<M> {
         let owner = keys::owner_key(&e.owner);
         self.users
             .insert(owner, self.users.get(&owner).unwrap_or(0) + 1);
-        self.owned.insert(keys::owned_key(&e.owner, id), ());
         self.index_uid(e);
         canister_kit::codec::profile::span("indexes", || self.file(&event));
         self.queue_reminders(ctx, None, Some(e));
@@ -408,7 +436,6 @@ impl<M: Memory> Store<M> {
         self.unfile(event);
         self.records.remove(e.id);
         self.ics_extras.remove(&e.id);
-        self.owned.remove(&keys::owned_key(&e.owner, e.id));
         self.unindex_uid(e);
         let owner = keys::owner_key(&e.owner);
         match self.users.get(&owner).unwrap_or(1) {
@@ -527,12 +554,13 @@ mod tests {
         f.store.create(&ctx(user(1)), input).unwrap()
     }
 
-    /// (events, owned, by time, by series, by UID, participations, users) entries.
+    /// (events, owned, by time, by series, by UID, participations, users) entries; "owned" is
+    /// what `owned_page` finds (no index holds it since layout 7).
     fn sizes(f: &Fixture) -> [u64; 7] {
         let s = &f.store;
         [
             s.records.len(),
-            s.owned.len(),
+            s.owned_page(&user(1), None, 100).0.len() as u64,
             s.by_time.len(),
             s.by_series.len(),
             s.by_uid.len(),
@@ -601,8 +629,14 @@ mod tests {
         let c = ctx(user(1));
         let own = f.store.create(&c, lesson(MONDAY)).unwrap();
         assert_eq!(named_id(&own.ical_uid), Some(own.id));
-        assert_eq!(f.store.by_uid(&user(1), &own.ical_uid).unwrap().event(), &own);
-        assert!(f.store.by_uid(&user(2), &own.ical_uid).is_none(), "per owner");
+        assert_eq!(
+            f.store.by_uid(&user(1), &own.ical_uid).unwrap().event(),
+            &own
+        );
+        assert!(
+            f.store.by_uid(&user(2), &own.ical_uid).is_none(),
+            "per owner"
+        );
         // A UID from elsewhere is indexed, one that only looks generated too.
         let mut imported = crate::store::draft::draft(&c, lesson(MONDAY), 0);
         imported.ical_uid = "abc@example.com".into();
@@ -636,6 +670,40 @@ mod tests {
         }
         assert_eq!(named_id(&format!("{}@a@b", u64::MAX)), Some(u64::MAX));
         assert_eq!(named_id("18446744073709551616@x"), None);
+    }
+
+    #[test]
+    fn an_owners_pages_list_one_offs_and_series_in_id_order() {
+        let mut f = fixture();
+        let c = ctx(user(1));
+        let mut ids = Vec::new();
+        for i in 0..10 {
+            // Starts out of id order, one-offs and series interleaved.
+            let start = MONDAY + (10 - i) * HOUR;
+            let input = if i % 3 == 0 {
+                weekly(start, 2)
+            } else {
+                lesson(start)
+            };
+            ids.push(f.store.create(&c, input).unwrap().id);
+            f.store.create(&ctx(user(2)), lesson(start)).unwrap();
+        }
+        let mut listed = Vec::new();
+        let mut after = None;
+        loop {
+            let (page, more) = f.store.owned_page(&user(1), after, 3);
+            assert!(page.iter().all(|e| e.owner == user(1)));
+            listed.extend(page.iter().map(|e| e.id));
+            after = page.last().map(|e| e.id);
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(listed, ids);
+        let mut all = f.store.ids_of(&user(1), true, 100);
+        all.sort();
+        assert_eq!(all, ids);
+        assert_eq!(f.store.ids_of(&user(1), true, 4).len(), 4);
     }
 
     #[test]

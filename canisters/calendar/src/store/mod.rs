@@ -123,8 +123,9 @@ pub struct Store<M: Memory> {
     records: records::Records<M>,
     /// Where layouts up to 6 kept the records; the migration to 7 moves them to `records`.
     legacy_events: StableBTreeMap<EventId, Vec<u8>, M>,
-    /// Every event of an owner.
-    owned: StableBTreeMap<OwnedKey, (), M>,
+    /// Every event of an owner, in layouts up to 6; empty since (an owner's events are found in
+    /// `by_time` and `by_series`, which every event is in).
+    retired_owned: StableBTreeMap<OwnedKey, (), M>,
     /// One-off events by (owner, duration class, start).
     by_time: StableBTreeMap<TimeKey, TimeEntry, M>,
     /// Recurring events by (owner, end of last instance).
@@ -157,7 +158,7 @@ impl<M: Memory> Store<M> {
             meta: StableCell::init(m.meta, Candid(Meta::default())),
             records: records::Records::init(m.records),
             legacy_events: StableBTreeMap::init(m.legacy_events),
-            owned: StableBTreeMap::init(m.owned),
+            retired_owned: StableBTreeMap::init(m.owned),
             by_time: StableBTreeMap::init(m.by_time),
             by_series: StableBTreeMap::init(m.by_series),
             by_uid: StableBTreeMap::init(m.by_uid),

@@ -463,7 +463,10 @@ mod tests {
             records.insert(10_000 + id, &[8; 300]);
         }
         assert!(records.header.end <= end + 5 * NODE_SIZE);
-        assert!(memory.size() <= size + 1, "at most a page for the new nodes");
+        assert!(
+            memory.size() <= size + 1,
+            "at most a page for the new nodes"
+        );
         assert!(!records.remove(5), "already removed");
         assert_eq!(records.get(10_500), Some(vec![8; 300]));
     }
