@@ -20,6 +20,13 @@
 //! as the declared type and compared before the header is trusted; if that check ever fails,
 //! the case keeps the full header.
 //!
+//! A small reply (an event, an error) is narrowed further, to its value: `opt` record fields
+//! that are null are left out, every variant inside keeps only its case, and an empty vector is
+//! a `vec empty` (`exact::narrow`; subtypes again). Its type description then covers what the
+//! value uses: for `get_event`'s reply about half the bytes. The narrow header of each shape is
+//! built once, in an update (a query cannot keep it); until an update met a shape, a query
+//! sends the case-narrowed header above.
+//!
 //! Arguments whose wire types are exactly the declared ones (what a client built from the
 //! `.did` sends) are read by [`exact`], which skips the type checks that cannot change the
 //! outcome. Every other message is decoded by candid with the limits the candid docs recommend
@@ -61,6 +68,12 @@ const SKIPPING_QUOTA: usize = 10_000;
 
 /// How deep a reply's variant cases are narrowed (a `Result` and its error: 2).
 const MAX_NARROWED_DEPTH: usize = 4;
+/// Replies whose value bytes are at most this long are narrowed to their value: below it the
+/// type description is most of the reply; above it (pages of events) walking the value would
+/// cost more than the bytes it saves.
+const SHAPED_VALUE_MAX: usize = 2_048;
+/// Value-narrowed headers kept at most (each a few hundred bytes of heap).
+const MAX_SHAPED: usize = 512;
 
 /// A reply type and the cases (indexes, outermost first) its value takes.
 type CaseKey = (TypeId, Vec<u32>);
@@ -72,6 +85,12 @@ thread_local! {
     static SHAPES: RefCell<HashMap<TypeId, Option<Rc<Shape>>>> = RefCell::new(HashMap::new());
     /// Narrow headers per (reply type, cases taken); `None` when the check refused one.
     static NARROW: RefCell<HashMap<CaseKey, Option<Rc<[u8]>>>> = RefCell::new(HashMap::new());
+    /// The declared graph of each reply type (`None`: a type the walk does not follow).
+    static GRAPHS: RefCell<HashMap<TypeId, Option<Rc<exact::Declared>>>> =
+        RefCell::new(HashMap::new());
+    /// Value-narrowed headers per (reply type, choices of the value); `None` when the check
+    /// refused one.
+    static SHAPED: RefCell<HashMap<CaseKey, Option<Rc<[u8]>>>> = RefCell::new(HashMap::new());
 }
 
 /// A variant type: its cases in wire order (by label id), each with the shape of its payload
@@ -177,6 +196,7 @@ pub fn prepare_args<T: ExactArgs + 'static>() {
 /// changes are discarded, so a header first built in a query would be built in every query.
 pub fn prepare<T: CandidType + 'static>() {
     let _ = full_header::<T>();
+    let _ = graph_of::<T>();
     if let Some(shape) = shape_of::<T>() {
         for path in shape.paths() {
             let _ = narrow_header_of::<T>(&shape, path);
@@ -195,17 +215,22 @@ pub fn reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
 
 /// [`reply`] without the profile marks.
 pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
+    let values = value_bytes(value);
+    if values.len() <= SHAPED_VALUE_MAX {
+        if let Some(bytes) = shaped_reply::<T>(&values) {
+            return bytes;
+        }
+    }
     let known = SHAPES.with(|shapes| shapes.borrow().get(&TypeId::of::<T>()).cloned());
     let shape = match known {
         Some(shape) => shape,
         // Unprepared, in a query: as cheap as candid's own encoding (see below).
-        None if !kept_after_this_message() => return encode(value),
+        None if !kept_after_this_message() => return with_header(&full_header::<T>(), &values),
         None => shape_of::<T>(),
     };
     let Some(shape) = shape else {
-        return encode(value);
+        return with_header(&full_header::<T>(), &values);
     };
-    let values = value_bytes(value);
     // The cases the value takes: each variant value starts with its case index (LEB128).
     let mut path = Vec::new();
     let mut at = 0;
@@ -238,6 +263,53 @@ pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
     bytes.resize(bytes.len() + path.len(), 0);
     bytes.extend_from_slice(&values[at..]);
     bytes
+}
+
+/// The reply narrowed to its value (see `exact::narrow`), if its header is known or may be
+/// built now; `None` leaves it to the case-narrowed or full header.
+fn shaped_reply<T: CandidType + 'static>(values: &[u8]) -> Option<Vec<u8>> {
+    let graph = graph_of::<T>()?;
+    let narrowed = exact::narrow::walk(&graph, values)?;
+    let key = (TypeId::of::<T>(), narrowed.choices);
+    let cached = SHAPED.with(|s| s.borrow().get(&key).cloned());
+    let header = match cached {
+        Some(header) => header?,
+        None => {
+            // A query cannot keep what it builds, and a full cache takes no more.
+            let room = SHAPED.with(|s| s.borrow().len() < MAX_SHAPED);
+            if !kept_after_this_message() || !room {
+                return None;
+            }
+            let header = shaped_header::<T>(&key.1);
+            SHAPED.with(|s| s.borrow_mut().insert(key, header.clone()));
+            header?
+        }
+    };
+    Some(with_header(&header, &narrowed.bytes))
+}
+
+/// The graph of `T` for the walk, built once (in a query only if prepared).
+fn graph_of<T: CandidType + 'static>() -> Option<Rc<exact::Declared>> {
+    if let Some(known) = GRAPHS.with(|g| g.borrow().get(&TypeId::of::<T>()).cloned()) {
+        return known;
+    }
+    if !kept_after_this_message() {
+        return None;
+    }
+    let graph = exact::graph_of(&declared::<T>()).map(Rc::new);
+    GRAPHS.with(|g| g.borrow_mut().insert(TypeId::of::<T>(), graph.clone()));
+    graph
+}
+
+/// The header of `T` narrowed by a value's `choices`, only if candid's subtype check confirms
+/// that the narrowed type is a subtype of `T`'s.
+fn shaped_header<T: CandidType + 'static>(choices: &[u32]) -> Option<Rc<[u8]>> {
+    let full = declared::<T>();
+    let narrow = exact::narrow::narrow_type(&full, choices)?;
+    let mut gamma = candid::types::subtype::Gamma::new();
+    let env = candid::TypeEnv::new();
+    candid::types::subtype::subtype(&mut gamma, &env, &narrow, &full).ok()?;
+    header_for(&narrow)
 }
 
 /// The bytes `candid::encode_one(value)` gives, with the header of `T` built once (stored

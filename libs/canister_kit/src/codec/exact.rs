@@ -17,6 +17,7 @@
 //! message is invalid. Candid offers no way to reuse a parsed header or to skip its checks,
 //! hence this module.
 
+pub mod narrow;
 mod read;
 #[cfg(test)]
 mod tests;
@@ -338,6 +339,12 @@ exact_tuple!(A 0, B 1, C 2, D 3);
 thread_local! {
     /// The declared graph of each argument tuple seen so far (`None`: left to candid).
     static DECLARED: RefCell<HashMap<TypeId, Option<Rc<Declared>>>> = RefCell::new(HashMap::new());
+}
+
+/// The graph of one type (a reply's), for [`narrow::walk`]; `None` when it holds a type this
+/// module leaves to candid. Named types must be registered (candid's `T::ty()` just ran).
+pub fn graph_of(ty: &Type) -> Option<Declared> {
+    Declared::of(std::slice::from_ref(ty))
 }
 
 /// Builds and keeps the declared graph of `T` (see `codec::prepare_args`).
