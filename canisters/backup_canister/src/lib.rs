@@ -119,7 +119,7 @@ async fn request_emergency_backup(
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn list_snapshots(query: SnapshotQuery) -> Result<SnapshotPage, Error> {
     admin().and_then(|_| state::read(|s| s.list(&query)))
@@ -138,7 +138,7 @@ fn verify_snapshot(id: u64) -> Result<VerifyReport, Error> {
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_backup_stats() -> Result<BackupStats, Error> {
     admin().map(|_| state::read(|s| s.stats()))
 }
@@ -163,7 +163,7 @@ fn configure_backup(config: BackupConfig) -> Result<(), Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::args",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn generate_recovery_plan(
     canister: Principal,

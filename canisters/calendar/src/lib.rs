@@ -62,7 +62,7 @@ fn create_event(input: EventInput) -> Result<Event, Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_event(id: EventId) -> Result<Event, Error> {
     state::read(|s| s.get(&ctx(), id))
@@ -168,7 +168,7 @@ fn split_event(
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn list_events(req: ListRequest) -> Result<EventPage, Error> {
     state::read(|s| s.list(&ctx(), &req))
@@ -178,7 +178,7 @@ fn list_events(req: ListRequest) -> Result<EventPage, Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
     state::read(|s| s.free_busy(&msg_caller(), &req))
@@ -190,7 +190,7 @@ fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::args",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn member_free_busy(
     key: ByteBuf,
@@ -218,7 +218,7 @@ fn set_free_busy_audience(audience: FreeBusyAudience) -> Result<(), Error> {
 
 /// The caller's choice of [`set_free_busy_audience`].
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_free_busy_audience() -> FreeBusyAudience {
     state::read(|s| s.free_busy_audience(&msg_caller()))
 }
@@ -229,7 +229,7 @@ fn get_free_busy_audience() -> FreeBusyAudience {
     composite = true,
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 async fn team_free_busy(req: TeamFreeBusyRequest) -> Result<Vec<PersonBusy>, Error> {
     jobs::team::free_busy(ctx(), req).await
@@ -254,7 +254,7 @@ fn set_booking_policy(policy: Option<BookingPolicy>) -> Result<(), Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_booking_policy(host: Principal) -> Option<BookingPolicy> {
     state::read(|s| s.policy(&host))
@@ -264,7 +264,7 @@ fn get_booking_policy(host: Principal) -> Option<BookingPolicy> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn available_slots(req: SlotRequest) -> Result<Vec<Slot>, Error> {
     state::read(|s| booking::available(s, time(), &req))
@@ -286,7 +286,7 @@ fn book_slot(req: BookingRequest) -> Result<Event, Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn export_ics(req: IcsExportRequest) -> Result<IcsPage, Error> {
     state::read(|s| ics::export_page(s, &msg_caller(), req))
@@ -332,7 +332,7 @@ async fn create_feed(name: String) -> Result<interfaces::feeds::NewFeed, Error> 
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn list_feeds() -> Result<Vec<interfaces::feeds::Feed>, Error> {
     state::read_feeds(|f| f.list_feeds(&msg_caller()))
 }
@@ -356,7 +356,7 @@ fn revoke_feed(id: interfaces::feeds::FeedId) -> Result<(), Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn http_request(
     _request: ic_http_certification::HttpRequest<'static>,
@@ -406,7 +406,7 @@ async fn subscribe_feed(url: String) -> Result<interfaces::feeds::Subscription, 
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn list_subscriptions() -> Result<Vec<interfaces::feeds::Subscription>, Error> {
     state::read_feeds(|f| f.list_subscriptions(&msg_caller()))
 }
@@ -431,7 +431,7 @@ fn unsubscribe(id: interfaces::feeds::SubscriptionId) -> Result<(), Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn transform_feed(
     args: ic_cdk::management_canister::TransformArgs,
@@ -444,20 +444,20 @@ fn transform_feed(
 canister_kit::health_endpoint!(KIND);
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_metrics() -> CalendarMetrics {
     state::read(metrics::report)
 }
 
 /// Why reminder updates are waiting, when the last delivery failed.
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_reminder_delivery_error() -> Option<String> {
     jobs::last_error()
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_config() -> CalendarConfig {
     state::read(|s| s.config())
 }
@@ -547,7 +547,7 @@ fn resend_invitations(key: ByteBuf) -> Result<(), Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn list_invitations(req: InvitationListRequest) -> Result<InvitationPage, Error> {
     state::read(|s| s.list_invitations(&ctx(), &req))
@@ -555,7 +555,7 @@ fn list_invitations(req: InvitationListRequest) -> Result<InvitationPage, Error>
 
 /// How delivering this shard's invitations stands.
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_invitation_delivery_status() -> InvitationDeliveryStatus {
     jobs::invitations::status()
 }

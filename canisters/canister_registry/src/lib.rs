@@ -125,14 +125,14 @@ async fn rotate_access_key(
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::args",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn verify_inter_canister_call(access_key: ByteBuf, caller: Principal, target: Principal) -> bool {
     state::read(|r| r.verify_call(&access_key, &caller, &target, time()))
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn list_groups() -> Vec<GroupInfo> {
     state::read(|r| r.list_groups())
 }
@@ -141,7 +141,7 @@ fn list_groups() -> Vec<GroupInfo> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_group(group_id: String) -> Result<GroupInfo, Error> {
     state::read(|r| r.group_info(&group_id))
@@ -150,14 +150,14 @@ fn get_group(group_id: String) -> Result<GroupInfo, Error> {
 
 /// The caller's group snapshot, for members pulling what they may have missed.
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_group_snapshot() -> Result<GroupSnapshot, Error> {
     let caller = msg_caller();
     state::read(|r| r.group_of(&caller).and_then(|g| r.snapshot(&g))).ok_or(Error::NotGroupMember)
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_registry_stats() -> RegistryStats {
     state::read(|r| {
         let items = r.outbox_items();
@@ -209,7 +209,7 @@ fn remove_admin(principal: Principal) -> Result<(), Error> {
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn list_admins() -> Vec<AdminInfo> {
     state::read(|r| r.list_admins())
 }
@@ -254,7 +254,7 @@ fn commit_wasm_upload() -> Result<WasmInfo, Error> {
 
 /// The stored module's hash and size (no bytes); absent until an upload was committed.
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_wasm_info() -> Option<WasmInfo> {
     state::read_wasm(|w| w.info())
 }
@@ -269,7 +269,7 @@ const WASM_READERS: [CanisterKind; 2] = [CanisterKind::LoadBalancer, CanisterKin
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::args",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_wasm_chunk(key: ByteBuf, index: u64) -> Result<ByteBuf, Error> {
     let caller = msg_caller();

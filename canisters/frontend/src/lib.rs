@@ -24,7 +24,7 @@ use interfaces::{CanisterKind, HealthReport};
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn http_request(request: HttpRequest<'static>) -> HttpResponse<'static> {
     // Only ingress queries carry a certificate; a replicated call gets an honest refusal.

@@ -93,7 +93,7 @@ fn assign_me() -> Result<Principal, Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_shard_for(user: Principal) -> Result<Principal, Error> {
     let caller = msg_caller();
@@ -160,7 +160,7 @@ fn replace_shard(key: ByteBuf, lost: Principal, restored: Principal) -> Result<u
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::args",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn lookup_shards(key: ByteBuf, users: Vec<Principal>) -> Result<ShardLookup, Error> {
     require_member(&key, &[CanisterKind::Calendar])?;
@@ -179,7 +179,7 @@ fn lookup_shards(key: ByteBuf, users: Vec<Principal>) -> Result<ShardLookup, Err
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_config() -> BalancerConfig {
     state::read(|b| b.config().clone().into())
 }
@@ -218,7 +218,7 @@ fn set_shard_capacity(shard: Principal, capacity: u64) -> Result<ShardStats, Err
 /// Per shard: users, capacity, health, latency, failures, owed calls; the strategy and the
 /// scale-out in progress. Counts only: no user is named.
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_load_balancer_stats() -> LoadBalancerStats {
     let shards = state::group_shards();
     state::read(|b| b.stats(&shards, ic_cdk::api::time()))

@@ -149,7 +149,7 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_notifications(query: NotificationQuery) -> Result<NotificationPage, Error> {
     let caller = msg_caller();
@@ -158,7 +158,7 @@ fn get_notifications(query: NotificationQuery) -> Result<NotificationPage, Error
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn unread_count() -> Result<u64, Error> {
     let caller = msg_caller();
     require_authenticated(&caller)?;
@@ -184,7 +184,7 @@ fn mark_all_read() -> Result<u64, Error> {
 
 /// Counts only (nothing here names a user): the queue, the inboxes and what firing cost.
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_notification_stats() -> NotificationStats {
     state::read(|s| s.stats())
 }
@@ -213,7 +213,7 @@ fn raise_alert(key: ByteBuf, alert: AlertInput) -> Result<u64, Error> {
 #[query(
     hidden = true,
     decode_with = "canister_kit::codec::arg",
-    encode_with = "canister_kit::codec::reply"
+    encode_with = "canister_kit::codec::query_reply"
 )]
 fn list_alerts(query: AlertQuery) -> Result<AlertPage, Error> {
     canister_kit::member::require_admin(msg_caller(), ALERT_PERMISSION)?;

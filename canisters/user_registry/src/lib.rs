@@ -81,7 +81,7 @@ fn register(request: RegisterRequest) -> Result<UserAccount, Error> {
 }
 
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_my_account() -> Result<UserAccount, Error> {
     user_query().and_then(|caller| state::read(|a| a.account(caller)))
 }
@@ -116,7 +116,7 @@ fn update_settings(settings: Settings) -> Result<UserAccount, Error> {
 
 /// The caller's calendar shard, or why it is not known yet.
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_my_shard() -> Result<ShardAssignment, Error> {
     user_query().and_then(|caller| state::read(|a| a.shard(caller)))
 }
@@ -138,21 +138,21 @@ fn delete_account() -> Result<DeletionStatus, Error> {
 
 /// Progress of the caller's account deletion (kept for a day after it completes).
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_deletion_status() -> Result<DeletionStatus, Error> {
     user_query().and_then(|caller| state::read(|a| a.deletion_status(caller)))
 }
 
 /// Everything this canister stores about the caller, as one document.
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn export_my_data() -> Result<UserDataExport, Error> {
     user_query().map(|caller| state::read(|a| a.export(caller, time())))
 }
 
 /// Counts only: nothing here names a user.
 #[candid_method(query)]
-#[query(hidden = true, encode_with = "canister_kit::codec::reply")]
+#[query(hidden = true, encode_with = "canister_kit::codec::query_reply")]
 fn get_user_registry_stats() -> UserRegistryStats {
     state::read(|a| a.stats())
 }

@@ -114,7 +114,7 @@ macro_rules! backup_endpoints {
         #[::ic_cdk::query(
             hidden = true,
             decode_with = "::canister_kit::codec::arg",
-            encode_with = "::canister_kit::codec::reply"
+            encode_with = "::canister_kit::codec::query_reply"
         )]
         fn data_version(
             key: ::canister_kit::__private::serde_bytes::ByteBuf,
@@ -139,7 +139,7 @@ macro_rules! backup_endpoints {
         #[::ic_cdk::query(
             hidden = true,
             decode_with = "::canister_kit::codec::args",
-            encode_with = "::canister_kit::codec::reply"
+            encode_with = "::canister_kit::codec::query_reply"
         )]
         fn export_chunk(
             key: ::canister_kit::__private::serde_bytes::ByteBuf,

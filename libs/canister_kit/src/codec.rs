@@ -38,8 +38,8 @@
 //! `decode_with` / `encode_with` attributes, with `#[candid_method]` carrying the signature for
 //! the `.did` check:
 //! `#[query(hidden = true, decode_with = "canister_kit::codec::arg", encode_with =
-//! "canister_kit::codec::reply")]` (`args` for endpoints with several arguments, no
-//! `decode_with` for those without). Each canister's `prepare_codec` (in its `lib.rs`, run at
+//! "canister_kit::codec::query_reply")]` (`reply` for updates, `args` for endpoints with
+//! several arguments, no `decode_with` for those without). Each canister's `prepare_codec` (in its `lib.rs`, run at
 //! install and upgrade) lists its queries' types.
 //! No library offers a cached reply header (candid's `IDLBuilder` clears its type memo on each
 //! use by design), hence this module.
@@ -85,6 +85,8 @@ thread_local! {
     static SHAPES: RefCell<HashMap<TypeId, Option<Rc<Shape>>>> = RefCell::new(HashMap::new());
     /// Narrow headers per (reply type, cases taken); `None` when the check refused one.
     static NARROW: RefCell<HashMap<CaseKey, Option<Rc<[u8]>>>> = RefCell::new(HashMap::new());
+    /// Set while a query method replies (see [`query_reply`]).
+    static IN_QUERY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The declared graph of each reply type (`None`: a type the walk does not follow).
     static GRAPHS: RefCell<HashMap<TypeId, Option<Rc<exact::Declared>>>> =
         RefCell::new(HashMap::new());
@@ -96,7 +98,26 @@ thread_local! {
 /// A variant type: its cases in wire order (by label id), each with the shape of its payload
 /// when the payload is a variant too.
 struct Shape {
-    cases: Vec<(candid::types::SharedLabel, Type, Option<Rc<Shape>>)>,
+    cases: Vec<(candid::types::SharedLabel, Type, Option<Rc<Shape>>, bool)>,
+}
+
+/// Whether a value of `ty` can take a narrower type than `ty` (see `exact::narrow`): it holds
+/// an `opt`, a vector or a variant.
+fn narrowable(ty: &Type, depth: usize) -> bool {
+    let ty = match ty.as_ref() {
+        TypeInner::Knot(id) => match candid::types::internal::find_type(id) {
+            Some(ty) => ty,
+            None => return true,
+        },
+        _ => ty.clone(),
+    };
+    match ty.as_ref() {
+        TypeInner::Opt(_) | TypeInner::Vec(_) | TypeInner::Variant(_) => true,
+        TypeInner::Record(fields) => {
+            depth == 0 || fields.iter().any(|f| narrowable(&f.ty, depth - 1))
+        }
+        _ => false,
+    }
 }
 
 impl Shape {
@@ -109,16 +130,19 @@ impl Shape {
         }
         let mut cases: Vec<_> = fields
             .iter()
-            .map(|f| (f.id.clone(), f.ty.clone(), Shape::of(&f.ty, depth - 1)))
+            .map(|f| {
+                let inner = Shape::of(&f.ty, depth - 1);
+                (f.id.clone(), f.ty.clone(), inner, narrowable(&f.ty, 8))
+            })
             .collect();
-        cases.sort_by_key(|(id, _, _)| id.get_id());
+        cases.sort_by_key(|(id, _, _, _)| id.get_id());
         Some(Rc::new(Shape { cases }))
     }
 
     /// Every sequence of cases a value can take, as deep as the shape goes.
     fn paths(&self) -> Vec<Vec<u32>> {
         let mut out = Vec::new();
-        for (index, (_, _, inner)) in self.cases.iter().enumerate() {
+        for (index, (_, _, inner, _)) in self.cases.iter().enumerate() {
             match inner {
                 Some(inner) => out.extend(inner.paths().into_iter().map(|mut p| {
                     p.insert(0, index as u32);
@@ -132,7 +156,7 @@ impl Shape {
 
     /// The narrow type for the cases `path` takes, innermost payload kept whole.
     fn narrow(&self, path: &[u32]) -> Type {
-        let (label, payload, inner) = &self.cases[path[0] as usize];
+        let (label, payload, inner, _) = &self.cases[path[0] as usize];
         let ty = match (inner, path.len()) {
             (Some(inner), n) if n > 1 => inner.narrow(&path[1..]),
             _ => payload.clone(),
@@ -213,14 +237,18 @@ pub fn reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
     bytes
 }
 
+/// [`reply`] for query endpoints. A query keeps no heap change, also when it is called as an
+/// update (in replicated execution): nothing it builds may be counted on later, so it builds
+/// no header (see [`kept_after_this_message`]).
+pub fn query_reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
+    IN_QUERY.set(true);
+    reply(value)
+}
+
 /// [`reply`] without the profile marks.
 pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
     let values = value_bytes(value);
-    if values.len() <= SHAPED_VALUE_MAX {
-        if let Some(bytes) = shaped_reply::<T>(&values) {
-            return bytes;
-        }
-    }
+    let small = values.len() <= SHAPED_VALUE_MAX;
     let known = SHAPES.with(|shapes| shapes.borrow().get(&TypeId::of::<T>()).cloned());
     let shape = match known {
         Some(shape) => shape,
@@ -229,12 +257,18 @@ pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
         None => shape_of::<T>(),
     };
     let Some(shape) = shape else {
+        if small {
+            if let Some(bytes) = shaped_reply::<T>(&values) {
+                return bytes;
+            }
+        }
         return with_header(&full_header::<T>(), &values);
     };
     // The cases the value takes: each variant value starts with its case index (LEB128).
     let mut path = Vec::new();
     let mut at = 0;
     let mut level = Some(shape.clone());
+    let mut narrowable = true;
     while let Some(s) = level {
         let Some((index, len)) = read_leb128(&values[at..]) else {
             break;
@@ -244,7 +278,15 @@ pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
         };
         path.push(index);
         at += len;
+        narrowable = case.3;
         level = case.2.clone();
+    }
+    // Only a payload with `opt`, vector or variant types in it narrows further (an event does,
+    // an error's record of text does not).
+    if small && narrowable {
+        if let Some(bytes) = shaped_reply::<T>(&values) {
+            return bytes;
+        }
     }
     let cached = NARROW.with(|n| n.borrow().get(&(TypeId::of::<T>(), path.clone())).cloned());
     let header = match cached {
@@ -334,10 +376,12 @@ fn with_header(header: &[u8], values: &[u8]) -> Vec<u8> {
     bytes
 }
 
-/// Whether the heap changes of this message persist (not in a query).
+/// Whether the heap changes of this message persist: not in a query method (marked by
+/// [`query_reply`]; the mark itself is dropped with the query's other changes), nor in a query
+/// call to any method.
 fn kept_after_this_message() -> bool {
     #[cfg(target_arch = "wasm32")]
-    return ic_cdk::api::in_replicated_execution();
+    return !IN_QUERY.get() && ic_cdk::api::in_replicated_execution();
     #[cfg(not(target_arch = "wasm32"))]
     true
 }

@@ -17,7 +17,7 @@ pub fn accept_ingress_up_to(max_bytes: usize) {
 macro_rules! health_endpoint {
     ($kind:expr) => {
         #[::candid::candid_method(query)]
-        #[::ic_cdk::query(hidden = true, encode_with = "::canister_kit::codec::reply")]
+        #[::ic_cdk::query(hidden = true, encode_with = "::canister_kit::codec::query_reply")]
         fn health_check() -> ::interfaces::HealthReport {
             ::canister_health::report($kind)
         }

@@ -288,7 +288,7 @@ macro_rules! group_member_endpoints {
         }
 
         #[::candid::candid_method(query)]
-        #[::ic_cdk::query(hidden = true, encode_with = "::canister_kit::codec::reply")]
+        #[::ic_cdk::query(hidden = true, encode_with = "::canister_kit::codec::query_reply")]
         fn get_membership() -> ::interfaces::security::MembershipStatus {
             $crate::member::status()
         }
