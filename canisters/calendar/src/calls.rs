@@ -29,6 +29,18 @@ pub fn write<T>(
     finish(method, result)
 }
 
+/// [`write`] for what only users may do: an anonymous caller is refused first, before the rate
+/// limit and before anything else is read.
+pub fn user_write<T>(
+    method: &'static str,
+    f: impl FnOnce(&Ctx) -> Result<T, Error>,
+) -> Result<T, Error> {
+    match crate::access::require_user(&msg_caller()) {
+        Ok(()) => write(method, f),
+        Err(refused) => finish(method, Err(refused)),
+    }
+}
+
 pub fn finish<T>(method: &'static str, result: Result<T, Error>) -> Result<T, Error> {
     metrics::record(method, result.is_ok(), performance_counter(0));
     let result = canister_health::track(result);

@@ -26,6 +26,7 @@ mod validate;
 mod work;
 
 use candid::{candid_method, Principal};
+use canister_kit::codec::Deferred;
 use ic_cdk::api::{canister_self, is_controller, msg_caller, performance_counter, time};
 use ic_cdk::{inspect_message, query, update};
 use interfaces::calendar::{
@@ -40,7 +41,7 @@ use interfaces::invitation::{
 use interfaces::{CanisterKind, Error};
 use serde_bytes::ByteBuf;
 
-use calls::{ctx, finish, member_call, write};
+use calls::{ctx, finish, member_call, user_write, write};
 
 const KIND: CanisterKind = CanisterKind::Calendar;
 /// Ingress larger than this is refused before it runs (an ICS import is the largest argument).
@@ -51,11 +52,14 @@ const MAX_INGRESS_ARG_BYTES: usize = ics::MAX_IMPORT_BYTES + 4_096;
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::deferred",
     encode_with = "canister_kit::codec::reply"
 )]
-fn create_event(input: EventInput) -> Result<Event, Error> {
-    write("create_event", |c| state::mutate(|s| s.create(c, input)))
+fn create_event(input: Deferred<EventInput>) -> Result<Event, Error> {
+    // Read only once the caller may create: an anonymous call costs no decoding.
+    user_write("create_event", |c| {
+        state::mutate(|s| s.create(c, input.read()))
+    })
 }
 
 #[candid_method(query)]
