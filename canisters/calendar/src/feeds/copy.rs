@@ -18,9 +18,6 @@ use interfaces::Error;
 use super::subscription_calendar;
 use crate::store::{Ctx, Store};
 
-/// Events looked at per page when finding what vanished or clearing a copy.
-const PAGE: u32 = 500;
-
 /// What one refresh did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -44,16 +41,10 @@ fn differs(old: &Event, new: &Event) -> bool {
 
 /// Every event id and UID of the copy owned by `calendar`.
 fn copy_uids<M: Memory>(store: &Store<M>, calendar: &Principal) -> Vec<(u64, String)> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let (page, more) = store.owned_page(calendar, after, PAGE);
-        after = page.last().map(|e| e.id);
-        out.extend(page.into_iter().map(|e| (e.id, e.ical_uid)));
-        if !more {
-            return out;
-        }
-    }
+    store
+        .owned_events(calendar)
+        .map(|e| (e.id, e.ical_uid))
+        .collect()
 }
 
 /// Brings the copy of `user`'s subscription `id` to what `text` holds. A text the importer

@@ -282,6 +282,12 @@ impl<M: Memory> Store<M> {
         (page, more)
     }
 
+    /// Every event of `owner`, in no particular order.
+    pub fn owned_events(&self, owner: &Principal) -> impl Iterator<Item = Event> + '_ {
+        self.owner_ids(owner)
+            .filter_map(|id| self.load(id).map(ValidEvent::into_event))
+    }
+
     /// Ids of the events `who` owns or (with `owned` false) takes part in, at most `max`, in no
     /// particular order.
     pub(super) fn ids_of(&self, who: &Principal, owned: bool, max: u64) -> Vec<EventId> {
