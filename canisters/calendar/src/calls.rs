@@ -2,17 +2,31 @@
 //! that rate limit user writes, check group members' keys, and record every call's outcome
 //! (per-method metrics, health) before the outboxes are flushed.
 
+use std::cell::Cell;
+
+use candid::Principal;
 use ic_cdk::api::{canister_self, msg_caller, performance_counter, time};
 use interfaces::{CanisterKind, Error};
 
 use crate::store::Ctx;
 use crate::{jobs, metrics, state};
 
+thread_local! {
+    /// This canister's id, read once at install or upgrade ([`remember_self`]): it never
+    /// changes, and reading it from the system costs two system calls on every call.
+    static SELF: Cell<Option<Principal>> = const { Cell::new(None) };
+}
+
+/// Keeps this canister's id for [`ctx`].
+pub fn remember_self() {
+    SELF.set(Some(canister_self()));
+}
+
 pub fn ctx() -> Ctx {
     Ctx {
         caller: msg_caller(),
         now_ns: time(),
-        shard: canister_self(),
+        shard: SELF.get().unwrap_or_else(canister_self),
     }
 }
 
@@ -42,10 +56,16 @@ pub fn user_write<T>(
 }
 
 pub fn finish<T>(method: &'static str, result: Result<T, Error>) -> Result<T, Error> {
-    metrics::record(method, result.is_ok(), performance_counter(0));
-    let result = canister_health::track(result);
-    jobs::flush_soon();
-    result
+    canister_kit::codec::profile::span("bookkeeping", || {
+        metrics::record(method, result.is_ok(), performance_counter(0));
+        let result = canister_health::track(result);
+        // A refused call changed nothing, so it queued nothing to send (what is pending goes
+        // with the next change or the next timer tick).
+        if result.is_ok() {
+            jobs::flush_soon();
+        }
+        result
+    })
 }
 
 /// Runs a call from another member of the group, of one of `kinds`, holding its access key.

@@ -11,6 +11,7 @@ use crate::{jobs, layout, memory, state, KIND};
 canister_kit::install_and_upgrade!(Option<interfaces::security::MemberInit>, installed);
 
 fn installed(args: Option<MemberInit>) {
+    crate::calls::remember_self();
     migrate_layout();
     canister_kit::lifecycle::member_installed(KIND, memory::membership(), args, jobs::arm);
     prepare_codec();
@@ -71,4 +72,31 @@ fn prepare_codec() {
     prepare_args::<(InvitationListRequest,)>();
     prepare_args::<(ic_http_certification::HttpRequest<'static>,)>();
     prepare_args::<(ic_cdk::management_canister::TransformArgs,)>();
+}
+
+#[cfg(test)]
+mod tests {
+    use canister_kit::codec::reads_exactly;
+    use interfaces::calendar::{EventId, EventInput, EventPatch};
+
+    use crate::store::tests::{lesson, weekly, MONDAY};
+
+    /// The writes' arguments, as a client built from the `.did` sends them, are read without
+    /// candid's general decoder.
+    #[test]
+    fn event_writes_are_read_by_the_exact_reader() {
+        super::prepare_codec();
+        for input in [lesson(MONDAY), weekly(MONDAY, 3)] {
+            let bytes = candid::encode_one(&input).unwrap();
+            assert!(reads_exactly::<(EventInput,)>(&bytes), "{input:?}");
+        }
+        let patch = EventPatch {
+            title: Some("Renamed".into()),
+            ..Default::default()
+        };
+        let bytes = candid::encode_args((7u64, 1u64, &patch)).unwrap();
+        assert!(reads_exactly::<(EventId, u64, EventPatch)>(&bytes));
+        let bytes = candid::encode_args((7u64, Some(1u64))).unwrap();
+        assert!(reads_exactly::<(EventId, Option<u64>)>(&bytes));
+    }
 }

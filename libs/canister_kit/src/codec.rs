@@ -51,8 +51,9 @@ pub use exact::ExactArgs;
 
 use std::any::TypeId;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use candid::ser::{TypeSerialize, ValueSerializer};
 use candid::types::{Field, Type, TypeInner};
@@ -80,19 +81,19 @@ type CaseKey = (TypeId, Vec<u32>);
 
 thread_local! {
     /// The `DIDL` header (magic, type table, argument types) of each reply type seen so far.
-    static HEADERS: RefCell<HashMap<TypeId, Rc<[u8]>>> = RefCell::new(HashMap::new());
+    static HEADERS: RefCell<HashMap<TypeId, Rc<[u8]>>> = RefCell::new(HashMap::default());
     /// The variant cases of each reply type (`None` when it is not a variant).
-    static SHAPES: RefCell<HashMap<TypeId, Option<Rc<Shape>>>> = RefCell::new(HashMap::new());
+    static SHAPES: RefCell<HashMap<TypeId, Option<Rc<Shape>>>> = RefCell::new(HashMap::default());
     /// Narrow headers per (reply type, cases taken); `None` when the check refused one.
-    static NARROW: RefCell<HashMap<CaseKey, Option<Rc<[u8]>>>> = RefCell::new(HashMap::new());
+    static NARROW: RefCell<HashMap<CaseKey, Option<Rc<[u8]>>>> = RefCell::new(HashMap::default());
     /// Set while a query method replies (see [`query_reply`]).
     static IN_QUERY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The declared graph of each reply type (`None`: a type the walk does not follow).
     static GRAPHS: RefCell<HashMap<TypeId, Option<Rc<exact::Declared>>>> =
-        RefCell::new(HashMap::new());
+        RefCell::new(HashMap::default());
     /// Value-narrowed headers per (reply type, choices of the value); `None` when the check
     /// refused one.
-    static SHAPED: RefCell<HashMap<CaseKey, Option<Rc<[u8]>>>> = RefCell::new(HashMap::new());
+    static SHAPED: RefCell<HashMap<CaseKey, Option<Rc<[u8]>>>> = RefCell::new(HashMap::default());
 }
 
 /// A variant type: its cases in wire order (by label id), each with the shape of its payload
@@ -209,6 +210,12 @@ where
     })
 }
 
+/// Whether the exact reader reads `bytes` as the arguments `T` (else a call goes to candid's
+/// decoder): for tests that each endpoint's arguments, as clients send them, take the fast path.
+pub fn reads_exactly<T: ExactArgs + 'static>(bytes: &[u8]) -> bool {
+    exact::decode::<T>(bytes, false).is_some()
+}
+
 /// An argument read only when the endpoint asks for it ([`Deferred::read`]), so that an
 /// endpoint that refuses the caller first (an anonymous write) spends nothing on it. Its Candid
 /// type is `T`'s, so the `.did` and every client are unchanged.
@@ -283,7 +290,11 @@ pub fn reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
 /// no header (see [`kept_after_this_message`]).
 pub fn query_reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
     IN_QUERY.set(true);
-    reply(value)
+    let bytes = reply(value);
+    // Reset for whatever runs next in this instance (the IC discards a query's heap changes,
+    // but a runtime that kept them must not see every later message as a query).
+    IN_QUERY.set(false);
+    bytes
 }
 
 /// [`reply`] without the profile marks.

@@ -223,3 +223,17 @@ fn recursion_deeper_than_the_limit_is_left_to_candid() {
     let bytes = candid::encode_one(&shallow).unwrap();
     assert_eq!(exact::<(Shape,)>(&bytes), Some((shallow,)));
 }
+
+#[test]
+fn a_known_header_is_recognised_by_its_bytes() {
+    let bytes: Vec<u8> = (0..40u8).collect();
+    for len in 0..=40 {
+        assert!(starts_with(&bytes, &bytes[..len]), "{len}");
+        if len > 0 {
+            let mut other = bytes[..len].to_vec();
+            other[len - 1] ^= 1;
+            assert!(!starts_with(&bytes, &other), "{len}");
+        }
+    }
+    assert!(!starts_with(&bytes[..3], &bytes[..4]));
+}
