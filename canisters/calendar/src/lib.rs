@@ -4,9 +4,9 @@
 //! Endpoints stay thin: they build a [`store::Ctx`] from the system, call plain logic in
 //! [`store`], [`booking`] or [`ics`], and record metrics. Every user write is rate limited per
 //! caller, counted in `health_check`, and measured per method (`get_metrics`), all by the
-//! wrappers in [`calls`]. Who may do what
-//! is decided in [`access`] and what may be stored in [`validate`], both called by that logic,
-//! never here. Install and upgrade are [`lifecycle`]; timers and awaiting flows [`jobs`].
+//! wrappers in [`calls`]. Who may do what is decided in [`access`] and what may be stored in
+//! [`validate`], both called by that logic, never here. Install and upgrade are [`lifecycle`];
+//! timers and awaiting flows [`jobs`].
 
 mod access;
 mod booking;
@@ -33,7 +33,7 @@ use interfaces::calendar::{
     BookingPolicy, BookingRequest, BusyBlock, CalendarConfig, CalendarMetrics, DeletedData, Event,
     EventId, EventInput, EventPage, EventPatch, FreeBusyAudience, FreeBusyRequest,
     IcsExportRequest, IcsImportOptions, IcsImportReport, IcsPage, InstanceEdit, ListRequest,
-    PersonBusy, Rsvp, Slot, SlotRequest, SplitOutcome, TeamFreeBusyRequest, MAX_DELETIONS_PER_CALL,
+    PersonBusy, Rsvp, Slot, SlotRequest, SplitOutcome, TeamFreeBusyRequest,
 };
 use interfaces::invitation::{
     InvitationDeliveryStatus, InvitationListRequest, InvitationMessage, InvitationPage,
@@ -57,9 +57,8 @@ const MAX_INGRESS_ARG_BYTES: usize = ics::MAX_IMPORT_BYTES + 4_096;
 )]
 fn create_event(input: Deferred<EventInput>) -> Result<Event, Error> {
     // Read only once the caller may create: an anonymous call costs no decoding.
-    user_write("create_event", |c| {
-        state::mutate(|s| s.create(c, input.read()))
-    })
+    let create = |c: &_| state::mutate(|s| s.create(c, input.read()));
+    user_write("create_event", create)
 }
 
 #[candid_method(query)]
@@ -578,13 +577,7 @@ fn get_invitation_delivery_status() -> InvitationDeliveryStatus {
 fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error> {
     let kinds = [CanisterKind::UserRegistry];
     member_call("delete_user_data", &key, &kinds, |c| {
-        let (items, done) = state::mutate(|s| s.delete_user(c, &user, MAX_DELETIONS_PER_CALL));
-        // The user's subscriptions and feeds go last, once their own events are gone.
-        let done = done
-            && state::mutate_with_feeds(|s, f| {
-                feeds::forget_user(s, f, c, &user, MAX_DELETIONS_PER_CALL as u32)
-            });
-        Ok(DeletedData { items, done })
+        Ok(state::delete_user_data(c, &user))
     })
 }
 

@@ -5,13 +5,14 @@
 use std::cell::RefCell;
 
 use canister_kit::backup::DataCanister;
+use interfaces::calendar::{DeletedData, MAX_DELETIONS_PER_CALL};
 use interfaces::Error;
 use security_base::rate_limit::{RateLimitConfig, RateLimiter};
 use stable_snapshot::Snapshots;
 
 use crate::feeds::Feeds;
 use crate::memory::{self, Memory};
-use crate::store::{Meta, Store};
+use crate::store::{Ctx, Meta, Store};
 
 /// Callers tracked by the rate limiter before the stalest are forgotten.
 const MAX_TRACKED_CALLERS: usize = 10_000;
@@ -56,6 +57,18 @@ pub fn mutate_with_feeds<R>(f: impl FnOnce(&mut Store<Memory>, &mut Feeds<Memory
     let result = STORE.with_borrow_mut(|s| FEEDS.with_borrow_mut(|feeds| f(s, feeds)));
     mutate(|s| s.touch());
     result
+}
+
+/// Account deletion, one bounded batch (`done` once nothing is left): the user's events,
+/// booking policy and place in other people's events, then (once those are gone) their
+/// subscriptions with their copies, and their feeds.
+pub fn delete_user_data(c: &Ctx, user: &candid::Principal) -> DeletedData {
+    let (items, done) = mutate(|s| s.delete_user(c, user, MAX_DELETIONS_PER_CALL));
+    let done = done
+        && mutate_with_feeds(|s, f| {
+            crate::feeds::forget_user(s, f, c, user, MAX_DELETIONS_PER_CALL as u32)
+        });
+    DeletedData { items, done }
 }
 
 /// The backup endpoints' view of this shard (`canister_kit::backup_endpoints!`). The shard's
