@@ -214,6 +214,11 @@ impl<M: Memory> Store<M> {
         if let Some(id) = self.by_uid.get(&keys::uid_key(owner, uid)) {
             return self.load(id);
         }
+        self.named_event(owner, uid)
+    }
+
+    /// The owner's event that `uid` names, if that event has this UID.
+    fn named_event(&self, owner: &Principal, uid: &str) -> Option<ValidEvent> {
         self.load(named_id(uid)?)
             .filter(|e| e.event().owner == *owner && e.event().ical_uid == uid)
     }
@@ -221,12 +226,7 @@ impl<M: Memory> Store<M> {
     /// Whether an event of `owner` other than event `by` has this UID.
     fn uid_taken(&self, owner: &Principal, uid: &str, by: EventId) -> bool {
         self.by_uid.contains_key(&keys::uid_key(owner, uid))
-            || named_id(uid).is_some_and(|n| {
-                n != by
-                    && self
-                        .load(n)
-                        .is_some_and(|e| e.event().owner == *owner && e.event().ical_uid == uid)
-            })
+            || (named_id(uid).is_some_and(|n| n != by) && self.named_event(owner, uid).is_some())
     }
 
     /// Files the event's UID in the UID index, unless the UID names the event itself.

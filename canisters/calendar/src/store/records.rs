@@ -98,11 +98,7 @@ impl<M: Memory> Records<M> {
 
     /// The bytes stored under `id`.
     pub fn get(&self, id: u64) -> Option<Vec<u8>> {
-        let block = self.block_of(id)?;
-        let len = self.read_u32(block);
-        let mut bytes = vec![0; len as usize];
-        self.memory.read(block + 4, &mut bytes);
-        Some(bytes)
+        self.block_of(id).map(|block| self.record_at(block))
     }
 
     /// Stores `bytes` under `id`, replacing what was there.
@@ -158,12 +154,15 @@ impl<M: Memory> Records<M> {
             let top = self.header.height - 1;
             ids.stack.push(ids.frame(self.header.root, top, 0));
         }
-        ids.map(|(id, block)| {
-            let len = self.read_u32(block);
-            let mut bytes = vec![0; len as usize];
-            self.memory.read(block + 4, &mut bytes);
-            (id, bytes)
-        })
+        ids.map(|(id, block)| (id, self.record_at(block)))
+    }
+
+    /// The bytes of the record in `block`.
+    fn record_at(&self, block: u64) -> Vec<u8> {
+        let len = self.read_u32(block);
+        let mut bytes = vec![0; len as usize];
+        self.memory.read(block + 4, &mut bytes);
+        bytes
     }
 
     // ---- the table -------------------------------------------------------------------------
