@@ -26,6 +26,9 @@ HOST_BIN_DIR="${SUITE_HOST_BIN_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}/host}"
 # CI builds exactly what Cargo.lock pins; locally a new dependency may still update the lock.
 CARGO_LOCKED=()
 [ "${CI:-}" = true ] && CARGO_LOCKED=(--locked)
+# A CI run builds everything once from scratch: incremental caches (2.6 GB of a cold run's
+# target/debug) would never be read again.
+[ "${CI:-}" = true ] && export CARGO_INCREMENTAL=0
 
 # Every step's line carries the time since the first script of this run started, so a CI log
 # shows where its minutes went.
