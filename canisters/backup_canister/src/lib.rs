@@ -118,7 +118,7 @@ async fn request_emergency_backup(
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn list_snapshots(query: SnapshotQuery) -> Result<SnapshotPage, Error> {
@@ -162,7 +162,7 @@ fn configure_backup(config: BackupConfig) -> Result<(), Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::args",
+    decode_with = "canister_kit::codec::query_args",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn generate_recovery_plan(

@@ -64,7 +64,7 @@ fn create_event(input: Deferred<EventInput>) -> Result<Event, Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_event(id: EventId) -> Result<Event, Error> {
@@ -76,10 +76,15 @@ fn get_event(id: EventId) -> Result<Event, Error> {
 #[candid_method(update)]
 #[update(
     hidden = true,
-    decode_with = "canister_kit::codec::args",
+    decode_with = "canister_kit::codec::deferred_last",
     encode_with = "canister_kit::codec::reply"
 )]
-fn update_event(id: EventId, expected_revision: u64, patch: EventPatch) -> Result<Event, Error> {
+fn update_event(
+    id: EventId,
+    expected_revision: u64,
+    patch: Deferred<EventPatch>,
+) -> Result<Event, Error> {
+    // The patch is read once the owner's stale write is refused (`Store::update`).
     write("update_event", |c| {
         state::mutate(|s| s.update(c, id, expected_revision, patch))
     })
@@ -170,7 +175,7 @@ fn split_event(
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn list_events(req: ListRequest) -> Result<EventPage, Error> {
@@ -180,7 +185,7 @@ fn list_events(req: ListRequest) -> Result<EventPage, Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
@@ -192,7 +197,7 @@ fn free_busy(req: FreeBusyRequest) -> Result<Vec<BusyBlock>, Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::args",
+    decode_with = "canister_kit::codec::query_args",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn member_free_busy(
@@ -231,7 +236,7 @@ fn get_free_busy_audience() -> FreeBusyAudience {
 #[query(
     composite = true,
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 async fn team_free_busy(req: TeamFreeBusyRequest) -> Result<Vec<PersonBusy>, Error> {
@@ -256,7 +261,7 @@ fn set_booking_policy(policy: Option<BookingPolicy>) -> Result<(), Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_booking_policy(host: Principal) -> Option<BookingPolicy> {
@@ -266,7 +271,7 @@ fn get_booking_policy(host: Principal) -> Option<BookingPolicy> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn available_slots(req: SlotRequest) -> Result<Vec<Slot>, Error> {
@@ -288,7 +293,7 @@ fn book_slot(req: BookingRequest) -> Result<Event, Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn export_ics(req: IcsExportRequest) -> Result<IcsPage, Error> {
@@ -358,7 +363,7 @@ fn revoke_feed(id: interfaces::feeds::FeedId) -> Result<(), Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn http_request(
@@ -433,7 +438,7 @@ fn unsubscribe(id: interfaces::feeds::SubscriptionId) -> Result<(), Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn transform_feed(
@@ -549,7 +554,7 @@ fn resend_invitations(key: ByteBuf) -> Result<(), Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn list_invitations(req: InvitationListRequest) -> Result<InvitationPage, Error> {

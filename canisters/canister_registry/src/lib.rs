@@ -124,7 +124,7 @@ async fn rotate_access_key(
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::args",
+    decode_with = "canister_kit::codec::query_args",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn verify_inter_canister_call(access_key: ByteBuf, caller: Principal, target: Principal) -> bool {
@@ -140,7 +140,7 @@ fn list_groups() -> Vec<GroupInfo> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_group(group_id: String) -> Result<GroupInfo, Error> {
@@ -268,7 +268,7 @@ const WASM_READERS: [CanisterKind; 2] = [CanisterKind::LoadBalancer, CanisterKin
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::args",
+    decode_with = "canister_kit::codec::query_args",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_wasm_chunk(key: ByteBuf, index: u64) -> Result<ByteBuf, Error> {

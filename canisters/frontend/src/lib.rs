@@ -23,7 +23,7 @@ use interfaces::{CanisterKind, HealthReport};
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn http_request(request: HttpRequest<'static>) -> HttpResponse<'static> {

@@ -92,7 +92,7 @@ fn assign_me() -> Result<Principal, Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_shard_for(user: Principal) -> Result<Principal, Error> {
@@ -159,7 +159,7 @@ fn replace_shard(key: ByteBuf, lost: Principal, restored: Principal) -> Result<u
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::args",
+    decode_with = "canister_kit::codec::query_args",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn lookup_shards(key: ByteBuf, users: Vec<Principal>) -> Result<ShardLookup, Error> {

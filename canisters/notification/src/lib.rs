@@ -148,7 +148,7 @@ fn delete_user_data(key: ByteBuf, user: Principal) -> Result<DeletedData, Error>
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn get_notifications(query: NotificationQuery) -> Result<NotificationPage, Error> {
@@ -212,7 +212,7 @@ fn raise_alert(key: ByteBuf, alert: AlertInput) -> Result<u64, Error> {
 #[candid_method(query)]
 #[query(
     hidden = true,
-    decode_with = "canister_kit::codec::arg",
+    decode_with = "canister_kit::codec::query_arg",
     encode_with = "canister_kit::codec::query_reply"
 )]
 fn list_alerts(query: AlertQuery) -> Result<AlertPage, Error> {

@@ -178,6 +178,25 @@ where
     args::<(T,)>(bytes).0
 }
 
+/// [`arg`] for query endpoints: marks the message as one whose heap changes are discarded (see
+/// [`kept_after_this_message`]) before reading.
+pub fn query_arg<T>(bytes: Vec<u8>) -> T
+where
+    T: CandidType + for<'a> Deserialize<'a> + 'static,
+{
+    IN_QUERY.set(true);
+    arg(bytes)
+}
+
+/// [`args`] for query endpoints (see [`query_arg`]).
+pub fn query_args<T>(bytes: Vec<u8>) -> T
+where
+    T: for<'a> ArgumentDecoder<'a> + ExactArgs + 'static,
+{
+    IN_QUERY.set(true);
+    args(bytes)
+}
+
 /// Decodes an endpoint's arguments as a tuple, trapping with a short message on bytes that are
 /// not the expected Candid, as ic-cdk's default decoding does.
 pub fn args<T>(bytes: Vec<u8>) -> T
@@ -217,20 +236,31 @@ pub fn reads_exactly<T: ExactArgs + 'static>(bytes: &[u8]) -> bool {
 }
 
 /// An argument read only when the endpoint asks for it ([`Deferred::read`]), so that an
-/// endpoint that refuses the caller first (an anonymous write) spends nothing on it. Its Candid
-/// type is `T`'s, so the `.did` and every client are unchanged.
-pub struct Deferred<T> {
-    bytes: Vec<u8>,
-    _of: std::marker::PhantomData<T>,
+/// endpoint that refuses the call first (an anonymous write, a stale revision) spends nothing
+/// on it. Its Candid type is `T`'s, so the `.did` and every client are unchanged.
+pub struct Deferred<T>(Pending<T>);
+
+enum Pending<T> {
+    /// The message, and how to read the argument from it.
+    Unread(Vec<u8>, fn(Vec<u8>) -> T),
+    /// Read already (a message left to candid is read whole).
+    Read(T),
 }
 
-impl<T> Deferred<T>
-where
-    T: CandidType + for<'a> Deserialize<'a> + 'static,
-{
-    /// Decodes the argument as [`arg`] does (trapping on bytes that are not a `T`).
+impl<T> Deferred<T> {
+    /// The argument (trapping, as [`args`] does, on bytes that are not a `T`).
     pub fn read(self) -> T {
-        arg(self.bytes)
+        match self.0 {
+            Pending::Unread(bytes, read) => read(bytes),
+            Pending::Read(value) => value,
+        }
+    }
+}
+
+/// An argument already read (a store called by tests or by other logic with a value).
+impl<T> From<T> for Deferred<T> {
+    fn from(value: T) -> Self {
+        Deferred(Pending::Read(value))
     }
 }
 
@@ -249,11 +279,39 @@ impl<T: CandidType> CandidType for Deferred<T> {
 }
 
 /// The argument of a one-argument endpoint, left unread (see [`Deferred`]).
-pub fn deferred<T>(bytes: Vec<u8>) -> Deferred<T> {
-    Deferred {
-        bytes,
-        _of: std::marker::PhantomData,
+pub fn deferred<T>(bytes: Vec<u8>) -> Deferred<T>
+where
+    T: CandidType + for<'a> Deserialize<'a> + 'static,
+{
+    Deferred(Pending::Unread(bytes, arg::<T>))
+}
+
+/// The arguments of a three-argument endpoint, the last one left unread (see [`Deferred`]):
+/// the first two are read now. A message whose types are not exactly the declared ones is read
+/// whole by candid, as [`args`] reads it.
+pub fn deferred_last<A, B, C>(bytes: Vec<u8>) -> (A, B, Deferred<C>)
+where
+    (A, B, C): for<'a> ArgumentDecoder<'a> + ExactArgs + 'static,
+    (A, B): ExactArgs,
+{
+    profile::mark("entry", || ());
+    let leading = profile::mark("args decoded", || {
+        exact::decode_leading::<(A, B, C), (A, B)>(&bytes, kept_after_this_message())
+    });
+    match leading {
+        Some((a, b)) => (a, b, Deferred(Pending::Unread(bytes, last_of::<A, B, C>))),
+        None => {
+            let (a, b, c) = args::<(A, B, C)>(bytes);
+            (a, b, Deferred(Pending::Read(c)))
+        }
     }
+}
+
+fn last_of<A, B, C>(bytes: Vec<u8>) -> C
+where
+    (A, B, C): for<'a> ArgumentDecoder<'a> + ExactArgs + 'static,
+{
+    args::<(A, B, C)>(bytes).2
 }
 
 /// Builds what reading arguments of types `T` (a tuple) needs, so that no call builds it: call
@@ -287,7 +345,8 @@ pub fn reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
 
 /// [`reply`] for query endpoints. A query keeps no heap change, also when it is called as an
 /// update (in replicated execution): nothing it builds may be counted on later, so it builds
-/// no header (see [`kept_after_this_message`]).
+/// no header (see [`kept_after_this_message`]). Queries with arguments are marked already by
+/// [`query_arg`] or [`query_args`].
 pub fn query_reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
     IN_QUERY.set(true);
     let bytes = reply(value);
@@ -429,13 +488,12 @@ fn with_header(header: &[u8], values: &[u8]) -> Vec<u8> {
 }
 
 /// Whether the heap changes of this message persist: not in a query method (marked by
-/// [`query_reply`]; the mark itself is dropped with the query's other changes), nor in a query
-/// call to any method.
+/// [`query_arg`], [`query_args`] and [`query_reply`]; the mark itself is dropped with the
+/// query's other changes). Only query methods run as query calls, and an update method always
+/// runs replicated, so the mark decides without asking the system (`in_replicated_execution`
+/// costs 500 instructions a call). A query method left unmarked only builds what it then loses.
 fn kept_after_this_message() -> bool {
-    #[cfg(target_arch = "wasm32")]
-    return !IN_QUERY.get() && ic_cdk::api::in_replicated_execution();
-    #[cfg(not(target_arch = "wasm32"))]
-    true
+    !IN_QUERY.get()
 }
 
 /// `DIDL`, the type table and the one argument type of `ty` (candid's own type serializer).

@@ -18,6 +18,9 @@ use serde::Serialize;
 
 use crate::validate::{Placement, ValidEvent};
 
+mod owner;
+pub use owner::owners_revision;
+
 /// The stored record of this layout.
 pub type EventRecord = Record<Recurrence>;
 

@@ -3,6 +3,7 @@
 //! the one write path ([`Store::save`]), so every rule is checked before the first write.
 
 use candid::Principal;
+use canister_kit::codec::Deferred;
 use ic_stable_structures::Memory;
 use interfaces::calendar::{
     Event, EventId, EventInput, EventPatch, InstanceChange, InstanceEdit, InstanceOverride,
@@ -15,10 +16,26 @@ use super::draft::{
     apply_patch, draft, keep_attending, retain_instances, set_occurrence_answers,
     set_own_reminders, set_schedule,
 };
-use super::events::Change;
+use super::events::{decoded, Change};
 use super::{Ctx, Store};
 use crate::access::{self, Action};
+use crate::model::event;
 use crate::validate::ValidEvent;
+
+/// `event` if `who` may do `action` to it, at `revision` when one is named.
+fn authorized(
+    event: ValidEvent,
+    who: &Principal,
+    action: Action,
+    revision: Option<u64>,
+) -> Result<ValidEvent, Error> {
+    access::authorize(event.event(), who, action)?;
+    let current = event.event().revision;
+    match revision {
+        Some(expected) if expected != current => Err(Error::StaleRevision { expected, current }),
+        _ => Ok(event),
+    }
+}
 
 fn malformed(field: &str, reason: impl Into<String>) -> Error {
     Error::invalid(
@@ -45,26 +62,54 @@ impl<M: Memory> Store<M> {
         action: Action,
         revision: Option<u64>,
     ) -> Result<ValidEvent, Error> {
-        let event = self.load(id).ok_or_else(|| access::not_found(id))?;
-        access::authorize(event.event(), who, action)?;
-        let current = event.event().revision;
-        match revision {
-            Some(expected) if expected != current => {
-                Err(Error::StaleRevision { expected, current })
-            }
-            _ => Ok(event),
-        }
+        let bytes = self.unless_stale(id, who, revision, action != Action::Answer)?;
+        authorized(decoded(&bytes), who, action, revision)
     }
 
-    /// The event if `who` may apply `patch` to it at `revision`.
+    /// The stored bytes of event `id`, unless `who` owns it and writes from a stale `revision`
+    /// for an action the owner may always do (`owners_action`): then the revision, read from
+    /// the record without building it (`model::event::owners_revision`), decides the answer,
+    /// and building the event (or reading the call's patch) would change nothing. Everyone
+    /// else meets the access rules first ([`authorized`]), so a stale revision tells them
+    /// nothing.
+    fn unless_stale(
+        &self,
+        id: EventId,
+        who: &Principal,
+        revision: Option<u64>,
+        owners_action: bool,
+    ) -> Result<Vec<u8>, Error> {
+        let bytes = self.stored(id).ok_or_else(|| access::not_found(id))?;
+        if let Some(expected) = revision.filter(|_| owners_action) {
+            let current = canister_kit::codec::profile::span("record decoding", || {
+                event::owners_revision(&bytes, who)
+            });
+            if let Some(current) = current.filter(|&current| current != expected) {
+                access::require_user(who)?;
+                return Err(Error::StaleRevision { expected, current });
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// The event if `who` may apply the patch to it at `revision`. The patch is read only
+    /// after the owner's stale write is refused (both of its actions are the owner's).
     fn to_patch(
         &self,
         id: EventId,
         who: &Principal,
         revision: u64,
-        patch: &EventPatch,
-    ) -> Result<ValidEvent, Error> {
-        self.target(id, who, access::patch_action(patch), Some(revision))
+        patch: impl Into<Deferred<EventPatch>>,
+    ) -> Result<(ValidEvent, EventPatch), Error> {
+        let bytes = self.unless_stale(id, who, Some(revision), true)?;
+        let patch = patch.into().read();
+        let event = authorized(
+            decoded(&bytes),
+            who,
+            access::patch_action(&patch),
+            Some(revision),
+        )?;
+        Ok((event, patch))
     }
 
     pub fn get(&self, ctx: &Ctx, id: EventId) -> Result<Event, Error> {
@@ -106,9 +151,9 @@ impl<M: Memory> Store<M> {
         ctx: &Ctx,
         id: EventId,
         expected_revision: u64,
-        patch: EventPatch,
+        patch: impl Into<Deferred<EventPatch>>,
     ) -> Result<Event, Error> {
-        let old = self.to_patch(id, &ctx.caller, expected_revision, &patch)?;
+        let (old, patch) = self.to_patch(id, &ctx.caller, expected_revision, patch)?;
         let next = apply_patch(old.event(), patch);
         self.save_one(ctx, Change::replace(old, next))
     }
@@ -245,7 +290,7 @@ impl<M: Memory> Store<M> {
         at_original_start_ns: u64,
         patch: EventPatch,
     ) -> Result<SplitOutcome, Error> {
-        let old = self.to_patch(id, &ctx.caller, expected_revision, &patch)?;
+        let (old, patch) = self.to_patch(id, &ctx.caller, expected_revision, patch)?;
         let o = old.event();
         if o.recurrence.is_none() {
             return Err(malformed("id", "only a recurring event can be split"));

@@ -73,6 +73,13 @@ fn uid_names_itself(e: &Event) -> bool {
     named_id(&e.ical_uid) == Some(e.id)
 }
 
+/// The event stored as `bytes` (from [`Store::stored`]).
+pub(super) fn decoded(bytes: &[u8]) -> ValidEvent {
+    canister_kit::codec::profile::span("record decoding", || {
+        ValidEvent::from_record(EventRecord::decode(bytes))
+    })
+}
+
 /// Whether two versions of an event have the same time-index and participation entries.
 fn files_the_same(old: &ValidEvent, new: &ValidEvent) -> bool {
     let (o, n) = (old.event(), new.event());
@@ -87,11 +94,12 @@ impl<M: Memory> Store<M> {
     // ---- reads -----------------------------------------------------------------------------
 
     pub(super) fn load(&self, id: EventId) -> Option<ValidEvent> {
-        let bytes = canister_kit::codec::profile::span("storage", || self.records.get(id))?;
-        Some(canister_kit::codec::profile::span(
-            "record decoding",
-            || ValidEvent::from_record(EventRecord::decode(&bytes)),
-        ))
+        self.stored(id).map(|bytes| decoded(&bytes))
+    }
+
+    /// The stored bytes of event `id` (read with [`decoded`], or only their [`head`]).
+    pub(super) fn stored(&self, id: EventId) -> Option<Vec<u8>> {
+        canister_kit::codec::profile::span("storage", || self.records.get(id))
     }
 
     /// The stored bytes of event `id` (tests of the layout).

@@ -385,6 +385,22 @@ fn build<T: ExactArgs>() -> Option<Rc<Declared>> {
 /// Decodes `bytes` as the arguments `T` when the message's types are exactly `T`'s and every
 /// byte is well formed; `None` leaves the message to candid.
 pub fn decode<T: ExactArgs + 'static>(bytes: &[u8], keep: bool) -> Option<T> {
+    let (declared, start) = values_start::<T>(bytes, keep)?;
+    let mut r = Reader::new(bytes, start);
+    let value = T::read(&mut r, &declared).ok()?;
+    (r.position() == bytes.len()).then_some(value)
+}
+
+/// The first arguments `P` (a prefix of the tuple `T`) of a message whose types are exactly
+/// `T`'s, the rest left unread (and unchecked: [`decode`] checks them when they are read).
+pub fn decode_leading<T: ExactArgs + 'static, P: ExactArgs>(bytes: &[u8], keep: bool) -> Option<P> {
+    let (declared, start) = values_start::<T>(bytes, keep)?;
+    P::read(&mut Reader::new(bytes, start), &declared).ok()
+}
+
+/// The declared graph of `T` and where the values start, when the message's header gives
+/// exactly `T`'s types.
+fn values_start<T: ExactArgs + 'static>(bytes: &[u8], keep: bool) -> Option<(Rc<Declared>, usize)> {
     let declared = if keep {
         prepare::<T>()
     } else {
@@ -414,7 +430,5 @@ pub fn decode<T: ExactArgs + 'static>(bytes: &[u8], keep: bool) -> Option<T> {
         }
     };
     super::profile::mark("args header", || ());
-    let mut r = Reader::new(bytes, start);
-    let value = T::read(&mut r, &declared).ok()?;
-    (r.position() == bytes.len()).then_some(value)
+    Some((declared, start))
 }

@@ -18,10 +18,17 @@ mod enabled {
         ic_cdk::api::performance_counter(0)
     }
 
+    /// Only a label's first mark counts: an argument read later by the logic (`Deferred`)
+    /// passes the argument marks again.
     pub fn mark<T>(label: &'static str, f: impl FnOnce() -> T) -> T {
         let value = f();
         let at = now();
-        MARKS.with(|m| m.borrow_mut().push((label, at)));
+        MARKS.with(|m| {
+            let mut marks = m.borrow_mut();
+            if !marks.iter().any(|(l, _)| *l == label) {
+                marks.push((label, at));
+            }
+        });
         value
     }
 

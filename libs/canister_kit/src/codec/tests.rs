@@ -175,3 +175,46 @@ fn a_long_vector_of_nulls_is_refused_by_the_quota() {
     let refused = std::panic::catch_unwind(|| args::<(Vec<()>,)>(bytes));
     assert!(refused.is_err());
 }
+
+/// A deferred last argument: the first two are read at once, the last when asked for, and a
+/// message of other types (here a subtype: a record with a field the endpoint does not declare)
+/// is read whole by candid, with the same values.
+#[test]
+fn a_deferred_last_argument_reads_as_candid_reads_it() {
+    let exact = candid::encode_args((7u64, 9u64, sample(3))).unwrap();
+    let (id, revision, record) = deferred_last::<u64, u64, Record>(exact);
+    assert_eq!((id, revision), (7, 9));
+    assert_eq!(record.read(), sample(3));
+
+    #[derive(CandidType)]
+    struct Newer {
+        id: u64,
+        owner: Principal,
+        name: String,
+        tags: Vec<String>,
+        shape: Option<Shape>,
+        bytes: Vec<u8>,
+        extra: String,
+    }
+    let s = sample(2);
+    let newer = Newer {
+        id: s.id,
+        owner: s.owner,
+        name: s.name.clone(),
+        tags: s.tags.clone(),
+        shape: s.shape.clone(),
+        bytes: s.bytes.clone(),
+        extra: "ignored".into(),
+    };
+    let other = candid::encode_args((1u64, 2u64, newer)).unwrap();
+    assert!(!reads_exactly::<(u64, u64, Record)>(&other));
+    let (id, revision, record) = deferred_last::<u64, u64, Record>(other);
+    assert_eq!((id, revision, record.read()), (1, 2, s));
+
+    let given: Deferred<Record> = sample(1).into();
+    assert_eq!(given.read(), sample(1));
+    assert_eq!(
+        deferred::<Record>(candid::encode_one(sample(4)).unwrap()).read(),
+        sample(4)
+    );
+}

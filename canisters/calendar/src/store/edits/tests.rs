@@ -74,6 +74,38 @@ fn updates_check_access_then_the_revision() {
     );
 }
 
+/// The owner's stale writes are refused from the record's head (`Store::target`); everyone
+/// else still meets the access rules first, so a stale revision tells them nothing.
+#[test]
+fn stale_writes_are_refused_after_access_is_decided() {
+    let mut f = fixture();
+    let e = f.store.create(&ctx(user(1)), shared_with_editor()).unwrap();
+    let stale = Err(Error::StaleRevision {
+        expected: 9,
+        current: 1,
+    });
+    assert_eq!(f.store.update(&ctx(user(1)), e.id, 9, title("x")), stale);
+    assert_eq!(
+        f.store.delete(&ctx(user(1)), e.id, Some(9)),
+        stale.map(|_| ())
+    );
+    // A stranger does not learn that the event exists; an attendee may not edit it.
+    assert!(matches!(
+        f.store.update(&ctx(user(9)), e.id, 9, title("x")),
+        Err(Error::NotFound { .. })
+    ));
+    assert!(matches!(
+        f.store.update(&ctx(user(2)), e.id, 9, title("x")),
+        Err(Error::Forbidden { .. })
+    ));
+    assert!(matches!(
+        f.store.delete(&ctx(user(3)), e.id, Some(9)),
+        Err(Error::Forbidden { .. })
+    ));
+    // Nothing changed.
+    assert_eq!(f.store.get(&ctx(user(1)), e.id), Ok(e));
+}
+
 #[test]
 fn an_answer_changes_only_the_callers_own() {
     let mut f = fixture();
