@@ -71,8 +71,8 @@ fn get_event(id: EventId) -> Result<Event, Error> {
     state::read(|s| s.get(&ctx(), id))
 }
 
-/// A partial update made from `expected_revision`; `StaleRevision` if someone changed the event
-/// since. When the timing changes, instance changes that no longer name an instance are dropped.
+/// A partial update from `expected_revision` (else `StaleRevision`, decided before the patch is
+/// read); a new timing drops the instance changes that no longer name an instance.
 #[candid_method(update)]
 #[update(
     hidden = true,
@@ -84,7 +84,6 @@ fn update_event(
     expected_revision: u64,
     patch: Deferred<EventPatch>,
 ) -> Result<Event, Error> {
-    // The patch is read once the owner's stale write is refused (`Store::update`).
     write("update_event", |c| {
         state::mutate(|s| s.update(c, id, expected_revision, patch))
     })

@@ -78,14 +78,17 @@ const MAX_SHAPED: usize = 512;
 
 /// A reply type and the cases (indexes, outermost first) its value takes.
 type CaseKey = (TypeId, Vec<u32>);
+/// A reply type's narrow headers by the cases taken (`None`: the subtype check refused one).
+type NarrowHeaders = HashMap<Vec<u32>, Option<Rc<[u8]>>>;
 
 thread_local! {
     /// The `DIDL` header (magic, type table, argument types) of each reply type seen so far.
     static HEADERS: RefCell<HashMap<TypeId, Rc<[u8]>>> = RefCell::new(HashMap::default());
     /// The variant cases of each reply type (`None` when it is not a variant).
     static SHAPES: RefCell<HashMap<TypeId, Option<Rc<Shape>>>> = RefCell::new(HashMap::default());
-    /// Narrow headers per (reply type, cases taken); `None` when the check refused one.
-    static NARROW: RefCell<HashMap<CaseKey, Option<Rc<[u8]>>>> = RefCell::new(HashMap::default());
+    /// Narrow headers per reply type and cases taken; `None` when the check refused one. By
+    /// type first, so a reply looks its cases up without copying them into a key.
+    static NARROW: RefCell<HashMap<TypeId, NarrowHeaders>> = RefCell::new(HashMap::default());
     /// Set while a query method replies (see [`query_reply`]).
     static IN_QUERY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The declared graph of each reply type (`None`: a type the walk does not follow).
@@ -399,7 +402,7 @@ pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
             return bytes;
         }
     }
-    let cached = NARROW.with(|n| n.borrow().get(&(TypeId::of::<T>(), path.clone())).cloned());
+    let cached = narrow_cached::<T>(&path);
     let header = match cached {
         Some(header) => header,
         // A query cannot keep what it builds: building the narrow header in each one would cost
@@ -534,19 +537,28 @@ fn shape_of<T: CandidType + 'static>() -> Option<Rc<Shape>> {
 /// The narrow header for the cases `path`, built once: only if candid's subtype check
 /// confirms that the narrow type is a subtype of `T`'s (else `None`: the full header is used).
 fn narrow_header_of<T: CandidType + 'static>(shape: &Shape, path: Vec<u32>) -> Option<Rc<[u8]>> {
-    let key = (TypeId::of::<T>(), path);
-    if let Some(cached) = NARROW.with(|n| n.borrow().get(&key).cloned()) {
+    if let Some(cached) = narrow_cached::<T>(&path) {
         return cached;
     }
     let full = declared::<T>();
-    let narrow = shape.narrow(&key.1);
+    let narrow = shape.narrow(&path);
     let mut gamma = candid::types::subtype::Gamma::new();
     let env = candid::TypeEnv::new();
     let header = candid::types::subtype::subtype(&mut gamma, &env, &narrow, &full)
         .ok()
         .and_then(|()| header_for(&narrow));
-    NARROW.with(|n| n.borrow_mut().insert(key, header.clone()));
+    NARROW.with(|n| {
+        let mut n = n.borrow_mut();
+        n.entry(TypeId::of::<T>())
+            .or_default()
+            .insert(path, header.clone())
+    });
     header
+}
+
+/// The narrow header kept for `T`'s cases `path`, if one was built (`Some(None)`: refused).
+fn narrow_cached<T: 'static>(path: &[u32]) -> Option<Option<Rc<[u8]>>> {
+    NARROW.with(|n| n.borrow().get(&TypeId::of::<T>())?.get(path).cloned())
 }
 
 /// A case index at the start of `bytes` (unsigned LEB128) and its length. By hand: candid's
