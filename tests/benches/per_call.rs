@@ -165,7 +165,7 @@ struct Op {
     at: &'static [u64],
 }
 
-const OPS: [Op; 8] = [
+const OPS: [Op; 9] = [
     Op {
         name: "create_event",
         method: "create_event",
@@ -230,6 +230,14 @@ const OPS: [Op; 8] = [
         goal: Some(20_000),
         at: &SIZES,
     },
+    Op {
+        name: "create with an empty title (error)",
+        method: "create_event",
+        kind: Kind::Update,
+        original: [None, None],
+        goal: Some(20_000),
+        at: &SIZES,
+    },
 ];
 
 /// Makes the `s`-th sample of `op` on a store whose events are `ids` (the store is the same
@@ -276,6 +284,11 @@ fn sample(shard: &Shard, op: usize, s: u64, ids: &[u64], n: u64) -> Sample {
             (encode_one(req).unwrap(), true)
         }
         7 => (encode_one(event(n + s)).unwrap(), false),
+        8 => {
+            let mut input = event(n + s);
+            input.title.clear();
+            (encode_one(input).unwrap(), false)
+        }
         _ => unreachable!(),
     };
     let caller = if op == 7 {
@@ -292,7 +305,7 @@ fn sample(shard: &Shard, op: usize, s: u64, ids: &[u64], n: u64) -> Sample {
             assert_eq!(r.is_ok(), expect_ok, "{}: {r:?}", o.name);
             measured(shard)
         }
-        0 | 7 => {
+        0 | 7 | 8 => {
             let r: Result<Event, Error> = shard.call(o.kind, caller, o.method, arg);
             assert_eq!(r.is_ok(), expect_ok, "{}: {r:?}", o.name);
             let m = measured(shard);
