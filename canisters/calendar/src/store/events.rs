@@ -97,7 +97,8 @@ impl<M: Memory> Store<M> {
         self.stored(id).map(|bytes| decoded(&bytes))
     }
 
-    /// The stored bytes of event `id` (read with [`decoded`], or only their [`head`]).
+    /// The stored bytes of event `id` (read with [`decoded`], or only up to the revision by
+    /// `model::event::owners_revision`).
     pub(super) fn stored(&self, id: EventId) -> Option<Vec<u8>> {
         canister_kit::codec::profile::span("storage", || self.records.get(id))
     }
@@ -105,7 +106,7 @@ impl<M: Memory> Store<M> {
     /// The stored bytes of event `id` (tests of the layout).
     #[cfg(test)]
     pub fn record_bytes(&self, id: EventId) -> Vec<u8> {
-        self.records.get(id).expect("a stored event")
+        self.stored(id).expect("a stored event")
     }
 
     /// Every stored event with an id from `from` on, in id order.

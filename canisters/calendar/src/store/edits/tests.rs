@@ -74,8 +74,8 @@ fn updates_check_access_then_the_revision() {
     );
 }
 
-/// The owner's stale writes are refused from the record's head (`Store::target`); everyone
-/// else still meets the access rules first, so a stale revision tells them nothing.
+/// The owner's stale writes are refused from the stored revision (`Store::unless_stale`);
+/// everyone else still meets the access rules first, so a stale revision tells them nothing.
 #[test]
 fn stale_writes_are_refused_after_access_is_decided() {
     let mut f = fixture();
