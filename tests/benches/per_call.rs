@@ -18,7 +18,7 @@
 //!
 //! Run: `scripts/build.sh calendar && scripts/build-profile.sh &&
 //! cargo bench -p integration_tests --bench per_call`. Filling 100,000 events takes minutes;
-//! `PER_CALL_MAX_EVENTS=1000` measures the small store only.
+//! `PER_CALL_MAX_EVENTS=1000` measures the small store only, `PER_CALL_OPS=0,8` those rows only.
 
 use std::collections::BTreeMap;
 
@@ -55,6 +55,12 @@ impl Shard {
     /// shard filled: the fill is the slow part of this benchmark, so it is done once per size).
     fn new(wasm_name: &str, stable_memory: Option<Vec<u8>>) -> Self {
         let shard = BenchShard::install(wasm(wasm_name));
+        if stable_memory.is_none() {
+            println!(
+                "installing {wasm_name}: {} instructions (install builds the codec's headers)",
+                thousands(shard.instructions())
+            );
+        }
         if let Some(memory) = stable_memory {
             // Written under the installed code, then read by it as after an upgrade.
             let (pic, id) = (&shard.pic, shard.id);
@@ -369,6 +375,12 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(u64::MAX);
+    // PER_CALL_OPS=0,8 measures only those rows (by their index in `OPS`).
+    let only: Option<Vec<usize>> = std::env::var("PER_CALL_OPS").ok().map(|v| {
+        v.split(',')
+            .filter_map(|op| op.trim().parse().ok())
+            .collect()
+    });
     for (size_index, n) in SIZES.into_iter().enumerate() {
         if n > max_events {
             continue;
@@ -382,13 +394,14 @@ fn main() {
         }
         for (profiled, shard) in shards {
             for (op, o) in OPS.iter().enumerate() {
-                if !o.at.contains(&n) {
+                if !o.at.contains(&n) || only.as_ref().is_some_and(|only| !only.contains(&op)) {
                     continue;
                 }
                 let (mut instructions, mut cyc) = (0, 0);
                 let mut sums: BTreeMap<String, u64> = BTreeMap::new();
                 for s in 0..SAMPLES {
                     let m = sample(&shard, op, s, &ids, n);
+                    eprintln!("SAMPLE {op} {profiled} {}", m.instructions);
                     instructions += m.instructions;
                     cyc += cycles(o.kind, m.instructions, m.arg_len);
                     for (label, v) in m.profile {
@@ -397,6 +410,12 @@ fn main() {
                     *sums.entry("total".into()).or_insert(0) += m.instructions;
                 }
                 if profiled {
+                    eprintln!(
+                        "RAW {op}: {:?}",
+                        sums.iter()
+                            .map(|(k, v)| (k.clone(), v / SAMPLES))
+                            .collect::<Vec<_>>()
+                    );
                     phases.insert(
                         (op, size_index),
                         sums.into_iter().map(|(k, v)| (k, v / SAMPLES)).collect(),

@@ -5,7 +5,8 @@
 use std::cell::Cell;
 
 use candid::Principal;
-use ic_cdk::api::{canister_self, msg_caller, performance_counter, time};
+use canister_kit::auth::caller;
+use ic_cdk::api::{canister_self, performance_counter, time};
 use interfaces::{CanisterKind, Error};
 
 use crate::store::Ctx;
@@ -23,8 +24,14 @@ pub fn remember_self() {
 }
 
 pub fn ctx() -> Ctx {
+    ctx_of(caller())
+}
+
+/// The context of a call whose caller was read already (each read is two system calls and a
+/// copy).
+fn ctx_of(caller: Principal) -> Ctx {
     Ctx {
-        caller: msg_caller(),
+        caller,
         now_ns: time(),
         shard: SELF.get().unwrap_or_else(canister_self),
     }
@@ -35,7 +42,14 @@ pub fn write<T>(
     method: &'static str,
     f: impl FnOnce(&Ctx) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let ctx = ctx();
+    write_as(ctx(), method, f)
+}
+
+fn write_as<T>(
+    ctx: Ctx,
+    method: &'static str,
+    f: impl FnOnce(&Ctx) -> Result<T, Error>,
+) -> Result<T, Error> {
     let charged = canister_kit::codec::profile::span("rate limit", || {
         state::charge_write(ctx.caller, ctx.now_ns)
     });
@@ -49,8 +63,9 @@ pub fn user_write<T>(
     method: &'static str,
     f: impl FnOnce(&Ctx) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    match crate::access::require_user(&msg_caller()) {
-        Ok(()) => write(method, f),
+    let caller = caller();
+    match crate::access::require_user(&caller) {
+        Ok(()) => write_as(ctx_of(caller), method, f),
         Err(refused) => finish(method, Err(refused)),
     }
 }

@@ -11,6 +11,15 @@ use security_base::AccessKey;
 
 use crate::member;
 
+/// The message's caller: `ic_cdk::api::msg_caller` without its heap buffer (a principal is at
+/// most 29 bytes), which costs an allocation and a free on every call that asks.
+pub fn caller() -> Principal {
+    let mut bytes = [0; 29];
+    let len = ic0::msg_caller_size().min(bytes.len());
+    ic0::msg_caller_copy(&mut bytes[..len], 0);
+    Principal::from_slice(&bytes[..len])
+}
+
 /// A group call from a member of one of `kinds` holding its own valid key; answers the member.
 /// Reads only the cached group snapshot (no call to the registry).
 pub fn require_member_of(

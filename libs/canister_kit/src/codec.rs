@@ -44,9 +44,11 @@
 //! No library offers a cached reply header (candid's `IDLBuilder` clears its type memo on each
 //! use by design), hence this module.
 
+mod deferred;
 mod exact;
 pub mod profile;
 
+pub use deferred::{deferred, deferred_last, Deferred};
 pub use exact::ExactArgs;
 
 use std::any::TypeId;
@@ -74,11 +76,13 @@ const MAX_NARROWED_DEPTH: usize = 4;
 /// cost more than the bytes it saves.
 const SHAPED_VALUE_MAX: usize = 2_048;
 /// Value-narrowed headers kept at most (each a few hundred bytes of heap).
-const MAX_SHAPED: usize = 512;
+const MAX_SHAPED: usize = 1_024;
+/// A case's value-narrowed headers are built at install only if its values take at most this
+/// many shapes.
+const MAX_PREPARED_SHAPES_PER_CASE: usize = 16;
 
-/// A reply type and the cases (indexes, outermost first) its value takes.
-type CaseKey = (TypeId, Vec<u32>);
-/// A reply type's narrow headers by the cases taken (`None`: the subtype check refused one).
+/// A reply type's narrow headers by the cases (or the choices) taken (`None`: the subtype
+/// check refused one).
 type NarrowHeaders = HashMap<Vec<u32>, Option<Rc<[u8]>>>;
 
 thread_local! {
@@ -94,9 +98,12 @@ thread_local! {
     /// The declared graph of each reply type (`None`: a type the walk does not follow).
     static GRAPHS: RefCell<HashMap<TypeId, Option<Rc<exact::Declared>>>> =
         RefCell::new(HashMap::default());
-    /// Value-narrowed headers per (reply type, choices of the value); `None` when the check
-    /// refused one.
-    static SHAPED: RefCell<HashMap<CaseKey, Option<Rc<[u8]>>>> = RefCell::new(HashMap::default());
+    /// Value-narrowed headers per reply type and choices of the value (by type first, as
+    /// `NARROW`); `None` when the check refused one.
+    static SHAPED: RefCell<HashMap<TypeId, NarrowHeaders>> = RefCell::new(HashMap::default());
+    /// A walked reply's value bytes and choices (see `exact::narrow::walk`), kept from one
+    /// reply to the next so that a reply allocates no buffer for them.
+    static WALKED: RefCell<(Vec<u8>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
 }
 
 /// A variant type: its cases in wire order (by label id), each with the shape of its payload
@@ -156,6 +163,15 @@ impl Shape {
             }
         }
         out
+    }
+
+    /// Whether the payload of the cases `path` takes can narrow further (see [`narrowable`]).
+    fn ends_narrowable(&self, path: &[u32]) -> bool {
+        let (_, _, inner, narrowable) = &self.cases[path[0] as usize];
+        match inner {
+            Some(inner) if path.len() > 1 => inner.ends_narrowable(&path[1..]),
+            _ => *narrowable,
+        }
     }
 
     /// The narrow type for the cases `path` takes, innermost payload kept whole.
@@ -238,85 +254,6 @@ pub fn reads_exactly<T: ExactArgs + 'static>(bytes: &[u8]) -> bool {
     exact::decode::<T>(bytes, false).is_some()
 }
 
-/// An argument read only when the endpoint asks for it ([`Deferred::read`]), so that an
-/// endpoint that refuses the call first (an anonymous write, a stale revision) spends nothing
-/// on it. Its Candid type is `T`'s, so the `.did` and every client are unchanged.
-pub struct Deferred<T>(Pending<T>);
-
-enum Pending<T> {
-    /// The message, and how to read the argument from it.
-    Unread(Vec<u8>, fn(Vec<u8>) -> T),
-    /// Read already (a message left to candid is read whole).
-    Read(T),
-}
-
-impl<T> Deferred<T> {
-    /// The argument (trapping, as [`args`] does, on bytes that are not a `T`).
-    pub fn read(self) -> T {
-        match self.0 {
-            Pending::Unread(bytes, read) => read(bytes),
-            Pending::Read(value) => value,
-        }
-    }
-}
-
-/// An argument already read (a store called by tests or by other logic with a value).
-impl<T> From<T> for Deferred<T> {
-    fn from(value: T) -> Self {
-        Deferred(Pending::Read(value))
-    }
-}
-
-impl<T: CandidType> CandidType for Deferred<T> {
-    fn id() -> candid::types::TypeId {
-        T::id()
-    }
-
-    fn _ty() -> Type {
-        T::_ty()
-    }
-
-    fn idl_serialize<S: candid::types::Serializer>(&self, _: S) -> Result<(), S::Error> {
-        unreachable!("a deferred argument is only read")
-    }
-}
-
-/// The argument of a one-argument endpoint, left unread (see [`Deferred`]).
-pub fn deferred<T>(bytes: Vec<u8>) -> Deferred<T>
-where
-    T: CandidType + for<'a> Deserialize<'a> + 'static,
-{
-    Deferred(Pending::Unread(bytes, arg::<T>))
-}
-
-/// The arguments of a three-argument endpoint, the last one left unread (see [`Deferred`]):
-/// the first two are read now. A message whose types are not exactly the declared ones is read
-/// whole by candid, as [`args`] reads it.
-pub fn deferred_last<A, B, C>(bytes: Vec<u8>) -> (A, B, Deferred<C>)
-where
-    (A, B, C): for<'a> ArgumentDecoder<'a> + ExactArgs + 'static,
-    (A, B): ExactArgs,
-{
-    profile::mark("entry", || ());
-    let leading = profile::mark("args decoded", || {
-        exact::decode_leading::<(A, B, C), (A, B)>(&bytes, kept_after_this_message())
-    });
-    match leading {
-        Some((a, b)) => (a, b, Deferred(Pending::Unread(bytes, last_of::<A, B, C>))),
-        None => {
-            let (a, b, c) = args::<(A, B, C)>(bytes);
-            (a, b, Deferred(Pending::Read(c)))
-        }
-    }
-}
-
-fn last_of<A, B, C>(bytes: Vec<u8>) -> C
-where
-    (A, B, C): for<'a> ArgumentDecoder<'a> + ExactArgs + 'static,
-{
-    args::<(A, B, C)>(bytes).2
-}
-
 /// Builds what reading arguments of types `T` (a tuple) needs, so that no call builds it: call
 /// it for each endpoint's argument types where the code is installed or upgraded (see
 /// [`prepare`] for why).
@@ -329,10 +266,30 @@ pub fn prepare_args<T: ExactArgs + 'static>() {
 /// changes are discarded, so a header first built in a query would be built in every query.
 pub fn prepare<T: CandidType + 'static>() {
     let _ = full_header::<T>();
-    let _ = graph_of::<T>();
-    if let Some(shape) = shape_of::<T>() {
-        for path in shape.paths() {
-            let _ = narrow_header_of::<T>(&shape, path);
+    let graph = graph_of::<T>();
+    let mut narrowed_to_value = Vec::new();
+    match shape_of::<T>() {
+        Some(shape) => {
+            for path in shape.paths() {
+                if shape.ends_narrowable(&path) {
+                    narrowed_to_value.push(path.clone());
+                }
+                let _ = narrow_header_of::<T>(&shape, path);
+            }
+        }
+        None => narrowed_to_value.push(Vec::new()),
+    }
+    // A small value is sent with the header of its own shape (see `encode_reply`): build those
+    // of every case whose values take only a few shapes (an error's, not an event's).
+    let Some(graph) = graph else { return };
+    let full = declared::<T>();
+    for cases in narrowed_to_value {
+        let all = exact::narrow::choices_under(&graph, &cases, MAX_PREPARED_SHAPES_PER_CASE);
+        for choices in all.unwrap_or_default() {
+            if shaped_cached::<T>(&choices).is_none() {
+                let header = shaped_header_from::<T>(&full, &choices);
+                keep_shaped::<T>(choices, header);
+            }
         }
     }
 }
@@ -361,27 +318,33 @@ pub fn query_reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
 
 /// [`reply`] without the profile marks.
 pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
-    let values = value_bytes(value);
+    let mut serializer = ValueSerializer::new();
+    value
+        .idl_serialize(&mut serializer)
+        .expect("a reply value always serializes");
+    let values = serializer.get_result();
     let small = values.len() <= SHAPED_VALUE_MAX;
     let known = SHAPES.with(|shapes| shapes.borrow().get(&TypeId::of::<T>()).cloned());
     let shape = match known {
         Some(shape) => shape,
         // Unprepared, in a query: as cheap as candid's own encoding (see below).
-        None if !kept_after_this_message() => return with_header(&full_header::<T>(), &values),
+        None if !kept_after_this_message() => return with_header(&full_header::<T>(), values),
         None => shape_of::<T>(),
     };
     let Some(shape) = shape else {
         if small {
-            if let Some(bytes) = shaped_reply::<T>(&values) {
+            if let Some(bytes) = shaped_reply::<T>(values) {
                 return bytes;
             }
         }
-        return with_header(&full_header::<T>(), &values);
+        return with_header(&full_header::<T>(), values);
     };
     // The cases the value takes: each variant value starts with its case index (LEB128).
-    let mut path = Vec::new();
+    let mut path = [0; MAX_NARROWED_DEPTH];
+    let mut depth = 0;
     let mut at = 0;
-    let mut level = Some(shape.clone());
+    // At most `MAX_NARROWED_DEPTH` levels: `Shape::of` goes no deeper.
+    let mut level = Some(&*shape);
     let mut narrowable = true;
     while let Some(s) = level {
         let Some((index, len)) = read_leb128(&values[at..]) else {
@@ -390,28 +353,30 @@ pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
         let Some(case) = s.cases.get(index as usize) else {
             break;
         };
-        path.push(index);
+        path[depth] = index;
+        depth += 1;
         at += len;
         narrowable = case.3;
-        level = case.2.clone();
+        level = case.2.as_deref();
     }
     // Only a payload with `opt`, vector or variant types in it narrows further (an event does,
     // an error's record of text does not).
     if small && narrowable {
-        if let Some(bytes) = shaped_reply::<T>(&values) {
+        if let Some(bytes) = shaped_reply::<T>(values) {
             return bytes;
         }
     }
-    let cached = narrow_cached::<T>(&path);
+    let path = &path[..depth];
+    let cached = narrow_cached::<T>(path);
     let header = match cached {
         Some(header) => header,
         // A query cannot keep what it builds: building the narrow header in each one would cost
         // more than the full header, so an unprepared type keeps that in queries.
         None if !kept_after_this_message() => None,
-        None => narrow_header_of::<T>(&shape, path.clone()),
+        None => narrow_header_of::<T>(&shape, path.to_vec()),
     };
     let Some(header) = header else {
-        return with_header(&full_header::<T>(), &values);
+        return with_header(&full_header::<T>(), values);
     };
     // Each narrowed variant has one case, so its index is 0 (one LEB128 byte).
     let mut bytes = Vec::with_capacity(header.len() + path.len() + values.len() - at);
@@ -425,23 +390,40 @@ pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
 /// built now; `None` leaves it to the case-narrowed or full header.
 fn shaped_reply<T: CandidType + 'static>(values: &[u8]) -> Option<Vec<u8>> {
     let graph = graph_of::<T>()?;
-    let narrowed = exact::narrow::walk(&graph, values)?;
-    let key = (TypeId::of::<T>(), narrowed.choices);
-    let cached = SHAPED.with(|s| s.borrow().get(&key).cloned());
-    let header = match cached {
-        Some(header) => header?,
-        None => {
-            // A query cannot keep what it builds, and a full cache takes no more.
-            let room = SHAPED.with(|s| s.borrow().len() < MAX_SHAPED);
-            if !kept_after_this_message() || !room {
-                return None;
+    WALKED.with_borrow_mut(|(bytes, choices)| {
+        bytes.clear();
+        choices.clear();
+        exact::narrow::walk(&graph, values, bytes, choices)?;
+        let header = match shaped_cached::<T>(choices) {
+            Some(header) => header?,
+            None => {
+                // A query cannot keep what it builds, and a full cache takes no more.
+                let room =
+                    SHAPED.with_borrow(|s| s.values().map(|m| m.len()).sum::<usize>()) < MAX_SHAPED;
+                if !kept_after_this_message() || !room {
+                    return None;
+                }
+                let header = shaped_header::<T>(choices);
+                keep_shaped::<T>(choices.clone(), header.clone());
+                header?
             }
-            let header = shaped_header::<T>(&key.1);
-            SHAPED.with(|s| s.borrow_mut().insert(key, header.clone()));
-            header?
-        }
-    };
-    Some(with_header(&header, &narrowed.bytes))
+        };
+        Some(with_header(&header, bytes))
+    })
+}
+
+/// The value-narrowed header kept for `T`'s `choices`, if one was built (`Some(None)`:
+/// refused).
+fn shaped_cached<T: 'static>(choices: &[u32]) -> Option<Option<Rc<[u8]>>> {
+    SHAPED.with_borrow(|s| s.get(&TypeId::of::<T>())?.get(choices).cloned())
+}
+
+fn keep_shaped<T: 'static>(choices: Vec<u32>, header: Option<Rc<[u8]>>) {
+    SHAPED.with_borrow_mut(|s| {
+        s.entry(TypeId::of::<T>())
+            .or_default()
+            .insert(choices, header)
+    });
 }
 
 /// The graph of `T` for the walk, built once (in a query only if prepared).
@@ -460,11 +442,16 @@ fn graph_of<T: CandidType + 'static>() -> Option<Rc<exact::Declared>> {
 /// The header of `T` narrowed by a value's `choices`, only if candid's subtype check confirms
 /// that the narrowed type is a subtype of `T`'s.
 fn shaped_header<T: CandidType + 'static>(choices: &[u32]) -> Option<Rc<[u8]>> {
-    let full = declared::<T>();
-    let narrow = exact::narrow::narrow_type(&full, choices)?;
+    shaped_header_from::<T>(&declared::<T>(), choices)
+}
+
+/// [`shaped_header`] with `T`'s declared type built already (`full`, its named types still
+/// registered).
+fn shaped_header_from<T: CandidType + 'static>(full: &Type, choices: &[u32]) -> Option<Rc<[u8]>> {
+    let narrow = exact::narrow::narrow_type(full, choices)?;
     let mut gamma = candid::types::subtype::Gamma::new();
     let env = candid::TypeEnv::new();
-    candid::types::subtype::subtype(&mut gamma, &env, &narrow, &full).ok()?;
+    candid::types::subtype::subtype(&mut gamma, &env, &narrow, full).ok()?;
     // A case of a recursive type can bring the whole type back beside its narrowed copy.
     header_for(&narrow).filter(|h| h.len() < full_header::<T>().len())
 }

@@ -1,6 +1,9 @@
 //! Building the next version of an event, before the gate checks it: a new event from an
 //! input, a patch applied to a stored one. Pure functions of their arguments.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use candid::Principal;
 use interfaces::calendar::{
     Attendee, AttendeeReminders, Event, EventId, EventInput, EventPatch, OccurrenceRsvp,
@@ -16,7 +19,7 @@ pub fn draft(ctx: &Ctx, input: EventInput, id: EventId) -> Event {
     Event {
         id,
         owner: ctx.caller,
-        ical_uid: format!("{id}@{}", ctx.shard),
+        ical_uid: generated_uid(id, &ctx.shard),
         title: input.title,
         description: input.description.unwrap_or_default(),
         location: input.location.unwrap_or_default(),
@@ -47,6 +50,27 @@ pub fn draft(ctx: &Ctx, input: EventInput, id: EventId) -> Event {
         updated_at_ns: ctx.now_ns,
         revision: 1,
     }
+}
+
+/// The UID this calendar gives its event `id` on `shard`: `{id}@{shard}`.
+pub fn generated_uid(id: EventId, shard: &Principal) -> String {
+    thread_local! {
+        /// The last shard's text: writing a principal (checksum, base32, dashes) costs more
+        /// than the rest of a refused create, and a shard only ever writes its own.
+        static SHARD_TEXT: RefCell<Option<(Principal, Rc<str>)>> = const { RefCell::new(None) };
+    }
+    let text = SHARD_TEXT.with_borrow_mut(|known| match known {
+        Some((p, text)) if p == shard => text.clone(),
+        _ => known.insert((*shard, shard.to_text().into())).1.clone(),
+    });
+    // By hand, not `format!`: its machinery costs more than the few bytes it writes.
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(id);
+    let mut uid = String::with_capacity(digits.len() + 1 + text.len());
+    uid.push_str(digits);
+    uid.push('@');
+    uid.push_str(&text);
+    uid
 }
 
 /// `RRULE:FREQ=...` and `FREQ=...` are the same rule; store the parsed, canonical text.

@@ -13,7 +13,7 @@ use interfaces::{Error, InputProblem};
 use recurrence::wire::{schedule_from_series, series_from_schedule, timestamp};
 
 use super::draft::{
-    apply_patch, draft, keep_attending, retain_instances, set_occurrence_answers,
+    apply_patch, draft, generated_uid, keep_attending, retain_instances, set_occurrence_answers,
     set_own_reminders, set_schedule,
 };
 use super::events::{decoded, Change};
@@ -116,8 +116,11 @@ impl<M: Memory> Store<M> {
         self.readable(id, &ctx.caller).map(ValidEvent::into_event)
     }
 
+    /// [`Store::save`] for one change: checked before anything else is built for it.
     fn save_one(&mut self, ctx: &Ctx, change: Change) -> Result<Event, Error> {
-        let mut saved = self.save(ctx, vec![change])?;
+        let valid =
+            canister_kit::codec::profile::span("validation", || ValidEvent::check(change.new))?;
+        let mut saved = self.write(ctx, vec![(change.old, valid)])?;
         Ok(saved.pop().expect("one change saves one event"))
     }
 
@@ -312,7 +315,7 @@ impl<M: Memory> Store<M> {
             answers.retain(|a| a.original_start_ns >= at_original_start_ns)
         });
         second.id = new_id;
-        second.ical_uid = format!("{new_id}@{}", ctx.shard);
+        second.ical_uid = generated_uid(new_id, &ctx.shard);
         let second = apply_patch(&second, patch);
         let mut saved = self.save(
             ctx,

@@ -155,6 +155,45 @@ fn prepare_builds_a_header_for_every_case() {
         .contains_key(&TypeId::of::<Result<Vec<Problem>, Problem>>())));
 }
 
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+enum Why {
+    TooLong { max: u64 },
+    Empty,
+}
+
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+enum Refusal {
+    Invalid { field: String, why: Why },
+    Gone,
+}
+
+#[test]
+fn prepare_builds_the_value_headers_of_errors_so_that_queries_send_them() {
+    type Reply = Result<Record, Refusal>;
+    let in_query = |value: &Reply| {
+        IN_QUERY.set(true);
+        let bytes = encode_reply(value);
+        IN_QUERY.set(false);
+        bytes
+    };
+    let refused: Reply = Err(Refusal::Invalid {
+        field: "name".into(),
+        why: Why::Empty,
+    });
+    // Unprepared, a query cannot keep a header it builds, so it sends the declared type.
+    assert_eq!(in_query(&refused), candid::encode_one(&refused).unwrap());
+    prepare::<Reply>();
+    let shaped = SHAPED.with_borrow(|s| s.get(&TypeId::of::<Reply>()).map_or(0, |m| m.len()));
+    // `Invalid` with each `Why`; `Gone` has nothing to narrow, and a `Record` takes too many
+    // shapes to build them all.
+    assert_eq!(shaped, 2);
+    let sent = in_query(&refused);
+    let declared = candid::encode_one(&refused).unwrap();
+    assert!(sent.len() * 2 < declared.len(), "{sent:?}");
+    assert_eq!(sent, encode_reply(&refused), "what an update sends");
+    assert_eq!(candid::decode_one::<Reply>(&sent).unwrap(), refused);
+}
+
 #[test]
 fn arguments_decode_like_candid_and_refuse_garbage() {
     let bytes = candid::encode_args((sample(3), 9u64)).unwrap();

@@ -16,47 +16,44 @@ use candid::types::{Field as TypeField, Type, TypeInner};
 
 use super::{Declared, Node, Reader, MAX_DEPTH};
 
-/// What a walk found.
-pub struct Narrowed {
-    /// Each choice the value makes, in walk order (the key of the narrowed type).
-    pub choices: Vec<u32>,
-    /// The value bytes of the narrowed type.
-    pub bytes: Vec<u8>,
-}
-
 /// Walks one value of the graph's first root through `value` (candid's value bytes of that
-/// type). `None` for anything it does not follow; the reply then keeps another header.
-pub fn walk(graph: &Declared, value: &[u8]) -> Option<Narrowed> {
+/// type), appending each choice the value makes to `choices` (in walk order: the key of the
+/// narrowed type) and the value bytes of the narrowed type to `out`. `None` for anything it
+/// does not follow; the reply then keeps another header. The caller passes the buffers so
+/// that it can keep them from one reply to the next.
+pub fn walk(
+    graph: &Declared,
+    value: &[u8],
+    out: &mut Vec<u8>,
+    choices: &mut Vec<u32>,
+) -> Option<()> {
     let mut w = Walk {
         nodes: &graph.nodes,
         r: Reader::new(value, 0),
         value,
-        out: Vec::with_capacity(value.len()),
+        out,
         copied: 0,
-        choices: Vec::new(),
+        choices,
     };
     w.node(*graph.roots.first()?, 0, true)?;
     if w.r.position() != value.len() {
         return None;
     }
     w.copy_to(value.len());
-    Some(Narrowed {
-        choices: w.choices,
-        bytes: w.out,
-    })
+    Some(())
 }
 
-struct Walk<'a> {
+struct Walk<'a, 'b> {
     nodes: &'a [Node],
     r: Reader<'a>,
     value: &'a [u8],
-    out: Vec<u8>,
+    out: &'b mut Vec<u8>,
     /// Input bytes before this offset are in `out` (or were left out).
     copied: usize,
-    choices: Vec<u32>,
+    choices: &'b mut Vec<u32>,
 }
 
-impl Walk<'_> {
+impl Walk<'_, '_> {
     fn copy_to(&mut self, at: usize) {
         self.out.extend_from_slice(&self.value[self.copied..at]);
         self.copied = at;
@@ -216,4 +213,99 @@ fn narrow(ty: &Type, next: &mut impl Iterator<Item = u32>, depth: usize) -> Opti
         }
         _ => ty.clone(),
     })
+}
+
+/// Every sequence of choices [`walk`] can note for a value of the graph's first root whose
+/// outermost variant cases are `cases` (a prefix of those choices), or `None` when there are
+/// more than `limit` (an event's `opt` fields combine into thousands; an error's cases do not).
+pub fn choices_under(graph: &Declared, cases: &[u32], limit: usize) -> Option<Vec<Vec<u32>>> {
+    let mut node = *graph.roots.first()?;
+    for &index in cases {
+        let Node::Variant(fields) = &graph.nodes[node] else {
+            return None;
+        };
+        node = fields.get(usize::try_from(index).ok()?)?.ty;
+    }
+    let all = Choices {
+        nodes: &graph.nodes,
+        limit,
+    };
+    let tails = all.of(node, 0)?;
+    Some(
+        tails
+            .into_iter()
+            .map(|tail| cases.iter().copied().chain(tail).collect())
+            .collect(),
+    )
+}
+
+/// The choice sequences of a node, in [`walk`]'s order (only where it narrows: outside
+/// non-empty vectors).
+struct Choices<'a> {
+    nodes: &'a [Node],
+    limit: usize,
+}
+
+impl Choices<'_> {
+    fn of(&self, node: usize, depth: usize) -> Option<Vec<Vec<u32>>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let sets = match &self.nodes[node] {
+            Node::Opt(inner) => self.opt(*inner, depth)?,
+            // Elements are not narrowed: only empty or not.
+            Node::Vec(_) => vec![vec![0], vec![1]],
+            Node::Record(fields) => {
+                let mut sets = vec![vec![]];
+                for field in fields {
+                    let field_sets = match &self.nodes[field.ty] {
+                        Node::Opt(inner) => self.opt(*inner, depth)?,
+                        _ => self.of(field.ty, depth + 1)?,
+                    };
+                    sets = self.product(&sets, &field_sets)?;
+                }
+                sets
+            }
+            Node::Variant(fields) => {
+                let mut sets = Vec::new();
+                for (index, case) in fields.iter().enumerate() {
+                    let index = u32::try_from(index).ok()?;
+                    for tail in self.of(case.ty, depth + 1)? {
+                        sets.push(std::iter::once(index).chain(tail).collect());
+                    }
+                    self.within(&sets)?;
+                }
+                sets
+            }
+            Node::Pending => return None,
+            _ => vec![vec![]],
+        };
+        Some(sets)
+    }
+
+    /// An `opt`: null (0), or present (1) and then its value's choices.
+    fn opt(&self, inner: usize, depth: usize) -> Option<Vec<Vec<u32>>> {
+        let mut sets = vec![vec![0]];
+        for tail in self.of(inner, depth + 1)? {
+            sets.push(std::iter::once(1).chain(tail).collect());
+        }
+        self.within(&sets)?;
+        Some(sets)
+    }
+
+    fn product(&self, heads: &[Vec<u32>], tails: &[Vec<u32>]) -> Option<Vec<Vec<u32>>> {
+        if heads.len().checked_mul(tails.len())? > self.limit {
+            return None;
+        }
+        Some(
+            heads
+                .iter()
+                .flat_map(|h| tails.iter().map(move |t| [h.as_slice(), t].concat()))
+                .collect(),
+        )
+    }
+
+    fn within(&self, sets: &[Vec<u32>]) -> Option<()> {
+        (sets.len() <= self.limit).then_some(())
+    }
 }
