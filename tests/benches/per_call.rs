@@ -401,7 +401,6 @@ fn main() {
                 let mut sums: BTreeMap<String, u64> = BTreeMap::new();
                 for s in 0..SAMPLES {
                     let m = sample(&shard, op, s, &ids, n);
-                    eprintln!("SAMPLE {op} {profiled} {}", m.instructions);
                     instructions += m.instructions;
                     cyc += cycles(o.kind, m.instructions, m.arg_len);
                     for (label, v) in m.profile {
@@ -410,12 +409,6 @@ fn main() {
                     *sums.entry("total".into()).or_insert(0) += m.instructions;
                 }
                 if profiled {
-                    eprintln!(
-                        "RAW {op}: {:?}",
-                        sums.iter()
-                            .map(|(k, v)| (k.clone(), v / SAMPLES))
-                            .collect::<Vec<_>>()
-                    );
                     phases.insert(
                         (op, size_index),
                         sums.into_iter().map(|(k, v)| (k, v / SAMPLES)).collect(),

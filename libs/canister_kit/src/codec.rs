@@ -24,8 +24,10 @@
 //! that are null are left out, every variant inside keeps only its case, and an empty vector is
 //! a `vec empty` (`exact::narrow`; subtypes again). Its type description then covers what the
 //! value uses: for `get_event`'s reply about half the bytes. The narrow header of each shape is
-//! built once, in an update (a query cannot keep it); until an update met a shape, a query
-//! sends the case-narrowed header above.
+//! built once: at install for the cases whose values take only a few shapes (an error's;
+//! [`prepare`]), else in the first update that meets it (a query cannot keep it; until an
+//! update met a shape, a query sends the case-narrowed header above). A reply walks its value
+//! in buffers kept from one reply to the next, so it allocates only the bytes it sends.
 //!
 //! Arguments whose wire types are exactly the declared ones (what a client built from the
 //! `.did` sends) are read by [`exact`], which skips the type checks that cannot change the

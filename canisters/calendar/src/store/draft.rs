@@ -253,6 +253,14 @@ mod tests {
     }
 
     #[test]
+    fn a_generated_uid_names_the_event_and_its_shard() {
+        // The shard's text is kept between calls: a change of shard must be seen.
+        for (id, shard) in [(7, user(3)), (12_345_678_901, user(4)), (0, user(3))] {
+            assert_eq!(generated_uid(id, &shard), format!("{id}@{shard}"));
+        }
+    }
+
+    #[test]
     fn a_draft_fills_defaults_and_normalizes_the_rule() {
         let mut input = lesson(MONDAY);
         input.color = Some(String::new());
