@@ -77,6 +77,8 @@ const MAX_NARROWED_DEPTH: usize = 4;
 /// type description is most of the reply; above it (pages of events) walking the value would
 /// cost more than the bytes it saves.
 const SHAPED_VALUE_MAX: usize = 2_048;
+/// The value bytes a reply's buffer starts with room for (an error, a small record).
+const SMALL_VALUE_BYTES: usize = 128;
 /// Value-narrowed headers kept at most (each a few hundred bytes of heap).
 const MAX_SHAPED: usize = 1_024;
 /// A case's value-narrowed headers are built at install only if its values take at most this
@@ -321,6 +323,8 @@ pub fn query_reply<T: CandidType + 'static>(value: T) -> Vec<u8> {
 /// [`reply`] without the profile marks.
 pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
     let mut serializer = ValueSerializer::new();
+    // Room for a small reply at once, rather than growing the buffer byte by byte from empty.
+    let _ = serializer.try_reserve(SMALL_VALUE_BYTES);
     value
         .idl_serialize(&mut serializer)
         .expect("a reply value always serializes");
