@@ -22,7 +22,7 @@
 //!
 //! A small reply (an event, an error) is narrowed further, to its value: `opt` record fields
 //! that are null are left out, every variant inside keeps only its case, and an empty vector is
-//! a `vec empty` (`exact::narrow`; subtypes again). Its type description then covers what the
+//! a `vec empty`, a blob excepted (`exact::narrow`; subtypes again). Its type description then covers what the
 //! value uses: for `get_event`'s reply about half the bytes. The narrow header of each shape is
 //! built once: at install for the cases whose values take only a few shapes (an error's;
 //! [`prepare`]), else in the first update that meets it (a query cannot keep it; until an

@@ -169,7 +169,8 @@ enum Refusal {
 
 #[test]
 fn prepare_builds_the_value_headers_of_errors_so_that_queries_send_them() {
-    type Reply = Result<Record, Refusal>;
+    // A pair of records takes 10 x 10 shapes (`tags` empty or not, `shape` null or one of 4).
+    type Reply = Result<(Record, Record), Refusal>;
     let in_query = |value: &Reply| {
         IN_QUERY.set(true);
         let bytes = encode_reply(value);
@@ -184,7 +185,7 @@ fn prepare_builds_the_value_headers_of_errors_so_that_queries_send_them() {
     assert_eq!(in_query(&refused), candid::encode_one(&refused).unwrap());
     prepare::<Reply>();
     let shaped = SHAPED.with_borrow(|s| s.get(&TypeId::of::<Reply>()).map_or(0, |m| m.len()));
-    // `Invalid` with each `Why`; `Gone` has nothing to narrow, and a `Record` takes too many
+    // `Invalid` with each `Why`; `Gone` has nothing to narrow, and the pair takes too many
     // shapes to build them all.
     assert_eq!(shaped, 2);
     let sent = in_query(&refused);
@@ -192,6 +193,32 @@ fn prepare_builds_the_value_headers_of_errors_so_that_queries_send_them() {
     assert!(sent.len() * 2 < declared.len(), "{sent:?}");
     assert_eq!(sent, encode_reply(&refused), "what an update sends");
     assert_eq!(candid::decode_one::<Reply>(&sent).unwrap(), refused);
+}
+
+#[derive(CandidType, Deserialize, Clone, Debug, PartialEq)]
+struct Page {
+    #[serde(with = "serde_bytes")]
+    body: Vec<u8>,
+    headers: Vec<(String, String)>,
+    upgrade: Option<bool>,
+}
+
+#[test]
+fn an_empty_blob_stays_a_blob_for_decoders_that_read_bytes() {
+    prepare::<Page>();
+    for body in [vec![], vec![1, 2]] {
+        let page = Page {
+            body,
+            headers: vec![],
+            upgrade: Some(true),
+        };
+        for in_query in [true, false] {
+            IN_QUERY.set(in_query);
+            let sent = encode_reply(&page);
+            IN_QUERY.set(false);
+            assert_eq!(candid::decode_one::<Page>(&sent).unwrap(), page);
+        }
+    }
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! A reply's type narrowed to its value (see `codec::encode_reply`): `opt` record fields that
 //! are null are left out, each variant keeps only the case the value takes, and an empty vector
-//! is a `vec empty`. Candid's subtyping makes every such type a subtype of the declared one
+//! is a `vec empty` (not an empty blob: see `is_blob`). Candid's subtyping makes every such type a subtype of the declared one
 //! (a record may lack `opt` fields, a variant may have fewer cases, `empty` is below every
 //! type), so every decoder reads the reply as the declared type, while its type description
 //! shrinks to what the value uses: an event without recurrence, overrides or attendees is not
@@ -41,6 +41,13 @@ pub fn walk(
     }
     w.copy_to(value.len());
     Some(())
+}
+
+/// Whether a vector of `inner` is a blob, which is never narrowed: candid's Rust decoder reads
+/// a blob field (`serde_bytes`, `Cow<[u8]>`) only from a `vec nat8` on the wire, and refuses
+/// its subtype `vec empty` (an HTTP gateway reading an empty body did).
+fn is_blob(nodes: &[Node], inner: usize) -> bool {
+    matches!(nodes[inner], Node::Nat8)
 }
 
 struct Walk<'a, 'b> {
@@ -102,7 +109,7 @@ impl Walk<'_, '_> {
             }
             Node::Vec(inner) => {
                 let len = self.r.leb()?;
-                if narrow {
+                if narrow && !is_blob(self.nodes, *inner) {
                     self.choices.push(u32::from(len > 0));
                 }
                 for _ in 0..len {
@@ -181,6 +188,8 @@ fn narrow(ty: &Type, next: &mut impl Iterator<Item = u32>, depth: usize) -> Opti
             0 => ty.clone(),
             _ => TypeInner::Opt(narrow(inner, next, depth + 1)?).into(),
         },
+        // A blob stays a blob (see `is_blob`).
+        TypeInner::Vec(inner) if matches!(inner.as_ref(), TypeInner::Nat8) => ty.clone(),
         TypeInner::Vec(inner) => match next.next()? {
             0 => TypeInner::Vec(TypeInner::Empty.into()).into(),
             _ => TypeInner::Vec(inner.clone()).into(),
@@ -253,6 +262,7 @@ impl Choices<'_> {
         }
         let sets = match &self.nodes[node] {
             Node::Opt(inner) => self.opt(*inner, depth)?,
+            Node::Vec(inner) if is_blob(self.nodes, *inner) => vec![vec![]],
             // Elements are not narrowed: only empty or not.
             Node::Vec(_) => vec![vec![0], vec![1]],
             Node::Record(fields) => {
