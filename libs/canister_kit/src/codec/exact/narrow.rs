@@ -1,10 +1,10 @@
 //! A reply's type narrowed to its value (see `codec::encode_reply`): `opt` record fields that
 //! are null are left out, each variant keeps only the case the value takes, and an empty vector
-//! is a `vec empty` (not an empty blob: see `is_blob`). Candid's subtyping makes every such type a subtype of the declared one
-//! (a record may lack `opt` fields, a variant may have fewer cases, `empty` is below every
-//! type), so every decoder reads the reply as the declared type, while its type description
-//! shrinks to what the value uses: an event without recurrence, overrides or attendees is not
-//! sent the types of those.
+//! is a `vec empty` (not an empty blob: see `is_blob`). Candid's subtyping makes every such
+//! type a subtype of the declared one (a record may lack `opt` fields, a variant may have fewer
+//! cases, `empty` is below every type), so every decoder reads the reply as the declared type,
+//! while its type description shrinks to what the value uses: an event without recurrence,
+//! overrides or attendees is not sent the types of those.
 //!
 //! [`walk`] follows the value bytes by the declared graph (as the argument reader does),
 //! noting each choice the value makes (`opt` null or not, variant case, vector empty or not)
