@@ -22,8 +22,8 @@
 //!
 //! A small reply (an event, an error) is narrowed further, to its value: `opt` record fields
 //! that are null are left out, every variant inside keeps only its case, and an empty vector is
-//! a `vec empty`, a blob excepted (`exact::narrow`; subtypes again). Its type description then covers what the
-//! value uses: for `get_event`'s reply about half the bytes. The narrow header of each shape is
+//! a `vec empty`, a blob excepted (`exact::narrow`; subtypes again). Its type description then
+//! covers what the value uses: for `get_event`'s reply about half the bytes. The narrow header of each shape is
 //! built once: at install for the cases whose values take only a few shapes (an error's;
 //! [`prepare`]), else in the first update that meets it (a query cannot keep it; until an
 //! update met a shape, a query sends the case-narrowed header above). A reply walks its value
@@ -88,6 +88,8 @@ const MAX_PREPARED_SHAPES_PER_CASE: usize = 16;
 /// A reply type's narrow headers by the cases (or the choices) taken (`None`: the subtype
 /// check refused one).
 type NarrowHeaders = HashMap<Vec<u32>, Option<Rc<[u8]>>>;
+/// `NARROW` or `SHAPED`: narrow headers by reply type, then by cases or choices.
+type Headers = std::thread::LocalKey<RefCell<HashMap<TypeId, NarrowHeaders>>>;
 
 thread_local! {
     /// The `DIDL` header (magic, type table, argument types) of each reply type seen so far.
@@ -290,9 +292,9 @@ pub fn prepare<T: CandidType + 'static>() {
     for cases in narrowed_to_value {
         let all = exact::narrow::choices_under(&graph, &cases, MAX_PREPARED_SHAPES_PER_CASE);
         for choices in all.unwrap_or_default() {
-            if shaped_cached::<T>(&choices).is_none() {
+            if cached::<T>(&SHAPED, &choices).is_none() {
                 let header = shaped_header_from::<T>(&full, &choices);
-                keep_shaped::<T>(choices, header);
+                keep::<T>(&SHAPED, choices, header);
             }
         }
     }
@@ -373,7 +375,7 @@ pub fn encode_reply<T: CandidType + 'static>(value: &T) -> Vec<u8> {
         }
     }
     let path = &path[..depth];
-    let cached = narrow_cached::<T>(path);
+    let cached = cached::<T>(&NARROW, path);
     let header = match cached {
         Some(header) => header,
         // A query cannot keep what it builds: building the narrow header in each one would cost
@@ -400,7 +402,7 @@ fn shaped_reply<T: CandidType + 'static>(values: &[u8]) -> Option<Vec<u8>> {
         bytes.clear();
         choices.clear();
         exact::narrow::walk(&graph, values, bytes, choices)?;
-        let header = match shaped_cached::<T>(choices) {
+        let header = match cached::<T>(&SHAPED, choices) {
             Some(header) => header?,
             None => {
                 // A query cannot keep what it builds, and a full cache takes no more.
@@ -410,7 +412,7 @@ fn shaped_reply<T: CandidType + 'static>(values: &[u8]) -> Option<Vec<u8>> {
                     return None;
                 }
                 let header = shaped_header::<T>(choices);
-                keep_shaped::<T>(choices.clone(), header.clone());
+                keep::<T>(&SHAPED, choices.clone(), header.clone());
                 header?
             }
         };
@@ -418,18 +420,15 @@ fn shaped_reply<T: CandidType + 'static>(values: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
-/// The value-narrowed header kept for `T`'s `choices`, if one was built (`Some(None)`:
-/// refused).
-fn shaped_cached<T: 'static>(choices: &[u32]) -> Option<Option<Rc<[u8]>>> {
-    SHAPED.with_borrow(|s| s.get(&TypeId::of::<T>())?.get(choices).cloned())
+/// The header `headers` (`NARROW` or `SHAPED`) keeps for `T`'s cases or choices `key`, if one
+/// was built (`Some(None)`: refused).
+fn cached<T: 'static>(headers: &'static Headers, key: &[u32]) -> Option<Option<Rc<[u8]>>> {
+    headers.with_borrow(|h| h.get(&TypeId::of::<T>())?.get(key).cloned())
 }
 
-fn keep_shaped<T: 'static>(choices: Vec<u32>, header: Option<Rc<[u8]>>) {
-    SHAPED.with_borrow_mut(|s| {
-        s.entry(TypeId::of::<T>())
-            .or_default()
-            .insert(choices, header)
-    });
+/// Keeps `header` (`None`: refused) in `headers` for `T`'s cases or choices `key`.
+fn keep<T: 'static>(headers: &'static Headers, key: Vec<u32>, header: Option<Rc<[u8]>>) {
+    headers.with_borrow_mut(|h| h.entry(TypeId::of::<T>()).or_default().insert(key, header));
 }
 
 /// The graph of `T` for the walk, built once (in a query only if prepared).
@@ -455,11 +454,17 @@ fn shaped_header<T: CandidType + 'static>(choices: &[u32]) -> Option<Rc<[u8]>> {
 /// registered).
 fn shaped_header_from<T: CandidType + 'static>(full: &Type, choices: &[u32]) -> Option<Rc<[u8]>> {
     let narrow = exact::narrow::narrow_type(full, choices)?;
+    // A case of a recursive type can bring the whole type back beside its narrowed copy.
+    subtype_header(&narrow, full).filter(|h| h.len() < full_header::<T>().len())
+}
+
+/// The header of `narrow`, only if candid's subtype check confirms that it is a subtype of
+/// `full` (else `None`: the reply keeps a wider header).
+fn subtype_header(narrow: &Type, full: &Type) -> Option<Rc<[u8]>> {
     let mut gamma = candid::types::subtype::Gamma::new();
     let env = candid::TypeEnv::new();
-    candid::types::subtype::subtype(&mut gamma, &env, &narrow, full).ok()?;
-    // A case of a recursive type can bring the whole type back beside its narrowed copy.
-    header_for(&narrow).filter(|h| h.len() < full_header::<T>().len())
+    candid::types::subtype::subtype(&mut gamma, &env, narrow, full).ok()?;
+    header_for(narrow)
 }
 
 /// The bytes `candid::encode_one(value)` gives, with the header of `T` built once (stored
@@ -530,28 +535,12 @@ fn shape_of<T: CandidType + 'static>() -> Option<Rc<Shape>> {
 /// The narrow header for the cases `path`, built once: only if candid's subtype check
 /// confirms that the narrow type is a subtype of `T`'s (else `None`: the full header is used).
 fn narrow_header_of<T: CandidType + 'static>(shape: &Shape, path: Vec<u32>) -> Option<Rc<[u8]>> {
-    if let Some(cached) = narrow_cached::<T>(&path) {
+    if let Some(cached) = cached::<T>(&NARROW, &path) {
         return cached;
     }
-    let full = declared::<T>();
-    let narrow = shape.narrow(&path);
-    let mut gamma = candid::types::subtype::Gamma::new();
-    let env = candid::TypeEnv::new();
-    let header = candid::types::subtype::subtype(&mut gamma, &env, &narrow, &full)
-        .ok()
-        .and_then(|()| header_for(&narrow));
-    NARROW.with(|n| {
-        let mut n = n.borrow_mut();
-        n.entry(TypeId::of::<T>())
-            .or_default()
-            .insert(path, header.clone())
-    });
+    let header = subtype_header(&shape.narrow(&path), &declared::<T>());
+    keep::<T>(&NARROW, path, header.clone());
     header
-}
-
-/// The narrow header kept for `T`'s cases `path`, if one was built (`Some(None)`: refused).
-fn narrow_cached<T: 'static>(path: &[u32]) -> Option<Option<Rc<[u8]>>> {
-    NARROW.with(|n| n.borrow().get(&TypeId::of::<T>())?.get(path).cloned())
 }
 
 /// A case index at the start of `bytes` (unsigned LEB128) and its length. By hand: candid's
